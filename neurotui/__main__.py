@@ -1,0 +1,3 @@
+from neurotui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""Command line: the app, and the headless subcommands.
+
+The only module that prints to the terminal or exits. Every bad value becomes
+one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from neurotui import __version__
+from neurotui.core.errors import ConfigError
+from neurotui.core.xor import XorConfig
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's exit so main() prints exactly one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print the whole usage block
+        raise UsageError(message)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.replace("_", ""), 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    v = _int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    d = XorConfig()
+    g = p.add_argument_group("model (defaults are the lesson's)")
+    g.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    g.add_argument("--seed", type=_int, default=d.seed, help="random seed (default: %(default)s)")
+    g.add_argument("--hidden", type=_int, default=d.hidden, help="hidden units per layer, 1-32 (default: %(default)s)")
+    g.add_argument("--layers", type=_int, default=d.layers, help="hidden layers, 1-3 (default: %(default)s)")
+    g.add_argument("--activation", default=d.activation, help="tanh, relu, sigmoid or identity (default: %(default)s)")
+    g.add_argument("--lr", type=_float, default=d.lr, help="learning rate (default: %(default)s)")
+    g.add_argument("--steps", type=_int, default=d.steps, help="training steps (default: %(default)s)")
+    g.add_argument("--optimizer", default=d.optimizer, help="adam or sgd (default: %(default)s)")
+
+
+def config_from_args(args: argparse.Namespace) -> XorConfig:
+    return XorConfig(
+        hidden=args.hidden, layers=args.layers, activation=args.activation, lr=args.lr,
+        steps=args.steps, seed=args.seed, optimizer=args.optimizer, device=args.device,
+    ).validated()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="neurotui",
+        description="Learn how one neuron becomes a multilayer perceptron, in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"neurotui {__version__}")
+    _add_model_options(parser)
+    parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
+    parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    lab = sub.add_parser("lab", help="run the lesson headless and print its output")
+    _add_model_options(lab)
+    lab.add_argument("--log-every", type=_positive_int, metavar="N", help="print the loss every N steps")
+    lab.add_argument("--boundary", action="store_true", help="print the decision boundary after training")
+    lab.add_argument("--ascii", action="store_true", help="ASCII characters for --boundary")
+    lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
+
+    bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
+    bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
+    bench.add_argument("--steps", type=_positive_int, default=2000, help="steps per timed run (default: %(default)s)")
+    bench.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {"lab": cmd_lab, "bench": cmd_bench}.get(args.command, cmd_app)
+        return handler(args)
+    except (UsageError, ConfigError) as exc:
+        print(f"neurotui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("neurotui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # e.g. `neurotui lab | head -1`: the reader went away; not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+def cmd_lab(args) -> int:
+    config = config_from_args(args)
+    from neurotui.core import neuron
+    from neurotui.core.trainer import Trainer
+
+    cell = neuron.compute()
+    trainer = Trainer(config)
+    logged: list[tuple[int, float]] = []
+    out: list[str] = []
+    if not args.json:
+        out += ["single_neuron", f"z= {round(cell.z, 3)}",
+                f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
+                f"relu= {round(cell.activations['relu'], 3)}"]
+        print("\n".join(out), flush=True)
+    every = args.log_every or config.steps
+    while not trainer.finished:
+        trainer.run(every - trainer.step_count % every)
+        if args.log_every and trainer.losses:
+            logged.append((trainer.step_count, trainer.losses[-1]))
+            if not args.json:
+                print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
+    rows, cols = (12, 28)
+    snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json) else None)
+    if args.json:
+        from neurotui.core.boundary import render
+
+        result = {
+            "config": config.as_dict(),
+            "neuron": {"z": cell.z, "activations": cell.activations},
+            "steps_done": snap.step,
+            "final_loss": _json_float(snap.loss),
+            "probs": [_json_float(p) for p in snap.probs],
+            "preds": list(snap.preds),
+            "solved": snap.solved,
+            "rows": snap.rows(),
+            "diagnosis": snap.diagnosis.as_dict(),
+            "loss_log": [{"step": s, "loss": _json_float(v)} for s, v in logged],
+            "boundary": render(snap.boundary, ascii=True),
+        }
+        print(json.dumps(result, indent=2))
+        return 0
+    print("xor_mlp")
+    print("\n".join(snap.rows()))
+    print("final_loss=", round(snap.loss, 4))
+    if not snap.diagnosis.ok:
+        print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
+    if args.boundary:
+        from neurotui.core.boundary import render
+
+        print("decision boundary (x1 across, x2 up; darker = closer to 1; digits = XOR points)")
+        for line in render(snap.boundary, ascii=args.ascii):
+            print(f"|{line}|")
+    return 0
+
+
+def _json_float(v: float):
+    return v if math.isfinite(v) else None
+
+
+def cmd_bench(args) -> int:
+    from neurotui.bench import run_bench
+
+    report = run_bench(rounds=args.rounds, steps=args.steps)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for line in report["lines"]:
+            print(line)
+    return 0
+
+
+def cmd_app(args) -> int:
+    config = config_from_args(args)
+    from neurotui.tui.launch import launch
+
+    return launch(config, autostart=not args.no_autostart, ascii=args.ascii)

@@ -1,0 +1,90 @@
+"""Outcome diagnosis, in the words of the lesson's debugging checklist.
+
+BCELoss clamps each log term at -100, so a run that blew up can sit at a finite
+loss such as 50.0 (two points wrong with certainty) instead of NaN: that is
+"saturated", not healthy, and is caught from the probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    kind: str  # solved | training | nonfinite | saturated | linear | near_half | not_decreasing | stuck
+    title: str
+    detail: str
+    fix: str
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in ("solved", "training")
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "title": self.title, "detail": self.detail, "fix": self.fix}
+
+
+def diagnose(
+    losses,
+    probs,
+    targets=(0.0, 1.0, 1.0, 0.0),
+    linear_model: bool = False,
+    finished: bool = True,
+    nonfinite_where: str | None = None,
+) -> Diagnosis:
+    """Classify a run from its loss history and its current four probabilities."""
+    last = losses[-1] if losses else math.nan
+    if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
+        where = f" in {nonfinite_where}" if nonfinite_where else ""
+        return Diagnosis(
+            "nonfinite", "values became nan/inf",
+            f"unstable training: a non-finite value appeared{where}; the run was stopped",
+            "lower the learning rate and check inputs",
+        )
+    preds = [1.0 if p >= 0.5 else 0.0 for p in probs]
+    solved = preds == list(targets)
+    if solved:
+        return Diagnosis(
+            "solved", "solved", f"all four XOR rows correct, loss {last:.4g}",
+            "nothing to fix: try the failure probe (no hidden activation) to compare",
+        )
+    wrong_and_certain = any(
+        pr != t and (p < 1e-6 or p > 1 - 1e-6) for p, pr, t in zip(probs, preds, targets)
+    )
+    if wrong_and_certain and last > 5.0:
+        return Diagnosis(
+            "saturated", "saturated (blown up)",
+            f"outputs pinned at exactly 0 or 1 on the wrong side; BCELoss clamps at 100 per row, "
+            f"so the loss sits at {last:.4g} instead of nan",
+            "lower the learning rate",
+        )
+    if not finished:
+        return Diagnosis("training", "training", f"loss {last:.4g}", "")
+    if linear_model:
+        return Diagnosis(
+            "linear", "cannot separate XOR",
+            f"no hidden activation: the stacked layers collapse into one linear map, "
+            f"and a straight line cannot split XOR (loss {last:.4f}, ln 2 = {LN2:.4f})",
+            "add a nonlinear hidden activation (tanh or relu)",
+        )
+    if all(abs(p - 0.5) < 0.1 for p in probs):
+        return Diagnosis(
+            "near_half", "probabilities all near 0.5",
+            f"the model is not learning (loss {last:.4f}, ln 2 = {LN2:.4f})",
+            "train longer, inspect gradients, change hidden size",
+        )
+    if len(losses) > 1 and last >= losses[0] * 0.99:
+        return Diagnosis(
+            "not_decreasing", "loss does not decrease",
+            f"loss went from {losses[0]:.4g} to {last:.4g}",
+            "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
+        )
+    return Diagnosis(
+        "stuck", "stuck: not all four rows correct",
+        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}",
+        "train longer, try another seed, or add hidden units",
+    )

@@ -1,0 +1,58 @@
+"""One neuron, written out the way the lesson reads it: z = x @ w + b.
+
+Plain Python floats so the UI can show it before torch is loaded; the lesson's
+defaults give z = 0.44, sigmoid = 0.608, relu = 0.44.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neurotui.core.activations import ACTIVATIONS
+
+LESSON_X = (0.8, 0.3, 0.5)
+LESSON_W = (0.2, -0.4, 0.6)
+LESSON_B = 0.1
+
+
+@dataclass(frozen=True)
+class NeuronResult:
+    x: tuple[float, ...]
+    w: tuple[float, ...]
+    b: float
+    terms: tuple[float, ...]
+    z: float
+    activations: dict[str, float]
+    slopes: dict[str, float]
+
+    def arithmetic(self, digits: int = 3, ascii: bool = False) -> str:
+        """'0.8×0.2 + 0.3×(−0.4) + 0.5×0.6 + 0.1 = 0.44' ('*' and '-' when ascii)."""
+        times = "*" if ascii else "×"
+        parts = [f"{_num(xi, digits)}{times}{_paren(wi, digits)}" for xi, wi in zip(self.x, self.w)]
+        text = " + ".join(parts + [_paren(self.b, digits)]) + f" = {_num(self.z, digits)}"
+        return text if ascii else text.replace("-", "−")
+
+
+def _num(v: float, digits: int) -> str:
+    return f"{round(v, digits):g}"
+
+
+def _paren(v: float, digits: int) -> str:
+    s = _num(v, digits)
+    return f"({s})" if v < 0 else s
+
+
+def compute(x=LESSON_X, w=LESSON_W, b=LESSON_B) -> NeuronResult:
+    if len(x) != len(w):
+        raise ValueError("x and w must have the same length")
+    terms = tuple(float(xi) * float(wi) for xi, wi in zip(x, w))
+    z = sum(terms) + float(b)
+    return NeuronResult(
+        x=tuple(float(v) for v in x),
+        w=tuple(float(v) for v in w),
+        b=float(b),
+        terms=terms,
+        z=z,
+        activations={name: a.fn(z) for name, a in ACTIVATIONS.items()},
+        slopes={name: a.slope(z) for name, a in ACTIVATIONS.items()},
+    )

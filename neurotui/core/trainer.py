@@ -1,0 +1,163 @@
+"""The lesson's training loop as an object a worker thread can drive.
+
+Real PyTorch — nn.Sequential, BCELoss, torch.optim, backward(), step() — with
+nothing extra per step: on CUDA the loss stays on the device until a snapshot
+asks for it, so there is no host sync per step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from neurotui.core.activations import get_activation
+from neurotui.core.diagnosis import Diagnosis, diagnose
+from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, make_optimizer, xor_tensors
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Plain Python values only, safe to hand to another thread."""
+
+    step: int
+    total: int
+    losses: tuple[float, ...]
+    probs: tuple[float, ...]
+    preds: tuple[int, ...]
+    diagnosis: Diagnosis
+    finished: bool
+    boundary: tuple[tuple[float, ...], ...] | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def loss(self) -> float:
+        return self.losses[-1] if self.losses else math.nan
+
+    @property
+    def solved(self) -> bool:
+        return list(self.preds) == [int(y) for y in XOR_Y]
+
+    def rows(self) -> list[str]:
+        """The lesson's own output lines: x=[0.0, 1.0] prob=1.000 pred=1"""
+        return [
+            f"x={list(x)} prob={p:.3f} pred={y}" for x, p, y in zip(XOR_X, self.probs, self.preds)
+        ]
+
+
+class Trainer:
+    def __init__(self, config: XorConfig):
+        import torch
+        import torch.nn as nn
+
+        from neurotui.core.device import resolve_device
+
+        self.config = config = config.validated()
+        self.device = resolve_device(config.device)
+        self._sync_free = self.device.type != "cpu"
+        generator = torch.Generator().manual_seed(config.seed)
+        self.model = build_model(config, generator).to(self.device)
+        self.x, self.y = xor_tensors(self.device)
+        self.loss_fn = nn.BCELoss()
+        self.optimizer = make_optimizer(config, self.model.parameters(), self.device)
+        self.step_count = 0
+        self.losses: list[float] = []
+        self._pending: list = []  # device loss tensors not yet read back (CUDA)
+        self.nonfinite_where: str | None = None
+        self.linear_model = get_activation(config.activation).linear
+        # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
+        # are ever registered here, so calling forward() directly is the same maths
+        # with less Python per step.
+        self._layers = [m.forward for m in self.model]
+        self._loss = self.loss_fn.forward
+
+    @property
+    def finished(self) -> bool:
+        return self.step_count >= self.config.steps or self.nonfinite_where is not None
+
+    def step(self) -> None:
+        h = self.x
+        for forward in self._layers:
+            h = forward(h)
+        loss = self._loss(h, self.y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        self.step_count += 1
+        if self._sync_free:
+            self._pending.append(loss.detach())
+        else:
+            value = loss.item()
+            self.losses.append(value)
+            if not math.isfinite(value):
+                self._mark_nonfinite()
+
+    def run(self, n: int | None = None, should_stop: Callable[[], bool] | None = None) -> int:
+        """Train up to n steps (default: to the end); returns the steps taken."""
+        remaining = self.config.steps - self.step_count
+        n = remaining if n is None else min(n, remaining)
+        done = 0
+        while done < n and self.nonfinite_where is None:
+            if should_stop is not None and should_stop():
+                break
+            self.step()
+            done += 1
+        self._flush()
+        return done
+
+    def _flush(self) -> None:
+        if self._pending:
+            import torch
+
+            values = torch.stack(self._pending).tolist()
+            self._pending.clear()
+            self.losses.extend(values)
+            if not all(math.isfinite(v) for v in values):
+                self._mark_nonfinite()
+
+    def _mark_nonfinite(self) -> None:
+        self.nonfinite_where = self.find_nonfinite() or "the loss"
+
+    def find_nonfinite(self) -> str | None:
+        """Name the first layer whose weights or gradients are not finite."""
+        import torch
+
+        linears = [m for m in self.model if isinstance(m, torch.nn.Linear)]
+        for i, layer in enumerate(linears, start=1):
+            for pname in ("weight", "bias"):
+                p = getattr(layer, pname)
+                if not bool(torch.isfinite(p).all()):
+                    return f"layer {i} {pname}s"
+                if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
+                    return f"layer {i} {pname} gradients"
+        return None
+
+    def probabilities(self) -> list[float]:
+        import torch
+
+        with torch.no_grad():
+            return self.model(self.x).squeeze(1).tolist()
+
+    def snapshot(self, boundary_size: tuple[int, int] | None = None) -> Snapshot:
+        self._flush()
+        probs = self.probabilities()
+        preds = tuple(int(p >= 0.5) for p in probs)
+        grid = None
+        if boundary_size is not None:
+            from neurotui.core.boundary import probability_grid
+
+            grid = tuple(tuple(r) for r in probability_grid(self.model, *boundary_size, device=self.device))
+        diag = diagnose(
+            self.losses, probs, linear_model=self.linear_model, finished=self.finished,
+            nonfinite_where=self.nonfinite_where,
+        )
+        return Snapshot(
+            step=self.step_count,
+            total=self.config.steps,
+            losses=tuple(self.losses),
+            probs=tuple(probs),
+            preds=preds,
+            diagnosis=diag,
+            finished=self.finished,
+            boundary=grid,
+        )

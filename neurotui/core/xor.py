@@ -1,0 +1,129 @@
+"""XOR data, the run configuration, and the model built exactly as the lesson builds it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+from neurotui.core.activations import get_activation
+from neurotui.core.device import check_spec
+from neurotui.core.errors import ConfigError
+
+XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+XOR_Y = (0.0, 1.0, 1.0, 0.0)
+
+HIDDEN_MIN, HIDDEN_MAX = 1, 32
+LAYERS_MIN, LAYERS_MAX = 1, 3
+STEPS_MAX = 200_000
+LR_MAX = 1e4
+SEED_MAX = 2**63 - 1
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class XorConfig:
+    """Defaults are the lesson's: 2-4-1, Tanh, Sigmoid output, BCELoss, Adam lr 0.1, 2000 steps, seed 42."""
+
+    hidden: int = 4
+    layers: int = 1
+    activation: str = "tanh"
+    lr: float = 0.1
+    steps: int = 2000
+    seed: int = 42
+    optimizer: str = "adam"
+    device: str = "cpu"
+
+    def validated(self) -> "XorConfig":
+        """Return a normalised copy, or raise ConfigError with a one-line reason."""
+        if not HIDDEN_MIN <= self.hidden <= HIDDEN_MAX:
+            raise ConfigError(f"hidden units must be {HIDDEN_MIN}-{HIDDEN_MAX}, got {self.hidden}")
+        if not LAYERS_MIN <= self.layers <= LAYERS_MAX:
+            raise ConfigError(f"hidden layers must be {LAYERS_MIN}-{LAYERS_MAX}, got {self.layers}")
+        if not (math.isfinite(self.lr) and 0 < self.lr <= LR_MAX):
+            raise ConfigError(f"learning rate must be a finite number in (0, {LR_MAX:g}], got {self.lr}")
+        if not 1 <= self.steps <= STEPS_MAX:
+            raise ConfigError(f"steps must be 1-{STEPS_MAX}, got {self.steps}")
+        if not 0 <= self.seed <= SEED_MAX:
+            raise ConfigError(f"seed must be 0-{SEED_MAX}, got {self.seed}")
+        opt = self.optimizer.strip().lower()
+        if opt not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r} (choose from adam, sgd)")
+        return replace(
+            self,
+            activation=get_activation(self.activation).name,
+            optimizer=opt,
+            device=check_spec(self.device),
+        )
+
+    def with_(self, **changes) -> "XorConfig":
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def cli_args(self) -> str:
+        """The flags that reproduce this config; defaults are left out."""
+        default = XorConfig()
+        parts = []
+        for key, value in asdict(self).items():
+            if value != getattr(default, key):
+                parts.append(f"--{key} {value:g}" if isinstance(value, float) else f"--{key} {value}")
+        return " ".join(parts)
+
+
+def xor_tensors(device=None):
+    import torch
+
+    x = torch.tensor(XOR_X, device=device)
+    y = torch.tensor(XOR_Y, device=device).unsqueeze(1)
+    return x, y
+
+
+def linear_bounds(fan_in: int) -> float:
+    return 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+
+
+def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
+    """(in, out) of every nn.Linear in order: 2 -> hidden (x layers) -> 1."""
+    sizes = [(2, config.hidden)]
+    sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
+    sizes.append((config.hidden, 1))
+    return sizes
+
+
+def build_model(config: XorConfig, generator=None):
+    """nn.Sequential(Linear, act, [Linear, act]..., Linear, Sigmoid), initialised as nn.Linear does.
+
+    The weights are drawn from `generator` (seeded from the config when omitted)
+    in nn.Linear's own order and formula, so seed 42 gives the lesson's network
+    without touching torch's global RNG, which other threads may be using.
+    """
+    import torch
+    import torch.nn as nn
+    from torch.nn import init
+    from torch.nn.utils import skip_init
+
+    if generator is None:
+        generator = torch.Generator().manual_seed(config.seed)
+    act = get_activation(config.activation)
+    layers: list = []
+    sizes = layer_sizes(config)
+    for i, (fan_in, fan_out) in enumerate(sizes):
+        linear = skip_init(nn.Linear, fan_in, fan_out)
+        with torch.no_grad():
+            init.kaiming_uniform_(linear.weight, a=math.sqrt(5), generator=generator)
+            bound = linear_bounds(fan_in)
+            init.uniform_(linear.bias, -bound, bound, generator=generator)
+        layers.append(linear)
+        layers.append(act.module() if i < len(sizes) - 1 else nn.Sigmoid())
+    return nn.Sequential(*layers)
+
+
+def make_optimizer(config: XorConfig, params, device):
+    import torch
+
+    params = list(params)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr)
+    # fused Adam does the whole update in one kernel: same numbers, fewer ops.
+    return torch.optim.Adam(params, lr=config.lr, fused=True)
