@@ -1,0 +1,1 @@
+"""The Textual app. Imports core; core never imports this."""

@@ -1,0 +1,339 @@
+"""NeuroApp: three panes, the keys, and the training worker's orchestration."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Iterable
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from neurotui.core.activations import next_activation
+from neurotui.core.errors import ConfigError
+from neurotui.core.xor import HIDDEN_MAX, HIDDEN_MIN, XorConfig
+from neurotui.tui.glyphs import ASCII, UNICODE
+from neurotui.tui.help import HelpScreen
+from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
+from neurotui.tui.panes.activations import ActivationsPane
+from neurotui.tui.panes.neuron import NeuronPane, NumberField
+from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.training import DEFAULT_SPEED, SPEEDS, RunControl, speed_label, train_loop
+
+# Below this the three panes do not fit: show one at a time.
+FULL_MIN_WIDTH, FULL_MIN_HEIGHT = 100, 32
+# Below this nothing is readable: say so and wait for the window to grow.
+TINY_WIDTH, TINY_HEIGHT = 40, 12
+
+PANE_IDS = ("neuron", "activations", "xor")
+
+
+class NeuroApp(App[XorConfig]):
+    CSS_PATH = "neurotui.tcss"
+    TITLE = "neurotui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("a", "cycle_activation", "Activation"),
+        Binding("plus,equals_sign", "hidden(1)", "+Units", key_display="+"),
+        Binding("minus,underscore", "hidden(-1)", "-Units", key_display="-"),
+        Binding("r", "restart", "Restart"),
+        Binding("s", "new_seed", "Seed"),
+        Binding("space", "pause", "Pause"),
+        Binding("full_stop", "step_once", "Step", key_display="."),
+        Binding("l", "toggle_log", "Log"),
+        Binding("left_square_bracket", "speed(-1)", "Slower", key_display="["),
+        Binding("right_square_bracket", "speed(1)", "Faster", key_display="]"),
+        Binding("d", "toggle_slopes", "Slopes"),
+        Binding("1", "focus_pane(0)", "Neuron", show=False),
+        Binding("2", "focus_pane(1)", "Activ.", show=False),
+        Binding("3", "focus_pane(2)", "XOR", show=False),
+        Binding("z", "zoom", "Zoom"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        config: XorConfig | None = None,
+        autostart: bool = True,
+        ascii: bool = False,
+        speed: int | None | str = "default",
+    ) -> None:
+        super().__init__()
+        self.config = (config or XorConfig()).validated()
+        self.autostart = autostart
+        self.glyphs = ASCII if ascii else UNICODE
+        self.speed_index = DEFAULT_SPEED if speed == "default" else SPEEDS.index(speed)
+        self.run_id = 0
+        self.control: RunControl | None = None
+        self.device_text = "loading torch..."
+        self.current_pane = 2
+        self.zoomed = False
+        self.steps_per_s: float | None = None
+
+    # ----- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with Container(id="panes"):
+            yield NeuronPane(self.glyphs, id="neuron", classes="pane")
+            yield XorPane(self.glyphs, id="xor", classes="pane")
+            yield ActivationsPane(self.glyphs, id="activations", classes="pane")
+        yield Static(id="too-small")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.glyphs.ascii:
+            self.screen.add_class("-ascii")
+        self.query_one(ActivationsPane).set_training_activation(self.config.activation)
+        self._install_signal_handlers()
+        self._apply_layout()
+        self.query_one(XorPane).focus()
+        self._update_topbar()
+        if self.autostart:
+            self.start_run()
+        else:
+            xor = self.query_one(XorPane)
+            xor.set_state("waiting", "press space to start training")
+            self._refresh_xor_text()
+
+    def _install_signal_handlers(self) -> None:
+        # SIGTERM / SIGHUP (an SSH link dropping) must leave through Textual's own exit,
+        # which restores the terminal; the default action would kill us mid-screen.
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self.exit)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        w, h = self.size
+        screen = self.screen
+        tiny = w < TINY_WIDTH or h < TINY_HEIGHT
+        screen.set_class(tiny, "-too-small")
+        if tiny:
+            self.query_one("#too-small", Static).update(
+                f"terminal too small ({w}x{h}); neurotui needs at least {TINY_WIDTH}x{TINY_HEIGHT}"
+            )
+        single = self.zoomed or w < FULL_MIN_WIDTH or h < FULL_MIN_HEIGHT
+        panes = self.query_one("#panes")
+        panes.set_class(single, "-single")
+        for i, pid in enumerate(PANE_IDS):
+            self.query_one(f"#{pid}").set_class(i == self.current_pane, "-current")
+        self.call_after_refresh(self._sync_grid_size)
+
+    def _sync_grid_size(self) -> None:
+        if self.control is not None:
+            size = self.query_one(XorPane).grid_size()
+            if size != self.control.grid_size:
+                self.control.grid_size = size
+                self.control.poke()
+
+    def _update_topbar(self) -> None:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append("neurotui", "bold")
+        t.append(f"  one neuron {self.glyphs.arrow} a multilayer perceptron", "dim")
+        t.append("   device: ")
+        t.append(self.device_text, "bold")
+        t.append("   ? help", "dim")
+        self.query_one("#topbar", Static).update(t)
+
+    # ----- the training run ---------------------------------------------------------------
+    @property
+    def speed(self) -> int | None:
+        return SPEEDS[self.speed_index]
+
+    def start_run(self) -> None:
+        """Cancel the running worker (if any) and train the current config from step 0."""
+        if self.control is not None:
+            self.control.poke()
+        self.run_id += 1
+        xor = self.query_one(XorPane)
+        self.control = RunControl(speed=self.speed, grid_size=xor.grid_size())
+        self.steps_per_s = None
+        xor.snapshot = None
+        xor.set_state("loading", "")
+        self.query_one(ActivationsPane).set_training_activation(self.config.activation)
+        self._refresh_xor_text()
+        self._train(self.run_id, self.config, self.control)
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def _train(self, run_id: int, config: XorConfig, control: RunControl) -> None:
+        worker = get_current_worker()
+        try:
+            train_loop(
+                config,
+                control,
+                post_started=lambda device: self.post_message(TrainStarted(run_id, device)),
+                post_snapshot=lambda snap, rate: self.post_message(TrainProgress(run_id, snap, rate)),
+                is_cancelled=lambda: worker.is_cancelled,
+            )
+        except ConfigError as exc:
+            self.post_message(TrainFailed(run_id, str(exc)))
+        except Exception as exc:  # shown in the pane; the app stays up
+            self.post_message(TrainFailed(run_id, f"training failed: {type(exc).__name__}: {exc}"))
+
+    def on_train_started(self, message: TrainStarted) -> None:
+        if message.run_id != self.run_id:
+            return
+        self.device_text = message.device
+        self._update_topbar()
+        self.query_one(XorPane).set_state("paused" if self.control.paused else "running")
+        self._refresh_xor_text()
+
+    def on_train_progress(self, message: TrainProgress) -> None:
+        if message.run_id != self.run_id:
+            return  # a message from a run that was replaced: never mix two runs on screen
+        xor = self.query_one(XorPane)
+        snap = message.snapshot
+        xor.show_snapshot(snap)
+        if message.steps_per_s is not None:
+            self.steps_per_s = message.steps_per_s
+        if snap.finished:
+            xor.set_state("diverged" if snap.diagnosis.kind == "nonfinite" else "done")
+        elif self.control.paused:
+            xor.set_state("paused")
+        else:
+            xor.set_state("running")
+        self._refresh_xor_text()
+
+    def on_train_failed(self, message: TrainFailed) -> None:
+        if message.run_id != self.run_id:
+            return
+        self.query_one(XorPane).set_state("error", message.error)
+        self._refresh_xor_text()
+
+    def _refresh_xor_text(self) -> None:
+        xor = self.query_one(XorPane)
+        xor.show_status(self.config, self.speed, self.steps_per_s)
+        xor.show_diagnosis()
+
+    @property
+    def run_finished(self) -> bool:
+        """True once the current run has ended (done, diverged or failed)."""
+        return self.query_one(XorPane).state in ("done", "diverged", "error")
+
+    def _reconfigure(self, **changes) -> None:
+        self.config = self.config.with_(**changes).validated()
+        self.start_run()
+
+    # ----- actions --------------------------------------------------------------------------
+    def on_neuron_pane_z_changed(self, message: NeuronPane.ZChanged) -> None:
+        self.query_one(ActivationsPane).set_z(message.z)
+
+    def action_cycle_activation(self) -> None:
+        nxt = next_activation(self.config.activation)
+        self.notify(f"hidden activation: {nxt}", timeout=2)
+        self._reconfigure(activation=nxt)
+
+    def action_hidden(self, delta: int) -> None:
+        new = self.config.hidden + delta
+        if not HIDDEN_MIN <= new <= HIDDEN_MAX:
+            self.notify(f"hidden units stay within {HIDDEN_MIN}-{HIDDEN_MAX}", severity="warning", timeout=2)
+            return
+        self._reconfigure(hidden=new)
+
+    def action_restart(self) -> None:
+        self.start_run()
+
+    def action_new_seed(self) -> None:
+        self._reconfigure(seed=self.config.seed + 1)
+
+    def action_pause(self) -> None:
+        if self.control is None:  # --no-autostart: space starts
+            self.start_run()
+            return
+        if self.run_finished:
+            self.notify("the run is over: r restarts it", timeout=2)
+            return
+        self.control.paused = not self.control.paused
+        self.control.poke()
+        self.query_one(XorPane).set_state("paused" if self.control.paused else "running")
+        self._refresh_xor_text()
+
+    def action_step_once(self) -> None:
+        if self.control is None or not self.control.paused:
+            self.notify("pause first (space), then . steps once", timeout=2)
+            return
+        self.control.step_requests += 1
+        self.control.poke()
+
+    def action_toggle_log(self) -> None:
+        self.query_one(XorPane).toggle_log()
+
+    def action_speed(self, delta: int) -> None:
+        self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
+        if self.control is not None:
+            self.control.speed = self.speed
+            self.control.poke()
+        self._refresh_xor_text()
+
+    def action_toggle_slopes(self) -> None:
+        self.query_one(ActivationsPane).toggle_slopes()
+
+    def action_focus_pane(self, index: int) -> None:
+        self.current_pane = index
+        pane = self.query_one(f"#{PANE_IDS[index]}")
+        if index == 0:
+            self.query(NumberField).first().focus()
+        else:
+            pane.focus()
+        self._apply_layout()
+
+    def action_zoom(self) -> None:
+        focused = self.focused
+        for i, pid in enumerate(PANE_IDS):
+            pane = self.query_one(f"#{pid}")
+            if focused is not None and (focused is pane or pane in focused.ancestors):
+                self.current_pane = i
+        self.zoomed = not self.zoomed
+        self._apply_layout()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        if self.control is not None:
+            self.control.poke()
+        self.exit(self.config)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit",) and binding.key == "ctrl+c":
+                continue
+            desc = COMMAND_HELP.get(binding.action)
+            if desc:
+                yield SystemCommand(desc[0], desc[1], lambda a=binding.action: self.run_action(a))
+
+
+COMMAND_HELP = {
+    "cycle_activation": ("Cycle hidden activation", "tanh -> relu -> sigmoid -> identity (key a)"),
+    "hidden(1)": ("More hidden units", "up to 32 (key +)"),
+    "hidden(-1)": ("Fewer hidden units", "down to 1 (key -)"),
+    "restart": ("Restart run", "same seed (key r)"),
+    "new_seed": ("New seed", "seed + 1 and restart (key s)"),
+    "pause": ("Pause / resume training", "key space"),
+    "step_once": ("Step once", "one step while paused (key .)"),
+    "toggle_log": ("Toggle log loss", "linear / log scale (key l)"),
+    "speed(-1)": ("Slower training", "key ["),
+    "speed(1)": ("Faster training", "key ]"),
+    "toggle_slopes": ("Toggle activation slopes", "values / derivatives (key d)"),
+    "focus_pane(0)": ("Focus Neuron pane", "key 1"),
+    "focus_pane(1)": ("Focus Activations pane", "key 2"),
+    "focus_pane(2)": ("Focus XOR pane", "key 3"),
+    "zoom": ("Zoom pane", "focused pane full screen and back (key z)"),
+    "help": ("Help", "all keys (key ?)"),
+}

@@ -1,0 +1,60 @@
+"""The `?` help screen: every key, and what each pane teaches."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("a", "cycle the hidden activation: tanh -> relu -> sigmoid -> identity (none)"),
+    ("+ / -", "more / fewer hidden units (1-32)"),
+    ("r", "restart the run with the same seed"),
+    ("s", "new seed (seed + 1)"),
+    ("space", "pause / resume training (starts it with --no-autostart)"),
+    (".", "one training step while paused"),
+    ("l", "loss plot: linear / log scale"),
+    ("[ / ]", "slower / faster training, from 1 step/s to flat out"),
+    ("d", "activations: values / slopes (derivatives)"),
+    ("1 2 3", "focus the Neuron / Activations / XOR pane"),
+    ("z", "zoom the focused pane to the full screen and back"),
+    ("up / down", "in a neuron field: nudge the value by 0.1 (Esc leaves the field)"),
+    ("ctrl+p", "command palette: every action by name"),
+    ("?", "this help"),
+    ("q / ctrl+c", "quit at once, even mid-run"),
+)
+
+PANES = (
+    ("Neuron", "one neuron computes z = x @ w + b, term by term, then an activation bends z. "
+               "Edit any value; a bad one is marked and the last good value kept."),
+    ("Activations", "the four curves over z in [-5, 5] with your neuron's z marked; the highlighted "
+                    "row is the activation the XOR network is training with."),
+    ("XOR training", "a 2-H-1 network learns XOR live: the loss falls, the decision boundary bends "
+                     "(darker = more likely 1; digits are the four XOR points). Try activation "
+                     "'identity': no hidden nonlinearity, and the boundary stays a straight line."),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        keys = Table(box=None, show_header=False, pad_edge=False)
+        keys.add_column(style="bold", no_wrap=True)
+        keys.add_column()
+        for k, what in KEYS:
+            keys.add_row(k, what)
+        panes = Text()
+        for name, what in PANES:
+            panes.append(f"{name}: ", "bold")
+            panes.append(what + "\n")
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "neurotui help - Esc closes"
+            yield Static(keys)
+            yield Static(panes, id="help-panes")

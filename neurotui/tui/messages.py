@@ -1,0 +1,32 @@
+"""Messages posted by workers to the UI thread: plain values only, never tensors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from neurotui.core.trainer import Snapshot
+
+
+@dataclass
+class TrainStarted(Message):
+    run_id: int
+    device: str
+
+
+@dataclass
+class TrainProgress(Message):
+    run_id: int
+    snapshot: Snapshot
+    steps_per_s: float | None
+
+    def can_replace(self, message: Message) -> bool:
+        # Each snapshot carries the whole history, so a newer one of the same run loses nothing.
+        return isinstance(message, TrainProgress) and message.run_id == self.run_id
+
+
+@dataclass
+class TrainFailed(Message):
+    run_id: int
+    error: str

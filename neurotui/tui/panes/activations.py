@@ -1,0 +1,94 @@
+"""Activations pane: sigmoid, tanh, relu and identity over z in [-5, 5], the neuron's z marked."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from neurotui.core.activations import ACTIVATIONS
+from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.widgets.plot import Figure, PlotView, Series
+
+Z_MIN, Z_MAX = -5.0, 5.0
+COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "magenta"}
+
+
+class ActivationsPane(Vertical):
+    can_focus = True
+
+    def __init__(self, glyphs: Glyphs, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.glyphs = glyphs
+        self.z = 0.44
+        self.slopes = False
+        self.training_activation = "tanh"
+        self._curves = self._sample(60)
+
+    def compose(self) -> ComposeResult:
+        yield PlotView(ascii=self.glyphs.ascii, id="act-plot")
+        yield Static(id="act-table")
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def on_resize(self) -> None:
+        # Sample twice per column: braille packs two points across a cell.
+        want = max(20, 2 * self.size.width)
+        if len(self._curves[0]) != want:
+            self._curves = self._sample(want)
+            self._redraw()
+
+    @staticmethod
+    def _sample(n: int):
+        zs = tuple(Z_MIN + (Z_MAX - Z_MIN) * i / (n - 1) for i in range(n))
+        return zs, {name: (tuple(a.fn(z) for z in zs), tuple(a.slope(z) for z in zs))
+                    for name, a in ACTIVATIONS.items()}
+
+    def set_z(self, z: float) -> None:
+        if z != self.z:
+            self.z = z
+            self._redraw()
+
+    def set_training_activation(self, name: str) -> None:
+        if name != self.training_activation:
+            self.training_activation = name
+            self._redraw()
+
+    def toggle_slopes(self) -> None:
+        self.slopes = not self.slopes
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.border_title = "2 Activations  " + ("slopes f'(z)" if self.slopes else "values f(z)")
+        zs, curves = self._curves
+        which = 1 if self.slopes else 0
+        series = tuple(
+            Series(zs, curves[name][which], ACTIVATIONS[name].label, COLORS[name]) for name in ACTIVATIONS
+        )
+        ylim = (-0.2, 1.2) if self.slopes else (-1.5, 2.5)
+        self.query_one(PlotView).show(Figure(series, vline=max(Z_MIN, min(Z_MAX, self.z)), ylim=ylim, xlim=(Z_MIN, Z_MAX)))
+        self.query_one("#act-table", Static).update(self._table())
+
+    def _table(self) -> Table:
+        g = self.glyphs
+        table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
+        table.add_column("", no_wrap=True)
+        table.add_column(f"f({g.num(f'{self.z:.3g}')})", justify="right", no_wrap=True)
+        table.add_column("slope", justify="right", no_wrap=True)
+        table.add_column("range", no_wrap=True)
+        table.add_column("what it does / common use", ratio=1)
+        for name, a in ACTIVATIONS.items():
+            label = Text(a.label, style=f"bold {COLORS[name]}")
+            use = f"{a.what_it_does}; {a.common_use}"
+            style = None
+            if name == self.training_activation:
+                label.append(f" {g.training}", style="bold")
+                style = "reverse"
+            table.add_row(
+                label, g.num(f"{a.fn(self.z):.3f}"), g.num(f"{a.slope(self.z):.3f}"),
+                g.num(a.output_range), use, style=style,
+            )
+        return table

@@ -1,0 +1,105 @@
+"""The body of the training worker: pacing, pausing and throttled snapshots.
+
+Runs in a thread. It never touches widgets: it reads a RunControl the UI writes
+(plain attributes, atomic under the GIL) and hands snapshots to `post`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from neurotui.core.xor import XorConfig
+
+# steps per second; None = flat out. The default lets a person watch 2000 steps in ~4 s.
+SPEEDS: tuple[int | None, ...] = (1, 3, 10, 30, 100, 250, 500, 1000, 2500, None)
+DEFAULT_SPEED = SPEEDS.index(500)
+POST_INTERVAL = 0.1  # seconds between snapshots: ~10 Hz is smooth and cheap
+
+
+def speed_label(speed: int | None) -> str:
+    return "max" if speed is None else f"{speed}/s"
+
+
+@dataclass
+class RunControl:
+    """What the UI asks of the running worker."""
+
+    paused: bool = False
+    speed: int | None = SPEEDS[DEFAULT_SPEED]
+    step_requests: int = 0
+    grid_size: tuple[int, int] = (12, 24)
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def poke(self) -> None:
+        self.wake.set()
+
+
+def train_loop(
+    config: XorConfig,
+    control: RunControl,
+    post_started: Callable[[str], None],
+    post_snapshot: Callable[[object, float | None], None],
+    is_cancelled: Callable[[], bool],
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    from neurotui.core.device import describe
+    from neurotui.core.trainer import Trainer
+
+    trainer = Trainer(config)
+    post_started(describe(trainer.device))
+    post_snapshot(trainer.snapshot(control.grid_size), None)
+
+    origin, origin_steps, speed = clock(), 0, control.speed
+    last_post = clock()
+    rate_mark = (clock(), 0)
+    dirty = False
+    while not is_cancelled() and not trainer.finished:
+        now = clock()
+        if control.paused:
+            if control.step_requests > 0:
+                control.step_requests -= 1
+                trainer.run(1, should_stop=is_cancelled)
+                post_snapshot(trainer.snapshot(control.grid_size), None)
+            else:
+                control.wake.wait(0.1)
+                control.wake.clear()
+            origin, origin_steps, speed = clock(), trainer.step_count, control.speed
+            rate_mark = (clock(), trainer.step_count)
+            continue
+        if control.speed != speed:
+            origin, origin_steps, speed = now, trainer.step_count, control.speed
+        if speed is None:
+            n = 50
+        else:
+            due = int((now - origin) * speed) - (trainer.step_count - origin_steps)
+            if due <= 0:
+                wait = (trainer.step_count - origin_steps + 1) / speed - (now - origin)
+                control.wake.wait(min(max(wait, 0.001), POST_INTERVAL))
+                control.wake.clear()
+                n = 0
+            else:
+                n = min(due, 200)
+        if n:
+            trainer.run(n, should_stop=is_cancelled)
+            dirty = True
+        now = clock()
+        if dirty and now - last_post >= POST_INTERVAL:
+            t0, s0 = rate_mark
+            rate = (trainer.step_count - s0) / (now - t0) if now > t0 else None
+            post_snapshot(trainer.snapshot(control.grid_size), rate)
+            last_post, rate_mark, dirty = now, (now, trainer.step_count), False
+    if is_cancelled():
+        return
+    posted = control.grid_size
+    post_snapshot(trainer.snapshot(posted), None)
+    # Stay (idle, blocked on an Event) so a resize or zoom after the run still
+    # gets a boundary computed at the new size rather than a stretched one.
+    while not is_cancelled():
+        control.wake.wait(0.25)
+        control.wake.clear()
+        if control.grid_size != posted:
+            posted = control.grid_size
+            post_snapshot(trainer.snapshot(posted), None)
