@@ -79,7 +79,16 @@ class Trainer:
         h = self.x
         for forward in self._layers:
             h = forward(h)
-        loss = self._loss(h, self.y)
+        try:
+            loss = self._loss(h, self.y)
+        except RuntimeError:
+            # BCELoss rejects probabilities outside [0, 1]; after a Sigmoid only NaN gets
+            # there, so a model that went non-finite raises here instead of giving a nan loss.
+            where = self.find_nonfinite()
+            if where is None and self._all_finite(h):
+                raise
+            self.nonfinite_where = where or "the model output"
+            return
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -114,6 +123,12 @@ class Trainer:
             self.losses.extend(values)
             if not all(math.isfinite(v) for v in values):
                 self._mark_nonfinite()
+
+    @staticmethod
+    def _all_finite(t) -> bool:
+        import torch
+
+        return bool(torch.isfinite(t).all())
 
     def _mark_nonfinite(self) -> None:
         self.nonfinite_where = self.find_nonfinite() or "the loss"
