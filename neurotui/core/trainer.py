@@ -105,14 +105,13 @@ class Trainer:
         """Train up to n steps (default: to the end); returns the steps taken."""
         remaining = self.config.steps - self.step_count
         n = remaining if n is None else min(n, remaining)
-        done = 0
-        while done < n and self.nonfinite_where is None:
+        start = self.step_count
+        while self.step_count - start < n and self.nonfinite_where is None:
             if should_stop is not None and should_stop():
                 break
             self.step()
-            done += 1
         self._flush()
-        return done
+        return self.step_count - start
 
     def _flush(self) -> None:
         if self._pending:
@@ -142,7 +141,7 @@ class Trainer:
             for pname in ("weight", "bias"):
                 p = getattr(layer, pname)
                 if not bool(torch.isfinite(p).all()):
-                    return f"layer {i} {pname}s"
+                    return f"layer {i} {'biases' if pname == 'bias' else 'weights'}"
                 if p.grad is not None and not bool(torch.isfinite(p.grad).all()):
                     return f"layer {i} {pname} gradients"
         return None
