@@ -48,17 +48,20 @@ def _positive_int(text: str) -> int:
     return v
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     d = XorConfig()
+    # A subcommand repeats the options with suppressed defaults: otherwise argparse
+    # would reset `neurotui --seed 7 lab` to the default seed without a word.
+    keep = (lambda v: v) if top else (lambda v: argparse.SUPPRESS)
     g = p.add_argument_group("model (defaults are the lesson's)")
-    g.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    g.add_argument("--seed", type=_int, default=d.seed, help="random seed (default: %(default)s)")
-    g.add_argument("--hidden", type=_int, default=d.hidden, help="hidden units per layer, 1-32 (default: %(default)s)")
-    g.add_argument("--layers", type=_int, default=d.layers, help="hidden layers, 1-3 (default: %(default)s)")
-    g.add_argument("--activation", default=d.activation, help="tanh, relu, sigmoid or identity (default: %(default)s)")
-    g.add_argument("--lr", type=_float, default=d.lr, help="learning rate (default: %(default)s)")
-    g.add_argument("--steps", type=_int, default=d.steps, help="training steps (default: %(default)s)")
-    g.add_argument("--optimizer", default=d.optimizer, help="adam or sgd (default: %(default)s)")
+    g.add_argument("--device", default=keep(d.device), help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
+    g.add_argument("--seed", type=_int, default=keep(d.seed), help=f"random seed (default: {d.seed})")
+    g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, 1-32 (default: {d.hidden})")
+    g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, 1-3 (default: {d.layers})")
+    g.add_argument("--activation", default=keep(d.activation), help=f"tanh, relu, sigmoid or identity (default: {d.activation})")
+    g.add_argument("--lr", type=_float, default=keep(d.lr), help=f"learning rate (default: {d.lr})")
+    g.add_argument("--steps", type=_int, default=keep(d.steps), help=f"training steps (default: {d.steps})")
+    g.add_argument("--optimizer", default=keep(d.optimizer), help=f"adam or sgd (default: {d.optimizer})")
 
 
 def config_from_args(args: argparse.Namespace) -> XorConfig:
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Learn how one neuron becomes a multilayer perceptron, in the terminal.",
     )
     parser.add_argument("--version", action="version", version=f"neurotui {__version__}")
-    _add_model_options(parser)
+    _add_model_options(parser, top=True)
     parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
     parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
@@ -83,8 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(lab)
     lab.add_argument("--log-every", type=_positive_int, metavar="N", help="print the loss every N steps")
     lab.add_argument("--boundary", action="store_true", help="print the decision boundary after training")
-    lab.add_argument("--ascii", action="store_true", help="ASCII characters for --boundary")
+    lab.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="ASCII characters for --boundary")
     lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
+
+    shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
+    shots.add_argument("directory", metavar="DIR")
 
     bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
     bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
@@ -97,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
-        handler = {"lab": cmd_lab, "bench": cmd_bench}.get(args.command, cmd_app)
+        handler = {"lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots}.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:
         print(f"neurotui: error: {exc}", file=sys.stderr)
@@ -158,16 +164,37 @@ def cmd_lab(args) -> int:
     if not snap.diagnosis.ok:
         print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
     if args.boundary:
-        from neurotui.core.boundary import render
+        from neurotui.core.boundary import UNICODE_RAMP, render
 
         print("decision boundary (x1 across, x2 up; darker = closer to 1; digits = XOR points)")
-        for line in render(snap.boundary, ascii=args.ascii):
+        for line in render(snap.boundary, ascii=args.ascii or not _stdout_takes(UNICODE_RAMP)):
             print(f"|{line}|")
     return 0
 
 
+def _stdout_takes(text: str) -> bool:
+    """False when stdout cannot encode `text` (a non-UTF-8 locale or PYTHONIOENCODING=ascii)."""
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _json_float(v: float):
     return v if math.isfinite(v) else None
+
+
+def cmd_screenshots(args) -> int:
+    from neurotui.tui.screenshots import make_screenshots
+
+    try:
+        paths = make_screenshots(args.directory)
+    except OSError as exc:
+        raise ConfigError(f"cannot write screenshots to {args.directory!r}: {exc.strerror or exc}") from None
+    for path in paths:
+        print(path)
+    return 0
 
 
 def cmd_bench(args) -> int:

@@ -22,7 +22,7 @@ from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
-from neurotui.tui.panes.neuron import NeuronPane, NumberField
+from neurotui.tui.panes.neuron import NeuronPane
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.training import DEFAULT_SPEED, SPEEDS, RunControl, speed_label, train_loop
 
@@ -66,12 +66,14 @@ class NeuroApp(App[XorConfig]):
         autostart: bool = True,
         ascii: bool = False,
         speed: int | None | str = "default",
+        pause_at: int | None = None,
     ) -> None:
         super().__init__()
         self.config = (config or XorConfig()).validated()
         self.autostart = autostart
         self.glyphs = ASCII if ascii else UNICODE
         self.speed_index = DEFAULT_SPEED if speed == "default" else SPEEDS.index(speed)
+        self.pause_at = pause_at
         self.run_id = 0
         self.control: RunControl | None = None
         self.device_text = "loading torch..."
@@ -87,7 +89,7 @@ class NeuroApp(App[XorConfig]):
             yield XorPane(self.glyphs, id="xor", classes="pane")
             yield ActivationsPane(self.glyphs, id="activations", classes="pane")
         yield Static(id="too-small")
-        yield Footer(compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         if self.glyphs.ascii:
@@ -160,7 +162,7 @@ class NeuroApp(App[XorConfig]):
             self.control.poke()
         self.run_id += 1
         xor = self.query_one(XorPane)
-        self.control = RunControl(speed=self.speed, grid_size=xor.grid_size())
+        self.control = RunControl(speed=self.speed, grid_size=xor.grid_size(), pause_at=self.pause_at)
         self.steps_per_s = None
         xor.snapshot = None
         xor.set_state("loading", "")
@@ -224,6 +226,12 @@ class NeuroApp(App[XorConfig]):
         """True once the current run has ended (done, diverged or failed)."""
         return self.query_one(XorPane).state in ("done", "diverged", "error")
 
+    @property
+    def run_settled(self) -> bool:
+        """Finished, or paused with a snapshot on screen: nothing will change without a key."""
+        xor = self.query_one(XorPane)
+        return self.run_finished or (xor.state == "paused" and xor.snapshot is not None)
+
     def _reconfigure(self, **changes) -> None:
         self.config = self.config.with_(**changes).validated()
         self.start_run()
@@ -284,11 +292,7 @@ class NeuroApp(App[XorConfig]):
 
     def action_focus_pane(self, index: int) -> None:
         self.current_pane = index
-        pane = self.query_one(f"#{PANE_IDS[index]}")
-        if index == 0:
-            self.query(NumberField).first().focus()
-        else:
-            pane.focus()
+        self.query_one(f"#{PANE_IDS[index]}").focus()
         self._apply_layout()
 
     def action_zoom(self) -> None:

@@ -22,8 +22,8 @@ class Glyphs:
         return text if self.ascii else text.replace("-", self.minus)
 
 
-UNICODE = Glyphs(False, "×", "−", "✓", "✗", "→", "●", "braille", "◀ XOR pane")
-ASCII = Glyphs(True, "*", "-", "ok", "X", "->", "*", "*", "<- XOR pane")
+UNICODE = Glyphs(False, "×", "−", "✓", "✗", "→", "●", "hd", "◀ XOR")
+ASCII = Glyphs(True, "*", "-", "ok", "X", "->", "*", "*", "<- XOR")
 
 # plotext draws its frame with box-drawing characters; --ascii maps them to plain ones.
 BOX_TO_ASCII = str.maketrans({

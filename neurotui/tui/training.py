@@ -30,6 +30,7 @@ class RunControl:
     paused: bool = False
     speed: int | None = SPEEDS[DEFAULT_SPEED]
     step_requests: int = 0
+    pause_at: int | None = None  # pause by itself at this step (screenshots, tests, lessons)
     grid_size: tuple[int, int] = (12, 24)
     wake: threading.Event = field(default_factory=threading.Event)
 
@@ -82,9 +83,16 @@ def train_loop(
                 n = 0
             else:
                 n = min(due, 200)
+        if control.pause_at is not None and trainer.step_count < control.pause_at:
+            n = min(n, control.pause_at - trainer.step_count)
         if n:
             trainer.run(n, should_stop=is_cancelled)
             dirty = True
+            if trainer.step_count == control.pause_at:
+                control.paused = True
+                post_snapshot(trainer.snapshot(control.grid_size), None)
+                dirty = False
+                continue
         now = clock()
         if dirty and now - last_post >= POST_INTERVAL:
             t0, s0 = rate_mark

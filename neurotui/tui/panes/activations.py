@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,7 +12,7 @@ from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
 Z_MIN, Z_MAX = -5.0, 5.0
-COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "magenta"}
+COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "white"}
 
 
 class ActivationsPane(Vertical):
@@ -72,23 +71,25 @@ class ActivationsPane(Vertical):
         self.query_one(PlotView).show(Figure(series, vline=max(Z_MIN, min(Z_MAX, self.z)), ylim=ylim, xlim=(Z_MIN, Z_MAX)))
         self.query_one("#act-table", Static).update(self._table())
 
-    def _table(self) -> Table:
+    def _table(self) -> Text:
         g = self.glyphs
-        table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
-        table.add_column("", no_wrap=True)
-        table.add_column(f"f({g.num(f'{self.z:.3g}')})", justify="right", no_wrap=True)
-        table.add_column("slope", justify="right", no_wrap=True)
-        table.add_column("range", no_wrap=True)
-        table.add_column("what it does / common use", ratio=1)
+        z = g.num(f"{self.z:.3g}")
+        # One line per row, cut with an ellipsis: zoom (z) shows the lesson's table in full.
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(f"{'':10}{'f(' + z + ')':>10}{'slope':>8}  range\n", "bold")
         for name, a in ACTIVATIONS.items():
-            label = Text(a.label, style=f"bold {COLORS[name]}")
-            use = f"{a.what_it_does}; {a.common_use}"
-            style = None
-            if name == self.training_activation:
-                label.append(f" {g.training}", style="bold")
-                style = "reverse"
-            table.add_row(
-                label, g.num(f"{a.fn(self.z):.3f}"), g.num(f"{a.slope(self.z):.3f}"),
-                g.num(a.output_range), use, style=style,
+            row_style = "reverse" if name == self.training_activation else ""
+            t.append(f"{a.label:<10}", f"bold {COLORS[name]} {row_style}".strip())
+            t.append(
+                f"{g.num(f'{a.fn(self.z):.3f}'):>10}{g.num(f'{a.slope(self.z):.3f}'):>8}  "
+                f"{g.num(a.output_range):<12}", row_style,
             )
-        return table
+            if name == self.training_activation:
+                t.append(f" {g.training}", "bold")
+            t.append("\n")
+        t.append("\n")
+        for name, a in ACTIVATIONS.items():
+            t.append(f"{a.label:<8}", f"bold {COLORS[name]}")
+            t.append(f"{a.what_it_does}; {a.common_use}\n")
+        t.rstrip()
+        return t

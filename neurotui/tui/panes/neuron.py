@@ -75,6 +75,7 @@ class NumberField(Input):
 
 class NeuronPane(Vertical):
     can_focus = True
+    BINDINGS = [Binding("enter", "edit", "Edit", show=False)]
 
     @dataclass
     class ZChanged(Message):
@@ -102,6 +103,9 @@ class NeuronPane(Vertical):
 
     def on_mount(self) -> None:
         self._recompute()
+
+    def action_edit(self) -> None:
+        self.query(NumberField).first().focus()
 
     def on_number_field_edited(self, event: NumberField.Edited) -> None:
         event.stop()
@@ -131,9 +135,9 @@ class NeuronPane(Vertical):
         t.append(result.arithmetic(ascii=g.ascii))
         t.append("\n")
         for name, a in ACTIVATIONS.items():
-            t.append(f"{a.label:>8}(z) = ", "dim")
+            t.append(f"{a.name:>8}(z) = ", "dim")
             t.append(g.num(f"{a.fn(result.z):.3f}"), "bold")
-            t.append("\n")
-        t.append("Up/Down nudge by 0.1 - Esc leaves a field", style="dim")
+            t.append("   " if name in ("tanh", "sigmoid") else "\n")
+        t.append("Enter/Tab edits; Up/Down nudge by 0.1; Esc leaves", style="dim")
         self.query_one("#neuron-math", Static).update(t)
         self.post_message(self.ZChanged(result.z))

@@ -62,11 +62,11 @@ class XorPane(Vertical):
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"{self.glyphs.dot} {self.state}", STATE_STYLE.get(self.state, ""))
         if snap is not None:
-            t.append(f"  step {snap.step}/{snap.total}")
-            t.append(f"  loss {self.glyphs.num(f'{snap.loss:.4f}')}")
+            t.append(f" step {snap.step}/{snap.total}")
+            t.append(f" loss {self.glyphs.num(f'{snap.loss:.4f}')}")
         if self.state == "running" and steps_per_s is not None:
-            t.append(f"  {steps_per_s:,.0f} steps/s")
-        t.append(f"  speed {speed_label(speed)}", "dim")
+            t.append(f" {steps_per_s:,.0f} steps/s")
+        t.append(f" speed {speed_label(speed)}", "dim")
         self.query_one("#xor-status", Static).update(t)
         self.query_one("#xor-config", Static).update(Text(describe_config(config), style="dim"))
 
@@ -80,7 +80,9 @@ class XorPane(Vertical):
             t.append(d.title, style)
             if d.kind != "training":
                 t.append(f": {d.detail}")
-                if d.fix:
+                if d.kind == "solved":
+                    t.append("\ntry: press a until 'identity' - the failure probe", "italic")
+                elif d.fix:
                     t.append(f"\nfix: {d.fix}", "italic")
         self.query_one("#xor-diagnosis", Static).update(t)
 
@@ -126,7 +128,7 @@ class XorPane(Vertical):
         plot.show(Figure(
             (Series(tuple(xs), tuple(ys), "", "orange"),),
             title=f"{title} - l toggles log", xlabel="step", log_y=self.log_scale,
-            xlim=(1, max(2, snap.total)), empty_text="loss is not finite: nothing to plot",
+            xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot",
         ))
 
     def on_resize(self) -> None:

@@ -7,15 +7,19 @@ from textual.widget import Widget
 
 from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, render
 
-# Blue for class 0, orange for class 1; the glyph carries the same information without colour.
-_COLORS = ("#3b6fd8", "#6f86c8", "#9c9c9c", "#d89a5a", "#e8702a")
+# Blue for class 0, orange for class 1, on a tinted background; the glyph carries the
+# same information without colour (NO_COLOR, 16-colour terminals).
+_STYLES = (
+    "#5b7fd0 on #0f1b3a", "#7f95d0 on #16234a", "#b0b0b0 on #262626",
+    "#e0a060 on #3a2410", "#f08030 on #3a2410",
+)
 
 
 def _color(p: float) -> str:
     if p != p:  # nan
         return "red"
-    i = int(min(max(p, 0.0), 1.0) * len(_COLORS))
-    return _COLORS[min(i, len(_COLORS) - 1)]
+    i = int(min(max(p, 0.0), 1.0) * len(_STYLES))
+    return _STYLES[min(i, len(_STYLES) - 1)]
 
 
 def fit_grid(width: int, height: int) -> tuple[int, int]:
@@ -41,7 +45,7 @@ class BoundaryView(Widget):
 
     def wanted_size(self) -> tuple[int, int]:
         w, h = self.size
-        return fit_grid(max(w, 6), max(h - 1, 3))
+        return fit_grid(max(w, 6), max(h - 2, 3))
 
     def render(self) -> Text:
         key = (self.size, self._grid)
@@ -61,7 +65,7 @@ class BoundaryView(Widget):
             run_start, run_style = 0, None
             for c, ch in enumerate(line):
                 if ch in "01":
-                    style = "bold white on #202020"
+                    style = "bold black on white"
                 else:
                     style = _color(probs[c])
                 if style != run_style and run_style is not None:
@@ -70,5 +74,5 @@ class BoundaryView(Widget):
                 run_style = style
             text.append(line[run_start:], run_style)
         ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
-        text.append(f"\np(y=1): '{ramp[0]}' 0 .. '{ramp[-1]}' 1   digits: XOR targets", style="dim")
+        text.append(f"\nx1 across, x2 up\n{ramp[-1]} near 1, blank near 0", style="dim")
         return text

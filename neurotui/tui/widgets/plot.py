@@ -52,15 +52,15 @@ def finite_points(xs: Sequence[float], ys: Sequence[float], log_y: bool = False)
 
 
 def downsample(values: Sequence[float], width: int) -> tuple[list[int], list[float]]:
-    """At most `width` points (step numbers are 1-based), keeping each bucket's last value."""
+    """At most `width` points (step numbers are 1-based): the first, then each bucket's last."""
     n = len(values)
     if n == 0 or width <= 0:
         return [], []
     if n <= width:
         return list(range(1, n + 1)), list(values)
-    xs, ys = [], []
-    for i in range(width):
-        j = min(n - 1, ((i + 1) * n) // width - 1)
+    xs, ys = [1], [values[0]]
+    for i in range(width - 1):
+        j = min(n - 1, ((i + 1) * n) // (width - 1) - 1)
         xs.append(j + 1)
         ys.append(values[j])
     return xs, ys
@@ -69,7 +69,7 @@ def downsample(values: Sequence[float], width: int) -> tuple[list[int], list[flo
 class PlotView(Widget):
     DEFAULT_CSS = "PlotView { height: 1fr; }"
 
-    def __init__(self, ascii: bool = False, marker: str = "braille", **kwargs) -> None:
+    def __init__(self, ascii: bool = False, marker: str = "hd", **kwargs) -> None:
         super().__init__(**kwargs)
         self.ascii = ascii
         self.marker = "*" if ascii else marker
@@ -117,6 +117,10 @@ class PlotView(Widget):
             plt.ylim(*fig.ylim)
         if fig.xlim:
             plt.xlim(*fig.xlim)
+            lo, hi = fig.xlim
+            if hi - lo >= 8:
+                ticks = [round(lo + (hi - lo) * k / 4) for k in range(5)]
+                plt.xticks(ticks, [f"{t:g}" for t in ticks])
         if fig.title:
             plt.title(fig.title)
         if fig.xlabel:

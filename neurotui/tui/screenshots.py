@@ -1,0 +1,67 @@
+"""`neurotui screenshots DIR`: the README's SVG screens, made by driving the real app.
+
+Each screen uses a fixed config, size and stopping point, and waits for the
+worker to settle, so the same command always draws the same pictures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from neurotui.core.xor import XorConfig
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    title: str
+    config: XorConfig = XorConfig()
+    size: tuple[int, int] = (120, 40)
+    pause_at: int | None = None
+    keys: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+SHOTS = (
+    Shot("dashboard-training", "neurotui: XOR mid-training (step 150 of 2000)", pause_at=150),
+    Shot("dashboard-done", "neurotui: the lesson's run, done"),
+    Shot("failure-probe", "neurotui: no hidden activation cannot separate XOR",
+         config=XorConfig(activation="identity")),
+)
+
+
+async def settle(app, pilot, timeout: float = 120.0) -> None:
+    """Wait until the run is finished or paused at its stopping point, then let the screen catch up."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not app.run_settled:
+        if loop.time() > deadline:
+            raise TimeoutError("the training run did not settle")
+        await pilot.pause(0.05)
+    await pilot.pause(0.2)
+    await pilot.wait_for_scheduled_animations()
+
+
+async def take(shot: Shot, directory: Path) -> Path:
+    from neurotui.tui.app import NeuroApp
+
+    app = NeuroApp(shot.config, speed=None, pause_at=shot.pause_at, **shot.extra)
+    async with app.run_test(size=shot.size) as pilot:
+        await settle(app, pilot)
+        if shot.keys:
+            await pilot.press(*shot.keys)
+            await settle(app, pilot)
+        path = directory / f"{shot.name}.svg"
+        app.save_screenshot(filename=path.name, path=str(directory))
+    # Textual titles the SVG with the app's name; give each picture its own.
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("<title>neurotui</title>", f"<title>{shot.title}</title>", 1), encoding="utf-8")
+    return path
+
+
+def make_screenshots(directory: str) -> list[Path]:
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    return [asyncio.run(take(shot, out)) for shot in SHOTS]
