@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--boundary", action="store_true", help="print the decision boundary after training")
     lab.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="ASCII characters for --boundary")
     lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
+    lab.add_argument("--card", metavar="PATH", help="also write the lesson's result card (Markdown) to PATH; never overwrites")
 
     shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
     shots.add_argument("directory", metavar="DIR")
@@ -119,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_lab(args) -> int:
     config = config_from_args(args)
+    if args.card:
+        from neurotui.core.card import check_card_path
+
+        check_card_path(args.card)  # before training: a taken name fails at once
     from neurotui.core import neuron
     from neurotui.core.trainer import Trainer
 
@@ -139,7 +144,7 @@ def cmd_lab(args) -> int:
             if not args.json:
                 print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
     rows, cols = (12, 28)
-    snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json) else None)
+    snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
     if args.json:
         from neurotui.core.boundary import render
 
@@ -156,6 +161,8 @@ def cmd_lab(args) -> int:
             "loss_log": [{"step": s, "loss": _json_float(v)} for s, v in logged],
             "boundary": render(snap.boundary, ascii=True),
         }
+        if args.card:
+            result["card"] = _write_card(args, config, snap)
         print(json.dumps(result, indent=2))
         return 0
     print("xor_mlp")
@@ -169,7 +176,17 @@ def cmd_lab(args) -> int:
         print("decision boundary (x1 across, x2 up; darker = closer to 1; digits = XOR points)")
         for line in render(snap.boundary, ascii=args.ascii or not _stdout_takes(UNICODE_RAMP)):
             print(f"|{line}|")
+    if args.card:
+        print(f"card written to {_write_card(args, config, snap)}")
     return 0
+
+
+def _write_card(args, config, snap) -> str:
+    """Train the failure probe, then write the card; CardError (exit 2) if the name got taken."""
+    from neurotui.core.card import card_markdown, failure_probe, write_card
+
+    text = card_markdown(config, snap, failure_probe(config, steps=snap.step), ascii=args.ascii)
+    return str(write_card(args.card, text))
 
 
 def _stdout_takes(text: str) -> bool:

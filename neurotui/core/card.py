@@ -1,0 +1,342 @@
+"""The lesson's "Evidence to Keep" card for one run, as Markdown, and its safe writing.
+
+The card holds the run's config, its four XOR rows in the lesson's own format,
+the final loss, the diagnosis, the failure probe (the same config and seed with
+the hidden activation removed) beside it, the decision boundary as characters,
+and the lesson's four card items filled with this run's numbers.
+
+Writing is atomic and never overwrites: the text goes to a temporary file in the
+target's directory and is then linked into place, which fails if the name is
+taken. `fresh_path` picks `name-1.md`, `name-2.md` ... for callers that want a
+new name instead of an error. Pure stdlib + core; no UI imports.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from neurotui.core.activations import get_activation
+from neurotui.core.errors import ConfigError
+from neurotui.core.xor import XOR_Y, XorConfig
+
+DEFAULT_CARD_NAME = "neurotui-card.md"
+PROBE_ACTIVATION = "identity"
+CONTRAST_ACTIVATION = "tanh"  # the lesson's; the probe of a run that already has no activation
+MAX_FRESH_TRIES = 10_000
+
+
+class CardError(ConfigError):
+    """The card cannot be written; the message is one line, shown as-is."""
+
+
+# ---------------------------------------------------------------- the probe
+
+
+def probe_config(config: XorConfig) -> XorConfig:
+    """The failure probe of `config`: same everything, hidden activation removed.
+
+    A run that already has no hidden activation is contrasted with the lesson's
+    Tanh instead, so the card always compares "with" against "without".
+    """
+    linear = get_activation(config.activation).linear
+    return config.with_(activation=CONTRAST_ACTIVATION if linear else PROBE_ACTIVATION)
+
+
+def failure_probe(
+    config: XorConfig, steps: int | None = None, should_stop: Callable[[], bool] | None = None
+):
+    """Train `probe_config(config)` (same seed) for `steps` (default: the config's) steps.
+
+    Returns the probe's finished Snapshot, or None when `should_stop` cut it short.
+    Costs as much as the run itself (about a second for the lesson's 2000 steps on CPU).
+    """
+    from neurotui.core.trainer import Trainer
+
+    probe = probe_config(config)
+    if steps is not None:
+        probe = probe.with_(steps=max(1, int(steps)))
+    trainer = Trainer(probe)
+    trainer.run(should_stop=should_stop)
+    if not trainer.finished:
+        return None
+    return trainer.snapshot()
+
+
+# ---------------------------------------------------------------- the text
+
+
+def _loss_text(v: float) -> str:
+    """The lesson prints round(loss, 4); keep that, plus the exact value when it rounds to 0."""
+    if not math.isfinite(v):
+        return str(v)
+    shown = f"{round(v, 4)}"
+    if v != 0 and round(v, 4) == 0:
+        shown += f" ({v:.2e})"
+    return shown
+
+
+def shape_text(config: XorConfig) -> str:
+    """'2-4-1', or '2-8-8-1' for two hidden layers of 8."""
+    return "-".join(["2"] + [str(config.hidden)] * config.layers + ["1"])
+
+
+def network_text(config: XorConfig) -> str:
+    """'2-4-1 (Tanh hidden, Sigmoid output)'."""
+    a = get_activation(config.activation)
+    hidden = "no hidden activation" if a.linear else f"{a.label} hidden"
+    return f"{shape_text(config)} ({hidden}, Sigmoid output)"
+
+
+def _activation_name(config: XorConfig) -> str:
+    a = get_activation(config.activation)
+    return "none (identity)" if a.linear else a.label
+
+
+def card_markdown(
+    config: XorConfig,
+    snapshot,
+    probe=None,
+    *,
+    grid=None,
+    ascii: bool = False,
+    neuron=None,
+) -> str:
+    """The card for the run `snapshot` of `config`, as Markdown.
+
+    probe: the failure probe's Snapshot (see failure_probe), or None if not run.
+    grid: probability rows for the boundary; defaults to snapshot.boundary.
+    ascii: ASCII-only text (boundary shades, arithmetic); otherwise Unicode.
+    neuron: a core.neuron.NeuronResult; defaults to the lesson's neuron.
+    """
+    from neurotui.core import neuron as neuron_mod
+    from neurotui.core.boundary import render
+
+    config = config.validated()
+    cell = neuron if neuron is not None else neuron_mod.compute()
+    grid = grid if grid is not None else getattr(snapshot, "boundary", None)
+    act = _activation_name(config)
+    targets = [int(y) for y in XOR_Y]
+    preds = list(snapshot.preds)
+    loss = _loss_text(snapshot.loss)
+    diag = snapshot.diagnosis
+    reproduce = " ".join(p for p in ("neurotui lab", config.cli_args()) if p)
+    status = f"{snapshot.step} of {snapshot.total}" + ("" if snapshot.finished else " (still training)")
+
+    out: list[str] = []
+    add = out.append
+    add("# neurotui result card")
+    add("")
+    add('Evidence to keep from "From Neurons to Multilayer Perceptrons": one run of the tiny MLP on XOR.')
+    add("")
+    add("## Run")
+    add("")
+    add("| setting | value |")
+    add("|---|---|")
+    add(f"| network | {network_text(config)} |")
+    add(f"| hidden activation | {act} |")
+    add("| loss | BCELoss |")
+    add(f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |")
+    add(f"| steps | {status} |")
+    add(f"| seed | {config.seed} |")
+    add(f"| device | {config.device} |")
+    add(f"| final loss | {loss} |")
+    add("")
+    add(f"Reproduce: `{reproduce}`")
+    add("")
+    add("## XOR result")
+    add("")
+    add("```")
+    add("xor_mlp")
+    out.extend(snapshot.rows())
+    add(f"final_loss= {round(snapshot.loss, 4) if math.isfinite(snapshot.loss) else snapshot.loss}")
+    add("```")
+    add("")
+    kind = "" if diag.kind == diag.title else f" ({diag.kind})"
+    add(f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {diag.fix}." if diag.fix else ""))
+    add("")
+    add("## Failure probe")
+    add("")
+    if probe is None:
+        add("Not run: train the same config with `--activation identity` and compare final_loss.")
+        probe_loss = None
+    else:
+        pconf = probe_config(config)
+        probe_loss = probe.loss
+        add("Same config and seed, hidden activation changed:")
+        add("")
+        add("| run | hidden activation | final loss | predictions | diagnosis |")
+        add("|---|---|---|---|---|")
+        add(f"| this run | {act} | {loss} | {preds} | {diag.title} |")
+        add(f"| probe | {_activation_name(pconf)} | {_loss_text(probe.loss)} | {list(probe.preds)} "
+            f"| {probe.diagnosis.title} |")
+    add("")
+    if grid:
+        add("## Decision boundary")
+        add("")
+        add("x1 across, x2 up, both from -0.25 to 1.25; darker = closer to 1; digits mark the XOR points.")
+        add("")
+        add("```")
+        lines = render(grid, ascii=ascii)
+        edge = "+" + "-" * len(lines[0]) + "+"
+        add(edge)
+        out.extend(f"|{line}|" for line in lines)
+        add(edge)
+        add("```")
+        add("")
+
+    add("## Evidence to Keep")
+    add("")
+    sig, relu = cell.activations["sigmoid"], cell.activations["relu"]
+    add(f"- **Single Neuron**: z = x @ w + b, activation changes the signal. "
+        f"{cell.arithmetic(ascii=ascii)}; sigmoid = {round(sig, 3)}, relu = {round(relu, 3)}.")
+    if preds == targets:
+        add(f"- **Xor Result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
+            f"in {snapshot.step} steps, final_loss {loss}.")
+    else:
+        add(f"- **Xor Result**: not recovered: predicted {preds} for {targets} "
+            f"after {snapshot.step} steps, final_loss {loss} ({diag.title}).")
+    linear = get_activation(config.activation).linear
+    if probe_loss is None:
+        add("- **Core Reason**: nonlinear hidden layers create intermediate features "
+            "(run the failure probe to see it in numbers).")
+        add("- **Failure Probe**: remove hidden activation and compare final_loss: not run.")
+    else:
+        with_loss, without_loss = (probe_loss, snapshot.loss) if linear else (snapshot.loss, probe_loss)
+        with_name = CONTRAST_ACTIVATION.capitalize() if linear else get_activation(config.activation).label
+        add(f"- **Core Reason**: nonlinear hidden layers create intermediate features: with {with_name} the "
+            f"loss reaches {_loss_text(with_loss)}; without a hidden activation the layers collapse into "
+            f"one linear map and it stays at {_loss_text(without_loss)} (ln 2 = {math.log(2):.4f}).")
+        add(f"- **Failure Probe**: remove hidden activation and compare final_loss: "
+            f"{_loss_text(without_loss)} without vs {_loss_text(with_loss)} with {with_name}.")
+    add("")
+    return "\n".join(out)
+
+
+def make_card(config: XorConfig, *, ascii: bool = False, grid_size: tuple[int, int] = (12, 28)) -> str:
+    """Train `config` and its failure probe, and return the card (the headless path)."""
+    from neurotui.core.trainer import Trainer
+
+    trainer = Trainer(config)
+    trainer.run()
+    snap = trainer.snapshot(boundary_size=grid_size)
+    return card_markdown(trainer.config, snap, failure_probe(trainer.config, steps=snap.step), ascii=ascii)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+def check_card_path(path) -> Path:
+    """Fail early (CardError) when `path` is taken or its directory cannot take a file."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise CardError(f"cannot write card: {str(path)!r} is a directory")
+    if p.exists() or p.is_symlink():
+        raise CardError(f"cannot write card: {str(path)!r} already exists (not overwriting it; choose another name)")
+    parent = p.parent
+    if not parent.exists():
+        raise CardError(f"cannot write card to {str(path)!r}: directory {str(parent)!r} does not exist")
+    if not parent.is_dir():
+        raise CardError(f"cannot write card to {str(path)!r}: {str(parent)!r} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CardError(f"cannot write card to {str(path)!r}: directory {str(parent)!r} is not writable")
+    return p
+
+
+def fresh_path(path) -> Path:
+    """`path` if free, else the first free of name-1.ext, name-2.ext, ... beside it."""
+    for candidate in _candidates(Path(path).expanduser(), fresh=True):
+        if not (candidate.exists() or candidate.is_symlink()):
+            return candidate
+    raise CardError(f"cannot write card: no free name like {str(path)!r}")
+
+
+def _candidates(p: Path, fresh: bool):
+    yield p
+    if fresh:
+        for i in range(1, MAX_FRESH_TRIES):
+            yield p.with_name(f"{p.stem}-{i}{p.suffix}")
+
+
+def write_card(path, text: str, *, fresh: bool = False) -> Path:
+    """Write `text` to `path` atomically and return the path written.
+
+    An existing file is never replaced: CardError, unless fresh=True, which takes
+    the first free name of `fresh_path`. Any failure leaves no file behind and
+    raises CardError with a one-line reason.
+    """
+    given = str(path)
+    p = Path(path).expanduser()
+    if not fresh:
+        check_card_path(p)
+    elif p.is_dir():
+        raise CardError(f"cannot write card: {given!r} is a directory")
+    parent = p.parent
+    if not parent.is_dir():
+        check_card_path(p)  # raises the precise message
+    data = text.encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise CardError(f"cannot write card to {given!r}: {_reason(exc)}") from None
+    try:
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o644)
+            return _place(tmp, p, fresh, given)
+        except OSError as exc:
+            raise CardError(f"cannot write card to {given!r}: {_reason(exc)}") from None
+    finally:
+        try:
+            os.unlink(tmp)  # already gone after os.replace
+        except OSError:
+            pass
+
+
+def _place(tmp: str, p: Path, fresh: bool, given: str) -> Path:
+    """Move tmp to the first free candidate; a hard link refuses taken names atomically."""
+    for candidate in _candidates(p, fresh):
+        try:
+            os.link(tmp, candidate)
+            return candidate
+        except FileExistsError:
+            if not fresh:
+                raise CardError(
+                    f"cannot write card: {given!r} already exists (not overwriting it; choose another name)"
+                ) from None
+            continue
+        except OSError:
+            # No hard links on this file system: check, then rename over nothing.
+            if candidate.exists() or candidate.is_symlink():
+                if not fresh:
+                    raise CardError(
+                        f"cannot write card: {given!r} already exists (not overwriting it; choose another name)"
+                    ) from None
+                continue
+            os.replace(tmp, candidate)
+            return candidate
+    raise CardError(f"cannot write card: no free name like {given!r}")
+
+
+def save_card(
+    config: XorConfig,
+    snapshot,
+    path,
+    *,
+    probe=None,
+    ascii: bool = False,
+    fresh: bool = False,
+    grid=None,
+) -> Path:
+    """card_markdown + write_card in one call; returns the path written."""
+    return write_card(path, card_markdown(config, snapshot, probe, grid=grid, ascii=ascii), fresh=fresh)
