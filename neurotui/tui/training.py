@@ -60,6 +60,9 @@ def train_loop(
     while not is_cancelled() and not trainer.finished:
         now = clock()
         if control.paused:
+            if dirty:  # show exactly where training stopped
+                post_snapshot(trainer.snapshot(control.grid_size), None)
+                dirty = False
             if control.step_requests > 0:
                 control.step_requests -= 1
                 trainer.run(1, should_stop=is_cancelled)

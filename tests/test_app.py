@@ -1,0 +1,254 @@
+"""Pilot tests: each key does what the Footer says, and runs never mix."""
+
+import asyncio
+
+import pytest
+
+from neurotui.core.xor import XorConfig
+from neurotui.tui.app import NeuroApp
+from neurotui.tui.help import HelpScreen
+from neurotui.tui.messages import TrainProgress
+from neurotui.tui.panes.activations import ActivationsPane
+from neurotui.tui.panes.neuron import NeuronPane, NumberField
+from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.screenshots import settle
+from neurotui.tui.training import SPEEDS
+
+
+def text_of(app, selector) -> str:
+    return str(app.query_one(selector).render())
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def _started(app, pilot):
+    while app.query_one(XorPane).snapshot is None:
+        await pilot.pause(0.05)
+
+
+def test_default_run_ends_with_the_lessons_rows():
+    async def go():
+        app = NeuroApp(speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            rows = text_of(app, "#xor-rows")
+            status = text_of(app, "#xor-status")
+        return rows, status
+
+    rows, status = run(go())
+    for line in (
+        "x=[0.0, 0.0] prob=0.000 pred=0",
+        "x=[0.0, 1.0] prob=1.000 pred=1",
+        "x=[1.0, 0.0] prob=1.000 pred=1",
+        "x=[1.0, 1.0] prob=0.000 pred=0",
+        "final_loss= 0.0001",
+    ):
+        assert line in rows
+    assert "done" in status and "step 2000/2000" in status
+
+
+def test_config_keys_restart_with_the_new_shape():
+    async def go():
+        app = NeuroApp(XorConfig(steps=300), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            seen = []
+            for key, check in (
+                ("a", lambda c: c.activation == "relu"),
+                ("plus", lambda c: c.hidden == 5),
+                ("minus", lambda c: c.hidden == 4),
+                ("s", lambda c: c.seed == 43),
+            ):
+                before = app.run_id
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert app.run_id == before + 1, key
+                assert check(app.config), key
+                seen.append(text_of(app, "#xor-config"))
+            before = app.run_id
+            await pilot.press("r")
+            await settle(app, pilot)
+            assert app.run_id == before + 1 and app.config.seed == 43
+            return seen, text_of(app, "#act-table")
+
+    seen, table = run(go())
+    assert "ReLU" in seen[0]
+    assert seen[1].startswith("2-5-1") and seen[2].startswith("2-4-1")
+    assert "seed 43" in seen[3]
+    assert "ReLU" in table  # the activations pane follows the training activation
+
+
+def test_hidden_units_stay_within_limits():
+    async def go():
+        app = NeuroApp(XorConfig(hidden=1, steps=50), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            run_id = app.run_id
+            await pilot.press("minus")
+            await pilot.pause(0.1)
+            return app.config.hidden, app.run_id == run_id
+
+    hidden, no_restart = run(go())
+    assert hidden == 1 and no_restart
+
+
+def test_pause_step_and_resume():
+    async def go():
+        app = NeuroApp(XorConfig(steps=100000), speed=100)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _started(app, pilot)
+            await pilot.press("space")
+            await pilot.pause(0.3)
+            xor = app.query_one(XorPane)
+            assert xor.state == "paused"
+            step = xor.snapshot.step
+            await pilot.pause(0.4)
+            assert xor.snapshot.step == step  # nothing moves while paused
+            await pilot.press("full_stop")
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if xor.snapshot.step == step + 1:
+                    break
+            assert xor.snapshot.step == step + 1
+            await pilot.press("space")
+            await pilot.pause(0.5)
+            assert xor.state == "running" and xor.snapshot.step > step + 1
+
+    run(go())
+
+
+def test_view_toggles_speed_and_help():
+    async def go():
+        app = NeuroApp(XorConfig(steps=200), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("l")
+            assert app.query_one(XorPane).log_scale
+            assert "log loss" in app.query_one("#xor-loss").figure.title
+            await pilot.press("d")
+            assert app.query_one(ActivationsPane).slopes
+            assert "slopes" in app.query_one(ActivationsPane).border_title
+            i = app.speed_index
+            await pilot.press("left_square_bracket")
+            assert app.speed_index == i - 1
+            await pilot.press("right_square_bracket", "right_square_bracket")
+            assert app.speed == SPEEDS[-1]  # flat out is the top and stays there
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+
+    run(go())
+
+
+def test_pane_keys_and_zoom():
+    async def go():
+        app = NeuroApp(XorConfig(steps=50), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            panes = {p.id: p for p in app.query(".pane")}
+            assert all(p.display for p in panes.values())
+            await pilot.press("2")
+            assert app.focused is panes["activations"]
+            await pilot.press("z")
+            await pilot.pause(0.1)
+            shown = [pid for pid, p in panes.items() if p.display]
+            await pilot.press("z")
+            await pilot.pause(0.1)
+            back = all(p.display for p in panes.values())
+            await pilot.press("1")
+            assert app.focused is panes["neuron"]
+            return shown, back
+
+    shown, back = run(go())
+    assert shown == ["activations"] and back
+
+
+def test_small_terminal_shows_one_pane_at_a_time():
+    async def go():
+        app = NeuroApp(XorConfig(steps=50), speed=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            shown = [p.id for p in app.query(".pane") if p.display]
+            await pilot.press("1")
+            await pilot.pause(0.1)
+            shown_after = [p.id for p in app.query(".pane") if p.display]
+            return shown, shown_after
+
+    shown, after = run(go())
+    assert shown == ["xor"] and after == ["neuron"]
+
+
+def test_invalid_neuron_input_keeps_the_last_good_value():
+    async def go():
+        app = NeuroApp(XorConfig(steps=50), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            pane = app.query_one(NeuronPane)
+            field = app.query_one("#field-x1", NumberField)
+            field.focus()
+            await pilot.press("up")
+            await pilot.pause(0.05)
+            nudged = (field.value, pane.values()[0][0], text_of(app, "#neuron-math"))
+            field.value = ""
+            await pilot.press("a", "b", "c")
+            await pilot.pause(0.05)
+            bad = (field.has_class("-invalid"), text_of(app, "#neuron-error"),
+                   pane.values()[0][0], text_of(app, "#neuron-math"))
+            for text in ("nan", "inf"):
+                field.value = text
+                await pilot.pause(0.05)
+                assert field.has_class("-invalid")
+            field.value = "1"
+            await pilot.pause(0.05)
+            return nudged, bad, field.has_class("-invalid"), text_of(app, "#neuron-math")
+
+    nudged, bad, still_invalid, fixed = run(go())
+    assert nudged[0] == "0.9" and nudged[1] == 0.9
+    assert "= 0.46" in nudged[2]  # 0.9*0.2 + 0.3*(-0.4) + 0.5*0.6 + 0.1
+    invalid, message, kept, math_text = bad
+    assert invalid and "'abc' is not a finite number; keeping 0.9" in message
+    assert kept == 0.9 and "= 0.46" in math_text
+    assert not still_invalid and "= 0.48" in fixed  # 1*0.2 - 0.12 + 0.3 + 0.1
+
+
+def test_stale_run_messages_are_dropped():
+    async def go():
+        app = NeuroApp(XorConfig(steps=100), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            good = app.query_one(XorPane).snapshot
+            from dataclasses import replace
+
+            stale = replace(good, step=7, losses=good.losses[:7])
+            app.post_message(TrainProgress(app.run_id - 1, stale, 1.0))
+            await pilot.pause(0.2)
+            return app.query_one(XorPane).snapshot.step
+
+    assert run(go()) == 100
+
+
+def test_quit_mid_run_returns_the_config_promptly():
+    async def go():
+        app = NeuroApp(XorConfig(steps=200000, seed=7), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _started(app, pilot)
+            await pilot.pause(0.3)
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            await pilot.press("q")
+        return app.return_value, loop.time() - t0
+
+    value, elapsed = run(go())
+    assert value == XorConfig(steps=200000, seed=7)
+    assert elapsed < 5  # generous: shared CI machine; the pty test measures the real latency
+
+
+def test_every_binding_is_in_the_command_palette():
+    app = NeuroApp()
+    from neurotui.tui.app import COMMAND_HELP
+
+    actions = {b.action for b in app.BINDINGS if b.action != "quit"}
+    assert actions <= set(COMMAND_HELP)
