@@ -124,7 +124,11 @@ def card_markdown(
     loss = _loss_text(snapshot.loss)
     diag = snapshot.diagnosis
     reproduce = " ".join(p for p in ("neurotui lab", config.cli_args()) if p)
-    status = f"{snapshot.step} of {snapshot.total}" + ("" if snapshot.finished else " (still training)")
+    status = f"{snapshot.step} of {snapshot.total}"
+    if not snapshot.finished:
+        status += " (still training)"
+    elif snapshot.step < snapshot.total:
+        status += " (stopped early)"
 
     out: list[str] = []
     add = out.append
