@@ -229,3 +229,20 @@ def test_read_only_directory(tmp_path):
             write_card(ro / "card.md", "x")
     finally:
         ro.chmod(0o700)
+
+
+def test_card_of_a_run_still_training():
+    """The app's `e` key may come mid-run: the card says so and probes the same number of steps."""
+    from neurotui.core.trainer import Trainer
+
+    trainer = Trainer(XorConfig())
+    trainer.run(10)
+    snap = trainer.snapshot(boundary_size=(4, 8))
+    assert snap.diagnosis.kind == "training"
+    p = failure_probe(trainer.config, steps=snap.step)
+    assert p.step == 10
+    text = card_markdown(trainer.config, snap, p)
+    assert "| steps | 10 of 2000 (still training) |" in text
+    assert "Diagnosis: **training**" in text
+    for row in snap.rows():
+        assert row in text
