@@ -116,11 +116,13 @@ class NeuroApp(App[XorConfig]):
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass
 
-    def on_resize(self) -> None:
-        self._apply_layout()
+    def on_resize(self, event) -> None:
+        # This runs before App._on_resize stores the new size: use the event's, or the
+        # layout lags one resize behind (blank or clipped screens after resizing).
+        self._apply_layout(event.size)
 
-    def _apply_layout(self) -> None:
-        w, h = self.size
+    def _apply_layout(self, size=None) -> None:
+        w, h = size or self.size
         screen = self.screen
         tiny = w < TINY_WIDTH or h < TINY_HEIGHT
         screen.set_class(tiny, "-too-small")
