@@ -109,10 +109,20 @@ class NeuroApp(App[XorConfig]):
     def _install_signal_handlers(self) -> None:
         # SIGTERM / SIGHUP (an SSH link dropping) must leave through Textual's own exit,
         # which restores the terminal; the default action would kill us mid-screen.
+        # Exit code 128+signal, as a shell expects. Writes to a hung-up terminal can block
+        # that exit, so the process also ends a few seconds later whatever happens.
+        from neurotui.tui.launch import exit_soon
+
+        def on_signal(sig: int) -> None:
+            if self.control is not None:
+                self.control.poke()
+            self.exit(self.config, return_code=128 + sig)
+            exit_soon(128 + sig)
+
         try:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, self.exit)
+                loop.add_signal_handler(sig, on_signal, int(sig))
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass
 
