@@ -62,3 +62,32 @@ def run_bench(rounds: int = 5, steps: int = 2000) -> dict:
     ]
     report["lines"] = lines
     return report
+
+
+BANDWIDTH_GOAL = 32 * 1024  # bytes per second while training, at 120x40
+
+
+def run_bandwidth_bench(cols: int = 120, rows: int = 40, train_seconds: float = 3.0,
+                        idle_seconds: float = 3.0) -> dict:
+    """Bytes per second the real app writes to its terminal: training a default run, then idle.
+
+    Runs `python -m neurotui` in a pseudo-terminal (POSIX only), as a person over SSH would.
+    """
+    from neurotui.tui.bandwidth import measure_bandwidth
+
+    bw = measure_bandwidth(cols=cols, rows=rows, train_seconds=train_seconds, idle_seconds=idle_seconds)
+    ok = bw.training_bytes_per_s <= BANDWIDTH_GOAL
+    lines = bw.lines() + [
+        f"  goal: at most {BANDWIDTH_GOAL // 1024} KB/s while training, ~0 idle: "
+        f"{'met' if ok and bw.idle_bytes_per_s < 100 else 'NOT met'}",
+    ]
+    return {
+        "size": [cols, rows],
+        "training_bytes_per_s": bw.training_bytes_per_s,
+        "idle_bytes_per_s": bw.idle_bytes_per_s,
+        "training_seconds": bw.training_seconds,
+        "idle_seconds": bw.idle_seconds,
+        "startup_seconds": bw.startup_seconds,
+        "goal_bytes_per_s": BANDWIDTH_GOAL,
+        "lines": lines,
+    }

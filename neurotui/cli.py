@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
     bench.add_argument("--steps", type=_positive_int, default=2000, help="steps per timed run (default: %(default)s)")
     bench.add_argument("--json", action="store_true", help="print JSON")
+    bench.add_argument("--bandwidth", action="store_true",
+                       help="instead, count the bytes/s the app writes to a terminal (training, then idle)")
+    bench.add_argument("--size", type=_size, default=(120, 40), metavar="COLSxROWS",
+                       help="terminal size for --bandwidth (default: 120x40)")
     return parser
 
 
@@ -214,10 +218,26 @@ def cmd_screenshots(args) -> int:
     return 0
 
 
-def cmd_bench(args) -> int:
-    from neurotui.bench import run_bench
+def _size(text: str) -> tuple[int, int]:
+    cols, sep, rows = text.lower().partition("x")
+    try:
+        size = (int(cols), int(rows))
+    except ValueError:
+        size = None
+    if not sep or size is None or not (20 <= size[0] <= 1000 and 5 <= size[1] <= 500):
+        raise argparse.ArgumentTypeError(f"size must be COLSxROWS, e.g. 120x40 (20-1000 x 5-500), got {text!r}")
+    return size
 
-    report = run_bench(rounds=args.rounds, steps=args.steps)
+
+def cmd_bench(args) -> int:
+    from neurotui.bench import run_bandwidth_bench, run_bench
+
+    if args.bandwidth:
+        if sys.platform == "win32":
+            raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
+        report = run_bandwidth_bench(*args.size)
+    else:
+        report = run_bench(rounds=args.rounds, steps=args.steps)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

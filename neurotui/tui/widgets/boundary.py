@@ -36,12 +36,23 @@ class BoundaryView(Widget):
         self.ascii = ascii
         self._grid: tuple | None = None
         self._key: tuple | None = None
+        self._shown_look: tuple | None = None
         self._text = Text()
 
     def show(self, grid) -> None:
-        if grid is not None and grid != self._grid:
-            self._grid = grid
+        if grid is None or grid == self._grid:
+            return
+        # Late in training the probabilities still move, but rarely enough to change a glyph
+        # or a colour: repaint (and send bytes down an SSH link) only when the picture changes.
+        look = self._look(grid)
+        self._grid = grid
+        if look != self._shown_look:
+            self._shown_look = look
             self.refresh()
+
+    def _look(self, grid) -> tuple:
+        """What the grid draws as: its characters and each cell's colour."""
+        return tuple(render(grid, ascii=self.ascii)), tuple(tuple(map(_color, row)) for row in grid)
 
     def wanted_size(self) -> tuple[int, int]:
         w, h = self.size
