@@ -67,8 +67,8 @@ def diagnose(
     if linear_model:
         return Diagnosis(
             "linear", "cannot separate XOR",
-            f"no hidden activation: the stacked layers collapse into one linear map, "
-            f"and a straight line cannot split XOR (loss {last:.4f}, ln 2 = {LN2:.4f})",
+            f"with no hidden activation the layers collapse into one linear map; no straight "
+            f"line splits XOR, so the best it can do is p = 0.5 (loss {last:.4f}, ln 2 = {LN2:.4f})",
             "add a nonlinear hidden activation (tanh or relu)",
         )
     if all(abs(p - 0.5) < 0.1 for p in probs):

@@ -11,6 +11,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -209,9 +210,15 @@ class NeuroApp(App[XorConfig]):
     def on_train_progress(self, message: TrainProgress) -> None:
         if message.run_id != self.run_id:
             return  # a message from a run that was replaced: never mix two runs on screen
+        try:
+            self._show_progress(message)
+        except NoMatches:
+            pass  # quitting: the panes were already taken down while this was queued
+
+    def _show_progress(self, message: TrainProgress) -> None:
         xor = self.query_one(XorPane)
         snap = message.snapshot
-        xor.show_snapshot(snap)
+        xor.show_snapshot(snap, settled=snap.finished or self.control.paused)
         if message.steps_per_s is not None:
             self.steps_per_s = message.steps_per_s
         if snap.finished:

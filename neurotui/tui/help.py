@@ -35,7 +35,8 @@ PANES = (
                     "row is the activation the XOR network is training with."),
     ("XOR training", "a 2-H-1 network learns XOR live: the loss falls, the decision boundary bends "
                      "(darker = more likely 1; digits are the four XOR points). Try activation "
-                     "'identity': no hidden nonlinearity, and the boundary stays a straight line."),
+                     "'identity': with no hidden nonlinearity the network is one linear map, no "
+                     "straight line splits XOR, and it settles at p = 0.5 everywhere (loss ln 2)."),
 )
 
 

@@ -36,9 +36,9 @@ class NumberField(Input):
     """An Input holding one neuron value; up/down nudge it, bad text keeps the last good value."""
 
     BINDINGS = [
-        Binding("up", "nudge(1)", "+0.1", show=False),
-        Binding("down", "nudge(-1)", "-0.1", show=False),
-        Binding("escape", "leave", "Stop editing", show=False),
+        Binding("up", "nudge(1)", "+0.1"),
+        Binding("down", "nudge(-1)", "-0.1"),
+        Binding("escape", "leave", "Done editing"),
     ]
 
     @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -14,6 +16,12 @@ from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.training import speed_label
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
+
+# Seconds between redraws of each part while a run is live: the status line is cheap and
+# moves every snapshot; the boundary and the plot cost milliseconds of UI thread each,
+# which come straight out of training (GIL), and change slowly to the eye.
+BOUNDARY_EVERY = 0.2
+PLOT_EVERY = 0.5
 
 STATE_STYLE = {
     "loading": "yellow", "running": "bold green", "paused": "bold yellow",
@@ -38,6 +46,14 @@ class XorPane(Vertical):
         self.snapshot: Snapshot | None = None
         self.state = "loading"
         self.message = ""
+        self._drawn_at = {"boundary": -1e9, "plot": -1e9}
+        self._shown: dict[str, Text] = {}
+
+    def _set(self, wid: str, text: Text, layout: bool = False) -> None:
+        """Update a Static only when its text changed (each update costs a repaint)."""
+        if self._shown.get(wid) != text:
+            self._shown[wid] = text
+            self.query_one(f"#{wid}", Static).update(text, layout=layout)
 
     def compose(self) -> ComposeResult:
         yield Static(id="xor-status")
@@ -67,8 +83,9 @@ class XorPane(Vertical):
         if self.state == "running" and steps_per_s is not None:
             t.append(f" {steps_per_s:,.0f} steps/s")
         t.append(f" speed {speed_label(speed)}", "dim")
-        self.query_one("#xor-status", Static).update(t)
-        self.query_one("#xor-config", Static).update(Text(describe_config(config), style="dim"))
+        # fixed one-line widgets: no layout pass needed
+        self._set("xor-status", t)
+        self._set("xor-config", Text(describe_config(config), style="dim"))
 
     def show_diagnosis(self) -> None:
         t = Text()
@@ -84,10 +101,21 @@ class XorPane(Vertical):
                     t.append("\ntry: press a until 'identity' - the failure probe", "italic")
                 elif d.fix:
                     t.append(f"\nfix: {d.fix}", "italic")
-        self.query_one("#xor-diagnosis", Static).update(t)
+        self._set("xor-diagnosis", t, layout=True)  # its height follows its text
 
-    def show_snapshot(self, snap: Snapshot) -> None:
-        """Draw a snapshot; a non-finite one keeps the last good picture on screen."""
+    def _due(self, part: str, every: float, force: bool) -> bool:
+        now = time.monotonic()
+        if force or now - self._drawn_at[part] >= every:
+            self._drawn_at[part] = now
+            return True
+        return False
+
+    def show_snapshot(self, snap: Snapshot, settled: bool = True) -> None:
+        """Draw a snapshot; a non-finite one keeps the last good picture on screen.
+
+        While a run is live (`settled` False) the boundary and the plot are redrawn at
+        their own slower rates; a settled run (done, paused) is always drawn in full.
+        """
         healthy = snap.diagnosis.kind != "nonfinite"
         if healthy or self.snapshot is None:
             self.snapshot = snap
@@ -98,10 +126,11 @@ class XorPane(Vertical):
                 probs=self.snapshot.probs, preds=self.snapshot.preds, diagnosis=snap.diagnosis,
                 finished=snap.finished, boundary=self.snapshot.boundary,
             )
-        if healthy:
+        if healthy and self._due("boundary", BOUNDARY_EVERY, settled):
             self.query_one(BoundaryView).show(snap.boundary)
             self._show_rows(snap)
-        self._show_loss()
+        if self._due("plot", PLOT_EVERY, settled):
+            self._show_loss()
 
     def _show_rows(self, snap: Snapshot) -> None:
         g = self.glyphs
@@ -112,7 +141,7 @@ class XorPane(Vertical):
             t.append(line)
             t.append(f" {g.ok if right else g.bad}\n", "green" if right else "bold red")
         t.append(f"final_loss= {round(snap.loss, 4)}" if snap.finished else f"loss= {snap.loss:.4f}")
-        self.query_one("#xor-rows", Static).update(t)
+        self._set("xor-rows", t)
 
     def toggle_log(self) -> None:
         self.log_scale = not self.log_scale

@@ -1,0 +1,123 @@
+"""UI cost, measured: training steps/s with the app drawing every snapshot vs the same
+worker loop with nobody drawing, alternating in one process; and the first frame's time.
+
+With a thread worker every millisecond the UI thread spends comes out of training
+(the GIL), so this ratio is the honest price of watching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+import time
+
+from neurotui.core.xor import XorConfig
+from neurotui.tui.training import RunControl, train_loop
+
+
+class _Rate:
+    """Steps/s between the first and the last snapshot of a run (same method on both sides)."""
+
+    def __init__(self) -> None:
+        self.first: tuple[float, int] | None = None
+        self.last: tuple[float, int] | None = None
+        self.snapshots = 0
+
+    def see(self, step: int) -> None:
+        now = time.perf_counter()
+        if self.first is None:
+            self.first = (now, step)
+        self.last = (now, step)
+        self.snapshots += 1
+
+    @property
+    def steps_per_s(self) -> float:
+        (t0, s0), (t1, s1) = self.first, self.last
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
+
+
+def _headless_rate(config: XorConfig) -> _Rate:
+    rate = _Rate()
+    done = threading.Event()
+
+    def post_snapshot(snap, _):
+        rate.see(snap.step)
+        if snap.finished:
+            done.set()
+
+    control = RunControl(speed=None, grid_size=(16, 28))
+    thread = threading.Thread(
+        target=train_loop,
+        args=(config, control, lambda _d: None, post_snapshot, done.is_set),
+        daemon=True,
+    )
+    thread.start()
+    thread.join()
+    return rate
+
+
+async def _app_rate(config: XorConfig, size=(120, 40)) -> tuple[_Rate, float]:
+    from neurotui.tui.app import NeuroApp
+    from neurotui.tui.screenshots import settle
+
+    rate = _Rate()
+
+    class Measured(NeuroApp):
+        def on_train_progress(self, message) -> None:
+            super().on_train_progress(message)
+            if message.run_id == self.run_id:
+                rate.see(message.snapshot.step)
+
+    app = Measured(config, speed=None)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot, timeout=600)
+    return rate
+
+
+def bench_ui(rounds: int = 3, steps: int = 6000) -> dict:
+    """Alternate UI-on / UI-off runs of the same config; report the median ratio."""
+    config = XorConfig(steps=steps)
+    on, off = [], []
+    snaps = []
+    for _ in range(rounds):
+        r_off = _headless_rate(config)
+        r_on = asyncio.run(_app_rate(config))
+        off.append(r_off.steps_per_s)
+        on.append(r_on.steps_per_s)
+        snaps.append(r_on.snapshots)
+    return {
+        "ui_on_steps_per_s": statistics.median(on),
+        "ui_off_steps_per_s": statistics.median(off),
+        "ui_on_vs_off": statistics.median(on) / statistics.median(off),
+        "ui_snapshots_drawn": statistics.median(snaps),
+        "steps": steps,
+        "rounds": rounds,
+    }
+
+
+def first_frame() -> dict:
+    """In a fresh interpreter: time from import of the app to its first frame, and whether
+    torch had to be imported before it (it must not)."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time, json, asyncio\n"
+        "t0 = time.perf_counter()\n"
+        "from neurotui.tui.app import NeuroApp\n"
+        "t1 = time.perf_counter()\n"
+        "torch_at_import = 'torch' in sys.modules\n"
+        "async def go():\n"
+        "    app = NeuroApp()\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        t2 = time.perf_counter()\n"
+        "        out = {'import_ms': (t1 - t0) * 1000, 'first_frame_ms': (t2 - t0) * 1000,\n"
+        "               'torch_imported_by_app_module': torch_at_import}\n"
+        "        await pilot.press('q')\n"
+        "    return out\n"
+        "print(json.dumps(asyncio.run(go())))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
