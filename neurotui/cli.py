@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
     shots.add_argument("directory", metavar="DIR")
 
+    sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
+    _add_sweep_options(sweep)
+
     bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
     bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
     bench.add_argument("--steps", type=_positive_int, default=2000, help="steps per timed run (default: %(default)s)")
@@ -108,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
-        handler = {"lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots}.get(args.command, cmd_app)
+        handler = {
+            "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
+        }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:
         print(f"neurotui: error: {exc}", file=sys.stderr)
@@ -244,6 +249,128 @@ def cmd_bench(args) -> int:
         for line in report["lines"]:
             print(line)
     return 0
+
+
+def _int_list(text: str) -> list[int]:
+    return _split_list(text, _int)
+
+
+def _split_list(text: str, convert=str) -> list:
+    """'2,4, 8' -> [2, 4, 8]; repeats dropped, order kept."""
+    items = [t.strip() for t in str(text).split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"empty item in list {text!r}")
+    out = []
+    for item in items:
+        value = convert(item)
+        if value not in out:
+            out.append(value)
+    return out
+
+
+def _add_sweep_options(p: argparse.ArgumentParser) -> None:
+    from neurotui.core.sweep import DEFAULT_SEEDS, SEEDS_MAX
+
+    d = XorConfig()
+    # Shared options keep `neurotui --lr 0.5 sweep` working, as for lab; lists accept a single value too.
+    s = argparse.SUPPRESS
+    g = p.add_argument_group("sweep (model defaults are the lesson's)")
+    g.add_argument("--seeds", type=_int, default=DEFAULT_SEEDS, metavar="N",
+                   help=f"train seeds K .. K+N-1, N up to {SEEDS_MAX:,} (default: %(default)s)")
+    g.add_argument("--seed-start", type=_int, default=0, metavar="K", help="first seed (default: %(default)s)")
+    g.add_argument("--hidden", type=_int_list, default=s, metavar="LIST", help=f"hidden units, e.g. 2,4,8 (default: {d.hidden})")
+    g.add_argument("--layers", type=_int_list, default=s, metavar="LIST", help=f"hidden layers, e.g. 1,2 (default: {d.layers})")
+    g.add_argument("--activation", type=_split_list, default=s, metavar="LIST",
+                   help=f"any of tanh,relu,sigmoid,identity (default: {d.activation})")
+    g.add_argument("--steps", type=_int, default=s, help=f"training steps (default: {d.steps})")
+    g.add_argument("--lr", type=_float, default=s, help=f"learning rate (default: {d.lr})")
+    g.add_argument("--optimizer", default=s, help=f"adam or sgd (default: {d.optimizer})")
+    g.add_argument("--device", default=s, help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
+    g.add_argument("--json", action="store_true", help="print a JSON array, one object per configuration")
+
+
+def _listed(value) -> list:
+    """A sweep list option, or the single value the shared (top-level) option gave."""
+    return value if isinstance(value, list) else _split_list(value, type(value))
+
+
+def cmd_sweep(args) -> int:
+    from neurotui.core.sweep import SweepConfig, grid_configs
+
+    base = SweepConfig(
+        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device,
+        seeds=args.seeds, seed_start=args.seed_start,
+    )
+    configs = grid_configs(base, _listed(args.hidden), _listed(args.layers), _listed(args.activation))
+    from neurotui.core.device import resolve_device
+    from neurotui.core.sweep import run_sweep
+
+    resolve_device(base.validated().device)  # a missing GPU is a usage error before any training
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    total = sum(c.seeds * c.steps for c in configs)
+    results, done = [], 0
+    for i, config in enumerate(configs):
+        result = run_sweep(
+            config, progress=bar.update if bar else None,
+            _grid_position=(i, len(configs), done, total),
+        )
+        done += config.seeds * config.steps
+        results.append(result.summary())
+        if bar:
+            bar.clear()
+        if not args.json:
+            if i == 0:
+                print(_SWEEP_HEADER)
+            print(_sweep_row(result), flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+_SWEEP_HEADER = (
+    f"{'hidden':>6} {'layers':>6} {'activation':<10} {'seeds':>7} {'solved':>7} "
+    f"{'median loss':>11} {'p90 loss':>9} {'median steps':>12} {'time':>7}  not solved"
+)
+
+
+def _sweep_row(r) -> str:
+    def loss(v):
+        return f"{v:.4f}" if math.isfinite(v) else "nan"
+
+    c = r.config
+    steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"
+    failed = ", ".join(f"{k} {n}" for k, n in r.kind_counts.items() if n and k != "solved") or "-"
+    return (
+        f"{c.hidden:>6} {c.layers:>6} {c.activation:<10} {r.n:>7} {r.solved_fraction:>7.1%} "
+        f"{loss(r.median_final_loss):>11} {loss(r.p90_final_loss):>9} {steps:>12} {r.elapsed_s:>6.1f}s  {failed}"
+    )
+
+
+class _ProgressBar:
+    """One self-overwriting line on a terminal's stderr, at most ~10 times a second."""
+
+    def __init__(self, stream, width: int = 30):
+        import time
+
+        self.stream, self.width, self._clock = stream, width, time.monotonic
+        self._last = 0.0
+
+    def update(self, p) -> None:
+        now = self._clock()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(p.fraction * self.width)
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {p.fraction:6.1%}  "
+            f"config {p.config_index + 1}/{p.config_count}: {p.config.label}, step {p.step}/{p.steps}\x1b[K"
+        )
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+        self._last = 0.0
 
 
 def cmd_app(args) -> int:

@@ -13,6 +13,7 @@ from typing import Callable
 
 from neurotui.core.activations import get_activation
 from neurotui.core.diagnosis import Diagnosis, diagnose
+from neurotui.core.inside import Inside
 from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, make_optimizer, xor_tensors
 
 
@@ -29,6 +30,7 @@ class Snapshot:
     finished: bool
     boundary: tuple[tuple[float, ...], ...] | None = None
     extras: dict = field(default_factory=dict)
+    inside: "Inside | None" = None
 
     @property
     def loss(self) -> float:
@@ -64,6 +66,7 @@ class Trainer:
         self.losses: list[float] = []
         self._pending: list = []  # device loss tensors not yet read back (CUDA)
         self.nonfinite_where: str | None = None
+        self.halted = False  # stopped early on purpose (e.g. a saturated, blown-up run)
         self.linear_model = get_activation(config.activation).linear
         # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
         # are ever registered here, so calling forward() directly is the same maths
@@ -73,7 +76,7 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        return self.step_count >= self.config.steps or self.nonfinite_where is not None
+        return self.step_count >= self.config.steps or self.nonfinite_where is not None or self.halted
 
     def step(self) -> None:
         h = self.x
@@ -152,7 +155,12 @@ class Trainer:
         with torch.no_grad():
             return self.model(self.x).squeeze(1).tolist()
 
-    def snapshot(self, boundary_size: tuple[int, int] | None = None) -> Snapshot:
+    def snapshot(
+        self,
+        boundary_size: tuple[int, int] | None = None,
+        inside_layer: int | None = None,
+        feature_grid: tuple[int, int] | None = None,
+    ) -> Snapshot:
         self._flush()
         probs = self.probabilities()
         preds = tuple(int(p >= 0.5) for p in probs)
@@ -174,4 +182,10 @@ class Trainer:
             diagnosis=diag,
             finished=self.finished,
             boundary=grid,
+            inside=None if inside_layer is None else self.look_inside(inside_layer, feature_grid),
         )
+
+    def look_inside(self, layer: int = 1, feature_grid: tuple[int, int] | None = None):
+        from neurotui.core.inside import look_inside
+
+        return look_inside(self.model, self.x, layer, feature_grid, device=self.device)

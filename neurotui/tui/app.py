@@ -25,7 +25,17 @@ from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
 from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.messages import CardWritten
+from neurotui.tui.panes.xor import VIEWS
 from neurotui.tui.training import DEFAULT_SPEED, SPEEDS, RunControl, speed_label, train_loop
+
+# learning rates `<` and `>` step through
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 50.0, 100.0)
+
+
+def probe_of(config: XorConfig) -> XorConfig:
+    """Compare mode's default second network: the lesson's failure probe (or Tanh, for a probe)."""
+    return config.with_(activation="tanh" if config.activation == "identity" else "identity")
 
 # Below this the three panes do not fit: show one at a time.
 FULL_MIN_WIDTH, FULL_MIN_HEIGHT = 100, 32
@@ -52,6 +62,16 @@ class NeuroApp(App[XorConfig]):
         Binding("left_square_bracket", "speed(-1)", "Slower", key_display="["),
         Binding("right_square_bracket", "speed(1)", "Faster", key_display="]"),
         Binding("d", "toggle_slopes", "Slopes"),
+        Binding("v", "next_view", "View"),
+        Binding("c", "toggle_compare", "Compare"),
+        Binding("b", "cycle_other_activation", "B act.", show=False),
+        Binding("p", "next_pair", "Pair", show=False),
+        Binding("k", "next_inside_layer", "Inspect layer", show=False),
+        Binding("n", "cycle_layers", "Layers"),
+        Binding("o", "toggle_optimizer", "Optim."),
+        Binding("less_than_sign", "lr(-1)", "LR-", key_display="<"),
+        Binding("greater_than_sign", "lr(1)", "LR+", key_display=">"),
+        Binding("e", "write_card", "Card"),
         Binding("1", "focus_pane(0)", "Neuron", show=False),
         Binding("2", "focus_pane(1)", "Activ.", show=False),
         Binding("3", "focus_pane(2)", "XOR", show=False),
@@ -81,6 +101,9 @@ class NeuroApp(App[XorConfig]):
         self.current_pane = 2
         self.zoomed = False
         self.steps_per_s: float | None = None
+        self.compare = False
+        self.other_config = probe_of(self.config)
+        self.inside_layer = 1
 
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -175,23 +198,31 @@ class NeuroApp(App[XorConfig]):
             self.control.poke()
         self.run_id += 1
         xor = self.query_one(XorPane)
-        self.control = RunControl(speed=self.speed, grid_size=xor.grid_size(), pause_at=self.pause_at)
+        self.control = RunControl(
+            speed=self.speed, grid_size=xor.grid_size(), pause_at=self.pause_at,
+            layer=min(self.inside_layer, self.config.layers), feature_grid=xor.feature_grid(),
+        )
         self.steps_per_s = None
         xor.snapshot = None
+        xor.other = None
+        xor.set_configs(self.config, self.other_config if self.compare else None)
         xor.set_state("loading", "")
         self.query_one(ActivationsPane).set_training_activation(self.config.activation)
         self._refresh_xor_text()
-        self._train(self.run_id, self.config, self.control)
+        configs = [self.config] + ([self.other_config] if self.compare else [])
+        self._train(self.run_id, configs, self.control)
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
-    def _train(self, run_id: int, config: XorConfig, control: RunControl) -> None:
+    def _train(self, run_id: int, config: list[XorConfig], control: RunControl) -> None:
         worker = get_current_worker()
         try:
             train_loop(
                 config,
                 control,
                 post_started=lambda device: self.post_message(TrainStarted(run_id, device)),
-                post_snapshot=lambda snap, rate: self.post_message(TrainProgress(run_id, snap, rate)),
+                post_snapshot=lambda snaps, rate: self.post_message(
+                    TrainProgress(run_id, snaps[0], rate, snaps[1] if len(snaps) > 1 else None)
+                ),
                 is_cancelled=lambda: worker.is_cancelled,
             )
         except ConfigError as exc:
@@ -218,11 +249,11 @@ class NeuroApp(App[XorConfig]):
     def _show_progress(self, message: TrainProgress) -> None:
         xor = self.query_one(XorPane)
         snap = message.snapshot
-        xor.show_snapshot(snap, settled=snap.finished or self.control.paused)
+        xor.show_snapshot(snap, settled=snap.finished or self.control.paused, other=message.other)
         if message.steps_per_s is not None:
             self.steps_per_s = message.steps_per_s
         if snap.finished:
-            xor.set_state("diverged" if snap.diagnosis.kind == "nonfinite" else "done")
+            xor.set_state("diverged" if snap.diagnosis.kind in ("nonfinite", "saturated") else "done")
         elif self.control.paused:
             xor.set_state("paused")
         else:
@@ -253,6 +284,10 @@ class NeuroApp(App[XorConfig]):
 
     def _reconfigure(self, **changes) -> None:
         self.config = self.config.with_(**changes).validated()
+        # B shares everything but its activation (and its own hidden units once edited)
+        keep = {k: v for k, v in changes.items() if k != "activation"}
+        if keep:
+            self.other_config = self.other_config.with_(**keep).validated()
         self.start_run()
 
     # ----- actions --------------------------------------------------------------------------
@@ -327,6 +362,87 @@ class NeuroApp(App[XorConfig]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def _view_changed(self) -> None:
+        xor = self.query_one(XorPane)
+        if self.control is not None:
+            self.control.feature_grid = xor.feature_grid()
+            self.control.layer = min(self.inside_layer, self.config.layers)
+            self.control.poke()
+        self.call_after_refresh(self._sync_grid_size)
+
+    def action_next_view(self) -> None:
+        xor = self.query_one(XorPane)
+        if xor.compare:
+            self.notify("compare mode shows both boundaries; c leaves it", timeout=2)
+            return
+        xor.set_view(VIEWS[(VIEWS.index(xor.view) + 1) % len(VIEWS)])
+        self._view_changed()
+
+    def action_next_pair(self) -> None:
+        self.query_one(XorPane).next_pair()
+
+    def action_next_inside_layer(self) -> None:
+        self.inside_layer = self.inside_layer % self.config.layers + 1
+        self.notify(f"looking inside hidden layer {self.inside_layer} of {self.config.layers}", timeout=2)
+        self._view_changed()
+
+    def action_toggle_compare(self) -> None:
+        self.compare = not self.compare
+        self.query_one(XorPane).set_view(compare=self.compare)
+        self.call_after_refresh(self.start_run)
+
+    def action_cycle_other_activation(self) -> None:
+        if not self.compare:
+            self.notify("b changes network B in compare mode (c)", timeout=2)
+            return
+        self.other_config = self.other_config.with_(activation=next_activation(self.other_config.activation))
+        self.start_run()
+
+    def action_cycle_layers(self) -> None:
+        self._reconfigure(layers=self.config.layers % 3 + 1)
+
+    def action_toggle_optimizer(self) -> None:
+        self._reconfigure(optimizer="sgd" if self.config.optimizer == "adam" else "adam")
+
+    def action_lr(self, direction: int) -> None:
+        lr = self.config.lr
+        if direction > 0:
+            nxt = next((v for v in LEARNING_RATES if v > lr * 1.0001), None)
+        else:
+            nxt = next((v for v in reversed(LEARNING_RATES) if v < lr * 0.9999), None)
+        if nxt is None:
+            self.notify(f"learning rate stays within {LEARNING_RATES[0]:g}-{LEARNING_RATES[-1]:g}", timeout=2)
+            return
+        self._reconfigure(lr=nxt)
+
+    def action_write_card(self) -> None:
+        snap = self.query_one(XorPane).snapshot
+        if snap is None:
+            self.notify("no run to describe yet", severity="warning", timeout=3)
+            return
+        self.notify("writing the result card (training the failure probe beside it)...", timeout=2)
+        self._write_card(self.config, snap)
+
+    @work(thread=True, group="card", exit_on_error=False)
+    def _write_card(self, config: XorConfig, snap) -> None:
+        from neurotui.core.card import DEFAULT_CARD_NAME, failure_probe, save_card
+        from neurotui.core.errors import ConfigError as CardProblem
+
+        worker = get_current_worker()
+        try:
+            probe = failure_probe(config, steps=snap.step or None, should_stop=lambda: worker.is_cancelled)
+            path = save_card(config, snap, DEFAULT_CARD_NAME, probe=probe, ascii=self.glyphs.ascii, fresh=True)
+        except (CardProblem, OSError) as exc:
+            self.post_message(CardWritten(None, str(exc)))
+            return
+        self.post_message(CardWritten(str(path), None))
+
+    def on_card_written(self, message: CardWritten) -> None:
+        if message.path:
+            self.notify(f"result card written to {message.path}", timeout=6)
+        else:
+            self.notify(f"card not written: {message.error}", severity="error", timeout=8)
+
     def action_quit(self) -> None:
         if self.control is not None:
             self.control.poke()
@@ -359,4 +475,14 @@ COMMAND_HELP = {
     "focus_pane(2)": ("Focus XOR pane", "key 3"),
     "zoom": ("Zoom pane", "focused pane full screen and back (key z)"),
     "help": ("Help", "all keys (key ?)"),
+    "next_view": ("Next XOR view", "boundary / hidden features / hidden space / weights (key v)"),
+    "toggle_compare": ("Toggle compare mode", "train A and B side by side on the same seed (key c)"),
+    "cycle_other_activation": ("Cycle network B's activation", "compare mode (key b)"),
+    "next_pair": ("Next hidden-unit pair", "hidden space view (key p)"),
+    "next_inside_layer": ("Inspect next hidden layer", "features / hidden space (key k)"),
+    "cycle_layers": ("Cycle hidden layers", "1 -> 2 -> 3 (key n)"),
+    "toggle_optimizer": ("Toggle optimizer", "Adam <-> SGD (key o)"),
+    "lr(-1)": ("Lower learning rate", "key <"),
+    "lr(1)": ("Raise learning rate", "key >"),
+    "write_card": ("Write result card", "Markdown evidence card in the current folder (key e)"),
 }

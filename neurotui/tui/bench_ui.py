@@ -41,7 +41,8 @@ def _headless_rate(config: XorConfig) -> _Rate:
     rate = _Rate()
     done = threading.Event()
 
-    def post_snapshot(snap, _):
+    def post_snapshot(snaps, _):
+        snap = snaps[0]
         rate.see(snap.step)
         if snap.finished:
             done.set()

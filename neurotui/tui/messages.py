@@ -20,6 +20,7 @@ class TrainProgress(Message):
     run_id: int
     snapshot: Snapshot
     steps_per_s: float | None
+    other: Snapshot | None = None  # compare mode: the second network, same seed, same steps
 
     def can_replace(self, message: Message) -> bool:
         # Each snapshot carries the whole history, so a newer one of the same run loses nothing.
@@ -30,3 +31,9 @@ class TrainProgress(Message):
 class TrainFailed(Message):
     run_id: int
     error: str
+
+
+@dataclass
+class CardWritten(Message):
+    path: str | None
+    error: str | None

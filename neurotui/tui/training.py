@@ -31,6 +31,8 @@ class RunControl:
     speed: int | None = SPEEDS[DEFAULT_SPEED]
     step_requests: int = 0
     pause_at: int | None = None  # pause by itself at this step (screenshots, tests, lessons)
+    layer: int = 1  # hidden layer to look inside
+    feature_grid: tuple[int, int] | None = None  # per-unit grids, only while that view is shown
     grid_size: tuple[int, int] = (12, 24)
     wake: threading.Event = field(default_factory=threading.Event)
 
@@ -38,21 +40,60 @@ class RunControl:
         self.wake.set()
 
 
+class Lockstep:
+    """One or more trainers (compare mode) stepped together, seen as one run."""
+
+    def __init__(self, configs: list[XorConfig]):
+        from neurotui.core.trainer import Trainer
+
+        self.trainers = [Trainer(c) for c in configs]
+        self.device = self.trainers[0].device
+
+    @property
+    def step_count(self) -> int:
+        return max(t.step_count for t in self.trainers)
+
+    @property
+    def finished(self) -> bool:
+        return all(t.finished for t in self.trainers)
+
+    def run(self, n: int, should_stop: Callable[[], bool]) -> None:
+        for t in self.trainers:
+            if not t.finished:
+                t.run(n, should_stop=should_stop)
+
+    def snapshot(self, control: RunControl) -> tuple:
+        snaps = []
+        for t in self.trainers:
+            snap = t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
+            if snap.diagnosis.kind == "saturated" and not t.finished:
+                # Blown up: BCELoss's clamp keeps the loss finite (e.g. 50.0), so it would
+                # "train" to the end drawing nonsense. Stop it here and say why.
+                t.halted = True
+                snap = t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
+            snaps.append(snap)
+        return tuple(snaps)
+
+
 def train_loop(
-    config: XorConfig,
+    config: XorConfig | list[XorConfig],
     control: RunControl,
     post_started: Callable[[str], None],
     post_snapshot: Callable[[object, float | None], None],
     is_cancelled: Callable[[], bool],
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
+    """Train until done or cancelled; `post_snapshot` gets a tuple of snapshots (one per config)."""
     from neurotui.core.device import describe
-    from neurotui.core.trainer import Trainer
 
-    trainer = Trainer(config)
+    trainer = Lockstep(config if isinstance(config, list) else [config])
     post_started(describe(trainer.device))
-    post_snapshot(trainer.snapshot(control.grid_size), None)
+    post_snapshot(trainer.snapshot(control), None)
 
+    def view_key():
+        return control.grid_size, control.layer, control.feature_grid
+
+    posted = view_key()
     origin, origin_steps, speed = clock(), 0, control.speed
     last_post = clock()
     rate_mark = (clock(), 0)
@@ -61,12 +102,15 @@ def train_loop(
         now = clock()
         if control.paused:
             if dirty:  # show exactly where training stopped
-                post_snapshot(trainer.snapshot(control.grid_size), None)
+                post_snapshot(trainer.snapshot(control), None)
                 dirty = False
+            if view_key() != posted:  # a new view while paused still gets its pictures
+                posted = view_key()
+                post_snapshot(trainer.snapshot(control), None)
             if control.step_requests > 0:
                 control.step_requests -= 1
                 trainer.run(1, should_stop=is_cancelled)
-                post_snapshot(trainer.snapshot(control.grid_size), None)
+                post_snapshot(trainer.snapshot(control), None)
             else:
                 control.wake.wait(0.1)
                 control.wake.clear()
@@ -93,24 +137,24 @@ def train_loop(
             dirty = True
             if trainer.step_count == control.pause_at:
                 control.paused = True
-                post_snapshot(trainer.snapshot(control.grid_size), None)
+                post_snapshot(trainer.snapshot(control), None)
                 dirty = False
                 continue
         now = clock()
         if dirty and now - last_post >= POST_INTERVAL:
             t0, s0 = rate_mark
             rate = (trainer.step_count - s0) / (now - t0) if now > t0 else None
-            post_snapshot(trainer.snapshot(control.grid_size), rate)
+            post_snapshot(trainer.snapshot(control), rate)
             last_post, rate_mark, dirty = now, (now, trainer.step_count), False
     if is_cancelled():
         return
-    posted = control.grid_size
-    post_snapshot(trainer.snapshot(posted), None)
-    # Stay (idle, blocked on an Event) so a resize or zoom after the run still
-    # gets a boundary computed at the new size rather than a stretched one.
+    posted = view_key()
+    post_snapshot(trainer.snapshot(control), None)
+    # Stay (idle, blocked on an Event) so a resize, zoom or new view after the run
+    # still gets its pictures computed at the new size rather than stretched.
     while not is_cancelled():
         control.wake.wait(0.25)
         control.wake.clear()
-        if control.grid_size != posted:
-            posted = control.grid_size
-            post_snapshot(trainer.snapshot(posted), None)
+        if view_key() != posted:
+            posted = view_key()
+            post_snapshot(trainer.snapshot(control), None)

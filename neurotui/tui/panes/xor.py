@@ -7,7 +7,7 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
+from textual.widgets import ContentSwitcher, Static
 
 from neurotui.core.activations import get_activation
 from neurotui.core.trainer import Snapshot
@@ -15,6 +15,7 @@ from neurotui.core.xor import XOR_Y, XorConfig
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.training import speed_label
 from neurotui.tui.widgets.boundary import BoundaryView
+from neurotui.tui.widgets.inside import FeaturesView, WeightsView, space_figure, unit_pairs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
 
 # Seconds between redraws of each part while a run is live: the status line is cheap and
@@ -23,10 +24,22 @@ from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
 BOUNDARY_EVERY = 0.2
 PLOT_EVERY = 0.5
 
+# What the middle of the pane shows; `v` cycles them.
+VIEWS = ("boundary", "features", "space", "weights")
+VIEW_TITLES = {
+    "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
+    "weights": "weights and gradients", "compare": "compare",
+}
+FEATURE_GRID = (6, 12)
+
 STATE_STYLE = {
     "loading": "yellow", "running": "bold green", "paused": "bold yellow",
     "done": "bold cyan", "diverged": "bold red", "error": "bold red", "waiting": "yellow",
 }
+
+
+def short_config(c: XorConfig) -> str:
+    return f"2-{'-'.join([str(c.hidden)] * c.layers)}-1 {get_activation(c.activation).label}"
 
 
 def describe_config(c: XorConfig) -> str:
@@ -46,7 +59,14 @@ class XorPane(Vertical):
         self.snapshot: Snapshot | None = None
         self.state = "loading"
         self.message = ""
+        self._a_label = ""
         self._drawn_at = {"boundary": -1e9, "plot": -1e9}
+        self.view = "boundary"
+        self.compare = False
+        self.pair_index = 0
+        self.other: Snapshot | None = None
+        self.activation = "tanh"
+        self.other_label = ""
         self._shown: dict[str, Text] = {}
 
     def _set(self, wid: str, text: Text, layout: bool = False) -> None:
@@ -59,19 +79,58 @@ class XorPane(Vertical):
         yield Static(id="xor-status")
         yield Static(id="xor-config")
         yield Static(id="xor-diagnosis")
-        with Horizontal(id="xor-middle"):
-            yield BoundaryView(ascii=self.glyphs.ascii, id="xor-boundary")
-            yield Static(id="xor-rows")
-        yield PlotView(ascii=self.glyphs.ascii, id="xor-loss")
+        ascii = self.glyphs.ascii
+        with ContentSwitcher(id="xor-middle", initial="view-boundary"):
+            with Horizontal(id="view-boundary"):
+                yield BoundaryView(ascii=ascii, id="xor-boundary")
+                yield Static(id="xor-rows")
+            yield FeaturesView(ascii=ascii, id="view-features")
+            yield PlotView(ascii=ascii, id="view-space")
+            yield WeightsView(ascii=ascii, id="view-weights")
+            with Horizontal(id="view-compare"):
+                with Vertical(classes="cmp-side"):
+                    yield Static(id="cmp-a-title", classes="cmp-title")
+                    yield BoundaryView(ascii=ascii, id="cmp-a")
+                with Vertical(classes="cmp-side"):
+                    yield Static(id="cmp-b-title", classes="cmp-title")
+                    yield BoundaryView(ascii=ascii, id="cmp-b")
+        yield PlotView(ascii=ascii, id="xor-loss")
 
     def on_mount(self) -> None:
         self.query_one("#xor-loss", PlotView).show(Figure(empty_text="loss curve: waiting for the first step"))
 
     def grid_size(self) -> tuple[int, int]:
-        return self.query_one(BoundaryView).wanted_size()
+        which = "#cmp-a" if self.compare else "#xor-boundary"
+        return self.query_one(which, BoundaryView).wanted_size()
+
+    def feature_grid(self) -> tuple[int, int] | None:
+        return FEATURE_GRID if self.view == "features" and not self.compare else None
+
+    @property
+    def shown(self) -> str:
+        return "compare" if self.compare else self.view
+
+    def set_view(self, view: str | None = None, compare: bool | None = None) -> None:
+        if view is not None:
+            self.view = view
+        if compare is not None:
+            self.compare = compare
+        self.query_one(ContentSwitcher).current = f"view-{self.shown}"
+        self.border_title = f"3 XOR training - {VIEW_TITLES[self.shown]}"
+        self._draw_middle()
+        self._show_loss()
+
+    def next_pair(self) -> None:
+        self.pair_index += 1
+        self._draw_middle()
 
     def set_state(self, state: str, message: str = "") -> None:
         self.state, self.message = state, message
+
+    def set_configs(self, config: XorConfig, other: XorConfig | None) -> None:
+        self.activation = config.activation
+        self._a_label = short_config(config)
+        self.other_label = short_config(other) if other is not None else ""
 
     def show_status(self, config: XorConfig, speed: int | None, steps_per_s: float | None) -> None:
         snap = self.snapshot
@@ -110,7 +169,7 @@ class XorPane(Vertical):
             return True
         return False
 
-    def show_snapshot(self, snap: Snapshot, settled: bool = True) -> None:
+    def show_snapshot(self, snap: Snapshot, settled: bool = True, other: Snapshot | None = None) -> None:
         """Draw a snapshot; a non-finite one keeps the last good picture on screen.
 
         While a run is live (`settled` False) the boundary and the plot are redrawn at
@@ -126,11 +185,54 @@ class XorPane(Vertical):
                 probs=self.snapshot.probs, preds=self.snapshot.preds, diagnosis=snap.diagnosis,
                 finished=snap.finished, boundary=self.snapshot.boundary,
             )
+        if other is not None and (other.diagnosis.kind != "nonfinite" or self.other is None):
+            self.other = other
         if healthy and self._due("boundary", BOUNDARY_EVERY, settled):
-            self.query_one(BoundaryView).show(snap.boundary)
-            self._show_rows(snap)
+            self._draw_middle()
         if self._due("plot", PLOT_EVERY, settled):
             self._show_loss()
+
+    def _draw_middle(self) -> None:
+        """Draw only the view on screen; the others catch up from the snapshot when shown."""
+        snap = self.snapshot
+        if snap is None:
+            return
+        view = self.shown
+        if view == "boundary":
+            self.query_one("#xor-boundary", BoundaryView).show(snap.boundary)
+            self._show_rows(snap)
+        elif view == "features":
+            self.query_one(FeaturesView).show(snap.inside, self.activation)
+        elif view == "space":
+            inside = snap.inside
+            units = len(inside.hidden_points[0]) if inside and inside.hidden_points else 1
+            pairs = unit_pairs(units)
+            self.query_one("#view-space", PlotView).show(space_figure(inside, pairs[self.pair_index % len(pairs)]))
+        elif view == "weights":
+            self.query_one(WeightsView).show(snap.inside)
+        elif view == "compare":
+            self._show_compare(snap, self.other)
+
+    def _show_compare(self, a: Snapshot, b: Snapshot | None) -> None:
+        self.query_one("#cmp-a", BoundaryView).show(a.boundary)
+        self._set("cmp-a-title", self._side_title("A", self.activation_label, a))
+        if b is not None:
+            self.query_one("#cmp-b", BoundaryView).show(b.boundary)
+            self._set("cmp-b-title", self._side_title("B", self.other_label, b))
+
+    def _side_title(self, name: str, label: str, snap: Snapshot) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(f"{name}: {label}\n", "bold")
+        word = "final_loss=" if snap.finished else "loss="
+        t.append(f"{word} {round(snap.loss, 4)}  ")
+        d = snap.diagnosis
+        t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
+                 ("dim" if d.kind == "training" else "bold red"))
+        return t
+
+    @property
+    def activation_label(self) -> str:
+        return self._a_label
 
     def _show_rows(self, snap: Snapshot) -> None:
         g = self.glyphs
@@ -152,10 +254,17 @@ class XorPane(Vertical):
         snap = self.snapshot
         if snap is None or not snap.losses:
             return
-        xs, ys = downsample(snap.losses, max(10, 2 * plot.size.width - 16))
+        width = max(10, 2 * plot.size.width - 16)
+        runs = [(snap, "A: " + self.activation_label if self.compare else "", "orange")]
+        if self.compare and self.other is not None:
+            runs.append((self.other, "B: " + self.other_label, "cyan"))
+        series = []
+        for run, label, color in runs:
+            xs, ys = downsample(run.losses, width)
+            series.append(Series(tuple(xs), tuple(ys), label, color))
         title = "log loss (BCE)" if self.log_scale else "loss (BCE)"
         plot.show(Figure(
-            (Series(tuple(xs), tuple(ys), "", "orange"),),
+            tuple(series),
             title=f"{title} - l toggles log", xlabel="step", log_y=self.log_scale,
             xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot",
         ))

@@ -24,6 +24,8 @@ class Series:
     ys: tuple[float, ...]
     label: str
     color: str
+    marker: str | None = None  # a character, for scatter points that must read without colour
+    scatter: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,15 @@ class PlotView(Widget):
         plt.plotsize(width, height)
         plt.theme("clear")
         for xs, ys, s in series:
-            plt.plot(xs, ys, label=s.label or None, color=s.color, marker=self.marker)
+            draw = plt.scatter if s.scatter else plt.plot
+            draw(xs, ys, label=s.label or None, color=s.color, marker=s.marker or self.marker)
         if fig.vline is not None and math.isfinite(fig.vline):
             plt.vline(fig.vline, "yellow")
         if fig.log_y:
             plt.yscale("log")
         if fig.ylim and not fig.log_y:
             plt.ylim(*fig.ylim)
-        if fig.xlim:
+        if fig.xlim and fig.xlim[1] > fig.xlim[0]:
             plt.xlim(*fig.xlim)
             lo, hi = fig.xlim
             if hi - lo >= 8:

@@ -1,0 +1,74 @@
+"""What the network computes inside: hidden features, hidden space, weights and gradients.
+
+The lesson's core reason is that nonlinear hidden layers create intermediate
+features; these are the numbers that make that visible. Plain floats out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Inside:
+    layer: int  # 1-based hidden layer the features and hidden space are taken from
+    hidden_points: tuple[tuple[float, ...], ...]  # the four XOR points, one value per hidden unit
+    weights: tuple[tuple[tuple[float, ...], ...], ...]  # per Linear: [out][in]
+    biases: tuple[tuple[float, ...], ...]
+    grad_norms: tuple[float | None, ...]  # per Linear: norm of weight and bias gradients together
+    features: tuple[tuple[tuple[float, ...], ...], ...] | None = None  # [unit][row][col]
+    output_map: tuple[tuple[float, ...], ...] | None = None  # p(y=1) on the same grid
+
+
+def hidden_layer_count(model) -> int:
+    import torch.nn as nn
+
+    return sum(isinstance(m, nn.Linear) for m in model) - 1
+
+
+def hidden_outputs(model, x) -> list:
+    """Output of each hidden layer (after its activation) for inputs x: list of [N, H] tensors."""
+    import torch.nn as nn
+
+    outs, h = [], x
+    modules = list(model)
+    for i, m in enumerate(modules):
+        h = m(h)
+        # a hidden activation follows each Linear except the last (which the output Sigmoid follows)
+        if i % 2 == 1 and i < len(modules) - 1 and not isinstance(m, nn.Linear):
+            outs.append(h)
+    return outs
+
+
+def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None = None, device=None) -> Inside:
+    import torch
+    import torch.nn as nn
+
+    layer = max(1, min(layer, hidden_layer_count(model)))
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        hidden = hidden_outputs(model, x)[layer - 1]
+        features = output_map = None
+        if feature_grid is not None:
+            from neurotui.core.boundary import plane_points
+
+            rows, cols = feature_grid
+            pts = torch.tensor(plane_points(rows, cols), device=device)
+            h = hidden_outputs(model, pts)[layer - 1]  # [rows*cols, H]
+            features = tuple(
+                tuple(tuple(r) for r in unit) for unit in h.T.reshape(-1, rows, cols).tolist()
+            )
+            output_map = tuple(tuple(r) for r in model(pts).reshape(rows, cols).tolist())
+        norms = []
+        for lin in linears:
+            grads = [p.grad for p in (lin.weight, lin.bias) if p.grad is not None]
+            norms.append(float(torch.sqrt(sum((g.float() ** 2).sum() for g in grads))) if grads else None)
+        return Inside(
+            layer=layer,
+            hidden_points=tuple(tuple(r) for r in hidden.tolist()),
+            weights=tuple(tuple(tuple(r) for r in lin.weight.tolist()) for lin in linears),
+            biases=tuple(tuple(lin.bias.tolist()) for lin in linears),
+            grad_norms=tuple(norms),
+            features=features,
+            output_map=output_map,
+        )

@@ -1,0 +1,180 @@
+"""Views inside the network: hidden-unit feature maps, the hidden space, weights and gradients.
+
+Each reads without colour: feature maps by shade glyph, weights by sign glyphs,
+the hidden space by the class digit at each point.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.widget import Widget
+
+from neurotui.core.activations import get_activation
+from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, shade
+from neurotui.core.inside import Inside
+from neurotui.core.xor import XOR_X, XOR_Y
+from neurotui.tui.widgets.plot import Figure, PlotView, Series
+
+MAX_UNITS = 16
+TILE_ROWS, TILE_COLS = 6, 12
+
+
+def feature_range(activation: str, values) -> tuple[float, float]:
+    """The scale a unit's map is shaded on: the activation's own range where it has one."""
+    name = get_activation(activation).name
+    if name == "tanh":
+        return -1.0, 1.0
+    if name == "sigmoid":
+        return 0.0, 1.0
+    finite = [v for v in values if math.isfinite(v)]
+    lo = min(finite, default=0.0)
+    hi = max(finite, default=1.0)
+    if name == "relu":
+        lo = 0.0
+    return lo, (hi if hi > lo else lo + 1.0)
+
+
+class FeaturesView(Widget):
+    """One small map per hidden unit: its activation over the input plane."""
+
+    DEFAULT_CSS = "FeaturesView { height: 1fr; width: 1fr; }"
+
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ascii = ascii
+        self._data: tuple | None = None
+        self._key = None
+        self._text = Text()
+
+    def show(self, inside: Inside | None, activation: str) -> None:
+        data = None if inside is None or inside.features is None else (
+            inside.layer, inside.features, activation, inside.output_map)
+        if data is not None and data != self._data:
+            self._data = data
+            self.refresh()
+
+    def render(self) -> Text:
+        key = (self.size, self._data)
+        if key != self._key:
+            self._key, self._text = key, self._build()
+        return self._text
+
+    def _build(self) -> Text:
+        if not self._data:
+            return Text("computing hidden features...", style="dim")
+        layer, features, activation, output_map = self._data
+        ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
+        # each unit's map, then the output the last layer builds from them
+        units = [(f"h{i + 1}", unit, True) for i, unit in enumerate(features[:MAX_UNITS])]
+        if output_map is not None:
+            units.append(("out p(y=1)", output_map, False))
+        per_row = max(1, (self.size.width + 1) // (TILE_COLS + 2))
+        text = Text(no_wrap=True, end="")
+        text.append(
+            f"hidden layer {layer}: each map is one unit's {activation} output over the plane "
+            f"(x1 across, x2 up; {ramp[-1]} = high)\n", "dim",
+        )
+        for start in range(0, len(units), per_row):
+            group = units[start:start + per_row]
+            text.append("  ".join(f"{name:<{TILE_COLS}}"[:TILE_COLS] for name, _, _ in group) + "\n", "bold")
+            scaled = []
+            for _, unit, hidden in group:
+                flat = [v for row in unit for v in row]
+                lo, hi = feature_range(activation, flat) if hidden else (0.0, 1.0)
+                scaled.append([[(v - lo) / (hi - lo) for v in row] for row in unit])
+            for r in range(len(group[0][1])):
+                text.append("  ".join("".join(shade(p, ramp) for p in grid[r]) for grid in scaled) + "\n")
+        if len(features) > MAX_UNITS:
+            text.append(f"(first {MAX_UNITS} of {len(features)} units)", "dim")
+        text.rstrip()
+        return text
+
+
+def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
+    """The four XOR points placed by two hidden units' values: class digit as the marker."""
+    if inside is None or not inside.hidden_points or not inside.hidden_points[0]:
+        return Figure(empty_text="waiting for the model...")
+    units = len(inside.hidden_points[0])
+    i, j = pair[0] % units, pair[1] % units
+    series = []
+    for label, color in ((0, "blue"), (1, "orange")):
+        pts = [h for h, y in zip(inside.hidden_points, XOR_Y) if int(y) == label]
+        series.append(Series(
+            tuple(p[i] for p in pts), tuple(p[j] for p in pts), f"y={label}", color,
+            marker=str(label), scatter=True,
+        ))
+    xs = [p[i] for p in inside.hidden_points]
+    ys = [p[j] for p in inside.hidden_points]
+    pad = lambda lo, hi: (lo - 0.15 * (hi - lo or 1), hi + 0.15 * (hi - lo or 1))
+    return Figure(
+        tuple(series),
+        title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair)",
+        xlim=pad(min(xs), max(xs)), ylim=pad(min(ys), max(ys)),
+    )
+
+
+def unit_pairs(units: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(units) for j in range(i + 1, units)] or [(0, 0)]
+
+
+
+def weight_glyph(v: float, scale: float, ascii: bool) -> str:
+    """Three characters: sign and size, so a weight reads without colour."""
+    if not math.isfinite(v):
+        return "NaN"
+    m = abs(v) / scale if scale > 0 else 0.0
+    if m < 0.1:
+        return " . "
+    sign = "+" if v > 0 else "-"
+    if m < 0.4:
+        return f" {sign} "
+    if m < 0.75:
+        return f"{sign}{sign} "
+    return sign * 3
+
+
+class WeightsView(Widget):
+    DEFAULT_CSS = "WeightsView { height: 1fr; width: 1fr; }"
+
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ascii = ascii
+        self._inside: Inside | None = None
+        self._key = None
+        self._text = Text()
+
+    def show(self, inside: Inside | None) -> None:
+        if inside is not None and inside != self._inside:
+            self._inside = inside
+            self.refresh()
+
+    def render(self) -> Text:
+        key = (self.size, self._inside)
+        if key != self._key:
+            self._key, self._text = key, self._build()
+        return self._text
+
+    def _build(self) -> Text:
+        ins = self._inside
+        if ins is None:
+            return Text("waiting for the model...", style="dim")
+        text = Text(no_wrap=True, end="")
+        text.append("weights (rows = units out, columns = inputs in) and biases; "
+                    "+++ strong positive, --- strong negative, . near 0\n", "dim")
+        n = len(ins.weights)
+        for k, (w, b, g) in enumerate(zip(ins.weights, ins.biases, ins.grad_norms), start=1):
+            scale = max([abs(v) for row in w for v in row] + [abs(v) for v in b] + [1e-12])
+            name = "output" if k == n else f"layer {k}"
+            grad = "n/a" if g is None else f"{g:.2e}"
+            text.append(f"{name}: {len(w[0])} -> {len(w)}   max |w| {scale:.3g}   gradient norm {grad}\n", "bold")
+            for r, (row, bias) in enumerate(zip(w[:MAX_UNITS], b)):
+                for v in row[:MAX_UNITS]:
+                    text.append(weight_glyph(v, scale, self.ascii), "bold blue" if v > 0 else "bold red")
+                    text.append(" ")
+                text.append(" | b ")
+                text.append(weight_glyph(bias, scale, self.ascii), "bold blue" if bias > 0 else "bold red")
+                text.append("\n")
+        text.rstrip()
+        return text
