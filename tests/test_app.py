@@ -252,3 +252,86 @@ def test_every_binding_is_in_the_command_palette():
 
     actions = {b.action for b in app.BINDINGS if b.action != "quit"}
     assert actions <= set(COMMAND_HELP)
+
+
+def test_views_compare_depth_optimizer_and_lr_keys():
+    async def go():
+        app = NeuroApp(XorConfig(steps=300), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            xor = app.query_one(XorPane)
+            views = []
+            for _ in range(4):
+                await pilot.press("v")
+                await settle(app, pilot)
+                views.append(xor.view)
+            await pilot.press("v")  # features again: the snapshot now carries per-unit maps
+            await settle(app, pilot)
+            await pilot.pause(0.5)
+            features = xor.snapshot.inside.features
+            await pilot.press("v", "v", "v")  # back to the boundary
+            await pilot.press("c")
+            await pilot.pause(0.2)
+            await settle(app, pilot)
+            compare = (xor.compare, xor.other is not None and xor.other.loss, text_of(app, "#cmp-b-title"))
+            await pilot.press("b")
+            await settle(app, pilot)
+            b_activation = app.other_config.activation
+            await pilot.press("c")
+            await pilot.pause(0.2)
+            await settle(app, pilot)
+            await pilot.press("n")
+            await settle(app, pilot)
+            layers = app.config.layers
+            await pilot.press("o")
+            await settle(app, pilot)
+            optimizer = app.config.optimizer
+            await pilot.press("greater_than_sign")
+            await settle(app, pilot)
+            lr_up = app.config.lr
+            await pilot.press("less_than_sign", "less_than_sign")
+            await settle(app, pilot)
+            return views, features, compare, b_activation, layers, optimizer, lr_up, app.config.lr
+
+    views, features, compare, b_act, layers, optimizer, lr_up, lr_down = run(go())
+    assert views == ["features", "space", "weights", "boundary"]
+    assert features is not None and len(features) == 4  # one map per hidden unit
+    on, b_loss, b_title = compare
+    assert on and abs(b_loss - 0.6931) < 2e-3 and "None" in b_title  # the failure probe beside it
+    assert b_act == "tanh"  # identity -> tanh
+    assert layers == 2 and optimizer == "sgd"
+    assert lr_up == 0.3 and lr_down == 0.03
+
+
+def test_diverged_run_stops_and_keeps_a_readable_screen():
+    async def go():
+        app = NeuroApp(XorConfig(lr=50, optimizer="sgd"), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            xor = app.query_one(XorPane)
+            return xor.state, xor.snapshot.step, text_of(app, "#xor-diagnosis")
+
+    state, step, diagnosis = run(go())
+    assert state == "diverged" and step < 2000
+    assert "saturated" in diagnosis and "lower the learning rate" in diagnosis
+
+
+def test_card_key_writes_a_new_file_each_time(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=200), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            for _ in range(2):
+                await pilot.press("e")
+                for _ in range(200):
+                    await pilot.pause(0.05)
+                    if not [w for w in app.workers if w.group == "card" and not w.is_finished]:
+                        break
+
+    run(go())
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["neurotui-card-1.md", "neurotui-card.md"]
+    text = (tmp_path / "neurotui-card.md").read_text()
+    assert "x=[0.0, 1.0] prob=" in text

@@ -47,8 +47,11 @@ class Snapshot:
         ]
 
 
+SATURATION_CHECK_EVERY = 50  # steps; by step count, so where a run stops is deterministic
+
+
 class Trainer:
-    def __init__(self, config: XorConfig):
+    def __init__(self, config: XorConfig, halt_on_saturation: bool = False):
         import torch
         import torch.nn as nn
 
@@ -67,6 +70,9 @@ class Trainer:
         self._pending: list = []  # device loss tensors not yet read back (CUDA)
         self.nonfinite_where: str | None = None
         self.halted = False  # stopped early on purpose (e.g. a saturated, blown-up run)
+        # BCELoss's clamp keeps a blown-up run's loss finite (e.g. 50.0), so without this
+        # it would "train" to the end; the app stops it and says why, the lab reports it.
+        self.halt_on_saturation = halt_on_saturation
         self.linear_model = get_activation(config.activation).linear
         # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
         # are ever registered here, so calling forward() directly is the same maths
@@ -109,12 +115,20 @@ class Trainer:
         remaining = self.config.steps - self.step_count
         n = remaining if n is None else min(n, remaining)
         start = self.step_count
-        while self.step_count - start < n and self.nonfinite_where is None:
+        while self.step_count - start < n and not self.finished:
             if should_stop is not None and should_stop():
                 break
             self.step()
+            if self.halt_on_saturation and self.step_count % SATURATION_CHECK_EVERY == 0:
+                self._check_saturation()
         self._flush()
         return self.step_count - start
+
+    def _check_saturation(self) -> None:
+        self._flush()
+        probs = self.probabilities()
+        kind = diagnose(self.losses, probs, linear_model=self.linear_model, finished=False).kind
+        self.halted = kind == "saturated"
 
     def _flush(self) -> None:
         if self._pending:

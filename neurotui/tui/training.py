@@ -46,7 +46,7 @@ class Lockstep:
     def __init__(self, configs: list[XorConfig]):
         from neurotui.core.trainer import Trainer
 
-        self.trainers = [Trainer(c) for c in configs]
+        self.trainers = [Trainer(c, halt_on_saturation=True) for c in configs]
         self.device = self.trainers[0].device
 
     @property
@@ -63,16 +63,10 @@ class Lockstep:
                 t.run(n, should_stop=should_stop)
 
     def snapshot(self, control: RunControl) -> tuple:
-        snaps = []
-        for t in self.trainers:
-            snap = t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
-            if snap.diagnosis.kind == "saturated" and not t.finished:
-                # Blown up: BCELoss's clamp keeps the loss finite (e.g. 50.0), so it would
-                # "train" to the end drawing nonsense. Stop it here and say why.
-                t.halted = True
-                snap = t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
-            snaps.append(snap)
-        return tuple(snaps)
+        return tuple(
+            t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
+            for t in self.trainers
+        )
 
 
 def train_loop(

@@ -224,7 +224,7 @@ class XorPane(Vertical):
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"{name}: {label}\n", "bold")
         word = "final_loss=" if snap.finished else "loss="
-        t.append(f"{word} {round(snap.loss, 4)}  ")
+        t.append(f"{word} {round(snap.loss, 4)}\n")
         d = snap.diagnosis
         t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
                  ("dim" if d.kind == "training" else "bold red"))

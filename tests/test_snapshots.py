@@ -1,0 +1,84 @@
+"""Snapshot tests: fixed config, fixed size, the run settled before the picture, no blinking cursor."""
+
+import pytest
+
+from neurotui.core.xor import XorConfig
+from neurotui.tui.app import NeuroApp
+from neurotui.tui.panes.neuron import NumberField
+from neurotui.tui.screenshots import settle
+
+
+def make(**config):
+    return NeuroApp(XorConfig(**config), speed=None)
+
+
+def before(*keys):
+    async def run_before(pilot):
+        app = pilot.app
+        for field in app.query(NumberField):
+            field.cursor_blink = False
+        await settle(app, pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(app, pilot)
+
+    return run_before
+
+
+def test_dashboard_done(snap_compare):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before())
+
+
+@pytest.mark.parametrize("key", ["1", "2", "3"])
+def test_pane_zoomed(snap_compare, key):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before(key, "z"))
+
+
+def test_failure_probe_identity(snap_compare):
+    assert snap_compare(make(activation="identity"), terminal_size=(120, 40), run_before=before())
+
+
+def test_hidden_two(snap_compare):
+    assert snap_compare(make(hidden=2), terminal_size=(120, 40), run_before=before())
+
+
+def test_relu(snap_compare):
+    assert snap_compare(make(activation="relu"), terminal_size=(120, 40), run_before=before())
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("question_mark"))
+
+
+def test_single_pane_80x24(snap_compare):
+    assert snap_compare(make(), terminal_size=(80, 24), run_before=before())
+
+
+def test_invalid_neuron_field(snap_compare):
+    async def run_before(pilot):
+        app = pilot.app
+        await before()(pilot)
+        field = app.query_one("#field-w2", NumberField)
+        field.focus()
+        field.value = ""
+        await pilot.press("o", "o", "p", "s")
+        await pilot.pause(0.1)
+
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=run_before)
+
+
+@pytest.mark.parametrize("views", [1, 2, 3], ids=["hidden-features", "hidden-space", "weights"])
+def test_inside_views(snap_compare, views):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before(*["v"] * views))
+
+
+def test_compare_mode(snap_compare):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("c"))
+
+
+def test_diverged_run_explains_itself(snap_compare):
+    assert snap_compare(make(lr=100), terminal_size=(120, 40), run_before=before())
+
+
+def test_depth_two(snap_compare):
+    assert snap_compare(make(layers=2), terminal_size=(120, 40), run_before=before())
