@@ -72,6 +72,7 @@ class NeuroApp(App[XorConfig]):
         Binding("less_than_sign", "lr(-1)", "LR-", key_display="<"),
         Binding("greater_than_sign", "lr(1)", "LR+", key_display=">"),
         Binding("e", "write_card", "Card"),
+        Binding("g", "toggle_device", "CPU/GPU", show=False),
         Binding("1", "focus_pane(0)", "Neuron", show=False),
         Binding("2", "focus_pane(1)", "Activ.", show=False),
         Binding("3", "focus_pane(2)", "XOR", show=False),
@@ -415,7 +416,20 @@ class NeuroApp(App[XorConfig]):
             return
         self._reconfigure(lr=nxt)
 
-    def action_write_card(self) -> None:
+    def action_toggle_device(self) -> None:
+        import sys
+
+        if "torch" not in sys.modules:  # never import torch on the UI thread: it blocks for seconds
+            self.notify("still loading PyTorch; try again in a moment", timeout=2)
+            return
+        import torch
+
+        if not torch.cuda.is_available():
+            self.notify("no CUDA GPU is available here; training stays on the CPU", timeout=3)
+            return
+        on_gpu = self.config.device.startswith("cuda") or (
+            self.config.device == "auto" and self.device_text.startswith("cuda"))
+        self._reconfigure(device="cpu" if on_gpu else "cuda")
         snap = self.query_one(XorPane).snapshot
         if snap is None:
             self.notify("no run to describe yet", severity="warning", timeout=3)
@@ -484,5 +498,6 @@ COMMAND_HELP = {
     "toggle_optimizer": ("Toggle optimizer", "Adam <-> SGD (key o)"),
     "lr(-1)": ("Lower learning rate", "key <"),
     "lr(1)": ("Raise learning rate", "key >"),
+    "toggle_device": ("Switch CPU / GPU", "restart the run on the other device when CUDA is available (key g)"),
     "write_card": ("Write result card", "Markdown evidence card in the current folder (key e)"),
 }

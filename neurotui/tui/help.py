@@ -28,6 +28,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("n", "hidden layers: 1 -> 2 -> 3"),
     ("o", "optimizer: Adam <-> SGD"),
     ("< / >", "lower / raise the learning rate (0.001 ... 100)"),
+    ("g", "switch CPU <-> CUDA GPU (when one is available), restarting the run"),
     ("e", "write the lesson's result card (Markdown) for this run to ./neurotui-card.md (new name if taken)"),
     ("1 2 3", "focus the Neuron / Activations / XOR pane"),
     ("z", "zoom the focused pane to the full screen and back"),
