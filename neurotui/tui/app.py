@@ -430,6 +430,8 @@ class NeuroApp(App[XorConfig]):
         on_gpu = self.config.device.startswith("cuda") or (
             self.config.device == "auto" and self.device_text.startswith("cuda"))
         self._reconfigure(device="cpu" if on_gpu else "cuda")
+
+    def action_write_card(self) -> None:
         snap = self.query_one(XorPane).snapshot
         if snap is None:
             self.notify("no run to describe yet", severity="warning", timeout=3)
