@@ -301,27 +301,27 @@ def cmd_sweep(args) -> int:
         lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device,
         seeds=args.seeds, seed_start=args.seed_start,
     )
-    configs = grid_configs(base, _listed(args.hidden), _listed(args.layers), _listed(args.activation))
+    hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
+    grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
     from neurotui.core.device import resolve_device
-    from neurotui.core.sweep import run_sweep
+    from neurotui.core.sweep import run_grid
 
-    resolve_device(base.validated().device)  # a missing GPU is a usage error before any training
+    resolve_device(base.validated().device)  # a missing GPU is a usage error, not a traceback
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    total = sum(c.seeds * c.steps for c in configs)
-    results, done = [], 0
-    for i, config in enumerate(configs):
-        result = run_sweep(
-            config, progress=bar.update if bar else None,
-            _grid_position=(i, len(configs), done, total),
-        )
-        done += config.seeds * config.steps
-        results.append(result.summary())
-        if bar:
-            bar.clear()
-        if not args.json:
+    results = []
+    try:
+        for i, result in enumerate(run_grid(base, hidden, layers, activations, progress=bar.update if bar else None)):
+            if bar:
+                bar.clear()
+            if args.json:
+                results.append(result.summary())
+                continue
             if i == 0:
                 print(_SWEEP_HEADER)
             print(_sweep_row(result), flush=True)
+    finally:
+        if bar:
+            bar.clear()
     if args.json:
         print(json.dumps(results, indent=2))
     return 0

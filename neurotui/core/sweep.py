@@ -2,8 +2,9 @@
 
 S independent XOR networks of one architecture are stacked along a leading
 seed axis (W1: [S, 2, H], b1: [S, 1, H], ..., Wout: [S, H, 1], bout: [S, 1, 1])
-and trained together: one forward with torch.baddbmm, one BCE, one
-``backward()``, one ``torch.optim`` step per training step.  The loss is the sum
+and trained together: one batched forward (a matrix product for the first
+layer, torch.baddbmm for the others), one BCE, one ``backward()``, one
+``torch.optim`` step per training step.  The loss is the sum
 over nets of each net's mean BCE, so every net's gradient is exactly its own;
 Adam and SGD are element-wise, so one optimizer over the stacked tensors
 updates every net as its own optimizer would.
@@ -143,7 +144,9 @@ class SweepResult:
     config: SweepConfig
     final_losses: tuple[float, ...]  # loss at the last step (the lesson's final_loss); nan if blown up
     solved: tuple[bool, ...]  # all four rows right after training (prob >= 0.5 -> 1)
-    steps_to_solve: tuple[int | None, ...]  # first update count after which all four were right
+    # updates after which all four rows were first right (0: right from the start); None if
+    # never.  A net can get there and lose it again, so unsolved nets may have a number too.
+    steps_to_solve: tuple[int | None, ...]
     kinds: tuple[str, ...]  # diagnosis kind per net (see KINDS)
     final_probs: array  # float32, 4 per net (rows 00, 01, 10, 11) after training; see probs_of()
     solved_fraction: float
@@ -466,6 +469,43 @@ def chunk_size(config: SweepConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) 
     return max(1, min(config.seeds, memory_budget // per_net))
 
 
+# Below this many elements in the largest activation tensor, intra-op threads cost more
+# than they give: every step's fused Adam opens a parallel region, and on a busy 2-core
+# machine waiting for the second thread can take longer than the whole step.
+SINGLE_THREAD_BELOW = 2**18
+
+
+def auto_threads(config: SweepConfig, nets: int) -> int | None:
+    """1 for small batches on the CPU, None (torch's own setting) for big ones."""
+    return 1 if nets * 4 * config.hidden < SINGLE_THREAD_BELOW else None
+
+
+class _intra_op_threads:
+    """torch.set_num_threads(n) for the block, restored after (n None: leave as is).
+
+    With OpenMP the setting applies to parallel regions opened from the calling thread.
+    """
+
+    def __init__(self, n: int | None):
+        self.n = n
+        self.old = None
+
+    def __enter__(self):
+        import torch
+
+        if self.n is not None and self.n != torch.get_num_threads():
+            self.old = torch.get_num_threads()
+            torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            import torch
+
+            torch.set_num_threads(self.old)
+        return False
+
+
 class _StackedNets:
     """The stacked parameters of S nets and the batched training step.
 
@@ -533,8 +573,20 @@ class _StackedNets:
         on_check: Callable[[int], None] | None = None,
         check_every: int = DEFAULT_CHECK_EVERY,
         record_budget: int = 8 * 2**20,
+        threads: int | None | str = "auto",
     ) -> dict:
-        """Run all steps; returns NumPy arrays first_loss, final_loss, probs, first_solved (-1: never)."""
+        """Run all steps; returns NumPy arrays first_loss, final_loss, probs, first_solved (-1: never).
+
+        threads: intra-op CPU threads while training ("auto": see auto_threads; None: torch's).
+        """
+        if self.device.type != "cpu":
+            threads = None
+        elif threads == "auto":
+            threads = auto_threads(self.config, self.S)
+        with _intra_op_threads(threads):
+            return self._train(steps, on_check, check_every, record_budget)
+
+    def _train(self, steps, on_check, check_every, record_budget) -> dict:
         import torch
 
         S = self.S
@@ -553,6 +605,8 @@ class _StackedNets:
         never = torch.iinfo(torch.int64).max
         first_solved = torch.full((S,), never, dtype=torch.int64, device=dev)
         arange = torch.arange(block, device=dev).view(block, 1)
+        rows = rec.unbind(0)
+        quarter = torch.tensor(0.25, device=dev)
 
         def flush(base: int, used: int):
             nonlocal first_solved
@@ -565,7 +619,7 @@ class _StackedNets:
         last = steps - 1
         for t in range(steps):
             p = forward()
-            ge(p, 0.5, out=rec[used])
+            ge(p, 0.5, out=rows[used])
             used += 1
             if t == 0 or t == last:
                 # per-net mean BCE (the lesson's loss value), summed over nets
@@ -576,12 +630,16 @@ class _StackedNets:
                 if t == last:
                     final_loss = per_net.detach()
             else:
-                # the same sum of per-net means, and bit for bit the same gradient (x 0.25
-                # is exact), without materialising the per-net losses
-                loss = bce(p, y, reduction="sum") * 0.25
+                # The same sum of per-net means, with bit for bit the same gradient, without
+                # the per-net losses: backward() seeds the summed BCE with 0.25 (exact).
+                loss = None
+                total = bce(p, y, reduction="sum")
             for param in params:  # what optimizer.zero_grad() does, minus its Python overhead
                 param.grad = None
-            loss.backward()
+            if loss is None:
+                total.backward(quarter)
+            else:
+                loss.backward()
             opt_step()
             if used == block:
                 flush(base, used)
@@ -601,6 +659,20 @@ class _StackedNets:
             "probs": p[:, :, 0].cpu().numpy(),
             "first_solved": first_solved.cpu().numpy(),
         }
+
+
+_warmed = False
+
+
+def _warm_up() -> None:
+    """Pay one-off import costs before the clock starts: the first torch.optim optimizer
+    of a process imports torch._dynamo (seconds), which is no part of any sweep's time."""
+    global _warmed
+    if not _warmed:
+        import torch
+
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        _warmed = True
 
 
 def _median(values: list[float]) -> float:
@@ -627,6 +699,7 @@ def run_sweep(
     check_every: int = DEFAULT_CHECK_EVERY,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     init: str = "auto",
+    threads: int | None | str = "auto",
     _grid_position: tuple[int, int, int, int] = (0, 1, 0, 0),
 ) -> SweepResult:
     """Train config.seeds nets of one architecture; raise SweepCancelled if should_stop() says so.
@@ -634,6 +707,7 @@ def run_sweep(
     progress(SweepProgress) and should_stop() are called every `check_every` steps from
     the calling thread.  Nets are trained in chunks of at most `memory_budget` bytes
     (estimated), which changes nothing in the results: the nets never interact.
+    threads: intra-op CPU threads while training ("auto": see auto_threads; None: torch's).
     """
     import numpy as np
 
@@ -646,6 +720,7 @@ def run_sweep(
     per_chunk = chunk_size(config, memory_budget)
     config_index, config_count, grid_done, grid_total = _grid_position
     grid_total = grid_total or config.seeds * config.steps
+    _warm_up()
     t0 = time.perf_counter()
     parts: list[dict] = []
     methods = set()
@@ -670,7 +745,7 @@ def run_sweep(
                 ))
 
         wants_calls = progress is not None or should_stop is not None
-        parts.append(nets.train(config.steps, on_check if wants_calls else None, check_every))
+        parts.append(nets.train(config.steps, on_check if wants_calls else None, check_every, threads=threads))
         del nets
         nets_done += len(chunk)
         chunks += 1
@@ -721,6 +796,7 @@ def run_grid(
     should_stop: Callable[[], bool] | None = None,
     check_every: int = DEFAULT_CHECK_EVERY,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    threads: int | None | str = "auto",
 ) -> Iterator[SweepResult]:
     """Yield one SweepResult per (hidden, layers, activation) as each finishes.
 
@@ -733,6 +809,6 @@ def run_grid(
     for i, config in enumerate(configs):
         yield run_sweep(
             config, progress=progress, should_stop=should_stop, check_every=check_every,
-            memory_budget=memory_budget, _grid_position=(i, len(configs), done, total),
+            memory_budget=memory_budget, threads=threads, _grid_position=(i, len(configs), done, total),
         )
         done += config.seeds * config.steps
