@@ -335,7 +335,9 @@ _SWEEP_HEADER = (
 
 def _sweep_row(r) -> str:
     def loss(v):
-        return f"{v:.4f}" if math.isfinite(v) else "nan"
+        if not math.isfinite(v):
+            return "nan"
+        return f"{v:.4f}" if v >= 1e-3 else f"{v:.2e}"
 
     c = r.config
     steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"

@@ -20,7 +20,7 @@ import torch
 from neurotui.cli import main
 from neurotui.core.diagnosis import diagnose
 from neurotui.core.sweep import (
-    KINDS, SweepCancelled, SweepConfig, _StackedNets, diagnose_kinds, grid_configs,
+    KINDS, SweepCancelled, SweepConfig, _intra_op_threads, _StackedNets, diagnose_kinds, grid_configs,
     initial_parameters, run_grid, run_sweep,
 )
 from neurotui.core.trainer import Trainer
@@ -99,6 +99,18 @@ def test_seed_42_in_a_sweep_is_the_single_trainer_run(changes):
     assert result.kinds[i] == snap.diagnosis.kind
 
 
+@pytest.mark.parametrize("changes", [{}, {"hidden": 2, "activation": "relu"}, {"hidden": 3, "layers": 3, "optimizer": "sgd", "lr": 0.5}])
+def test_a_one_net_sweep_is_bit_for_bit_the_single_trainer(changes):
+    # With one net every kernel takes the same code path as the Trainer's, so nothing
+    # differs at all; with many nets only float rounding of vectorised kernels can.
+    result = run_sweep(SweepConfig(seeds=1, seed_start=7, steps=300, **changes))
+    trainer = Trainer(XorConfig(seed=7, steps=300, **changes))
+    trainer.run()
+    snap = trainer.snapshot()
+    assert result.final_losses[0] == pytest.approx(snap.loss, abs=1e-7)
+    assert list(result.probs_of(0)) == list(snap.probs)
+
+
 def test_steps_to_solve_is_the_first_update_count_with_all_four_right():
     steps = 60
     result = run_sweep(SweepConfig(seeds=4, seed_start=41, steps=steps))
@@ -112,6 +124,34 @@ def test_steps_to_solve_is_the_first_update_count_with_all_four_right():
             trainer.step()
     assert first is not None
     assert result.steps_to_solve[result.index_of(42)] == first
+
+
+def test_first_solved_step_across_record_blocks_matches_a_step_by_step_check():
+    config = SweepConfig(seeds=300, steps=120, hidden=2).validated()
+    stacked, _ = initial_parameters(config.model_config(), config.seed_range)
+    got = _StackedNets(config, stacked, torch.device("cpu")).train(120, record_budget=300 * 4 * 7)["first_solved"]
+    stacked, _ = initial_parameters(config.model_config(), config.seed_range)
+    nets = _StackedNets(config, stacked, torch.device("cpu"))
+    first = torch.full((300,), -1)
+    target = torch.tensor([False, True, True, False])
+    with _intra_op_threads(1):
+        _check_step_by_step(nets, first, target)
+    assert (first >= 0).sum() > 50
+    assert got.tolist() == first.tolist()
+
+
+def _check_step_by_step(nets, first, target):
+    import torch.nn.functional as F
+
+    for t in range(121):
+        with torch.no_grad():
+            ok = ((nets.forward()[:, :, 0] >= 0.5) == target).all(1)
+        first[:] = torch.where((first < 0) & ok, t, first)
+        if t < 120:
+            for q in nets.params:
+                q.grad = None
+            (F.binary_cross_entropy(nets.forward(), nets.y, reduction="sum") * 0.25).backward()
+            nets.optimizer.step()
 
 
 def test_chunks_give_the_same_nets():

@@ -513,7 +513,8 @@ class _StackedNets:
     X @ W1 for all nets is one matrix product: W1 viewed as [S, 2H] times the
     constant kron(X^T, I_H) [2H, 4H].  Its inputs are 0 or 1, so every product is
     exact and each output is w0 + w1 rounded once, then + b: bit for bit what
-    nn.Linear gives.  Deeper layers are per-net products: torch.baddbmm.
+    nn.Linear gives (tests check this against the single Trainer).  Deeper layers
+    are per-net products: torch.baddbmm.
     """
 
     def __init__(self, config: SweepConfig, layers, device):
@@ -602,17 +603,20 @@ class _StackedNets:
         # right" once per block.
         block = max(1, min(steps + 1, record_budget // (S * 4)))
         rec = torch.empty((block, S, 4, 1), dtype=torch.bool, device=dev)
-        never = torch.iinfo(torch.int64).max
+        # A net's four bools are 4 contiguous bytes: read as one int32, "all four right" is a
+        # single comparison with the bytes of the targets (whatever the byte order).
+        as_int = torch.uint8, torch.int32
+        target = self.y_bool.view(4).to(torch.uint8).view(torch.int32)  # [1]
+        never = -1
         first_solved = torch.full((S,), never, dtype=torch.int64, device=dev)
-        arange = torch.arange(block, device=dev).view(block, 1)
         rows = rec.unbind(0)
         quarter = torch.tensor(0.25, device=dev)
 
         def flush(base: int, used: int):
             nonlocal first_solved
-            ok = (rec[:used] == self.y_bool).all(3).all(2)  # [used, S]
-            idx = torch.where(ok, arange[:used] + base, never).amin(0)
-            first_solved = torch.minimum(first_solved, idx)
+            ok = rec[:used].view(as_int[0]).view(used, S, 4).view(as_int[1]).squeeze(2) == target  # [used, S]
+            first = ok.to(torch.uint8).argmax(0) + base  # the first True (argmax returns the first maximum)
+            first_solved = torch.where((first_solved == never) & ok.any(0), first, first_solved)
 
         first_loss = final_loss = None
         base = used = 0
@@ -652,7 +656,6 @@ class _StackedNets:
         ge(p, 0.5, out=rec[used])
         used += 1
         flush(base, used)
-        first_solved = torch.where(first_solved == never, -1, first_solved)
         return {
             "first_loss": first_loss.cpu().numpy(),
             "final_loss": final_loss.cpu().numpy(),
