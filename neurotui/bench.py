@@ -61,7 +61,7 @@ def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memo
         f"  (fused Adam differs from the lesson's Adam by at most {tb['max_abs_difference']:.1e} before rounding)",
     ]
     if sweep:
-        report["sweep"] = sb = bench_sweep(rounds, lesson_steps=min(steps, 500))
+        report["sweep"] = sb = bench_sweep(min(rounds, 3), lesson_steps=min(steps, 500))
         lines += sb["lines"]
     if sweep_memory:
         report["sweep_memory"] = sm = sweep_memory_probe()
@@ -71,7 +71,7 @@ def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memo
 
 
 SWEEP_SIZES = (1024, 8192)
-SWEEP_BENCH_STEPS = 200
+SWEEP_BENCH_STEPS = 400
 SWEEP_RATE_GOAL = 1_000_000  # net-steps/s at S=1024
 SWEEP_RATIO_GOAL = 400  # x the lesson loop's steps/s (one net)
 SWEEP_MEMORY_SEEDS = 65536

@@ -532,6 +532,7 @@ class _StackedNets:
             self.params.append(torch.from_numpy(b).to(device).requires_grad_())
         self.weights = self.params[0::2]
         self.biases = self.params[1::2]
+        self._middle = list(zip(self.weights[1:-1], self.biases[1:-1]))
         x = torch.tensor(XOR_X, device=device)
         y = torch.tensor(XOR_Y, device=device).view(4, 1)
         self.kron_x = torch.kron(x.T.contiguous(), torch.eye(H, device=device))  # [2H, 4H]
@@ -556,7 +557,7 @@ class _StackedNets:
         h = self._mm(W1.view(S, 2 * H), self.kron_x).view(S, 4, H) + b1
         if act is not None:
             h = act(h)
-        for W, b in zip(self.weights[1:-1], self.biases[1:-1]):
+        for W, b in self._middle:
             h = self._baddbmm(b, h, W)
             if act is not None:
                 h = act(h)
