@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead, count the bytes/s the app writes to a terminal (training, then idle)")
     bench.add_argument("--size", type=_size, default=(120, 40), metavar="COLSxROWS",
                        help="terminal size for --bandwidth (default: 120x40)")
+    bench.add_argument("--ui", action="store_true",
+                       help="instead, training steps/s with the app drawing vs not, and the first frame's time")
     return parser
 
 
@@ -241,6 +243,10 @@ def cmd_bench(args) -> int:
         if sys.platform == "win32":
             raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
         report = run_bandwidth_bench(*args.size)
+    elif args.ui:
+        from neurotui.tui.bench_ui import run_ui_bench
+
+        report = run_ui_bench(rounds=args.rounds)
     else:
         report = run_bench(rounds=args.rounds, steps=args.steps)
     if args.json:

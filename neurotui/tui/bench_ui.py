@@ -122,3 +122,21 @@ def first_frame() -> dict:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+UI_RATIO_GOAL = 0.85
+
+
+def run_ui_bench(rounds: int = 5, steps: int = 6000) -> dict:
+    ui = bench_ui(rounds=rounds, steps=steps)
+    ff = first_frame()
+    ok = "meets" if ui["ui_on_vs_off"] >= UI_RATIO_GOAL else "BELOW"
+    lines = [
+        f"UI cost: default run, {steps} steps flat out, 120x40, {rounds} alternating rounds (median)",
+        f"  worker alone      {ui['ui_off_steps_per_s']:10.0f} steps/s",
+        f"  app drawing       {ui['ui_on_steps_per_s']:10.0f} steps/s   ({ui['ui_snapshots_drawn']:.0f} snapshots)",
+        f"  ratio             {ui['ui_on_vs_off']:10.2f}    goal >= {UI_RATIO_GOAL} ({ok})",
+        f"first frame: {ff['first_frame_ms']:.0f} ms after import starts (app module import {ff['import_ms']:.0f} ms); "
+        f"torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
+    ]
+    return {"ui": ui, "first_frame": ff, "lines": lines}

@@ -152,15 +152,21 @@ class XorPane(Vertical):
             t.append(self.message, "bold red" if self.state in ("error", "diverged") else "yellow")
         elif self.snapshot is not None:
             d = self.snapshot.diagnosis
-            style = {"solved": "bold green", "training": "dim"}.get(d.kind, "bold red")
-            t.append(d.title, style)
-            if d.kind != "training":
+            if not self.snapshot.finished:
+                # Mid-run, words only (the numbers are on the status line): the text then
+                # changes only when the verdict does, so it is not redrawn ten times a second.
+                live = {"solved": ("all four rows correct so far", "green"), "training": ("training", "dim")}
+                words, style = live.get(d.kind, (d.title, "bold red"))
+                t.append(words, style)
+            else:
+                style = "bold green" if d.kind == "solved" else "bold red"
+                t.append(d.title, style)
                 t.append(f": {d.detail}")
                 if d.kind == "solved":
                     t.append("\ntry: press a until 'identity' - the failure probe", "italic")
                 elif d.fix:
                     t.append(f"\nfix: {d.fix}", "italic")
-        self._set("xor-diagnosis", t, layout=True)  # its height follows its text
+        self._set("xor-diagnosis", t)
 
     def _due(self, part: str, every: float, force: bool) -> bool:
         now = time.monotonic()
