@@ -68,6 +68,16 @@ def downsample(values: Sequence[float], width: int) -> tuple[list[int], list[flo
     return xs, ys
 
 
+def _usable(limits: tuple[float, float] | None) -> tuple[float, float] | None:
+    """Axis limits plotext can use: finite and increasing; anything else means 'automatic'."""
+    if not limits:
+        return None
+    lo, hi = limits
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return None
+    return lo, hi
+
+
 class PlotView(Widget):
     DEFAULT_CSS = "PlotView { height: 1fr; }"
 
@@ -106,6 +116,15 @@ class PlotView(Widget):
         if width < 12 or height < 5 or not series:
             msg = fig.empty_text if series == [] else "(too small to plot)"
             return Text(msg, style="dim")
+        try:
+            out = self._plotext(fig, series, width, height)
+        except Exception as exc:  # plotext can trip on degenerate ranges; never crash the UI
+            return Text(f"(cannot plot: {exc.__class__.__name__})", style="dim")
+        if self.ascii:
+            out = to_ascii(out)
+        return Text.from_ansi(out, no_wrap=True, end="")
+
+    def _plotext(self, fig: Figure, series, width: int, height: int) -> str:
         plt.clear_figure()
         plt.plotsize(width, height)
         plt.theme("clear")
@@ -116,11 +135,12 @@ class PlotView(Widget):
             plt.vline(fig.vline, "yellow")
         if fig.log_y:
             plt.yscale("log")
-        if fig.ylim and not fig.log_y:
-            plt.ylim(*fig.ylim)
-        if fig.xlim and fig.xlim[1] > fig.xlim[0]:
-            plt.xlim(*fig.xlim)
-            lo, hi = fig.xlim
+        ylim, xlim = _usable(fig.ylim), _usable(fig.xlim)
+        if ylim and not fig.log_y:
+            plt.ylim(*ylim)
+        if xlim:
+            plt.xlim(*xlim)
+            lo, hi = xlim
             if hi - lo >= 8:
                 ticks = [round(lo + (hi - lo) * k / 4) for k in range(5)]
                 plt.xticks(ticks, [f"{t:g}" for t in ticks])
@@ -128,10 +148,4 @@ class PlotView(Widget):
             plt.title(fig.title)
         if fig.xlabel:
             plt.xlabel(fig.xlabel)
-        try:
-            out = plt.build()
-        except Exception as exc:  # plotext can trip on degenerate ranges; never crash the UI
-            return Text(f"(cannot plot: {exc.__class__.__name__})", style="dim")
-        if self.ascii:
-            out = to_ascii(out)
-        return Text.from_ansi(out, no_wrap=True, end="")
+        return plt.build()
