@@ -71,6 +71,7 @@ async def drained(app, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_400_random_keys_during_training_leave_one_run_and_the_right_config_on_screen(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # `e` writes result cards into the working directory
     keys = random_keys(400)
