@@ -342,3 +342,42 @@ def test_every_binding_has_an_action_method():
     for binding in app.BINDINGS:
         name = binding.action.split("(")[0]
         assert callable(getattr(app, f"action_{name}", None)), binding.key
+
+
+def test_reliability_pane_fills_answers_and_picks_seeds_into_the_xor_pane():
+    from neurotui.tui.panes.reliability import ReliabilityPane
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=300), speed=None, sweep_seeds=32)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("4")
+            pane = app.query_one(ReliabilityPane)
+            assert pane.display
+            while app.sweep_state == "running":
+                await pilot.pause(0.1)
+            rows = app.query_one("#rel-table").row_count
+            answers = text_of(app, "#rel-answers")
+            ident = pane.results[(4, 1, "identity")]
+            tanh8 = pane.results[(8, 1, "tanh")]
+            # pick the identity row (the cursor starts on row 0: hidden 2, layers 1, tanh)
+            await pilot.press(*["down"] * pane.order.index((4, 1, "identity")))
+            await pilot.press("f")
+            await settle(app, pilot)
+            failed = (app.config, app.query_one(XorPane).snapshot.diagnosis.kind, app.current_pane)
+            await pilot.press("4")
+            await pilot.press("w")  # no working seed in the identity row: says so, changes nothing
+            await pilot.pause(0.2)
+            return rows, answers, ident, tanh8, failed, app.config
+
+    rows, answers, ident, tanh8, failed, after = run(go())
+    assert rows == 24
+    assert ident.solved_fraction == 0.0 and abs(ident.median_final_loss - 0.6931) < 2e-3
+    assert tanh8.solved_fraction > 0.5
+    for q in ("1. 2 hidden units", "2. ReLU", "4. No hidden activation", "5. One more hidden layer"):
+        assert q in answers
+    assert "(waiting)" not in answers
+    config, kind, pane_index = failed
+    assert (config.hidden, config.layers, config.activation, config.steps) == (4, 1, "identity", 300)
+    assert kind == "linear" and pane_index == 2
+    assert after == config

@@ -82,3 +82,17 @@ def test_diverged_run_explains_itself(snap_compare):
 
 def test_depth_two(snap_compare):
     assert snap_compare(make(layers=2), terminal_size=(120, 40), run_before=before())
+
+
+def test_reliability_pane_finished(snap_compare):
+    async def run_before(pilot):
+        app = pilot.app
+        await settle(app, pilot)
+        await pilot.press("4")
+        while app.sweep_state == "running":
+            await pilot.pause(0.1)
+        await pilot.press("down", "down")
+        await pilot.pause(0.2)
+
+    app = NeuroApp(XorConfig(steps=300), speed=None, sweep_seeds=32)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 from typing import Iterable
 
@@ -24,8 +25,11 @@ from neurotui.tui.help import HelpScreen
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
+from neurotui.tui.panes.reliability import (
+    DEFAULT_SEEDS, GRID_ACTIVATIONS, GRID_HIDDEN, GRID_LAYERS, ReliabilityPane,
+)
 from neurotui.tui.panes.xor import XorPane
-from neurotui.tui.messages import CardWritten
+from neurotui.tui.messages import CardWritten, SweepCell, SweepDone, SweepUpdate
 from neurotui.tui.panes.xor import VIEWS
 from neurotui.tui.training import DEFAULT_SPEED, SPEEDS, RunControl, speed_label, train_loop
 
@@ -42,7 +46,22 @@ FULL_MIN_WIDTH, FULL_MIN_HEIGHT = 100, 32
 # Below this nothing is readable: say so and wait for the window to grow.
 TINY_WIDTH, TINY_HEIGHT = 40, 12
 
-PANE_IDS = ("neuron", "activations", "xor")
+PANE_IDS = ("neuron", "activations", "xor", "reliability")
+
+
+def _until_teardown(handler):
+    """Worker messages can still be queued while the app quits and its panes are taken
+    down; drawing them then has nowhere to go and must not turn a quit into a crash."""
+
+    @functools.wraps(handler)
+    def wrapper(self, message):
+        try:
+            return handler(self, message)
+        except NoMatches:
+            if self.is_running and not self._exit:
+                raise
+
+    return wrapper
 
 
 class NeuroApp(App[XorConfig]):
@@ -76,6 +95,7 @@ class NeuroApp(App[XorConfig]):
         Binding("1", "focus_pane(0)", "Neuron", show=False),
         Binding("2", "focus_pane(1)", "Activ.", show=False),
         Binding("3", "focus_pane(2)", "XOR", show=False),
+        Binding("4", "focus_pane(3)", "Reliability"),
         Binding("z", "zoom", "Zoom"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -89,6 +109,7 @@ class NeuroApp(App[XorConfig]):
         ascii: bool = False,
         speed: int | None | str = "default",
         pause_at: int | None = None,
+        sweep_seeds: int = DEFAULT_SEEDS,
     ) -> None:
         super().__init__()
         self.config = (config or XorConfig()).validated()
@@ -105,6 +126,10 @@ class NeuroApp(App[XorConfig]):
         self.compare = False
         self.other_config = probe_of(self.config)
         self.inside_layer = 1
+        self.sweep_seeds = sweep_seeds
+        self.sweep_id = 0
+        self.sweep_state = "idle"  # idle | running | done | stopped | error
+        self._auto_zoom = False
 
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,6 +138,7 @@ class NeuroApp(App[XorConfig]):
             yield NeuronPane(self.glyphs, id="neuron", classes="pane")
             yield XorPane(self.glyphs, id="xor", classes="pane")
             yield ActivationsPane(self.glyphs, id="activations", classes="pane")
+            yield ReliabilityPane(self.glyphs, id="reliability", classes="pane")
         yield Static(id="too-small")
         yield Footer()
 
@@ -231,6 +257,7 @@ class NeuroApp(App[XorConfig]):
         except Exception as exc:  # shown in the pane; the app stays up
             self.post_message(TrainFailed(run_id, f"training failed: {type(exc).__name__}: {exc}"))
 
+    @_until_teardown
     def on_train_started(self, message: TrainStarted) -> None:
         if message.run_id != self.run_id:
             return
@@ -239,13 +266,11 @@ class NeuroApp(App[XorConfig]):
         self.query_one(XorPane).set_state("paused" if self.control.paused else "running")
         self._refresh_xor_text()
 
+    @_until_teardown
     def on_train_progress(self, message: TrainProgress) -> None:
         if message.run_id != self.run_id:
             return  # a message from a run that was replaced: never mix two runs on screen
-        try:
-            self._show_progress(message)
-        except NoMatches:
-            pass  # quitting: the panes were already taken down while this was queued
+        self._show_progress(message)
 
     def _show_progress(self, message: TrainProgress) -> None:
         xor = self.query_one(XorPane)
@@ -261,6 +286,7 @@ class NeuroApp(App[XorConfig]):
             xor.set_state("running")
         self._refresh_xor_text()
 
+    @_until_teardown
     def on_train_failed(self, message: TrainFailed) -> None:
         if message.run_id != self.run_id:
             return
@@ -346,6 +372,14 @@ class NeuroApp(App[XorConfig]):
         self.query_one(ActivationsPane).toggle_slopes()
 
     def action_focus_pane(self, index: int) -> None:
+        if index == 3:
+            # the reliability table needs the whole screen: it is always shown zoomed
+            self._auto_zoom = self._auto_zoom or not self.zoomed
+            self.zoomed = True
+            if self.sweep_state == "idle":
+                self.start_sweep()
+        elif self._auto_zoom:
+            self.zoomed = self._auto_zoom = False
         self.current_pane = index
         self.query_one(f"#{PANE_IDS[index]}").focus()
         self._apply_layout()
@@ -459,6 +493,81 @@ class NeuroApp(App[XorConfig]):
         else:
             self.notify(f"card not written: {message.error}", severity="error", timeout=8)
 
+    # ----- the reliability sweep ---------------------------------------------------------------
+    def start_sweep(self) -> None:
+        self.sweep_id += 1
+        pane = self.query_one(ReliabilityPane)
+        pane.reset()
+        self.sweep_state = "running"
+        pane.show_status("starting: loading PyTorch...", 0.0)
+        self._sweep(self.sweep_id, self.config)
+
+    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
+    def _sweep(self, sweep_id: int, config: XorConfig) -> None:
+        from neurotui.core.sweep import SweepCancelled, SweepConfig, run_grid
+
+        worker = get_current_worker()
+        base = SweepConfig.from_model_config(config, seeds=self.sweep_seeds, seed_start=0)
+
+        def progress(p) -> None:
+            c = p.config
+            label = (f"config {p.config_index + 1}/{p.config_count}: 2-{c.hidden}x{c.layers}-1 {c.activation}, "
+                     f"{c.seeds} seeds, step {p.step}/{p.steps}")
+            self.post_message(SweepUpdate(sweep_id, p.fraction, label))
+
+        try:
+            for result in run_grid(base, GRID_HIDDEN, GRID_LAYERS, GRID_ACTIVATIONS, progress=progress,
+                                   should_stop=lambda: worker.is_cancelled):
+                self.post_message(SweepCell(sweep_id, result))
+        except SweepCancelled:
+            self.post_message(SweepDone(sweep_id, "stopped"))
+            return
+        except Exception as exc:  # shown in the pane; the app stays up
+            self.post_message(SweepDone(sweep_id, f"sweep failed: {type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SweepDone(sweep_id))
+
+    @_until_teardown
+    def on_sweep_update(self, message: SweepUpdate) -> None:
+        if message.run_id == self.sweep_id and self.sweep_state == "running":
+            self.query_one(ReliabilityPane).show_status(message.label, message.fraction)
+
+    @_until_teardown
+    def on_sweep_cell(self, message: SweepCell) -> None:
+        if message.run_id == self.sweep_id:
+            self.query_one(ReliabilityPane).add_result(message.result)
+
+    @_until_teardown
+    def on_sweep_done(self, message: SweepDone) -> None:
+        if message.run_id != self.sweep_id:
+            return
+        pane = self.query_one(ReliabilityPane)
+        n = len(pane.results)
+        if message.error is None:
+            self.sweep_state = "done"
+            pane.show_status(f"done: {n} networks x {self.sweep_seeds} seeds. r reruns; "
+                             "f / w train a failed / working seed of the selected row live", 1.0)
+        else:
+            self.sweep_state = "stopped" if message.error == "stopped" else "error"
+            pane.show_status(f"{message.error} after {n} networks; r reruns")
+
+    def on_reliability_pane_rerun(self, message: ReliabilityPane.Rerun) -> None:
+        self.start_sweep()
+
+    def on_reliability_pane_stop(self, message: ReliabilityPane.Stop) -> None:
+        if self.sweep_state == "running":
+            for w in self.workers:
+                if w.group == "sweep":
+                    w.cancel()
+
+    def on_reliability_pane_pick(self, message: ReliabilityPane.Pick) -> None:
+        picked = message.config.with_(device=self.config.device)
+        self.notify(f"training seed {picked.seed} of this network live", timeout=3)
+        self.config = picked.validated()
+        self.other_config = probe_of(self.config)
+        self.action_focus_pane(2)
+        self.start_run()
+
     def action_quit(self) -> None:
         if self.control is not None:
             self.control.poke()
@@ -489,6 +598,7 @@ COMMAND_HELP = {
     "focus_pane(0)": ("Focus Neuron pane", "key 1"),
     "focus_pane(1)": ("Focus Activations pane", "key 2"),
     "focus_pane(2)": ("Focus XOR pane", "key 3"),
+    "focus_pane(3)": ("Reliability: many seeds at once", "how often each network learns XOR (key 4)"),
     "zoom": ("Zoom pane", "focused pane full screen and back (key z)"),
     "help": ("Help", "all keys (key ?)"),
     "next_view": ("Next XOR view", "boundary / hidden features / hidden space / weights (key v)"),

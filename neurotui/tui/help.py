@@ -31,6 +31,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("g", "switch CPU <-> CUDA GPU (when one is available), restarting the run"),
     ("e", "write the lesson's result card (Markdown) for this run to ./neurotui-card.md (new name if taken)"),
     ("1 2 3", "focus the Neuron / Activations / XOR pane"),
+    ("4", "Reliability: train hidden 2/4/8 x layers 1/2 x 4 activations, 256 seeds each, at once; "
+          "in it: r rerun, x stop, f / w train a failed / working seed of the selected row"),
     ("z", "zoom the focused pane to the full screen and back"),
     ("up / down", "in a neuron field: nudge the value by 0.1 (Esc leaves the field)"),
     ("ctrl+p", "command palette: every action by name"),

@@ -37,3 +37,27 @@ class TrainFailed(Message):
 class CardWritten(Message):
     path: str | None
     error: str | None
+
+
+@dataclass
+class SweepUpdate(Message):
+    """Progress of the reliability sweep: fraction of the whole grid done, and what is training."""
+
+    run_id: int
+    fraction: float
+    label: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SweepUpdate) and message.run_id == self.run_id
+
+
+@dataclass
+class SweepCell(Message):
+    run_id: int
+    result: object  # neurotui.core.sweep.SweepResult: plain Python values
+
+
+@dataclass
+class SweepDone(Message):
+    run_id: int
+    error: str | None = None
