@@ -126,6 +126,7 @@ class PlotView(Widget):
 
     def _plotext(self, fig: Figure, series, width: int, height: int) -> str:
         plt.clear_figure()
+        plt.limitsize(False, False)  # plotext would cap at the real terminal size (80x24 when piped)
         plt.plotsize(width, height)
         plt.theme("clear")
         for xs, ys, s in series:
