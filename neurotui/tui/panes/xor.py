@@ -22,7 +22,7 @@ from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
 # moves every snapshot; the boundary and the plot cost milliseconds of UI thread each,
 # which come straight out of training (GIL), and change slowly to the eye.
 BOUNDARY_EVERY = 0.2
-PLOT_EVERY = 0.5
+PLOT_EVERY = 0.6
 
 # What the middle of the pane shows; `v` cycles them.
 VIEWS = ("boundary", "features", "space", "weights")
