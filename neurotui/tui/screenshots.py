@@ -25,10 +25,12 @@ class Shot:
 
 
 SHOTS = (
-    Shot("dashboard-training", "neurotui: XOR mid-training (step 150 of 2000)", pause_at=150),
+    Shot("dashboard-training", "neurotui: XOR mid-training (step 25 of 2000)", pause_at=25),
     Shot("dashboard-done", "neurotui: the lesson's run, done"),
     Shot("failure-probe", "neurotui: no hidden activation cannot separate XOR",
          config=XorConfig(activation="identity")),
+    Shot("compare", "neurotui: Tanh beside the failure probe, same seed", keys=("c",)),
+    Shot("hidden-features", "neurotui: what each hidden unit computes", keys=("v", "3", "z")),
 )
 
 
