@@ -148,8 +148,9 @@ def test_pane_keys_and_zoom():
         app = NeuroApp(XorConfig(steps=50), speed=None)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            panes = {p.id: p for p in app.query(".pane")}
+            panes = {p.id: p for p in app.query(".pane") if p.id != "reliability"}
             assert all(p.display for p in panes.values())
+            assert not app.query_one("#reliability").display  # only ever shown zoomed (key 4)
             await pilot.press("2")
             assert app.focused is panes["activations"]
             await pilot.press("z")

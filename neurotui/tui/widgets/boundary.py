@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
+
+from neurotui.tui.widgets.cached import CachedText
 
 from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, render
 
@@ -33,24 +34,20 @@ def fit_grid(width: int, height: int) -> tuple[int, int]:
     return rows, max(6, min(width, rows * 2))
 
 
-class BoundaryView(Widget):
+class BoundaryView(CachedText):
     DEFAULT_CSS = "BoundaryView { height: 1fr; width: 1fr; }"
 
     def __init__(self, ascii: bool = False, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.ascii = ascii
-        self._grid: tuple | None = None
-        self._key: tuple | None = None
+        super().__init__(ascii=ascii, **kwargs)
         self._shown_look: tuple | None = None
-        self._text = Text()
 
     def show(self, grid) -> None:
-        if grid is None or grid == self._grid:
+        if grid is None or grid == self._data:
             return
         # Late in training the probabilities still move, but rarely enough to change a glyph
         # or a colour: repaint (and send bytes down an SSH link) only when the picture changes.
         look = self._look(grid)
-        self._grid = grid
+        self._data = grid
         if look != self._shown_look:
             self._shown_look = look
             self.refresh()
@@ -63,19 +60,12 @@ class BoundaryView(Widget):
         w, h = self.size
         return fit_grid(max(w, 6), max(h - 2, 3))
 
-    def render(self) -> Text:
-        key = (self.size, self._grid)
-        if key != self._key:
-            self._key = key
-            self._text = self._build()
-        return self._text
-
     def _build(self) -> Text:
-        if not self._grid:
+        if not self._data:
             return Text("waiting for the model...", style="dim")
-        lines = render(self._grid, ascii=self.ascii)
+        lines = render(self._data, ascii=self.ascii)
         text = Text(no_wrap=True, end="")
-        for r, (line, probs) in enumerate(zip(lines, self._grid)):
+        for r, (line, probs) in enumerate(zip(lines, self._data)):
             if r:
                 text.append("\n")
             run_start, run_style = 0, None

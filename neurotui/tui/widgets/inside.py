@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
-from textual.widget import Widget
 
 from neurotui.core.activations import get_activation
 from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.inside import Inside
 from neurotui.core.xor import XOR_X, XOR_Y
-from neurotui.tui.widgets.plot import Figure, PlotView, Series
+from neurotui.tui.widgets.cached import CachedText
+from neurotui.tui.widgets.plot import Figure, Series
 
 MAX_UNITS = 16
 TILE_ROWS, TILE_COLS = 6, 12
@@ -36,30 +36,14 @@ def feature_range(activation: str, values) -> tuple[float, float]:
     return lo, (hi if hi > lo else lo + 1.0)
 
 
-class FeaturesView(Widget):
+class FeaturesView(CachedText):
     """One small map per hidden unit: its activation over the input plane."""
 
     DEFAULT_CSS = "FeaturesView { height: 1fr; width: 1fr; }"
 
-    def __init__(self, ascii: bool = False, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.ascii = ascii
-        self._data: tuple | None = None
-        self._key = None
-        self._text = Text()
-
     def show(self, inside: Inside | None, activation: str) -> None:
-        data = None if inside is None or inside.features is None else (
-            inside.layer, inside.features, activation, inside.output_map)
-        if data is not None and data != self._data:
-            self._data = data
-            self.refresh()
-
-    def render(self) -> Text:
-        key = (self.size, self._data)
-        if key != self._key:
-            self._key, self._text = key, self._build()
-        return self._text
+        self.set_data(None if inside is None or inside.features is None else (
+            inside.layer, inside.features, activation, inside.output_map))
 
     def _build(self) -> Text:
         if not self._data:
@@ -135,29 +119,14 @@ def weight_glyph(v: float, scale: float, ascii: bool) -> str:
     return sign * 3
 
 
-class WeightsView(Widget):
+class WeightsView(CachedText):
     DEFAULT_CSS = "WeightsView { height: 1fr; width: 1fr; }"
 
-    def __init__(self, ascii: bool = False, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.ascii = ascii
-        self._inside: Inside | None = None
-        self._key = None
-        self._text = Text()
-
     def show(self, inside: Inside | None) -> None:
-        if inside is not None and inside != self._inside:
-            self._inside = inside
-            self.refresh()
-
-    def render(self) -> Text:
-        key = (self.size, self._inside)
-        if key != self._key:
-            self._key, self._text = key, self._build()
-        return self._text
+        self.set_data(inside)
 
     def _build(self) -> Text:
-        ins = self._inside
+        ins = self._data
         if ins is None:
             return Text("waiting for the model...", style="dim")
         text = Text(no_wrap=True, end="")

@@ -1,0 +1,34 @@
+"""Widgets whose picture is a Rich Text built from some data and the widget's size.
+
+Building is the expensive part (it runs on the UI thread, which training shares
+through the GIL), so the Text is rebuilt only when the data or the size changed.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+
+class CachedText(Widget):
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ascii = ascii
+        self._data = None
+        self._key: tuple | None = None
+        self._text = Text()
+
+    def set_data(self, data) -> None:
+        """Show new data; a repaint is asked for only when it differs."""
+        if data is not None and data != self._data:
+            self._data = data
+            self.refresh()
+
+    def render(self) -> Text:
+        key = (self.size, self._data)
+        if key != self._key:
+            self._key, self._text = key, self._build()
+        return self._text
+
+    def _build(self) -> Text:
+        raise NotImplementedError
