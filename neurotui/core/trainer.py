@@ -8,7 +8,7 @@ asks for it, so there is no host sync per step.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from neurotui.core.activations import get_activation
@@ -29,7 +29,6 @@ class Snapshot:
     diagnosis: Diagnosis
     finished: bool
     boundary: tuple[tuple[float, ...], ...] | None = None
-    extras: dict = field(default_factory=dict)
     inside: "Inside | None" = None
 
     @property

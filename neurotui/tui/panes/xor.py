@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -59,7 +60,7 @@ class XorPane(Vertical):
         self.snapshot: Snapshot | None = None
         self.state = "loading"
         self.message = ""
-        self._a_label = ""
+        self.a_label = ""  # compare mode: short names of networks A and B
         self._drawn_at = {"boundary": -1e9, "plot": -1e9}
         self.view = "boundary"
         self.compare = False
@@ -129,7 +130,7 @@ class XorPane(Vertical):
 
     def set_configs(self, config: XorConfig, other: XorConfig | None) -> None:
         self.activation = config.activation
-        self._a_label = short_config(config)
+        self.a_label = short_config(config)
         self.other_label = short_config(other) if other is not None else ""
 
     def show_status(self, config: XorConfig, speed: int | None, steps_per_s: float | None) -> None:
@@ -185,11 +186,9 @@ class XorPane(Vertical):
         if healthy or self.snapshot is None:
             self.snapshot = snap
         else:
-            # keep the last good boundary/rows, but report the final step and diagnosis
-            self.snapshot = Snapshot(
-                step=snap.step, total=snap.total, losses=self.snapshot.losses,
-                probs=self.snapshot.probs, preds=self.snapshot.preds, diagnosis=snap.diagnosis,
-                finished=snap.finished, boundary=self.snapshot.boundary,
+            # keep the last good pictures and numbers, but report the final step and diagnosis
+            self.snapshot = replace(
+                self.snapshot, step=snap.step, total=snap.total, diagnosis=snap.diagnosis, finished=snap.finished,
             )
         if other is not None and (other.diagnosis.kind != "nonfinite" or self.other is None):
             self.other = other
@@ -221,7 +220,7 @@ class XorPane(Vertical):
 
     def _show_compare(self, a: Snapshot, b: Snapshot | None) -> None:
         self.query_one("#cmp-a", BoundaryView).show(a.boundary)
-        self._set("cmp-a-title", self._side_title("A", self.activation_label, a))
+        self._set("cmp-a-title", self._side_title("A", self.a_label, a))
         if b is not None:
             self.query_one("#cmp-b", BoundaryView).show(b.boundary)
             self._set("cmp-b-title", self._side_title("B", self.other_label, b))
@@ -235,10 +234,6 @@ class XorPane(Vertical):
         t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
                  ("dim" if d.kind == "training" else "bold red"))
         return t
-
-    @property
-    def activation_label(self) -> str:
-        return self._a_label
 
     def _show_rows(self, snap: Snapshot) -> None:
         g = self.glyphs
@@ -261,7 +256,7 @@ class XorPane(Vertical):
         if snap is None or not snap.losses:
             return
         width = max(10, 2 * plot.size.width - 16)
-        runs = [(snap, "A: " + self.activation_label if self.compare else "", "orange")]
+        runs = [(snap, "A: " + self.a_label if self.compare else "", "orange")]
         if self.compare and self.other is not None:
             runs.append((self.other, "B: " + self.other_label, "cyan"))
         series = []
