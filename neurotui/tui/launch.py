@@ -19,8 +19,16 @@ from neurotui.core.xor import XorConfig
 HARD_EXIT_AFTER_S = 3.0
 
 
+def under_web_driver(env=None) -> bool:
+    """True when textual-serve runs us: it talks over pipes and names its driver in TEXTUAL_DRIVER."""
+    env = os.environ if env is None else env
+    return "web_driver" in env.get("TEXTUAL_DRIVER", "")
+
+
 def terminal_problem() -> str | None:
     """Why the app cannot run here, or None. Checked before Textual starts (it would spin or hang)."""
+    if under_web_driver():
+        return None  # a browser tab is the terminal; its driver speaks over pipes
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         which = "stdin" if not sys.stdin.isatty() else "stdout"
         return f"{which} is not a terminal; neurotui is interactive (try `neurotui lab` for the headless lesson)"
@@ -203,11 +211,13 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
         return 2
     from neurotui.tui.app import NeuroApp
 
-    app = NeuroApp(config, autostart=autostart, ascii=ascii or wants_ascii())
-    if app.glyphs.ascii:
+    app = NeuroApp(config, autostart=autostart, ascii=ascii or (wants_ascii() and not under_web_driver()))
+    web = under_web_driver()
+    if app.glyphs.ascii and not web:
         app.driver_class = ascii_driver(app.driver_class)
     honour_no_color(app)
-    watch_for_hangup(sys.stdin.fileno())
+    if not web:
+        watch_for_hangup(sys.stdin.fileno())
     final = app.run()
     code = app.return_code or 0
     if code == 0:
