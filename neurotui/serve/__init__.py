@@ -1,0 +1,88 @@
+"""`neurotui serve`: the app in browser tabs, one app process per tab, behind a secret token.
+
+Only the command-line half lives here, so `neurotui --help` and `neurotui lab` never import
+aiohttp or textual-serve; `neurotui.serve.server` holds the web server itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+INSTALL_LINE = "pip install 'neurotui[web]'"
+DEFAULT_PORT = 8000
+DEFAULT_MAX_SESSIONS = 8
+# Options of the top-level parser that describe the program, not the app a tab runs.
+_NOT_APP_OPTIONS = {"help", "version", "command"}
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:  # 0: the system picks a free port (tests use it)
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
+    return port
+
+
+def _sessions(text: str) -> int:
+    try:
+        n = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(f"must be 1-256, got {n}")
+    return n
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("server (any other option is passed on to the app in each tab)")
+    g.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: %(default)s; 0.0.0.0 lets other machines in)")
+    g.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s)")
+    g.add_argument("--max-sessions", type=_sessions, default=DEFAULT_MAX_SESSIONS, metavar="N",
+                   help="most browser tabs (app processes) at once (default: %(default)s)")
+
+
+def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
+    """The options each tab's `python -m neurotui` gets, checked now rather than in every tab.
+
+    Two sources: app options written before `serve` (the top-level parser took them; those
+    that differ from their defaults are repeated) and unknown options after `serve`
+    (`extra`), so `neurotui serve --seed 7` and `neurotui --seed 7 serve` mean the same, and a
+    new app option (e.g. --preset) passes through without this module knowing it.
+    """
+    from neurotui.cli import UsageError, build_parser, config_from_args
+
+    parser = build_parser()
+    given: list[str] = []
+    for action in parser._actions:  # argparse has no public list of a parser's options
+        if not action.option_strings or action.dest in _NOT_APP_OPTIONS:
+            continue
+        value = getattr(args, action.dest, action.default)
+        if value is None or value == action.default:
+            continue
+        if action.nargs == 0:  # a flag such as --ascii or --no-autostart
+            given.append(action.option_strings[0])
+        else:
+            given += [action.option_strings[0], str(value)]
+    options = given + list(extra)
+    checked = parser.parse_args(options)  # UsageError (one line, exit 2) for a bad option
+    if checked.command is not None:
+        raise UsageError(f"serve runs the app; {checked.command!r} cannot be served")
+    config_from_args(checked)  # ConfigError for a bad value, e.g. --hidden 99
+    return options
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        import textual_serve.server  # noqa: F401  (an optional extra)
+    except ImportError:
+        print(f"neurotui: error: neurotui serve needs textual-serve: {INSTALL_LINE}", file=sys.stderr)
+        return 2
+    from neurotui.serve.server import serve
+
+    options = app_options(args, getattr(args, "extra", []))
+    return serve([sys.executable, "-m", "neurotui", *options],
+                 host=args.host, port=args.port, max_sessions=args.max_sessions)

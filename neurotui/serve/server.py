@@ -1,0 +1,283 @@
+"""The web server: textual-serve's aiohttp application, with the safety textual-serve leaves out.
+
+textual-serve starts one app process per browser tab and has no authentication. On top of
+its `Server` this adds:
+
+- a secret token: the printed URL carries `?token=...`; that page sets a cookie (HttpOnly,
+  SameSite=Strict, named per port) so the websocket, the static files and the downloads the
+  page's JavaScript opens -- it cannot add query parameters to them -- are let in too. Without
+  the token a request gets 401, with a wrong one 403;
+- a cap on concurrent app processes, with a short "server is full" page past it;
+- SIGINT/SIGTERM end the server and every app process it started: each is asked to quit,
+  then terminated, then killed;
+- URLs built from the address the browser used (through an SSH tunnel that is localhost,
+  not the address the server bound), so the cookie and the websocket share one origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import html
+import ipaddress
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import WSCloseCode, web
+from aiohttp.web_runner import GracefulExit
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+log = logging.getLogger("textual-serve")
+
+QUIT_GRACE_S = 2.0  # an app asked to quit gets this long before SIGTERM ...
+TERM_GRACE_S = 3.0  # ... and this long after it (launch.py's own hard exit is 3 s) before SIGKILL
+TOKEN_PARAM = "token"
+
+
+def _page(title: str, text: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+            f"<body style='font-family:sans-serif;margin:3em'><h1>{html.escape(title)}</h1>"
+            f"<p>{html.escape(text)}</p></body></html>")
+
+
+async def end_process(process: asyncio.subprocess.Process | None, quit_grace: float = 0.0) -> None:
+    """Wait up to `quit_grace` for the process to leave by itself, then SIGTERM, then SIGKILL."""
+    if process is None:
+        return
+    for grace, stop in ((quit_grace, None), (TERM_GRACE_S, process.terminate), (None, process.kill)):
+        if process.returncode is not None:
+            return
+        if stop is not None:
+            with contextlib.suppress(ProcessLookupError):
+                stop()
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+            return
+        except asyncio.TimeoutError:
+            continue
+
+
+class TabApp(AppService):
+    """One tab's app: started without a shell (options need no quoting), tracked, always ended."""
+
+    def __init__(self, argv: list[str], **kwargs: Any) -> None:
+        super().__init__(" ".join(argv), **kwargs)
+        self.argv = argv
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+        env = self._build_environment(width=width, height=height)
+        # The app draws its own colours; a NO_COLOR the server was started with is no reason to grey a tab.
+        env.pop("NO_COLOR", None)
+        self._process = process = await asyncio.create_subprocess_exec(
+            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, env=env,
+        )
+        self._stdin = process.stdin
+        return process
+
+    @property
+    def process(self) -> asyncio.subprocess.Process | None:
+        return self._process
+
+    async def stop(self) -> None:
+        """Ask the app to quit; if it has not gone after a grace period, terminate it, then kill it.
+
+        textual-serve's own stop() waits for the app for ever; a tab closed on a hung app
+        must not keep a process (and a session slot) alive.
+        """
+        task, self._task = self._task, None
+        if task is not None:
+            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+            await self.send_meta({"type": "quit"})
+        await end_process(self._process, quit_grace=QUIT_GRACE_S)
+        if task is not None:
+            # The app's output ends with the process; the reader task then finishes by itself.
+            done, _ = await asyncio.wait({task}, timeout=1.0)
+            if not done:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+class GuardedServer(Server):
+    """textual-serve's Server with a token, a session cap and a clean shutdown."""
+
+    def __init__(self, argv: list[str], *, host: str, port: int, max_sessions: int,
+                 token: str | None = None) -> None:
+        super().__init__(" ".join(argv), host=host, port=port, title="neurotui")
+        self.argv = argv
+        self.max_sessions = max_sessions
+        self.token = token or secrets.token_urlsafe(24)
+        self.cookie_name = f"neurotui_token_{port}"  # a cookie is shared by every port of a host
+        self.sessions: dict[TabApp, web.WebSocketResponse] = {}
+        self.started: list[asyncio.subprocess.Process] = []  # every app process, for the last sweep
+
+    # ----- access ------------------------------------------------------------------------
+    def _token_status(self, request: web.Request) -> int:
+        """200 with the right token (query or cookie), 401 without one, 403 with a wrong one."""
+        offered = [t for t in (request.query.get(TOKEN_PARAM), request.cookies.get(self.cookie_name)) if t]
+        if not offered:
+            return 401
+        good = any(hmac.compare_digest(t.encode(), self.token.encode()) for t in offered)
+        return 200 if good else 403
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler):
+        status = self._token_status(request)
+        if status == 401:
+            return web.Response(status=401, content_type="text/html", text=_page(
+                "neurotui: token needed",
+                "Open the full link printed by `neurotui serve`, including ?token=..."))
+        if status == 403:
+            return web.Response(status=403, content_type="text/html", text=_page(
+                "neurotui: wrong token", "This link's token is not this server's. Ask for the current link."))
+        response = await handler(request)
+        if request.query.get(TOKEN_PARAM) and isinstance(response, web.Response | web.StreamResponse):
+            # The page's script opens the websocket and downloads without our query string.
+            response.set_cookie(self.cookie_name, self.token, httponly=True, samesite="Strict", path="/")
+        return response
+
+    def _full(self) -> web.Response:
+        return web.Response(status=503, content_type="text/html", text=_page(
+            "neurotui: the server is full",
+            f"All {self.max_sessions} sessions are in use. Close another tab or try again in a minute."))
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self._guard)
+        return app
+
+    # ----- pages -------------------------------------------------------------------------
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        if len(self.sessions) >= self.max_sessions:
+            return self._full()
+        # The origin the browser used, not the bound address: through `ssh -L` that is
+        # localhost, and the websocket must go where the cookie went.
+        origin = request.url.origin()
+        ws_scheme = "wss" if origin.scheme == "https" else "ws"
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": str(origin.with_scheme(ws_scheme).with_path("/ws")),
+            "config": {"static": {"url": f"{origin}/static/"}},
+            "application": {"name": self.title},
+        }
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        if len(self.sessions) >= self.max_sessions:
+            return self._full()
+        websocket = web.WebSocketResponse(heartbeat=15)
+        tab = TabApp(self.argv, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                     close=websocket.close, download_manager=self.download_manager, debug=self.debug)
+        self.sessions[tab] = websocket  # counted before any await, so two tabs cannot both take the last slot
+        try:
+            await websocket.prepare(request)
+            await tab.start(to_int(request.query.get("width", "80"), 80),
+                            to_int(request.query.get("height", "24"), 24))
+            if tab.process is not None:
+                self.started.append(tab.process)
+            await self._process_messages(websocket, tab)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # a broken tab must not take the server down
+            log.exception("a browser tab failed")
+        finally:
+            try:
+                await tab.stop()
+            finally:
+                self.sessions.pop(tab, None)
+                with contextlib.suppress(Exception):
+                    await websocket.close()
+        return websocket
+
+    # ----- start and stop ----------------------------------------------------------------
+    async def on_startup(self, app: web.Application) -> None:
+        pass  # the URL is printed by serve() once the socket is bound
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        tabs = list(self.sessions.items())
+        await asyncio.gather(*(tab.stop() for tab, _ in tabs), return_exceptions=True)
+        for _, websocket in tabs:
+            with contextlib.suppress(Exception):
+                await websocket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopped")
+
+    def kill_leftovers(self) -> None:
+        """After the event loop: SIGKILL any app process still there (none, unless a stop failed)."""
+        for process in self.started:
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(process.pid, signal.SIGKILL)
+
+    def run(self, sock: socket.socket) -> None:
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_exit)
+        try:
+            web.run_app(self._make_app(), sock=sock, handle_signals=False, loop=loop, print=None,
+                        shutdown_timeout=TERM_GRACE_S + QUIT_GRACE_S, access_log=None)
+        finally:
+            self.kill_leftovers()
+
+    def request_exit(self) -> None:
+        raise GracefulExit()
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now so a taken port is one clear line, and port 0 works."""
+    from neurotui.core.errors import ConfigError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(False)
+    return sock
+
+
+def announce(server: GuardedServer, host: str, port: int, out=sys.stdout) -> None:
+    shown = host if is_loopback(host) or host not in ("0.0.0.0", "::", "") else socket.gethostname()
+    if ":" in shown:
+        shown = f"[{shown}]"
+    query = f"?{TOKEN_PARAM}={server.token}"
+    lines = [
+        f"neurotui is served at http://{shown}:{port}/{query}",
+        f"  the link's token is the only key: share it only with your class (at most {server.max_sessions} tabs at once)",
+        f"  from a laptop to a GPU box: ssh -L {port}:localhost:{port} user@gpu-box",
+        f"  and there open http://localhost:{port}/{query}",
+        "  press Ctrl+C to stop the server and every app it started",
+    ]
+    print("\n".join(lines), file=out, flush=True)
+
+
+def serve(argv: list[str], host: str, port: int, max_sessions: int) -> int:
+    if not is_loopback(host):
+        print(f"neurotui: warning: --host {host} lets other machines in: anyone who can reach this port "
+              "and has the URL can run the app", file=sys.stderr, flush=True)
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
+    server = GuardedServer(argv, host=host, port=port, max_sessions=max_sessions)
+    announce(server, host, port)
+    server.run(sock)
+    return 0
