@@ -1,0 +1,379 @@
+"""The data a run trains on: the lesson's XOR rows, generated 2-D sets, or a CSV file.
+
+Every set is two input columns (x1, x2) and labels 0/1. Generated sets come from
+their own `torch.Generator` seeded with the *data* seed, never the init seed, so a
+new init seed trains a new network on the same points. The train/validation split
+is stratified (each class split in the same proportion) and drawn from that same
+generator. Torch is imported inside functions: XorConfig validation uses the
+checks here before the UI has imported torch.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+
+from neurotui.core.errors import ConfigError
+from neurotui.core.xor import XOR_X, XOR_Y
+
+DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
+# Noise is the standard deviation of Gaussian jitter, in input units; gauss's is the blobs' spread.
+DEFAULT_NOISE = {"xor-noisy": 0.2, "circle": 0.05, "gauss": 0.35, "spiral": 0.03, "moons": 0.1}
+DESCRIPTIONS = {
+    "xor": "the lesson's four rows",
+    "xor-noisy": "clouds around the lesson's four corners, labelled by XOR",
+    "circle": "a disc (1) inside a ring (0)",
+    "gauss": "two Gaussian blobs",
+    "spiral": "two interleaved spiral arms",
+    "moons": "two interleaved half-moons",
+}
+FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
+DEFAULT_FEATURES = ("x1", "x2")
+SAMPLES_MIN, SAMPLES_MAX = 4, 100_000
+DEFAULT_SAMPLES = 200
+DEFAULT_VAL_SPLIT = 0.3  # generated sets and CSV files; the lesson's xor has none
+SEED_MAX = 2**63 - 1
+CSV_MAX_BYTES = 32 * 2**20
+CSV_MAX_ABS = 1e6  # beyond this, squared features overflow float32 and training blows up
+LESSON_RANGE = (-0.25, 1.25)  # the lesson's boundary range (core.boundary.LOW/HIGH)
+
+
+def _finite_number(name: str, value, low: float, high: float | None = None, high_open: bool = False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    too_high = high is not None and (v >= high if high_open else v > high)
+    if not math.isfinite(v) or v < low or too_high:
+        if high is None:
+            rng = f">= {low:g}"
+        else:
+            rng = f"in [{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ConfigError(f"{name} must be a finite number {rng}, got {value}")
+    return v
+
+
+def check_features(features) -> tuple[str, ...]:
+    """'x1,x1x2' or a sequence of names -> the names in canonical order, each once."""
+    items = features.split(",") if isinstance(features, str) else list(features)
+    names = [str(f).strip().lower() for f in items]
+    if not names or not all(names):
+        raise ConfigError(f"features must be a comma-separated list of {','.join(FEATURES)}, got {features!r}")
+    for n in names:
+        if n not in FEATURES:
+            raise ConfigError(f"unknown feature {n!r} (choose from {', '.join(FEATURES)})")
+    # Canonical order: the same set always builds the same first layer from the same seed.
+    return tuple(f for f in FEATURES if f in names)
+
+
+def checked_options(config) -> dict:
+    """The data and training fields of an XorConfig, normalised; ConfigError (one line) if bad."""
+    dataset = str(config.dataset).strip().lower()
+    if dataset not in DATASETS:
+        raise ConfigError(f"unknown dataset {config.dataset!r} (choose from {', '.join(DATASETS)})")
+    data = config.data
+    if data is not None:
+        data = str(data)
+        if not data.strip():
+            raise ConfigError("--data needs a file name")
+        if dataset != "xor":
+            raise ConfigError("use either --data FILE or --dataset NAME, not both")
+    fixed = "your data file" if data is not None else ("xor (the lesson's four rows; try xor-noisy)"
+                                                       if dataset == "xor" else None)
+    samples = config.samples
+    if samples is not None:
+        if fixed:
+            raise ConfigError(f"--samples does not apply to {fixed}")
+        if isinstance(samples, bool) or not isinstance(samples, int) or not SAMPLES_MIN <= samples <= SAMPLES_MAX:
+            raise ConfigError(f"samples must be {SAMPLES_MIN}-{SAMPLES_MAX:,}, got {samples}")
+    noise = config.noise
+    if noise is not None:
+        if fixed:
+            raise ConfigError(f"--noise does not apply to {fixed}")
+        noise = _finite_number("noise", noise, 0.0)
+    val_split = config.val_split
+    if val_split is not None:
+        val_split = _finite_number("validation split", val_split, 0.0, 1.0, high_open=True)
+    if not isinstance(config.data_seed, int) or not 0 <= config.data_seed <= SEED_MAX:
+        raise ConfigError(f"data seed must be 0-{SEED_MAX}, got {config.data_seed}")
+    batch = config.batch
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
+        raise ConfigError(f"batch size must be at least 1, got {batch}")
+    return {
+        "dataset": dataset, "data": data, "samples": samples, "noise": noise, "val_split": val_split,
+        "batch": batch,
+        "l2": _finite_number("L2 strength", config.l2, 0.0),
+        "l1": _finite_number("L1 strength", config.l1, 0.0),
+        "dropout": _finite_number("dropout", config.dropout, 0.0, 1.0, high_open=True),
+        "features": check_features(config.features),
+    }
+
+
+def is_lesson_data(config) -> bool:
+    """The lesson's four XOR rows with no validation set: the lesson's outputs apply unchanged."""
+    return config.data is None and config.dataset == "xor" and not config.val_split
+
+
+def xor_labelled(config) -> bool:
+    """Data labelled by XOR around the lesson's corners, where the lesson's four rows still apply."""
+    return config.data is None and config.dataset in ("xor", "xor-noisy")
+
+
+def resolved(config) -> dict:
+    """samples, noise and val_split with the dataset's defaults filled in (None where not used)."""
+    generated = config.data is None and config.dataset != "xor"
+    default_split = 0.0 if (config.data is None and config.dataset == "xor") else DEFAULT_VAL_SPLIT
+    return {
+        "samples": (config.samples or DEFAULT_SAMPLES) if generated else None,
+        "noise": (DEFAULT_NOISE[config.dataset] if config.noise is None else config.noise) if generated else None,
+        "val_split": default_split if config.val_split is None else config.val_split,
+    }
+
+
+# ---------------------------------------------------------------- generated sets
+
+
+def _class_sizes(n: int) -> tuple[int, int]:
+    return (n + 1) // 2, n // 2
+
+
+def generate(name: str, samples: int, noise: float, seed: int, generator=None):
+    """(x [n, 2] float32, y [n] float32) of dataset `name`, balanced to within one point.
+
+    Class 0 is drawn first, then class 1, then the rows are shuffled; all from
+    `generator` (a fresh one seeded with `seed` when omitted).
+    """
+    import torch
+
+    g = generator if generator is not None else torch.Generator().manual_seed(seed)
+    n0, n1 = _class_sizes(samples)
+    parts = []
+    for label, n in ((0, n0), (1, n1)):
+        if n == 0:
+            continue
+        u = torch.rand(n, generator=g, dtype=torch.float64)
+        if name == "xor-noisy":
+            corners = torch.tensor([XOR_X[i] for i, y in enumerate(XOR_Y) if y == label], dtype=torch.float64)
+            pts = corners[torch.arange(n) % 2]  # alternate the class's two corners: balanced corners too
+        elif name == "circle":
+            # class 1 is the disc (radius up to 0.5, uniform by area), class 0 the ring 0.7-1.0
+            r = 0.5 * u.sqrt() if label == 1 else 0.7 + 0.3 * u
+            theta = 2 * math.pi * torch.rand(n, generator=g, dtype=torch.float64)
+            pts = torch.stack([r * theta.cos(), r * theta.sin()], 1)
+        elif name == "gauss":
+            centre = 0.6 if label == 1 else -0.6
+            pts = torch.full((n, 2), centre, dtype=torch.float64)
+        elif name == "spiral":
+            # evenly along each arm: radius grows 0.05 -> 1 over 1.5 turns; arm 1 is arm 0 turned by pi
+            t = (torch.arange(n, dtype=torch.float64) + 0.5) / n
+            r = 0.05 + 0.95 * t
+            theta = 3 * math.pi * t + label * math.pi
+            pts = torch.stack([r * theta.cos(), r * theta.sin()], 1)
+        elif name == "moons":
+            theta = math.pi * u
+            if label == 0:
+                pts = torch.stack([theta.cos() - 0.5, theta.sin() - 0.25], 1)
+            else:
+                pts = torch.stack([0.5 - theta.cos(), 0.25 - theta.sin()], 1)
+        else:
+            raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
+        pts = pts + noise * torch.randn(n, 2, generator=g, dtype=torch.float64)
+        parts.append((pts, torch.full((n,), float(label), dtype=torch.float64)))
+    x = torch.cat([p for p, _ in parts])
+    y = torch.cat([lab for _, lab in parts])
+    order = torch.randperm(len(y), generator=g)
+    return x[order].float(), y[order].float()
+
+
+def stratified_split(y, fraction: float, generator):
+    """(train indices, val indices), sorted; each class split in proportion `fraction`.
+
+    Every class keeps at least one training row; ConfigError when the split asked
+    for leaves no validation row at all (too small a set for that fraction).
+    """
+    import torch
+
+    train, val = [], []
+    for label in (0.0, 1.0):
+        idx = (y == label).nonzero().flatten()
+        idx = idx[torch.randperm(len(idx), generator=generator)]
+        n_val = min(int(len(idx) * fraction + 0.5), max(len(idx) - 1, 0))
+        val.append(idx[:n_val])
+        train.append(idx[n_val:])
+    val_idx = torch.cat(val).sort().values
+    if fraction > 0 and len(val_idx) == 0:
+        raise ConfigError(
+            f"validation split {fraction:g} of {len(y)} rows leaves no validation rows; "
+            "use a larger split or more samples"
+        )
+    return torch.cat(train).sort().values, val_idx
+
+
+# ---------------------------------------------------------------- CSV files
+
+
+class DataFileError(ConfigError):
+    """A --data file is unusable; the message names the file, the line and the problem."""
+
+
+def load_csv(path):
+    """(x [n, 2] float32, y [n] float32) from a CSV of x1,x2,y rows (header optional)."""
+    import torch
+
+    rows, labels = read_csv_rows(path)
+    return torch.tensor(rows, dtype=torch.float32), torch.tensor(labels, dtype=torch.float32)
+
+
+def read_csv_rows(path) -> tuple[list[tuple[float, float]], list[float]]:
+    """Plain-Python parse of a data file; DataFileError (one line) for every way it can be bad."""
+    name = repr(str(path))
+    try:
+        if os.path.isdir(path):
+            raise DataFileError(f"data file {name} is a directory")
+        if not os.path.exists(path):
+            raise DataFileError(f"data file {name} does not exist")
+        if os.path.getsize(path) > CSV_MAX_BYTES:
+            raise DataFileError(f"data file {name} is larger than {CSV_MAX_BYTES >> 20} MiB")
+        with open(path, "rb") as f:
+            raw = f.read(CSV_MAX_BYTES + 1)
+    except OSError as exc:
+        raise DataFileError(f"cannot read data file {name}: {(exc.strerror or str(exc)).lower()}") from None
+    if not raw.strip():
+        raise DataFileError(f"data file {name} is empty: expected rows of x1,x2,y")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise DataFileError(f"data file {name} line {line}: binary data, not a CSV text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFileError(f"data file {name} line {line}: not UTF-8 text (binary data?)") from None
+    rows: list[tuple[float, float]] = []
+    labels: list[float] = []
+    first = True
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            fields = [f.strip() for f in next(csv.reader([line]))]
+        except csv.Error as exc:
+            raise DataFileError(f"data file {name} line {lineno}: {exc}") from None
+        where = f"data file {name} line {lineno}"
+        if len(fields) != 3:
+            raise DataFileError(f"{where}: expected 3 columns x1,x2,y, got {len(fields)}")
+        if first and not any(_is_number(f) for f in fields):
+            first = False  # a header: its names are not checked
+            continue
+        first = False
+        values = []
+        for col, field in zip(("x1", "x2", "y"), fields):
+            if not _is_number(field):
+                raise DataFileError(f"{where}: {col} {field[:40]!r} is not a number")
+            v = float(field)
+            if not math.isfinite(v):
+                raise DataFileError(f"{where}: {col} {field[:40]!r} is not finite")
+            if col != "y" and abs(v) > CSV_MAX_ABS:
+                raise DataFileError(f"{where}: {col} {field[:40]!r} is out of range (|x| <= {CSV_MAX_ABS:g})")
+            values.append(v)
+        if values[2] not in (0.0, 1.0):
+            raise DataFileError(f"{where}: label y must be 0 or 1, got {fields[2][:40]!r}")
+        rows.append((values[0], values[1]))
+        labels.append(values[2])
+        if len(rows) > SAMPLES_MAX:
+            raise DataFileError(f"data file {name} has more than {SAMPLES_MAX:,} rows")
+    if len(rows) < SAMPLES_MIN:
+        raise DataFileError(f"data file {name} has {len(rows)} data rows; need at least {SAMPLES_MIN}")
+    return rows, labels
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- the dataset
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Raw 2-D inputs (features are computed by the model's first module) and 0/1 labels [n, 1]."""
+
+    name: str  # a dataset name, or the CSV path
+    train_x: object  # torch.Tensor [n, 2]
+    train_y: object  # torch.Tensor [n, 1]
+    val_x: object | None
+    val_y: object | None
+    low: float  # square plotting range that fits every point, both axes
+    high: float
+
+    @property
+    def has_val(self) -> bool:
+        return self.val_x is not None
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train_y)
+
+    @property
+    def n_val(self) -> int:
+        return 0 if self.val_y is None else len(self.val_y)
+
+    def points(self) -> list[tuple[float, float, int, bool]]:
+        """(x1, x2, label, is_validation) for every point, train first: for drawing."""
+        out = [(a, b, int(c), False) for (a, b), c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
+        if self.has_val:
+            out += [(a, b, int(c), True) for (a, b), c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
+        return out
+
+    def to(self, device) -> Dataset:
+        move = (lambda t: None if t is None else t.to(device))
+        return Dataset(self.name, move(self.train_x), move(self.train_y), move(self.val_x), move(self.val_y),
+                       self.low, self.high)
+
+
+def grid_range(x) -> tuple[float, float]:
+    """A square range over both axes holding every point, with a 10% margin."""
+    lo, hi = float(x.min()), float(x.max())
+    span = max(hi - lo, 1e-6)
+    return lo - 0.1 * span, hi + 0.1 * span
+
+
+def load_dataset(config) -> Dataset:
+    """The Dataset of a validated XorConfig (reads the CSV file if there is one)."""
+    import torch
+
+    opts = resolved(config)
+    g = torch.Generator().manual_seed(config.data_seed)
+    if config.data is not None:
+        x, y = load_csv(config.data)
+        name = str(config.data)
+    elif config.dataset == "xor":
+        x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
+        name = "xor"
+    else:
+        x, y = generate(config.dataset, opts["samples"], opts["noise"], config.data_seed, generator=g)
+        name = config.dataset
+    low, high = LESSON_RANGE if name == "xor" else grid_range(x)
+    y = y.unsqueeze(1)
+    if not opts["val_split"]:
+        return Dataset(name, x, y, None, None, low, high)
+    train_idx, val_idx = stratified_split(y.flatten(), opts["val_split"], g)
+    return Dataset(name, x[train_idx], y[train_idx], x[val_idx], y[val_idx], low, high)
+
+
+def feature_columns(x, names):
+    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set."""
+    import torch
+
+    x1, x2 = x[:, 0], x[:, 1]
+    make = {
+        "x1": lambda: x1, "x2": lambda: x2, "x1x2": lambda: x1 * x2,
+        "x1sq": lambda: x1 * x1, "x2sq": lambda: x2 * x2,
+        "sinx1": lambda: torch.sin(x1), "sinx2": lambda: torch.sin(x2),
+    }
+    return torch.stack([make[n]() for n in names], 1)

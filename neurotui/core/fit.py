@@ -1,0 +1,177 @@
+"""Training beyond the lesson's four rows: minibatches, L1, train/validation numbers, memorization.
+
+The Trainer keeps the lesson's loop; this module holds what it needs when the
+data is not the lesson's four rows (core.data) or training is regularized:
+the minibatch stream, the L1 term, the train/validation loss curve measured by
+step count (so where it is measured is deterministic), and the doctor's verdict
+for such runs, memorization included, in the words of the lesson's checklist.
+"""
+
+from __future__ import annotations
+
+import math
+
+from neurotui.core.diagnosis import LN2, Diagnosis
+
+CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
+SOLVED_ACCURACY = 0.95  # off the lesson's four rows, "solved" means this accuracy (validation if any)
+MEMORIZATION_GAP = 0.10  # train accuracy this far above validation accuracy is memorization
+RISE_MIN = 0.05  # validation loss this far (and 20%) above its lowest, while train loss fell
+
+
+def curve_every(steps: int) -> int:
+    return max(1, steps // CURVE_POINTS)
+
+
+class Batches:
+    """Minibatches of the training rows, reshuffled every epoch by the run's generator."""
+
+    def __init__(self, x, y, size: int, generator):
+        self.x, self.y, self.size, self.generator = x, y, size, generator
+        self.n = len(y)
+        self.pos = self.n
+        self.order = None
+
+    def next(self):
+        import torch
+
+        if self.pos >= self.n:
+            self.order = torch.randperm(self.n, generator=self.generator).to(self.x.device)
+            self.pos = 0
+        idx = self.order[self.pos:self.pos + self.size]
+        self.pos += self.size
+        return self.x[idx], self.y[idx]
+
+
+def l1_penalty(model, strength: float):
+    """strength * sum |w| over the weights (not the biases), as a function of no arguments."""
+    from torch import nn
+
+    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
+
+    def penalty():
+        return strength * sum(w.abs().sum() for w in weights)
+
+    return penalty
+
+
+def train_forwards(model, skip_features: bool) -> list:
+    """The forward functions one training step calls: dropout active, Module.__call__ skipped.
+
+    The model itself stays in eval mode, so everything that evaluates it (the
+    boundary, the views inside, the metrics) sees it without dropout.
+    """
+    from neurotui.core.layers import Features, SeededDropout
+
+    out = []
+    for m in model:
+        if skip_features and isinstance(m, Features):
+            continue  # the training inputs are featurized once, not every step
+        out.append(m.dropped if isinstance(m, SeededDropout) else m.forward)
+    return out
+
+
+def evaluate(model, x, y):
+    """(BCE loss, accuracy) of `model` on x, y as two 0-d tensors (no host sync)."""
+    import torch
+
+    with torch.no_grad():
+        p = model(x)
+        # BCELoss's formula, log clamped at -100 as it does, written out because F.binary_cross_entropy
+        # raises on a NaN probability, and a diverged run must still be measured (as nan).
+        loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean()
+        acc = ((p >= 0.5).to(y.dtype) == y).to(torch.float32).mean()
+    return loss, acc
+
+
+def val_loss_rise(curve) -> tuple[int, float, float] | None:
+    """(step of the lowest, lowest, last) validation loss when it rose while train loss fell."""
+    points = [(s, t, v) for s, t, v in curve if v is not None and math.isfinite(v) and math.isfinite(t)]
+    if len(points) < 5:
+        return None
+    i = min(range(len(points)), key=lambda k: points[k][2])
+    step, train_at_min, low = points[i]
+    _, train_last, last = points[-1]
+    if last - low > max(RISE_MIN, 0.2 * low) and train_last < train_at_min:
+        return step, low, last
+    return None
+
+
+def _acc(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def diagnose_fit(
+    losses,
+    *,
+    train_loss: float,
+    val_loss: float | None,
+    train_accuracy: float,
+    val_accuracy: float | None,
+    curve=(),
+    linear_model: bool = False,
+    finished: bool = True,
+    nonfinite_where: str | None = None,
+) -> Diagnosis:
+    """The doctor off the lesson's four rows: from train/validation loss and accuracy."""
+    last = losses[-1] if losses else math.nan
+    if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
+        where = f" in {nonfinite_where}" if nonfinite_where else ""
+        return Diagnosis(
+            "nonfinite", "values became nan/inf",
+            f"unstable training: a non-finite value appeared{where}; the run was stopped",
+            "lower the learning rate and check inputs",
+        )
+    if train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
+        return Diagnosis(
+            "saturated", "saturated (blown up)",
+            f"outputs pinned at exactly 0 or 1 on the wrong side; train loss {train_loss:.4g}",
+            "lower the learning rate",
+        )
+    scores = f"train accuracy {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
+    if not finished:
+        return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
+    rise = val_loss_rise(curve)
+    if val_accuracy is not None and (
+        train_accuracy - val_accuracy >= MEMORIZATION_GAP or (rise and val_accuracy < train_accuracy)
+    ):
+        if train_accuracy - val_accuracy >= MEMORIZATION_GAP:
+            detail = (f"train accuracy {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
+                      "it fits its training points, not the pattern")
+        else:
+            detail = (f"validation loss rose from {rise[1]:.3f} (step {rise[0]}) to {rise[2]:.3f} "
+                      f"while the train loss kept falling; {scores}")
+        return Diagnosis(
+            "memorization", "solves training but not new data (memorization)", detail,
+            "use train/validation split and regularization (--l2 1e-3, --dropout 0.2, more samples)",
+        )
+    acc = train_accuracy if val_accuracy is None else val_accuracy
+    if acc >= SOLVED_ACCURACY:
+        return Diagnosis(
+            "solved", "solved", f"{scores}, train loss {train_loss:.4g}",
+            "nothing to fix: try the failure probe (no hidden activation) to compare",
+        )
+    if linear_model:
+        return Diagnosis(
+            "linear", "cannot separate this data",
+            f"with no hidden activation the layers collapse into one linear map, a straight line "
+            f"in the input features; {scores}",
+            "add a nonlinear hidden activation (tanh or relu), or an input feature such as x1x2",
+        )
+    if abs(train_loss - LN2) < 0.01:
+        return Diagnosis(
+            "near_half", "probabilities all near 0.5",
+            f"the model is not learning (train loss {train_loss:.4f}, ln 2 = {LN2:.4f})",
+            "train longer, inspect gradients, change hidden size",
+        )
+    if len(losses) > 1 and last >= losses[0] * 0.99:
+        return Diagnosis(
+            "not_decreasing", "loss does not decrease",
+            f"loss went from {losses[0]:.4g} to {last:.4g}",
+            "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
+        )
+    return Diagnosis(
+        "stuck", "stuck: not accurate enough",
+        f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}), train loss {train_loss:.4g}",
+        "train longer, try another seed, add hidden units or input features",
+    )

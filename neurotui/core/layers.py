@@ -1,0 +1,55 @@
+"""The two modules a network gains beyond the lesson's: input features and seeded dropout.
+
+Both are plain nn.Modules inside the model's nn.Sequential, so anything that runs
+the model on raw (x1, x2) points — the boundary, the views inside — gets the same
+features and an evaluation-mode network without knowing about either.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from neurotui.core.data import feature_columns
+
+
+class Features(nn.Module):
+    """(x1, x2) -> the chosen input features (x1x2, x1sq, sinx1 ...), as Playground's."""
+
+    def __init__(self, names):
+        super().__init__()
+        self.names = tuple(names)
+
+    def forward(self, x):
+        return feature_columns(x, self.names)
+
+    def extra_repr(self) -> str:
+        return ",".join(self.names)
+
+
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from the run's own generator.
+
+    nn.Dropout draws from torch's global RNG, which other threads (the app's
+    other workers) also use, so the same config could give different runs.
+    Inverted dropout, as nn.Dropout: kept units are scaled by 1/(1-p) while
+    training, and the module is the identity in eval mode.
+    """
+
+    def __init__(self, p: float, generator):
+        super().__init__()
+        self.p = p
+        self.generator = generator
+
+    def forward(self, x):
+        return self.dropped(x) if self.training else x
+
+    def dropped(self, x):
+        """The training-time output, whatever the mode (the Trainer keeps the model in eval mode)."""
+        if self.p == 0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p:g}"
