@@ -106,15 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="terminal size for --bandwidth (default: 120x40)")
     bench.add_argument("--ui", action="store_true",
                        help="instead, training steps/s with the app drawing vs not, and the first frame's time")
+
+    from neurotui.serve import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
+
+    add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, args.extra = parser.parse_known_args(argv)
+        if args.extra and args.command != "serve":  # serve passes unknown options on to each tab's app
+            parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
+            "serve": cmd_serve,
         }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:
@@ -379,6 +387,12 @@ class _ProgressBar:
         self.stream.write("\r\x1b[K")
         self.stream.flush()
         self._last = 0.0
+
+
+def cmd_serve(args) -> int:
+    from neurotui.serve import main as serve_main
+
+    return serve_main(args)
 
 
 def cmd_app(args) -> int:
