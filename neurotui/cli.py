@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 
 from neurotui import __version__
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import finite_or_none
 from neurotui.core.xor import XorConfig
 
 EXIT_USAGE = 2
@@ -171,13 +171,13 @@ def cmd_lab(args) -> int:
             "config": config.as_dict(),
             "neuron": {"z": cell.z, "activations": cell.activations},
             "steps_done": snap.step,
-            "final_loss": _json_float(snap.loss),
-            "probs": [_json_float(p) for p in snap.probs],
+            "final_loss": finite_or_none(snap.loss),
+            "probs": [finite_or_none(p) for p in snap.probs],
             "preds": list(snap.preds),
             "solved": snap.solved,
             "rows": snap.rows(),
             "diagnosis": snap.diagnosis.as_dict(),
-            "loss_log": [{"step": s, "loss": _json_float(v)} for s, v in logged],
+            "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
             "boundary": render(snap.boundary, ascii=True),
         }
         if args.card:
@@ -217,10 +217,6 @@ def _stdout_takes(text: str) -> bool:
     return True
 
 
-def _json_float(v: float):
-    return v if math.isfinite(v) else None
-
-
 def cmd_screenshots(args) -> int:
     from neurotui.tui.screenshots import make_screenshots
 
@@ -245,14 +241,15 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_bench(args) -> int:
-    from neurotui.bench import run_bandwidth_bench, run_bench
+    from neurotui.bench.bandwidth import run_bandwidth_bench
+    from neurotui.bench.trainer import run_bench
 
     if args.bandwidth:
         if sys.platform == "win32":
             raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
         report = run_bandwidth_bench(*args.size)
     elif args.ui:
-        from neurotui.tui.bench_ui import run_ui_bench
+        from neurotui.bench.ui import run_ui_bench
 
         report = run_ui_bench(rounds=args.rounds)
     else:
@@ -311,9 +308,9 @@ def _listed(value) -> list:
 def cmd_sweep(args) -> int:
     from neurotui.core.sweep import SweepConfig, grid_configs
 
-    base = SweepConfig(
-        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device,
+    base = SweepConfig.of(
         seeds=args.seeds, seed_start=args.seed_start,
+        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device,
     )
     hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
     grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
@@ -348,10 +345,7 @@ _SWEEP_HEADER = (
 
 
 def _sweep_row(r) -> str:
-    def loss(v):
-        if not math.isfinite(v):
-            return "nan"
-        return f"{v:.4f}" if v >= 1e-3 else f"{v:.2e}"
+    from neurotui.core.numbers import fmt_loss as loss
 
     c = r.config
     steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"

@@ -12,7 +12,7 @@ from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane, NumberField
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.screenshots import settle
-from neurotui.tui.training import SPEEDS
+from neurotui.session.control import SPEEDS
 
 
 def text_of(app, selector) -> str:
@@ -61,16 +61,16 @@ def test_config_keys_restart_with_the_new_shape():
                 ("minus", lambda c: c.hidden == 4),
                 ("s", lambda c: c.seed == 43),
             ):
-                before = app.run_id
+                before = app.xor.run_id
                 await pilot.press(key)
                 await settle(app, pilot)
-                assert app.run_id == before + 1, key
+                assert app.xor.run_id == before + 1, key
                 assert check(app.config), key
                 seen.append(text_of(app, "#xor-config"))
-            before = app.run_id
+            before = app.xor.run_id
             await pilot.press("r")
             await settle(app, pilot)
-            assert app.run_id == before + 1 and app.config.seed == 43
+            assert app.xor.run_id == before + 1 and app.config.seed == 43
             return seen, text_of(app, "#act-table")
 
     seen, table = run(go())
@@ -85,10 +85,10 @@ def test_hidden_units_stay_within_limits():
         app = NeuroApp(XorConfig(hidden=1, steps=50), speed=None)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            run_id = app.run_id
+            run_id = app.xor.run_id
             await pilot.press("minus")
             await pilot.pause(0.1)
-            return app.config.hidden, app.run_id == run_id
+            return app.config.hidden, app.xor.run_id == run_id
 
     hidden, no_restart = run(go())
     assert hidden == 1 and no_restart
@@ -126,15 +126,15 @@ def test_view_toggles_speed_and_help():
             await settle(app, pilot)
             await pilot.press("l")
             assert app.query_one(XorPane).log_scale
-            assert "log loss" in app.query_one("#xor-loss").figure.title
+            assert "log scale" in app.query_one("#xor-loss").figure.title
             await pilot.press("d")
             assert app.query_one(ActivationsPane).slopes
             assert "slopes" in app.query_one(ActivationsPane).border_title
-            i = app.speed_index
+            i = app.session.speed_index
             await pilot.press("left_square_bracket")
-            assert app.speed_index == i - 1
+            assert app.session.speed_index == i - 1
             await pilot.press("right_square_bracket", "right_square_bracket")
-            assert app.speed == SPEEDS[-1]  # flat out is the top and stays there
+            assert app.session.speed == SPEEDS[-1]  # flat out is the top and stays there
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -224,7 +224,7 @@ def test_stale_run_messages_are_dropped():
             from dataclasses import replace
 
             stale = replace(good, step=7, losses=good.losses[:7])
-            app.post_message(TrainProgress(app.run_id - 1, stale, 1.0))
+            app.post_message(TrainProgress(app.xor.run_id - 1, stale, 1.0))
             await pilot.pause(0.2)
             return app.query_one(XorPane).snapshot.step
 
@@ -247,12 +247,28 @@ def test_quit_mid_run_returns_the_config_promptly():
     assert elapsed < 5  # generous: shared CI machine; the pty test measures the real latency
 
 
-def test_every_binding_is_in_the_command_palette():
-    app = NeuroApp()
-    from neurotui.tui.app import COMMAND_HELP
+def test_the_command_palette_runs_actions_by_name_and_hides_textuals_maximize():
+    from textual.command import CommandPalette
 
-    actions = {b.action for b in app.BINDINGS if b.action != "quit"}
-    assert actions <= set(COMMAND_HELP)
+    async def go():
+        app = NeuroApp(XorConfig(steps=200), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            before = app.config.activation
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, CommandPalette)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            await pilot.press(*"Cycle hidden activation")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            return before, app.config.activation, titles
+
+    before, after, titles = run(go())
+    assert (before, after) == ("tanh", "relu")
+    assert "Maximize" not in titles
+    assert {"More hidden units", "Zoom pane", "Write result card", "Reliability: many seeds at once"} <= set(titles)
 
 
 def test_views_compare_depth_optimizer_and_lr_keys():
@@ -277,7 +293,7 @@ def test_views_compare_depth_optimizer_and_lr_keys():
             compare = (xor.compare, xor.other is not None and xor.other.loss, text_of(app, "#cmp-b-title"))
             await pilot.press("b")
             await settle(app, pilot)
-            b_activation = app.other_config.activation
+            b_activation = app.session.other.activation
             await pilot.press("c")
             await pilot.pause(0.2)
             await settle(app, pilot)
@@ -349,13 +365,14 @@ def test_reliability_pane_fills_answers_and_picks_seeds_into_the_xor_pane():
     from neurotui.tui.panes.reliability import ReliabilityPane
 
     async def go():
-        app = NeuroApp(XorConfig(steps=300), speed=None, sweep_seeds=32)
+        # the app trains something else (lr 0.003, 300 steps): the sweep still answers with the lesson's settings
+        app = NeuroApp(XorConfig(steps=300, lr=0.003), speed=None, sweep_seeds=32)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             await pilot.press("4")
             pane = app.query_one(ReliabilityPane)
             assert pane.display
-            while app.sweep_state == "running":
+            while app.query_one(ReliabilityPane).state == "running":
                 await pilot.pause(0.1)
             rows = app.query_one("#rel-table").row_count
             answers = text_of(app, "#rel-answers")
@@ -378,7 +395,9 @@ def test_reliability_pane_fills_answers_and_picks_seeds_into_the_xor_pane():
     for q in ("1. 2 hidden units", "2. ReLU", "4. No hidden activation", "5. One more hidden layer"):
         assert q in answers
     assert "(waiting)" not in answers
+    assert "lesson settings: Adam lr 0.1, 2000 steps, seeds 0-31" in answers
+    assert "3. The loss every 200 steps?" in answers and "--log-every 200" in answers
     config, kind, pane_index = failed
-    assert (config.hidden, config.layers, config.activation, config.steps) == (4, 1, "identity", 300)
+    assert (config.hidden, config.layers, config.activation, config.steps, config.lr) == (4, 1, "identity", 2000, 0.1)
     assert kind == "linear" and pane_index == 2
     assert after == config

@@ -13,7 +13,8 @@ from textual.worker import WorkerState
 
 from neurotui.core.xor import XorConfig
 from neurotui.tui.app import NeuroApp
-from neurotui.tui.panes.xor import XorPane, describe_config
+from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.panes.xor_text import describe_config
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
 

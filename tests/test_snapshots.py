@@ -5,6 +5,7 @@ import pytest
 from neurotui.core.xor import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.panes.neuron import NumberField
+from neurotui.tui.panes.reliability import ReliabilityPane
 from neurotui.tui.screenshots import settle
 
 
@@ -89,7 +90,7 @@ def test_reliability_pane_finished(snap_compare):
         app = pilot.app
         await settle(app, pilot)
         await pilot.press("4")
-        while app.sweep_state == "running":
+        while app.query_one(ReliabilityPane).state == "running":
             await pilot.pause(0.1)
         await pilot.press("down", "down")
         await pilot.pause(0.2)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pseudo-te
 slow = pytest.mark.slow
 
 if sys.platform != "win32":
-    from neurotui.tui.bandwidth import PtyApp, child_env, strip_escapes
+    from neurotui.bench.pty import PtyApp, child_env, strip_escapes
 
 QUIT_LATENCY_S = 1.0
 STARTUP_TIMEOUT_S = 120.0  # all apps import torch at once on a small machine
@@ -266,7 +266,7 @@ def test_wants_ascii_follows_the_locale_the_user_set(env, ascii):
 def test_ascii_filter_keeps_width_and_escapes():
     from rich.cells import cell_len
 
-    from neurotui.tui.launch import to_terminal_ascii
+    from neurotui.tui.ascii import to_terminal_ascii
 
     text = "\x1b[1;38;5;80m● done\x1b[0m ╭─╮│╰╯ … ▏^p ▔▁ 🔎 ⠀⣿ é 中"
     out = to_terminal_ascii(text)

@@ -40,6 +40,12 @@ class Activation:
 
         return getattr(nn, self.torch_name)()
 
+    def functional(self):
+        """The torch function for batched code (torch.tanh, ...); None for identity."""
+        import torch
+
+        return None if self.linear else getattr(torch, self.name)
+
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a

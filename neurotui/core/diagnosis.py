@@ -88,3 +88,39 @@ def diagnose(
         f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}",
         "train longer, try another seed, or add hidden units",
     )
+
+
+# Kinds a finished run can get from diagnose(finished=True); sweeps count nets per kind.
+KINDS = ("solved", "stuck", "near_half", "not_decreasing", "saturated", "linear", "nonfinite")
+
+
+def diagnose_kinds(first_losses, final_losses, probs, *, linear_model: bool, steps: int) -> list[str]:
+    """Vectorised neurotui.core.diagnosis.diagnose(finished=True) over many nets: the `kind` strings.
+
+    first_losses, final_losses: [S]; probs: [S, 4] (NumPy or lists).  Mirrors diagnose's
+    order of checks and its float64 comparisons.
+    """
+    import numpy as np
+
+    first = np.asarray(first_losses, dtype=np.float64)
+    last = np.asarray(final_losses, dtype=np.float64)
+    p = np.asarray(probs, dtype=np.float64).reshape(-1, 4)
+    t = np.asarray((0.0, 1.0, 1.0, 0.0), dtype=np.float64)  # XOR targets
+    nonfinite = ~np.isfinite(last) | ~np.isfinite(p).all(1)
+    pred = np.where(p >= 0.5, 1.0, 0.0)
+    wrong = pred != t
+    solved = ~wrong.any(1)
+    certain = (p < 1e-6) | (p > 1 - 1e-6)
+    saturated = (wrong & certain).any(1) & (last > 5.0)
+    near_half = (np.abs(p - 0.5) < 0.1).all(1)
+    not_decreasing = (last >= first * 0.99) if steps > 1 else np.zeros_like(solved)
+    kinds = np.full(last.shape, "stuck", dtype=object)
+    # assign from the last check to the first, so earlier checks win as in diagnose()
+    kinds[not_decreasing] = "not_decreasing"
+    kinds[near_half] = "near_half"
+    if linear_model:
+        kinds[:] = "linear"
+    kinds[saturated] = "saturated"
+    kinds[solved] = "solved"
+    kinds[nonfinite] = "nonfinite"
+    return kinds.tolist()

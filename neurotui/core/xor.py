@@ -55,6 +55,11 @@ class XorConfig:
             device=check_spec(self.device),
         )
 
+    @property
+    def shape(self) -> str:
+        """'2-4-1', or '2-8-8-1' for two hidden layers of 8."""
+        return "-".join(str(n) for n in [layer_sizes(self)[0][0]] + [o for _, o in layer_sizes(self)])
+
     def with_(self, **changes) -> "XorConfig":
         return replace(self, **changes)
 

@@ -7,7 +7,7 @@ worker to settle, so the same command always draws the same pictures.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from neurotui.core.xor import XorConfig
@@ -21,7 +21,6 @@ class Shot:
     size: tuple[int, int] = (120, 40)
     pause_at: int | None = None
     keys: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
 
 
 SHOTS = (
@@ -49,7 +48,7 @@ async def settle(app, pilot, timeout: float = 120.0) -> None:
 async def take(shot: Shot, directory: Path) -> Path:
     from neurotui.tui.app import NeuroApp
 
-    app = NeuroApp(shot.config, speed=None, pause_at=shot.pause_at, **shot.extra)
+    app = NeuroApp(shot.config, speed=None, pause_at=shot.pause_at)
     async with app.run_test(size=shot.size) as pilot:
         await settle(app, pilot)
         if shot.keys:

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Static
 from neurotui.core import neuron
 from neurotui.core.activations import ACTIVATIONS
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.keys import FIELD_KEYS, bindings
 
 NUDGE = 0.1
 
@@ -35,11 +36,7 @@ def fmt(v: float) -> str:
 class NumberField(Input):
     """An Input holding one neuron value; up/down nudge it, bad text keeps the last good value."""
 
-    BINDINGS = [
-        Binding("up", "nudge(1)", "+0.1"),
-        Binding("down", "nudge(-1)", "-0.1"),
-        Binding("escape", "leave", "Done editing"),
-    ]
+    BINDINGS = bindings(FIELD_KEYS)
 
     @dataclass
     class Edited(Message):

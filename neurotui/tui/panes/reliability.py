@@ -1,122 +1,83 @@
 """Reliability pane: many seeds per network, trained at once, answer "does it train reliably?"
 
-A grid of configs (hidden units x layers x activation, 256 seeds each by default)
-is trained as batched sweeps in a worker; the table fills as results arrive, the
-selected row shows the spread of final losses, and f / w train one of its failed
-or working seeds live in the XOR pane.
+A grid of configs (hidden units x layers x activation, 256 seeds each by default) is
+trained as batched sweeps by this pane's worker, always with the lesson's settings (Adam,
+lr 0.1, 2000 steps), so the answers are about the lesson's questions whatever the XOR
+pane is training. The table fills as results arrive; the selected row shows the spread
+of final losses, and f / w train one of its failed or working seeds live in the XOR pane.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from neurotui.core.activations import get_activation
+from neurotui.core.numbers import fmt_loss
+from neurotui.core.sweep import DEFAULT_SEEDS
 from neurotui.core.xor import XorConfig
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.keys import RELIABILITY_KEYS, bindings
+from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate
+from neurotui.tui.panes.reliability_text import KIND_WORDS, answers, histogram_text, key_of
 
 GRID_HIDDEN = (2, 4, 8)
 GRID_LAYERS = (1, 2)
 GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
-DEFAULT_SEEDS = 256
-HIST_BINS = 10
+
+# (key, header, width); the table shows as many as fit, in this order of importance.
+COLUMNS = (
+    ("net", "network", 14), ("solved", "solved", 7), ("median", "median loss", 11),
+    ("steps", "steps to solve", 14), ("p90", "90% below", 9), ("seeds", "seeds", 5),
+    ("failed", "how the rest failed", 24),
+)
+SIDE_WIDTH = 46
 
 
-def fmt_loss(v: float) -> str:
-    if not math.isfinite(v):
-        return "inf"
-    return f"{v:.4f}" if v >= 1e-3 else f"{v:.1e}"
+@dataclass(frozen=True)
+class SweepSettings:
+    """The lesson's training settings: the practice questions are about them."""
 
+    seeds: int = DEFAULT_SEEDS
+    device: str = "cpu"
 
-def key_of(result) -> tuple[int, int, str]:
-    c = result.config
-    return c.hidden, c.layers, c.activation
+    def base(self) -> XorConfig:
+        return XorConfig(device=self.device)
 
-
-def answers(results: dict) -> Text:
-    """The lesson's practice questions 1, 2, 4 and 5, answered from the sweep's numbers."""
-
-    def rate(h, l, a):
-        r = results.get((h, l, a))
-        return None if r is None else r
-
-    def pct(r):
-        return f"{100 * r.solved_fraction:.0f}%"
-
-    t = Text()
-    t.append("The lesson's practice questions, answered by the seeds\n", "bold")
-    h2, h4 = rate(2, 1, "tanh"), rate(4, 1, "tanh")
-    t.append("1. 2 hidden units instead of 4? ", "bold")
-    t.append(f"tanh solves XOR for {pct(h2)} of seeds with 2 units, {pct(h4)} with 4: "
-             "less room for intermediate features, less reliable.\n" if h2 and h4 else "(waiting)\n")
-    relu = rate(4, 1, "relu")
-    t.append("2. ReLU instead of Tanh? ", "bold")
-    t.append(f"{pct(relu)} of seeds vs {pct(h4)} with tanh (4 units): ReLU depends more on the "
-             "initialisation (dead units).\n" if relu and h4 else "(waiting)\n")
-    ident = rate(4, 1, "identity")
-    t.append("4. No hidden activation? ", "bold")
-    t.append(f"{pct(ident)} solved, median loss {fmt_loss(ident.median_final_loss)} = ln 2: the layers "
-             "collapse into one linear map.\n" if ident else "(waiting)\n")
-    deep = rate(4, 2, "tanh")
-    t.append("5. One more hidden layer? ", "bold")
-    t.append(f"{pct(deep)} vs {pct(h4)} of seeds, median final loss {fmt_loss(deep.median_final_loss)} vs "
-             f"{fmt_loss(h4.median_final_loss)} (tanh, 4 units).\n" if deep and h4 else "(waiting)\n")
-    t.rstrip()
-    return t
-
-
-def histogram_text(result, width: int, ascii: bool) -> Text:
-    edges, counts = result.histogram(bins=HIST_BINS, log10=True)
-    bar_char = "#" if ascii else "█"
-    biggest = max(counts) or 1
-    room = max(4, width - 24)
-    c = result.config
-    t = Text(no_wrap=True, overflow="ellipsis")
-    shape = "-".join(["2"] + [str(c.hidden)] * c.layers + ["1"])
-    t.append(f"final loss of {result.n} seeds, {shape} {get_activation(c.activation).label}\n", "bold")
-    for lo, hi, n in zip(edges, edges[1:], counts):
-        t.append(f"{fmt_loss(10 ** lo):>8}-{fmt_loss(10 ** hi):<8}", "dim")
-        t.append(bar_char * max(1 if n else 0, round(room * n / biggest)), "cyan")
-        t.append(f" {n}\n")
-    t.append(f"solved {result.solved_count}/{result.n}; f / w: train a failed / working seed", "dim")
-    return t
+    def describe(self) -> str:
+        c = self.base()
+        return f"lesson settings: {c.optimizer.capitalize()} lr {c.lr:g}, {c.steps} steps, seeds 0-{self.seeds - 1}"
 
 
 class ReliabilityPane(Vertical):
     can_focus = False  # focus lives in the table
-
-    BINDINGS = [
-        Binding("r", "rerun", "Rerun sweep"),
-        Binding("x", "stop", "Stop sweep"),
-        Binding("f", "pick(False)", "Train failed seed"),
-        Binding("w", "pick(True)", "Train working seed"),
-    ]
+    BINDINGS = bindings(RELIABILITY_KEYS)
 
     @dataclass
     class Pick(Message):
         config: XorConfig
 
     @dataclass
-    class Rerun(Message):
+    class Leave(Message):
         pass
 
-    @dataclass
-    class Stop(Message):
-        pass
-
-    def __init__(self, glyphs: Glyphs, **kwargs) -> None:
+    def __init__(self, glyphs: Glyphs, seeds: int = DEFAULT_SEEDS, **kwargs) -> None:
         super().__init__(**kwargs)
         self.glyphs = glyphs
-        self.border_title = "4 Reliability - many seeds at once"
+        self.border_title = "4 Reliability - many seeds at once (Esc: back)"
+        self.settings = SweepSettings(seeds=seeds)
         self.results: dict = {}
         self.order: list = []
+        self.state = "idle"  # idle | running | done | stopped | error
+        self._columns: tuple = ()
+        self._sweep_id = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="rel-status")
@@ -127,22 +88,74 @@ class ReliabilityPane(Vertical):
                 yield Static(id="rel-answers")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label in ("units", "layers", "act.", "seeds", "solved", "median loss",
-                      "p90 loss", "steps to solve", "not solved"):
-            table.add_column(label, key=label)
         self.show_status("press 4 to start the sweep")
+        self._fit_columns()
 
     def focus(self, scroll_visible: bool = True):
         return self.query_one(DataTable).focus(scroll_visible)
 
-    def reset(self) -> None:
+    # ----- the sweep -------------------------------------------------------------------------
+    def start(self, device: str | None = None) -> None:
+        """Train the grid from the start (replacing a sweep still running)."""
+        if device is not None:
+            self.settings = SweepSettings(self.settings.seeds, device)
+        self._sweep_id += 1
         self.results.clear()
         self.order.clear()
         self.query_one(DataTable).clear()
         self.query_one("#rel-hist", Static).update("")
-        self.query_one("#rel-answers", Static).update(answers(self.results))
+        self.state = "running"
+        self._show_answers()
+        self.show_status("starting: loading PyTorch...", 0.0)
+        self._sweep(self._sweep_id, self.settings)
 
+    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
+    def _sweep(self, sweep_id: int, settings: SweepSettings) -> None:
+        from neurotui.core.sweep import SweepCancelled, SweepConfig, run_grid
+
+        worker = get_current_worker()
+        base = SweepConfig(settings.base(), seeds=settings.seeds)
+
+        def progress(p) -> None:
+            c = p.config
+            label = (f"network {p.config_index + 1}/{p.config_count}: {c.model.shape} {c.activation}, "
+                     f"{c.seeds} seeds, step {p.step}/{p.steps}")
+            self.post_message(SweepUpdate(sweep_id, p.fraction, label))
+
+        try:
+            for result in run_grid(base, GRID_HIDDEN, GRID_LAYERS, GRID_ACTIVATIONS, progress=progress,
+                                   should_stop=lambda: worker.is_cancelled):
+                self.post_message(SweepCell(sweep_id, result))
+        except SweepCancelled:
+            self.post_message(SweepDone(sweep_id, "stopped"))
+            return
+        except Exception as exc:  # shown in the pane; the app stays up
+            self.post_message(SweepDone(sweep_id, f"sweep failed: {type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SweepDone(sweep_id))
+
+    def on_sweep_update(self, message: SweepUpdate) -> None:
+        if message.run_id == self._sweep_id and self.state == "running":
+            self.show_status(message.label, message.fraction)
+
+    def on_sweep_cell(self, message: SweepCell) -> None:
+        if message.run_id == self._sweep_id:
+            self.add_result(message.result)
+
+    def on_sweep_done(self, message: SweepDone) -> None:
+        if message.run_id != self._sweep_id:
+            return
+        n = len(self.results)
+        if message.error is None:
+            self.state = "done"
+            self.show_status(f"done: {n} networks x {self.settings.seeds} seeds. r reruns; "
+                             "f / w train a failed / working seed of the selected row live", 1.0)
+        else:
+            self.state = "stopped" if message.error == "stopped" else "error"
+            self.show_status(f"{message.error} after {n} networks; r reruns")
+        self._show_answers()
+
+    # ----- drawing -----------------------------------------------------------------------------
     def show_status(self, text: str, fraction: float | None = None) -> None:
         t = Text(no_wrap=True, overflow="ellipsis")
         if fraction is not None:
@@ -152,24 +165,65 @@ class ReliabilityPane(Vertical):
             t.append(full * done + empty * (width - done), "cyan")
             t.append(f" {100 * fraction:3.0f}%  ")
         t.append(text)
+        t.append(f"\n{self.settings.describe()}", "dim")
         self.query_one("#rel-status", Static).update(t)
+
+    def _show_answers(self) -> None:
+        missing = {"running": "(waiting)", "idle": "(press 4)", "done": "(not in this grid)"}.get(
+            self.state, "(not answered: the sweep stopped first; r reruns)")
+        self.query_one("#rel-answers", Static).update(answers(self.results, self.settings.describe(), missing))
+
+    def _fit_columns(self) -> None:
+        """Choose the columns by the table's width; the network and its solve rate always show."""
+        width = self.query_one(DataTable).size.width or (self.size.width - SIDE_WIDTH)
+        chosen, used = [], 0
+        for col in COLUMNS:
+            if len(chosen) < 2 or used + col[2] + 2 <= width:
+                chosen.append(col)
+                used += col[2] + 2
+        chosen = tuple(chosen)
+        if chosen == self._columns:
+            return
+        self._columns = chosen
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for key, header, w in chosen:
+            table.add_column(header, key=key, width=w)
+        for key in self.order:
+            self._add_row(self.results[key])
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_columns)
+
+    def _cells(self, result) -> dict:
+        c = result.config
+        failed = ", ".join(f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(result.kind_counts.items())
+                           if k != "solved" and n)
+        frac = result.solved_fraction
+        style = "green" if frac >= 0.9 else ("yellow" if frac >= 0.5 else "red")
+        steps = result.median_steps_to_solve
+        return {
+            "net": f"{c.model.shape} {get_activation(c.activation).label}",
+            "solved": Text(f"{100 * frac:5.1f}%", style),
+            "median": fmt_loss(result.median_final_loss),
+            "steps": "-" if steps is None else f"{round(steps)}",
+            "p90": fmt_loss(result.p90_final_loss),
+            "seeds": str(result.n),
+            "failed": failed or "-",
+        }
+
+    def _add_row(self, result) -> None:
+        cells = self._cells(result)
+        c = result.config
+        self.query_one(DataTable).add_row(*(cells[k] for k, _, _ in self._columns),
+                                          key=f"{c.hidden}-{c.layers}-{c.activation}")
 
     def add_result(self, result) -> None:
         key = key_of(result)
         self.results[key] = result
         self.order.append(key)
-        c = result.config
-        others = ", ".join(f"{k} {n}" for k, n in sorted(result.kind_counts.items()) if k != "solved" and n)
-        solved_style = "green" if result.solved_fraction >= 0.9 else ("yellow" if result.solved_fraction >= 0.5 else "red")
-        self.query_one(DataTable).add_row(
-            str(c.hidden), str(c.layers), get_activation(c.activation).label, str(result.n),
-            Text(f"{100 * result.solved_fraction:5.1f}%", solved_style),
-            fmt_loss(result.median_final_loss), fmt_loss(result.p90_final_loss),
-            "-" if result.median_steps_to_solve is None else f"{result.median_steps_to_solve:g}",
-            others or "-",
-            key=f"{c.hidden}-{c.layers}-{c.activation}",
-        )
-        self.query_one("#rel-answers", Static).update(answers(self.results))
+        self._add_row(result)
+        self._show_answers()
         if len(self.order) == 1:
             self._show_hist(result)
 
@@ -188,6 +242,7 @@ class ReliabilityPane(Vertical):
         width = self.query_one("#rel-side").size.width or 40
         self.query_one("#rel-hist", Static).update(histogram_text(result, width, self.glyphs.ascii))
 
+    # ----- keys --------------------------------------------------------------------------------
     def action_pick(self, working: bool) -> None:
         result = self.selected()
         if result is None:
@@ -201,7 +256,13 @@ class ReliabilityPane(Vertical):
         self.post_message(self.Pick(result.config.model_config(seed)))
 
     def action_rerun(self) -> None:
-        self.post_message(self.Rerun())
+        self.start()
 
     def action_stop(self) -> None:
-        self.post_message(self.Stop())
+        if self.state == "running":
+            self.workers.cancel_group(self, "sweep")
+        else:
+            self.app.notify("no sweep is running: r runs it again", timeout=2)
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())

@@ -1,21 +1,28 @@
-"""XOR training pane: live loss curve, decision boundary, the lesson's four rows, state and diagnosis."""
+"""XOR training pane: it runs the training worker and shows what it posts: the loss
+curve, the decision boundary (or a view inside the network), the lesson's four rows,
+the state and the doctor's diagnosis."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
 
-from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Static
+from textual.worker import get_current_worker
 
-from neurotui.core.activations import get_activation
+from neurotui.core.errors import ConfigError
 from neurotui.core.trainer import Snapshot
-from neurotui.core.xor import XOR_Y, XorConfig
+from neurotui.core.xor import XorConfig
+from neurotui.session.control import RunControl
+from neurotui.session.loop import train_loop
 from neurotui.tui.glyphs import Glyphs
-from neurotui.tui.training import speed_label
+from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
+from neurotui.tui.panes import xor_text
 from neurotui.tui.widgets.boundary import BoundaryView
+from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.inside import FeaturesView, WeightsView, space_figure, unit_pairs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
 
@@ -32,21 +39,7 @@ VIEW_TITLES = {
     "weights": "weights and gradients", "compare": "compare",
 }
 FEATURE_GRID = (6, 12)
-
-STATE_STYLE = {
-    "loading": "yellow", "running": "bold green", "paused": "bold yellow",
-    "done": "bold cyan", "diverged": "bold red", "error": "bold red", "waiting": "yellow",
-}
-
-
-def short_config(c: XorConfig) -> str:
-    return f"2-{'-'.join([str(c.hidden)] * c.layers)}-1 {get_activation(c.activation).label}"
-
-
-def describe_config(c: XorConfig) -> str:
-    act = get_activation(c.activation).label
-    layers = f"{c.layers} hidden layers" if c.layers > 1 else "1 hidden layer"
-    return f"2-{'-'.join([str(c.hidden)] * c.layers)}-1 ({layers}, {act}) - {c.optimizer} lr {c.lr:g} - seed {c.seed}"
+FINISHED = ("done", "diverged", "error")
 
 
 class XorPane(Vertical):
@@ -57,24 +50,21 @@ class XorPane(Vertical):
         self.glyphs = glyphs
         self.border_title = "3 XOR training"
         self.log_scale = False
-        self.snapshot: Snapshot | None = None
-        self.state = "loading"
-        self.message = ""
-        self.a_label = ""  # compare mode: short names of networks A and B
-        self._drawn_at = {"boundary": -1e9, "plot": -1e9}
         self.view = "boundary"
         self.compare = False
         self.pair_index = 0
+        # the run on screen
+        self.run_id = 0
+        self.control: RunControl | None = None
+        self.configs: list[XorConfig] = []
+        self.snapshot: Snapshot | None = None
         self.other: Snapshot | None = None
-        self.activation = "tanh"
-        self.other_label = ""
-        self._shown: dict[str, Text] = {}
-
-    def _set(self, wid: str, text: Text, layout: bool = False) -> None:
-        """Update a Static only when its text changed (each update costs a repaint)."""
-        if self._shown.get(wid) != text:
-            self._shown[wid] = text
-            self.query_one(f"#{wid}", Static).update(text, layout=layout)
+        self.state = "loading"
+        self.message = ""
+        self.steps_per_s: float | None = None
+        self.device_text = ""
+        self._drawn_at = {"boundary": -1e9, "plot": -1e9}
+        self._shown: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="xor-status")
@@ -100,6 +90,116 @@ class XorPane(Vertical):
     def on_mount(self) -> None:
         self.query_one("#xor-loss", PlotView).show(Figure(empty_text="loss curve: waiting for the first step"))
 
+    # ----- the run ---------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        """True once the run on screen has ended (done, diverged or failed)."""
+        return self.state in FINISHED
+
+    @property
+    def settled(self) -> bool:
+        """Finished, or held with a snapshot on screen: nothing changes without a key."""
+        return self.finished or (self.state == "paused" and self.snapshot is not None)
+
+    @property
+    def paused(self) -> bool:
+        return self.control is not None and self.snapshot is not None and self.control.holding(self.snapshot.step)
+
+    def train(self, configs: list[XorConfig], *, speed: int | None, layer: int = 1,
+              pause_at: int | None = None, paused: bool = False) -> None:
+        """Train `configs` (A, or A and B in lockstep) from step 0, replacing any run."""
+        if self.control is not None:
+            self.control.poke()  # wake the old worker so it sees its cancellation at once
+        self.run_id += 1
+        self.configs = list(configs)
+        self.control = RunControl(
+            speed=speed, grid_size=self.grid_size(), pause_at=pause_at, paused=paused,
+            layer=layer, feature_grid=self.feature_grid(),
+        )
+        self.snapshot = self.other = self.steps_per_s = None
+        self.state, self.message = "loading", ""
+        self._refresh_text()
+        self._train(self.run_id, self.configs, self.control)
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def _train(self, run_id: int, configs: list[XorConfig], control: RunControl) -> None:
+        worker = get_current_worker()
+        try:
+            train_loop(
+                configs, control,
+                post_started=lambda device: self.post_message(TrainStarted(run_id, device)),
+                post_snapshot=lambda snaps, rate: self.post_message(
+                    TrainProgress(run_id, snaps[0], rate, snaps[1] if len(snaps) > 1 else None)),
+                is_cancelled=lambda: worker.is_cancelled,
+            )
+        except ConfigError as exc:
+            self.post_message(TrainFailed(run_id, str(exc)))
+        except Exception as exc:  # shown in the pane; the app stays up
+            self.post_message(TrainFailed(run_id, f"training failed: {type(exc).__name__}: {exc}"))
+
+    def wait(self, message: str) -> None:
+        """No run yet (--no-autostart): say what starts one."""
+        self.state, self.message = "waiting", message
+        self._refresh_text()
+
+    def on_train_started(self, message: TrainStarted) -> None:
+        if message.run_id != self.run_id:
+            return
+        self.device_text = message.device
+        self.state = "paused" if self.control.holding(0) else "running"
+        self._refresh_text()
+
+    def on_train_progress(self, message: TrainProgress) -> None:
+        if message.run_id != self.run_id:
+            return  # a message from a run that was replaced: never mix two runs on screen
+        snap = message.snapshot
+        held = self.control.holding(snap.step)
+        self.show_snapshot(snap, settled=snap.finished or held, other=message.other)
+        if message.steps_per_s is not None:
+            self.steps_per_s = message.steps_per_s
+        if snap.finished:
+            self.state = "diverged" if snap.diagnosis.kind in ("nonfinite", "saturated") else "done"
+        else:
+            self.state = "paused" if held else "running"
+        self._refresh_text()
+
+    def on_train_failed(self, message: TrainFailed) -> None:
+        if message.run_id == self.run_id:
+            self.state, self.message = "error", message.error
+            self._refresh_text()
+
+    def set_paused(self, paused: bool) -> None:
+        self.control.set_paused(paused)
+        self.state = "paused" if paused else "running"
+        self._refresh_text()
+
+    def set_speed(self, speed: int | None) -> None:
+        if self.control is not None:
+            self.control.speed = speed
+            self.control.poke()
+        self._refresh_text()
+
+    def look_at(self, layer: int) -> None:
+        """Tell the worker which pictures the views on screen need."""
+        if self.control is not None:
+            self.control.feature_grid = self.feature_grid()
+            self.control.layer = layer
+            self.control.poke()
+        self.call_after_refresh(self.sync_grid_size)
+
+    def sync_grid_size(self) -> None:
+        if self.control is not None:
+            size = self.grid_size()
+            if size != self.control.grid_size:
+                self.control.grid_size = size
+                self.control.poke()
+
+    @on(CachedText.Resized)
+    def _boundary_resized(self, event: CachedText.Resized) -> None:
+        # A new size needs a new grid from the model, whether the run is live or finished.
+        self.sync_grid_size()
+
+    # ----- views -----------------------------------------------------------------------------
     def grid_size(self) -> tuple[int, int]:
         which = "#cmp-a" if self.compare else "#xor-boundary"
         return self.query_one(which, BoundaryView).wanted_size()
@@ -121,53 +221,38 @@ class XorPane(Vertical):
         self._draw_middle()
         self._show_loss()
 
+    def next_view(self) -> None:
+        self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+
     def next_pair(self) -> None:
         self.pair_index += 1
         self._draw_middle()
 
-    def set_state(self, state: str, message: str = "") -> None:
-        self.state, self.message = state, message
+    def toggle_log(self) -> None:
+        self.log_scale = not self.log_scale
+        self._show_loss()
 
-    def set_configs(self, config: XorConfig, other: XorConfig | None) -> None:
-        self.activation = config.activation
-        self.a_label = short_config(config)
-        self.other_label = short_config(other) if other is not None else ""
+    # ----- drawing ---------------------------------------------------------------------------
+    def _set(self, wid: str, text) -> None:
+        """Update a Static only when its text changed (each update costs a repaint)."""
+        if self._shown.get(wid) != text:
+            self._shown[wid] = text
+            self.query_one(f"#{wid}", Static).update(text, layout=False)
 
-    def show_status(self, config: XorConfig, speed: int | None, steps_per_s: float | None) -> None:
-        snap = self.snapshot
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f"{self.glyphs.dot} {self.state}", STATE_STYLE.get(self.state, ""))
-        if snap is not None:
-            t.append(f" step {snap.step}/{snap.total}")
-            t.append(f" loss {self.glyphs.num(f'{snap.loss:.4f}')}")
-        if self.state == "running" and steps_per_s is not None:
-            t.append(f" {steps_per_s:,.0f} steps/s")
-        t.append(f" speed {speed_label(speed)}", "dim")
-        # fixed one-line widgets: no layout pass needed
-        self._set("xor-status", t)
-        self._set("xor-config", Text(describe_config(config), style="dim"))
+    def _refresh_text(self) -> None:
+        g = self.glyphs
+        speed = self.control.speed if self.control is not None else None
+        self._set("xor-status", xor_text.status_line(g, self.state, self.snapshot, speed, self.steps_per_s))
+        if self.configs:
+            from rich.text import Text
 
-    def show_diagnosis(self) -> None:
-        t = Text()
-        if self.message:
-            t.append(self.message, "bold red" if self.state in ("error", "diverged") else "yellow")
-        elif self.snapshot is not None:
-            d = self.snapshot.diagnosis
-            if not self.snapshot.finished:
-                # Mid-run, words only (the numbers are on the status line): the text then
-                # changes only when the verdict does, so it is not redrawn ten times a second.
-                live = {"solved": ("all four rows correct so far", "green"), "training": ("training", "dim")}
-                words, style = live.get(d.kind, (d.title, "bold red"))
-                t.append(words, style)
-            else:
-                style = "bold green" if d.kind == "solved" else "bold red"
-                t.append(d.title, style)
-                t.append(f": {d.detail}")
-                if d.kind == "solved":
-                    t.append("\ntry: press a until 'identity' - the failure probe", "italic")
-                elif d.fix:
-                    t.append(f"\nfix: {d.fix}", "italic")
-        self._set("xor-diagnosis", t)
+            self._set("xor-config", Text(xor_text.describe_config(self.configs[0]), style="dim"))
+        self._set("xor-diagnosis", xor_text.diagnosis_text(self.state, self.message, self.snapshot))
+
+    def show_config(self, config: XorConfig) -> None:
+        """The config the next run will train (--no-autostart: before any run)."""
+        self.configs = [config]
+        self._refresh_text()
 
     def _due(self, part: str, every: float, force: bool) -> bool:
         now = time.monotonic()
@@ -205,50 +290,26 @@ class XorPane(Vertical):
         view = self.shown
         if view == "boundary":
             self.query_one("#xor-boundary", BoundaryView).show(snap.boundary)
-            self._show_rows(snap)
+            self._set("xor-rows", xor_text.rows_text(self.glyphs, snap))
         elif view == "features":
-            self.query_one(FeaturesView).show(snap.inside, self.activation)
+            self.query_one(FeaturesView).show(snap.inside, self.configs[0].activation)
         elif view == "space":
             inside = snap.inside
             units = len(inside.hidden_points[0]) if inside and inside.hidden_points else 1
             pairs = unit_pairs(units)
-            self.query_one("#view-space", PlotView).show(space_figure(inside, pairs[self.pair_index % len(pairs)]))
+            self.query_one("#view-space", PlotView).show(
+                space_figure(inside, pairs[self.pair_index % len(pairs)]))
         elif view == "weights":
             self.query_one(WeightsView).show(snap.inside)
         elif view == "compare":
-            self._show_compare(snap, self.other)
+            self.query_one("#cmp-a", BoundaryView).show(snap.boundary)
+            self._set("cmp-a-title", xor_text.side_title("A", self._label(0), snap))
+            if self.other is not None:
+                self.query_one("#cmp-b", BoundaryView).show(self.other.boundary)
+                self._set("cmp-b-title", xor_text.side_title("B", self._label(1), self.other))
 
-    def _show_compare(self, a: Snapshot, b: Snapshot | None) -> None:
-        self.query_one("#cmp-a", BoundaryView).show(a.boundary)
-        self._set("cmp-a-title", self._side_title("A", self.a_label, a))
-        if b is not None:
-            self.query_one("#cmp-b", BoundaryView).show(b.boundary)
-            self._set("cmp-b-title", self._side_title("B", self.other_label, b))
-
-    def _side_title(self, name: str, label: str, snap: Snapshot) -> Text:
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append(f"{name}: {label}\n", "bold")
-        word = "final_loss=" if snap.finished else "loss="
-        t.append(f"{word} {round(snap.loss, 4)}\n")
-        d = snap.diagnosis
-        t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
-                 ("dim" if d.kind == "training" else "bold red"))
-        return t
-
-    def _show_rows(self, snap: Snapshot) -> None:
-        g = self.glyphs
-        t = Text(no_wrap=True)
-        t.append("the lesson's rows\n", "dim")
-        for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
-            right = pred == int(y)
-            t.append(line)
-            t.append(f" {g.ok if right else g.bad}\n", "green" if right else "bold red")
-        t.append(f"final_loss= {round(snap.loss, 4)}" if snap.finished else f"loss= {snap.loss:.4f}")
-        self._set("xor-rows", t)
-
-    def toggle_log(self) -> None:
-        self.log_scale = not self.log_scale
-        self._show_loss()
+    def _label(self, i: int) -> str:
+        return xor_text.short_config(self.configs[i]) if i < len(self.configs) else ""
 
     def _show_loss(self) -> None:
         plot = self.query_one("#xor-loss", PlotView)
@@ -256,14 +317,14 @@ class XorPane(Vertical):
         if snap is None or not snap.losses:
             return
         width = max(10, 2 * plot.size.width - 16)
-        runs = [(snap, "A: " + self.a_label if self.compare else "", "orange")]
+        runs = [(snap, "A: " + self._label(0) if self.compare else "", "orange", "A" if self.compare else None)]
         if self.compare and self.other is not None:
-            runs.append((self.other, "B: " + self.other_label, "cyan"))
+            runs.append((self.other, "B: " + self._label(1), "cyan", "B"))
         series = []
-        for run, label, color in runs:
+        for run, label, color, marker in runs:
             xs, ys = downsample(run.losses, width)
-            series.append(Series(tuple(xs), tuple(ys), label, color))
-        title = "log loss (BCE)" if self.log_scale else "loss (BCE)"
+            series.append(Series(tuple(xs), tuple(ys), label, color, marker=marker))
+        title = "loss (BCE), log scale" if self.log_scale else "loss (BCE)"
         plot.show(Figure(
             tuple(series),
             title=f"{title} - l toggles log", xlabel="step", log_y=self.log_scale,

@@ -6,11 +6,21 @@ through the GIL), so the Text is rebuilt only when the data or the size changed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widget import Widget
 
 
 class CachedText(Widget):
+    @dataclass
+    class Resized(Message):
+        """The widget got a new size: whoever computes its data may want to redo it."""
+
+        widget: "CachedText"
+
     def __init__(self, ascii: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.ascii = ascii
@@ -23,6 +33,9 @@ class CachedText(Widget):
         if data is not None and data != self._data:
             self._data = data
             self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized(self))
 
     def render(self) -> Text:
         key = (self.size, self._data)

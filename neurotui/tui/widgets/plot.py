@@ -15,7 +15,7 @@ import plotext as plt
 from rich.text import Text
 from textual.widget import Widget
 
-from neurotui.tui.glyphs import to_ascii
+from neurotui.tui.ascii import to_terminal_ascii
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,10 @@ def _usable(limits: tuple[float, float] | None) -> tuple[float, float] | None:
     return lo, hi
 
 
+# plotext's colour names that Rich spells differently (the legend is drawn by Rich).
+_RICH_COLOR = {"orange": "dark_orange", "gray": "grey50", "grey": "grey50"}
+
+
 class PlotView(Widget):
     DEFAULT_CSS = "PlotView { height: 1fr; }"
 
@@ -116,22 +120,55 @@ class PlotView(Widget):
         if width < 12 or height < 5 or not series:
             msg = fig.empty_text if series == [] else "(too small to plot)"
             return Text(msg, style="dim")
+        plain = self._plain()
+        legend = self._legend([s for _, _, s in series], plain)
         try:
-            out = self._plotext(fig, series, width, height)
+            out = self._plotext(fig, series, width, height - (1 if legend else 0), plain)
         except Exception as exc:  # plotext can trip on degenerate ranges; never crash the UI
             return Text(f"(cannot plot: {exc.__class__.__name__})", style="dim")
         if self.ascii:
-            out = to_ascii(out)
-        return Text.from_ansi(out, no_wrap=True, end="")
+            out = to_terminal_ascii(out)
+        text = Text.from_ansi(out, no_wrap=True, end="")
+        if legend:
+            text.append("\n")
+            text.append_text(legend)
+        return text
 
-    def _plotext(self, fig: Figure, series, width: int, height: int) -> str:
+    def _plain(self) -> bool:
+        """No colour to tell series apart (NO_COLOR or --ascii): each gets its own letter."""
+        try:
+            return self.ascii or bool(getattr(self.app, "no_color", False))
+        except Exception:  # not mounted in an app (tests of the widget alone)
+            return self.ascii
+
+    @staticmethod
+    def _own_marker(s: Series, i: int) -> str:
+        return s.marker or (s.label.strip()[:1].lower() if s.label.strip() else "*") or str(i)
+
+    def _legend(self, series: list[Series], plain: bool) -> Text | None:
+        """One line under the plot, never over the data: each series' marker and name."""
+        labelled = [(i, s) for i, s in enumerate(series) if s.label]
+        if not labelled:
+            return None
+        t = Text(no_wrap=True, overflow="ellipsis", end="")
+        for n, (i, s) in enumerate(labelled):
+            if n:
+                t.append("  ")
+            glyph = self._own_marker(s, i) if plain or s.scatter else ("-" if self.ascii else "━")
+            color = _RICH_COLOR.get(s.color, s.color)
+            t.append(f"{glyph} ", f"bold {color}")
+            t.append(s.label, color)
+        return t
+
+    def _plotext(self, fig: Figure, series, width: int, height: int, plain: bool = False) -> str:
         plt.clear_figure()
         plt.limitsize(False, False)  # plotext would cap at the real terminal size (80x24 when piped)
         plt.plotsize(width, height)
         plt.theme("clear")
-        for xs, ys, s in series:
+        for i, (xs, ys, s) in enumerate(series):
             draw = plt.scatter if s.scatter else plt.plot
-            draw(xs, ys, label=s.label or None, color=s.color, marker=s.marker or self.marker)
+            marker = self._own_marker(s, i) if plain else (s.marker if s.scatter and s.marker else self.marker)
+            draw(xs, ys, color=s.color, marker=marker)  # the legend goes under the plot, not over data
         if fig.vline is not None and math.isfinite(fig.vline):
             plt.vline(fig.vline, "yellow")
         if fig.log_y:

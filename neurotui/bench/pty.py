@@ -1,10 +1,9 @@
-"""Drive the real app in a pseudo-terminal, as a person over SSH would, and count its bytes.
+"""Drive the real app in a pseudo-terminal, as a person over SSH would.
 
 `PtyApp` starts `python -m neurotui ...` with a pty as its controlling terminal (stdin,
 stdout and stderr all on the slave), records every byte the app writes with a timestamp,
-and lets a caller type keys, resize the window and send signals. `measure_bandwidth`
-uses it for `neurotui bench --bandwidth`: bytes per second while a default run trains,
-and while the finished app sits idle. The tests of terminal behaviour use it too.
+and lets a caller type keys, resize the window and send signals. `neurotui bench
+--bandwidth` counts its bytes; the tests of terminal behaviour drive it too.
 
 Standard library only (POSIX): it never imports Textual or torch itself.
 """
@@ -22,7 +21,6 @@ import sys
 import termios
 import threading
 import time
-from dataclasses import dataclass
 
 # Escape sequences, for reading the text on screen out of the raw byte stream.
 _ESCAPES = re.compile(
@@ -212,61 +210,3 @@ class PtyApp:
         """Wait for exit; (exit code, seconds from `since` to the exit)."""
         code = self.wait(timeout)
         return code, time.monotonic() - since if code is None else (self.exited_at or time.monotonic()) - since
-
-    def cpu_seconds(self) -> float | None:
-        """User+system CPU time of the running child (Linux /proc), or None."""
-        try:
-            with open(f"/proc/{self.proc.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            return None
-
-
-@dataclass
-class Bandwidth:
-    training_bytes_per_s: float
-    idle_bytes_per_s: float
-    training_seconds: float
-    idle_seconds: float
-    startup_seconds: float
-    total_bytes: int
-
-    def lines(self) -> list[str]:
-        return [
-            f"terminal output at {self.size} (real app in a pty)",
-            f"  training  {self.training_bytes_per_s / 1024:8.1f} KB/s  over {self.training_seconds:.1f} s",
-            f"  idle      {self.idle_bytes_per_s / 1024:8.2f} KB/s  over {self.idle_seconds:.1f} s (run done)",
-            f"  first frame with 'running' after {self.startup_seconds:.1f} s; {self.total_bytes} bytes in all",
-        ]
-
-    size: str = "120x40"
-
-
-def measure_bandwidth(args=(), cols: int = 120, rows: int = 40, train_seconds: float = 3.0,
-                      idle_seconds: float = 3.0, startup_timeout: float = 60.0,
-                      env: dict | None = None) -> Bandwidth:
-    """Bytes per second the app writes while training a default run, then while idle after it.
-
-    Training is timed from the first 'running' on screen for `train_seconds`; the idle
-    window starts 1 s after 'done' appears (the last frames of the run are not idle).
-    """
-    with PtyApp(args, cols, rows, env=env) as app:
-        if not app.wait_for("running", startup_timeout):
-            raise RuntimeError("the app never showed 'running':\n" + app.text()[-2000:])
-        t0, mark = time.monotonic(), app.mark()
-        startup = t0 - app.started_at
-        time.sleep(train_seconds)
-        t1 = time.monotonic()
-        training = app.bytes_between(t0, t1)
-        if not app.wait_for("done", startup_timeout, since=mark):
-            raise RuntimeError("the run never finished:\n" + app.text()[-2000:])
-        time.sleep(1.0)
-        i0 = time.monotonic()
-        time.sleep(idle_seconds)
-        i1 = time.monotonic()
-        idle = app.bytes_between(i0, i1)
-        app.press("q")
-        app.wait(10)
-        return Bandwidth(training / (t1 - t0), idle / (i1 - i0), t1 - t0, i1 - i0, startup,
-                         len(app.output), f"{cols}x{rows}")

@@ -1,43 +1,18 @@
 """The body of the training worker: pacing, pausing and throttled snapshots.
 
-Runs in a thread. It never touches widgets: it reads a RunControl the UI writes
-(plain attributes, atomic under the GIL) and hands snapshots to `post`.
+Runs in a thread. It never touches widgets and never writes the RunControl: it reads
+what the UI asked for and hands snapshots to `post_snapshot`.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from neurotui.core.xor import XorConfig
+from neurotui.session.control import RunControl
 
-# steps per second; None = flat out. The default lets a person watch 2000 steps in ~4 s.
-SPEEDS: tuple[int | None, ...] = (1, 3, 10, 30, 100, 250, 500, 1000, 2500, None)
-DEFAULT_SPEED = SPEEDS.index(500)
 POST_INTERVAL = 0.2  # seconds between snapshots: 5 Hz reads as live; each frame costs the UI ~20 ms here
-
-
-def speed_label(speed: int | None) -> str:
-    return "max" if speed is None else f"{speed}/s"
-
-
-@dataclass
-class RunControl:
-    """What the UI asks of the running worker."""
-
-    paused: bool = False
-    speed: int | None = SPEEDS[DEFAULT_SPEED]
-    step_requests: int = 0
-    pause_at: int | None = None  # pause by itself at this step (screenshots, tests, lessons)
-    layer: int = 1  # hidden layer to look inside
-    feature_grid: tuple[int, int] | None = None  # per-unit grids, only while that view is shown
-    grid_size: tuple[int, int] = (12, 24)
-    wake: threading.Event = field(default_factory=threading.Event)
-
-    def poke(self) -> None:
-        self.wake.set()
 
 
 class Lockstep:
@@ -100,15 +75,14 @@ def train_loop(
     dirty = False
     while not is_cancelled() and not trainer.finished:
         now = clock()
-        if control.paused:
+        if control.holding(trainer.step_count):
             if dirty:  # show exactly where training stopped
                 post_snapshot(trainer.snapshot(control), None)
                 dirty = False
             if view_key() != posted:  # a new view while paused still gets its pictures
                 posted = view_key()
                 post_snapshot(trainer.snapshot(control), None)
-            if control.step_requests > 0:
-                control.step_requests -= 1
+            if control.take_step():
                 trainer.run(1, should_stop=is_cancelled)
                 post_snapshot(trainer.snapshot(control), None)
             else:
@@ -130,16 +104,12 @@ def train_loop(
                 n = 0
             else:
                 n = min(due, 200)
-        if control.pause_at is not None and trainer.step_count < control.pause_at:
-            n = min(n, control.pause_at - trainer.step_count)
+        pause_at = control.pause_at  # read once: the UI may clear it meanwhile
+        if pause_at is not None and trainer.step_count < pause_at:
+            n = min(n, pause_at - trainer.step_count)
         if n:
             trainer.run(n, should_stop=is_cancelled)
             dirty = True
-            if trainer.step_count == control.pause_at:
-                control.paused = True
-                post_snapshot(trainer.snapshot(control), None)
-                dirty = False
-                continue
         now = clock()
         if dirty and now - last_post >= POST_INTERVAL:
             t0, s0 = rate_mark

@@ -1,74 +1,11 @@
-"""`neurotui bench`: speed as ratios measured in one process, alternating A/B.
-
-Wall-clock figures on a shared machine are noisy; running both sides in turn,
-in the same process, several rounds, and reporting the median keeps the ratio
-meaningful even when absolute numbers are not.
-"""
+"""`neurotui bench`'s sweep figures: net-steps/s against the lesson loop, the cost of the
+initial weights, and the peak memory of a big sweep (in a child process of its own)."""
 
 from __future__ import annotations
 
 import statistics
-import time
 
-
-def _timed(fn) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t0, result
-
-
-def bench_trainer_vs_lesson(rounds: int, steps: int) -> dict:
-    from neurotui.core.lesson_loop import run_lesson_loop
-    from neurotui.core.trainer import Trainer
-    from neurotui.core.xor import XorConfig
-
-    config = XorConfig(steps=steps)
-    lesson_times, core_times = [], []
-    same = True
-    max_diff = 0.0
-    run_lesson_loop(steps=50)  # warm up allocator and kernels for both sides
-    for _ in range(rounds):
-        t, (lesson_loss, lesson_probs) = _timed(lambda: run_lesson_loop(steps=steps))
-        lesson_times.append(t)
-        trainer = Trainer(config)
-        t, _ = _timed(trainer.run)
-        core_times.append(t)
-        snap = trainer.snapshot()
-        # "Same result" means what the lesson prints: probabilities to 3 places, loss to 4.
-        same = same and round(snap.loss, 4) == round(lesson_loss, 4) and [
-            f"{p:.3f}" for p in snap.probs] == [f"{p:.3f}" for p in lesson_probs]
-        max_diff = max([max_diff, abs(snap.loss - lesson_loss)] + [
-            abs(a - b) for a, b in zip(snap.probs, lesson_probs)])
-    lesson_rate = steps / statistics.median(lesson_times)
-    core_rate = steps / statistics.median(core_times)
-    return {
-        "lesson_steps_per_s": lesson_rate,
-        "core_steps_per_s": core_rate,
-        "core_vs_lesson": core_rate / lesson_rate,
-        "same_printed_result": same,
-        "max_abs_difference": max_diff,
-    }
-
-
-def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memory: bool = True) -> dict:
-    report: dict = {"rounds": rounds, "steps": steps}
-    report["trainer"] = tb = bench_trainer_vs_lesson(rounds, steps)
-    lines = [
-        f"trainer vs lesson loop ({steps} steps, {rounds} alternating rounds, median)",
-        f"  lesson loop   {tb['lesson_steps_per_s']:10.0f} steps/s",
-        f"  core trainer  {tb['core_steps_per_s']:10.0f} steps/s",
-        f"  ratio         {tb['core_vs_lesson']:10.2f}x   same printed result: {'yes' if tb['same_printed_result'] else 'NO'}",
-        f"  (fused Adam differs from the lesson's Adam by at most {tb['max_abs_difference']:.1e} before rounding)",
-    ]
-    if sweep:
-        report["sweep"] = sb = bench_sweep(min(rounds, 3), lesson_steps=min(steps, 500))
-        lines += sb["lines"]
-    if sweep_memory:
-        report["sweep_memory"] = sm = sweep_memory_probe()
-        lines += sm["lines"]
-    report["lines"] = lines
-    return report
-
+from neurotui.bench.timing import timed as _timed
 
 SWEEP_SIZES = (1024, 8192)
 SWEEP_BENCH_STEPS = 400
@@ -88,8 +25,8 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
     from neurotui.core.lesson_loop import run_lesson_loop
     from neurotui.core.sweep import SweepConfig, auto_threads, run_sweep
 
-    configs = {S: SweepConfig(seeds=S, steps=sweep_steps) for S in sizes}
-    run_sweep(SweepConfig(seeds=64, steps=20))  # warm up
+    configs = {S: SweepConfig.of(seeds=S, steps=sweep_steps) for S in sizes}
+    run_sweep(SweepConfig.of(seeds=64, steps=20))  # warm up
     lesson_times: list[float] = []
     times: dict[int, list[float]] = {S: [] for S in sizes}
     solved: dict[int, float] = {}
@@ -128,23 +65,36 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
     return out
 
 
+INIT_BENCH_SEEDS = 4096
+
+
+def bench_init(seeds: int = INIT_BENCH_SEEDS, rounds: int = 2) -> dict:
+    """What the vectorised MT19937 replica saves: initial weights of `seeds` nets drawn by
+    it vs by build_model per seed, each as a share of a whole 2000-step sweep of them."""
+    from neurotui.core.sweep import SweepConfig, initial_parameters, run_sweep
+    from neurotui.core.xor import XorConfig
+
+    config = XorConfig()
+    vec, loop = [], []
+    for _ in range(rounds):
+        vec.append(_timed(lambda: initial_parameters(config, range(seeds), method="vectorized"))[0])
+        loop.append(_timed(lambda: initial_parameters(config, range(seeds), method="loop"))[0])
+    sweep_s, _ = _timed(lambda: run_sweep(SweepConfig.of(seeds=seeds)))
+    v, lp = statistics.median(vec), statistics.median(loop)
+    saved = (lp - v) / (sweep_s - v + lp)
+    return {
+        "seeds": seeds, "vectorized_s": v, "loop_s": lp, "sweep_s": sweep_s, "saved_fraction": saved,
+        "lines": [
+            f"initial weights of {seeds} seeds: vectorised MT19937 {v * 1000:.0f} ms, build_model per seed "
+            f"{lp * 1000:.0f} ms; the replica saves {saved:.0%} of a {seeds}-seed 2000-step sweep",
+        ],
+    }
+
+
 def _torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
-
-
-_MEMORY_CHILD = """
-import json, resource, sys
-def peak():
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r if sys.platform == "darwin" else r * 1024
-from neurotui.core.sweep import SweepConfig, run_sweep
-run_sweep(SweepConfig(seeds=64, steps=5))  # torch, kernels and allocator warmed up
-before = peak()
-r = run_sweep(SweepConfig(seeds=int(sys.argv[1]), steps=int(sys.argv[2])))
-print(json.dumps({"before": before, "after": peak(), "chunks": r.chunks, "n": r.n}))
-"""
 
 
 def sweep_memory_probe(seeds: int = SWEEP_MEMORY_SEEDS, steps: int = 20) -> dict:
@@ -165,7 +115,7 @@ def sweep_memory_probe(seeds: int = SWEEP_MEMORY_SEEDS, steps: int = 20) -> dict
     except ImportError:
         return {"available": False, "lines": ["sweep memory: not measurable here (no resource module)"]}
     proc = subprocess.run(
-        [sys.executable, "-c", _MEMORY_CHILD, str(seeds), str(steps)],
+        [sys.executable, "-m", "neurotui.bench.sweep", str(seeds), str(steps)],
         capture_output=True, text=True, timeout=600,
     )
     if proc.returncode != 0:
@@ -188,30 +138,25 @@ def sweep_memory_probe(seeds: int = SWEEP_MEMORY_SEEDS, steps: int = 20) -> dict
     return out
 
 
-BANDWIDTH_GOAL = 32 * 1024  # bytes per second while training, at 120x40
+def _memory_child(seeds: int, steps: int) -> None:
+    """The child of sweep_memory_probe: peak RSS before and after one big sweep, as JSON."""
+    import json
+    import resource
+    import sys
+
+    from neurotui.core.sweep import SweepConfig, run_sweep
+
+    def peak() -> int:
+        r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return r if sys.platform == "darwin" else r * 1024
+
+    run_sweep(SweepConfig.of(seeds=64, steps=5))  # torch, kernels and allocator warmed up
+    before = peak()
+    r = run_sweep(SweepConfig.of(seeds=seeds, steps=steps))
+    print(json.dumps({"before": before, "after": peak(), "chunks": r.chunks, "n": r.n}))
 
 
-def run_bandwidth_bench(cols: int = 120, rows: int = 40, train_seconds: float = 3.0,
-                        idle_seconds: float = 3.0) -> dict:
-    """Bytes per second the real app writes to its terminal: training a default run, then idle.
+if __name__ == "__main__":
+    import sys
 
-    Runs `python -m neurotui` in a pseudo-terminal (POSIX only), as a person over SSH would.
-    """
-    from neurotui.tui.bandwidth import measure_bandwidth
-
-    bw = measure_bandwidth(cols=cols, rows=rows, train_seconds=train_seconds, idle_seconds=idle_seconds)
-    ok = bw.training_bytes_per_s <= BANDWIDTH_GOAL
-    lines = bw.lines() + [
-        f"  goal: at most {BANDWIDTH_GOAL // 1024} KB/s while training, ~0 idle: "
-        f"{'met' if ok and bw.idle_bytes_per_s < 100 else 'NOT met'}",
-    ]
-    return {
-        "size": [cols, rows],
-        "training_bytes_per_s": bw.training_bytes_per_s,
-        "idle_bytes_per_s": bw.idle_bytes_per_s,
-        "training_seconds": bw.training_seconds,
-        "idle_seconds": bw.idle_seconds,
-        "startup_seconds": bw.startup_seconds,
-        "goal_bytes_per_s": BANDWIDTH_GOAL,
-        "lines": lines,
-    }
+    _memory_child(int(sys.argv[1]), int(sys.argv[2]))

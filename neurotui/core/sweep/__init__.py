@@ -1,0 +1,29 @@
+"""Many seeds trained at once as one batched tensor program.
+
+S independent XOR networks of one architecture are stacked along a leading seed axis
+(W1: [S, 2, H], b1: [S, 1, H], ..., Wout: [S, H, 1], bout: [S, 1, 1]) and trained
+together: one batched forward, one BCE, one backward(), one optimizer step per training
+step. The loss is the sum over nets of each net's mean BCE, so every net's gradient is
+exactly its own. Net i starts from exactly the weights build_model draws for seed
+seed_start + i.
+
+- config:  SweepConfig (an XorConfig plus the seed range) and the grid of configs
+- seeds:   initial weights of many seeds at once (a vectorised replica of torch's MT19937)
+- stacked: StackedNets, the batched program
+- results: SweepResult and SweepProgress
+- run:     run_sweep / run_grid (chunking, threads, the numbers)
+"""
+
+from neurotui.core.diagnosis import KINDS, diagnose_kinds
+from neurotui.core.sweep.config import DEFAULT_SEEDS, SEEDS_MAX, SweepCancelled, SweepConfig, grid_configs
+from neurotui.core.sweep.results import SweepProgress, SweepResult
+from neurotui.core.sweep.run import run_grid, run_sweep
+from neurotui.core.sweep.stacked import auto_threads, intra_op_threads
+from neurotui.core.sweep.seeds import initial_parameters
+from neurotui.core.sweep.stacked import StackedNets
+
+__all__ = [
+    "DEFAULT_SEEDS", "KINDS", "SEEDS_MAX", "StackedNets", "SweepCancelled", "SweepConfig", "SweepProgress",
+    "SweepResult", "auto_threads", "diagnose_kinds", "grid_configs", "initial_parameters", "intra_op_threads",
+    "run_grid", "run_sweep",
+]

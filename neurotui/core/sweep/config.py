@@ -1,0 +1,79 @@
+"""What a sweep trains: one XorConfig, and the range of seeds to train it from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+from neurotui.core.errors import ConfigError
+from neurotui.core.xor import SEED_MAX, XorConfig
+
+SEEDS_MAX = 1_000_000
+DEFAULT_SEEDS = 256
+
+
+class SweepCancelled(Exception):
+    """should_stop() returned True; the sweep was abandoned between steps."""
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """One architecture (`model`, whose own seed is ignored) trained from seeds
+    seed_start .. seed_start + seeds - 1."""
+
+    model: XorConfig = field(default_factory=XorConfig)
+    seeds: int = DEFAULT_SEEDS
+    seed_start: int = 0
+
+    @classmethod
+    def of(cls, seeds: int = DEFAULT_SEEDS, seed_start: int = 0, **model_fields) -> "SweepConfig":
+        """SweepConfig.of(seeds=64, hidden=2): the lesson's config with those fields changed."""
+        return cls(XorConfig(**model_fields), seeds, seed_start)
+
+    # The model's fields read straight through: a sweep row is "hidden 4 x1 tanh", not "model.hidden".
+    hidden = property(lambda self: self.model.hidden)
+    layers = property(lambda self: self.model.layers)
+    activation = property(lambda self: self.model.activation)
+    lr = property(lambda self: self.model.lr)
+    steps = property(lambda self: self.model.steps)
+    optimizer = property(lambda self: self.model.optimizer)
+    device = property(lambda self: self.model.device)
+
+    def with_model(self, **changes) -> "SweepConfig":
+        return replace(self, model=self.model.with_(**changes))
+
+    def model_config(self, seed: int | None = None) -> XorConfig:
+        """The single-network config of one seed (default: the first)."""
+        return self.model.with_(seed=self.seed_start if seed is None else seed)
+
+    def validated(self) -> "SweepConfig":
+        """Return a normalised copy, or raise ConfigError with a one-line reason."""
+        if not 1 <= self.seeds <= SEEDS_MAX:
+            raise ConfigError(f"seeds must be 1-{SEEDS_MAX:,}, got {self.seeds}")
+        if self.seed_start < 0 or self.seed_start + self.seeds - 1 > SEED_MAX:
+            raise ConfigError(f"seeds must lie in 0-{SEED_MAX}, got start {self.seed_start}")
+        return replace(self, model=self.model_config().validated())
+
+    @property
+    def seed_range(self) -> range:
+        return range(self.seed_start, self.seed_start + self.seeds)
+
+    @property
+    def label(self) -> str:
+        return f"hidden {self.hidden} x{self.layers} {self.activation}"
+
+
+def grid_configs(
+    base: SweepConfig,
+    hidden: Sequence[int] | None = None,
+    layers: Sequence[int] | None = None,
+    activations: Sequence[str] | None = None,
+) -> list[SweepConfig]:
+    """Every (hidden, layers, activation) combination, in that nesting order, validated."""
+    hidden = list(hidden) if hidden else [base.hidden]
+    layers = list(layers) if layers else [base.layers]
+    activations = list(activations) if activations else [base.activation]
+    return [
+        base.with_model(hidden=h, layers=n, activation=a).validated()
+        for h in hidden for n in layers for a in activations
+    ]

@@ -1,0 +1,62 @@
+"""RunControl: the one object the UI thread and the training worker share.
+
+The UI writes it, the worker reads it; the worker never writes back (where it stopped
+shows in its snapshots). Step requests are a counter both sides change, so they are
+taken under a lock; every other field is a single attribute write, atomic under the GIL.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+# steps per second; None = flat out. The default lets a person watch 2000 steps in ~4 s.
+SPEEDS: tuple[int | None, ...] = (1, 3, 10, 30, 100, 250, 500, 1000, 2500, None)
+DEFAULT_SPEED = SPEEDS.index(500)
+
+
+def speed_label(speed: int | None) -> str:
+    return "max" if speed is None else f"{speed} step{'' if speed == 1 else 's'}/s"
+
+
+@dataclass
+class RunControl:
+    """What the UI asks of the running worker."""
+
+    paused: bool = False
+    speed: int | None = SPEEDS[DEFAULT_SPEED]
+    pause_at: int | None = None  # hold by itself at this step (screenshots, tests, lessons)
+    layer: int = 1  # hidden layer to look inside
+    feature_grid: tuple[int, int] | None = None  # per-unit grids, only while that view is shown
+    grid_size: tuple[int, int] = (12, 24)
+    wake: threading.Event = field(default_factory=threading.Event)
+    _steps_wanted: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def poke(self) -> None:
+        self.wake.set()
+
+    def holding(self, step: int) -> bool:
+        """Paused by the user, or standing at the pause_at step."""
+        return self.paused or (self.pause_at is not None and step >= self.pause_at)
+
+    def set_paused(self, paused: bool) -> None:
+        """UI thread: pause or resume. Resuming also lets a run go on past pause_at."""
+        self.paused = paused
+        if not paused:
+            self.pause_at = None
+        self.poke()
+
+    def request_step(self) -> None:
+        """UI thread: one more single step while holding."""
+        with self._lock:
+            self._steps_wanted += 1
+        self.poke()
+
+    def take_step(self) -> bool:
+        """Worker: True (and one request used up) if a single step is wanted."""
+        with self._lock:
+            if self._steps_wanted <= 0:
+                return False
+            self._steps_wanted -= 1
+            return True

@@ -1,0 +1,40 @@
+"""The result card (key `e`), written by a thread worker: the failure probe beside the run
+takes as long as the run itself. In a browser tab (neurotui serve) the card is delivered
+to the browser as a download, never written on the server."""
+
+from __future__ import annotations
+
+import io
+
+from textual.app import App
+from textual.worker import get_current_worker
+
+from neurotui.core.xor import XorConfig
+from neurotui.tui.messages import CardWritten
+
+
+def write_card(app: App, config: XorConfig, snap) -> None:
+    from neurotui.tui.launch import under_web_driver
+
+    web = under_web_driver()
+
+    def work() -> None:
+        from neurotui.core.card import DEFAULT_CARD_NAME, card_markdown, failure_probe, save_card
+        from neurotui.core.errors import ConfigError
+
+        worker = get_current_worker()
+        try:
+            probe = failure_probe(config, steps=snap.step or None, should_stop=lambda: worker.is_cancelled)
+            if web:
+                text = card_markdown(config, snap, probe=probe, ascii=app.glyphs.ascii)
+                app.call_from_thread(app.deliver_text, io.StringIO(text), save_filename=DEFAULT_CARD_NAME,
+                                     mime_type="text/markdown")
+                app.post_message(CardWritten(f"{DEFAULT_CARD_NAME} (sent to your browser)", None))
+                return
+            path = save_card(config, snap, DEFAULT_CARD_NAME, probe=probe, ascii=app.glyphs.ascii, fresh=True)
+        except (ConfigError, OSError) as exc:
+            app.post_message(CardWritten(None, str(exc)))
+            return
+        app.post_message(CardWritten(str(path), None))
+
+    app.run_worker(work, thread=True, group="card", exit_on_error=False)

@@ -1,0 +1,130 @@
+"""Every key of the app in one table: the Footer, the command palette, the `?` screen,
+the README's key table (checked by a test) and the ids a config file remaps all come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: str  # Textual key names, comma-separated
+    action: str
+    label: str  # the Footer's word
+    title: str  # the command palette's entry; "" keeps it out of the palette
+    help: str  # the `?` screen's line (ASCII: it is also shown under --ascii)
+    display: str | None = None  # how the key is written (footer, help); default: the key itself
+    show: bool = True  # in the Footer
+    id: str | None = None  # binding id for keymaps; default: the action's name
+    priority: bool = False
+
+    @property
+    def binding_id(self) -> str:
+        return self.id or self.action.split("(")[0]
+
+    @property
+    def shown_key(self) -> str:
+        return self.display or self.keys.split(",")[0]
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.keys, self.action, self.label, show=self.show, key_display=self.display,
+            priority=self.priority, id=self.binding_id, tooltip=self.help,
+        )
+
+
+APP_KEYS: tuple[Key, ...] = (
+    Key("a", "cycle_activation", "Activation", "Cycle hidden activation",
+        "cycle the hidden activation: tanh -> relu -> sigmoid -> none (identity)"),
+    Key("plus,equals_sign", "hidden(1)", "+Units", "More hidden units", "more hidden units (up to 32)",
+        display="+", id="hidden_more"),
+    Key("minus,underscore", "hidden(-1)", "-Units", "Fewer hidden units", "fewer hidden units (down to 1)",
+        display="-", id="hidden_fewer"),
+    Key("n", "cycle_layers", "Layers", "Cycle hidden layers", "hidden layers: 1 -> 2 -> 3"),
+    Key("o", "toggle_optimizer", "Optim.", "Toggle optimizer", "optimizer: Adam <-> SGD"),
+    Key("less_than_sign", "lr(-1)", "LR-", "Lower learning rate", "lower the learning rate (down to 0.001)",
+        display="<", id="lr_lower"),
+    Key("greater_than_sign", "lr(1)", "LR+", "Raise learning rate", "raise the learning rate (up to 100)",
+        display=">", id="lr_raise"),
+    Key("r", "restart", "Restart", "Restart run", "restart the run with the same seed"),
+    Key("s", "new_seed", "Seed", "New seed", "new seed (seed + 1) and restart"),
+    Key("space", "pause", "Pause", "Pause / resume training",
+        "pause / resume training (starts it with --no-autostart)"),
+    Key("full_stop", "step_once", "Step", "Step once", "one training step while paused", display="."),
+    Key("left_square_bracket", "speed(-1)", "Slower", "Slower training", "slower training (down to 1 step/s)",
+        display="[", id="slower"),
+    Key("right_square_bracket", "speed(1)", "Faster", "Faster training", "faster training (up to flat out)",
+        display="]", id="faster"),
+    Key("l", "toggle_log", "Log", "Toggle log loss scale", "loss plot: linear / log scale"),
+    Key("d", "toggle_slopes", "Slopes", "Toggle activation slopes", "activations: values / slopes (derivatives)"),
+    Key("v", "next_view", "View", "Next XOR view",
+        "XOR view: decision boundary -> hidden features -> hidden space -> weights and gradients"),
+    Key("p", "next_pair", "Pair", "Next hidden-unit pair", "hidden space: next pair of hidden units", show=False),
+    Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
+        "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
+    Key("c", "toggle_compare", "Compare", "Toggle compare mode",
+        "compare mode: A (yours) beside B (default: the failure probe) on the same seed"),
+    Key("b", "cycle_other_activation", "B act.", "Cycle network B's activation",
+        "compare mode: cycle network B's activation", show=False),
+    Key("g", "toggle_device", "CPU/GPU", "Switch CPU / GPU",
+        "switch CPU <-> CUDA GPU (when one is available), restarting the run", show=False),
+    Key("e", "write_card", "Card", "Write result card",
+        "write the lesson's result card (Markdown) to ./neurotui-card.md (a new name if taken)"),
+    Key("1", "focus_pane(0)", "Neuron", "Focus Neuron pane", "focus the Neuron pane (one-pane mode: show it)",
+        show=False, id="pane_neuron"),
+    Key("2", "focus_pane(1)", "Activ.", "Focus Activations pane",
+        "focus the Activations pane (one-pane mode: show it)", show=False, id="pane_activations"),
+    Key("3", "focus_pane(2)", "XOR", "Focus XOR pane", "focus the XOR pane (one-pane mode: show it)",
+        show=False, id="pane_xor"),
+    Key("4", "focus_pane(3)", "Reliability", "Reliability: many seeds at once",
+        "Reliability: hidden 2/4/8 x layers 1/2 x 4 activations, 256 seeds each, trained at once",
+        id="pane_reliability"),
+    Key("z", "zoom", "Zoom", "Zoom pane", "zoom the focused pane to the full screen and back"),
+    Key("question_mark", "help", "Help", "Help", "this help", display="?"),
+    Key("q", "quit", "Quit", "", "quit at once, even mid-run (prints the command that reproduces the run)"),
+    Key("ctrl+c", "quit", "Quit", "", "quit at once", show=False, id="quit_now", priority=True),
+)
+
+# Keys of the Reliability screen (they shadow the app's while it is shown).
+RELIABILITY_KEYS: tuple[Key, ...] = (
+    Key("r", "rerun", "Rerun sweep", "", "rerun the sweep", id="sweep_rerun"),
+    Key("x", "stop", "Stop sweep", "", "stop the sweep", id="sweep_stop"),
+    Key("f", "pick(False)", "Train failed seed", "", "train a failed seed of the selected row live",
+        id="sweep_failed"),
+    Key("w", "pick(True)", "Train working seed", "", "train a working seed of the selected row live",
+        id="sweep_working"),
+    Key("escape", "leave", "Back", "", "leave the Reliability screen", display="esc", id="sweep_leave"),
+)
+
+# Keys inside a neuron field (the Input's own bindings).
+FIELD_KEYS: tuple[Key, ...] = (
+    Key("up", "nudge(1)", "+0.1", "", "in a neuron field: nudge the value up by 0.1", id="nudge_up"),
+    Key("down", "nudge(-1)", "-0.1", "", "in a neuron field: nudge the value down by 0.1", id="nudge_down"),
+    Key("escape", "leave", "Done editing", "", "leave the neuron field", display="esc", id="field_leave"),
+)
+
+
+def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    return [k.binding() for k in keys]
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """(keys, what they do) for the `?` screen: keys of one action share a row."""
+    rows: list[tuple[str, str]] = []
+    for group in (APP_KEYS, RELIABILITY_KEYS, FIELD_KEYS):
+        for k in group:
+            if k.id == "quit_now":
+                rows[-1] = ("q / ctrl+c", rows[-1][1])
+                continue
+            where = "in Reliability: " if group is RELIABILITY_KEYS else ""
+            rows.append((k.shown_key, where + k.help if where and not k.help.startswith("in ") else k.help))
+    rows.append(("ctrl+p", "command palette: every action by name"))
+    return rows
+
+
+def palette_entries() -> list[tuple[str, str, str]]:
+    """(title, help, action) of every key that belongs in the command palette."""
+    return [(k.title, f"{k.help} (key {k.shown_key})", k.action) for k in APP_KEYS if k.title]

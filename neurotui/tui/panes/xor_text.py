@@ -1,0 +1,95 @@
+"""The XOR pane's lines of text: status, config, doctor, the lesson's rows, compare titles.
+
+Pure functions of plain values, so they are tested without an app.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from neurotui.core.activations import get_activation
+from neurotui.core.trainer import Snapshot
+from neurotui.core.xor import XOR_Y, XorConfig
+from neurotui.session.control import speed_label
+from neurotui.tui.glyphs import Glyphs
+
+STATE_STYLE = {
+    "loading": "yellow", "running": "bold green", "paused": "bold yellow",
+    "done": "bold cyan", "diverged": "bold red", "error": "bold red", "waiting": "yellow",
+}
+
+
+def short_config(c: XorConfig) -> str:
+    """'2-4-1 Tanh'."""
+    return f"{c.shape} {get_activation(c.activation).label}"
+
+
+def describe_config(c: XorConfig) -> str:
+    """'2-4-1 Tanh - adam lr 0.1 - seed 42': fits the pane beside the other two at 120 columns."""
+    return f"{short_config(c)} - {c.optimizer} lr {c.lr:g} - seed {c.seed}"
+
+
+def has_loss(snap: Snapshot | None) -> bool:
+    """Before the first step there is no loss to show or to diagnose."""
+    return snap is not None and bool(snap.losses)
+
+
+def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
+                steps_per_s: float | None, replay: str = "") -> Text:
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(f"{g.dot} {state}", STATE_STYLE.get(state, ""))
+    if snap is not None:
+        t.append(f" step {snap.step}/{snap.total}")
+        if has_loss(snap):
+            t.append(f" loss {g.num(f'{snap.loss:.4f}')}")
+    if state == "running" and steps_per_s is not None:
+        t.append(f" {steps_per_s:,.0f} steps/s")
+    t.append(f" (speed {speed_label(speed)})", "dim")
+    return t
+
+
+def diagnosis_text(state: str, message: str, snap: Snapshot | None) -> Text:
+    t = Text()
+    if message:
+        t.append(message, "bold red" if state in ("error", "diverged") else "yellow")
+    elif has_loss(snap):
+        d = snap.diagnosis
+        if not snap.finished:
+            # Mid-run, words only (the numbers are on the status line): the text then
+            # changes only when the verdict does, so it is not redrawn ten times a second.
+            live = {"solved": ("all four rows correct so far", "green"), "training": ("training", "dim")}
+            words, style = live.get(d.kind, (d.title, "bold red"))
+            t.append(words, style)
+        else:
+            t.append(d.title, "bold green" if d.kind == "solved" else "bold red")
+            t.append(f": {d.detail}")
+            if d.kind == "solved":
+                t.append("\ntry: press a until 'None' - the failure probe", "italic")
+            elif d.fix:
+                t.append(f"\nfix: {d.fix}", "italic")
+    return t
+
+
+def rows_text(g: Glyphs, snap: Snapshot) -> Text:
+    """The lesson's four printed rows, each marked right or wrong, and the loss."""
+    t = Text(no_wrap=True)
+    t.append("the lesson's rows (digits on the map\nare these points' true labels)\n", "dim")
+    for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
+        right = pred == int(y)
+        t.append(line)
+        t.append(f" {g.ok if right else g.bad}\n", "green" if right else "bold red")
+    if has_loss(snap):
+        t.append(f"final_loss= {round(snap.loss, 4)}" if snap.finished else f"loss= {snap.loss:.4f}")
+    return t
+
+
+def side_title(name: str, label: str, snap: Snapshot) -> Text:
+    """Compare mode: 'A: 2-4-1 Tanh', its loss, its verdict."""
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(f"{name}: {label}\n", "bold")
+    if has_loss(snap):
+        t.append(f"{'final_loss=' if snap.finished else 'loss='} {round(snap.loss, 4)}\n")
+    d = snap.diagnosis
+    t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
+             ("dim" if d.kind == "training" else "bold red"))
+    return t
