@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     from neurotui.serve import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
 
     add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
+    sub.add_parser("config", help="print the config file's path and the settings in effect")
     return parser
 
 
@@ -118,11 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args, args.extra = parser.parse_known_args(argv)
+        if args.command is None:  # the app: the config file's defaults, under the command line's options
+            from neurotui.settings import app_defaults
+
+            parser.set_defaults(**app_defaults())
+            args, args.extra = parser.parse_known_args(argv)
         if args.extra and args.command != "serve":  # serve passes unknown options on to each tab's app
             parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
-            "serve": cmd_serve,
+            "serve": cmd_serve, "config": cmd_config,
         }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:
@@ -381,6 +387,12 @@ class _ProgressBar:
         self.stream.write("\r\x1b[K")
         self.stream.flush()
         self._last = 0.0
+
+
+def cmd_config(args) -> int:
+    from neurotui.settings import describe
+
+    return describe()
 
 
 def cmd_serve(args) -> int:
