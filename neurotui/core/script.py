@@ -1,0 +1,211 @@
+"""The PyTorch code of a run: a standalone script in the lesson's own style.
+
+`script_for(config)` returns a Python program that imports only torch and, run
+with plain `python`, prints exactly what `neurotui lab [options]` prints: the
+same seed, the same nn.Linear draws, the same loop with zero_grad / backward /
+step, and (when XOR is not solved) the same doctor's line, worked out by a
+small doctor written plainly at the end. With default options it is the
+lesson's program and prints the lesson's output. An injected bug (core.bugs)
+is written into the script as the one line a learner would get wrong, marked
+`# BUG (name)`, so `bug_line` can point at it.
+
+Pure stdlib + core: no torch import here (the app shows the code before torch loads).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from neurotui.core.activations import get_activation
+from neurotui.core.errors import ConfigError
+from neurotui.core.script_doctor import DOCTOR_MEASURE, DOCTOR_VERDICT
+from neurotui.core.xor import XorConfig, layer_sizes
+
+DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
+BUG_MARK = "# BUG ("
+
+# Options the script does not write yet; lab's output for them differs from the lesson's format.
+_UNSCRIPTED = {
+    "dataset": "xor", "data": None, "val_split": None, "batch": None, "l1": 0.0, "l2": 0.0,
+    "dropout": 0.0, "features": ("x1", "x2"),
+}
+
+
+class ScriptError(ConfigError):
+    """The script cannot be made or written; one line, shown as-is."""
+
+
+def _number(v: float) -> str:
+    """The shortest literal that is exactly `v`: 0.1, 100, 1e-05."""
+    text = f"{v:g}"
+    return text if float(text) == v else repr(float(v))
+
+
+def _check(config: XorConfig) -> XorConfig:
+    config = config.validated()
+    for key, default in _UNSCRIPTED.items():
+        value = getattr(config, key, default)
+        if value not in (default, None) and not (key == "val_split" and not value):
+            flag = "--" + key.replace("_", "-")
+            raise ScriptError(f"--script covers the lesson's four XOR rows only, not {flag} yet")
+    return config
+
+
+def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
+    """The script as a list of lines (no newlines); line i+1 of the file is element i."""
+    from neurotui.core.bugs import BUG_LR, mistakes
+
+    config = _check(config)
+    bug, m = config.bug, mistakes(config)
+    act = f"nn.{get_activation(config.activation).torch_name}()"
+    args = config.cli_args()
+    out = [
+        f"# neurotui lab{' ' + args if args else ''}, as a standalone PyTorch script.",
+        "# Run it with plain python: it prints exactly what that command prints.",
+        "import math",
+        "",
+        "import torch",
+        "import torch.nn as nn",
+        "",
+        f"torch.manual_seed({config.seed})",
+        "",
+        "x = torch.tensor([[0.8, 0.3, 0.5]])",
+        "w = torch.tensor([[0.2], [-0.4], [0.6]])",
+        "b = torch.tensor([0.1])",
+        "z = x @ w + b",
+        'print("single_neuron")',
+        'print("z=", round(float(z.item()), 3))',
+        'print("sigmoid=", round(float(torch.sigmoid(z).item()), 3))',
+        'print("relu=", round(float(torch.relu(z).item()), 3))',
+        "",
+        "xor_x = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])",
+    ]
+    if m.flat_target:
+        out.append(f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]")
+    else:
+        out.append("xor_y = torch.tensor([[0.], [1.], [1.], [0.]])")
+    out += ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
+            "        self.net = nn.Sequential("]
+    sizes = layer_sizes(config)
+    for i, (fan_in, fan_out) in enumerate(sizes):
+        out.append(f"            nn.Linear({fan_in}, {fan_out}),")
+        if i < len(sizes) - 1:
+            out.append(f"            {act},")
+    if m.output_sigmoid:
+        out.append("            nn.Sigmoid(),")
+    else:
+        out.append(f"            # nn.Sigmoid(),  {BUG_MARK}{bug}): left out, so BCELoss gets raw scores")
+    out += ["        )", "", "    def forward(self, x):", "        return self.net(x)", "", "",
+            "model = TinyMLP()"]
+    if m.mse_loss:
+        out.append("loss_fn = nn.MSELoss()  # with MSELoss the flat target broadcasts instead of failing")
+    else:
+        out.append("loss_fn = nn.BCELoss()")
+    lr = _number(m.lr)
+    lr_bug = f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}" if bug in BUG_LR else ""
+    if config.optimizer == "sgd":
+        out.append(f"optimizer = torch.optim.SGD(model.parameters(), lr={lr}){lr_bug}")
+    else:
+        # neurotui trains with fused Adam: the same update in one kernel, rounded differently
+        # from the plain loop in its last bits, which a long run can grow into other digits.
+        out.append("# fused=True: Adam as neurotui runs it, so every digit printed below matches")
+        out.append(f"optimizer = torch.optim.Adam(model.parameters(), lr={lr}, fused=True){lr_bug}")
+    out += [
+        "",
+        "start = [p.detach().clone() for p in model.parameters()]  # for the doctor: do the weights move?",
+        "losses = []",
+        "error = None",
+        f"for step in range({config.steps}):",
+        "    pred = model(xor_x)",
+        "    try:",
+        "        loss = loss_fn(pred, xor_y)",
+        "    except (ValueError, RuntimeError) as exc:  # PyTorch refused this step: the run stops here",
+        "        error = exc",
+        "        break",
+    ]
+    if m.zero_grad:
+        out.append("    optimizer.zero_grad()")
+    else:
+        out.append(f"    # optimizer.zero_grad()  {BUG_MARK}{bug}): left out, so every step's gradients add up")
+    out.append("    loss.backward()")
+    if m.step:
+        out.append("    optimizer.step()")
+    else:
+        out.append(f"    # optimizer.step()  {BUG_MARK}{bug}): left out, so the weights never change")
+    out.append("    losses.append(loss.item())")
+    if log_every:
+        out += [f"    if (step + 1) % {log_every} == 0:",
+                '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
+    out += ["    if not math.isfinite(losses[-1]):", "        break"]
+    if log_every:
+        out += [f"if losses and (error is not None or len(losses) % {log_every} != 0):",
+                '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']
+    out += [
+        "",
+        "with torch.no_grad():",
+        "    prob = model(xor_x)",
+        "    pred = (prob >= 0.5).float()",
+        'print("xor_mlp")',
+        "for row, p, y_hat in zip(xor_x.tolist(), prob.squeeze().tolist(), pred.squeeze().tolist()):",
+        '    print(f"x={row} prob={p:.3f} pred={int(y_hat)}")',
+        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
+        "",
+    ]
+    out += DOCTOR_MEASURE.splitlines()
+    out.append(f"linear = {get_activation(config.activation).linear}  # no hidden activation: layers collapse into one")
+    out += DOCTOR_VERDICT.splitlines()
+    return out
+
+
+def script_for(config: XorConfig, log_every: int | None = None) -> str:
+    """The standalone script of `config`, ending with a newline."""
+    return "\n".join(script_lines(config, log_every)) + "\n"
+
+
+def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False) -> str:
+    """`neurotui lab --script`: the script alone; `others` (--json, --boundary, --card asked too) is refused."""
+    if others:
+        raise ScriptError("--script prints only the script: drop --json, --boundary and --card")
+    return script_for(config, log_every)
+
+
+def bug_line(config: XorConfig) -> int | None:
+    """The 1-based line of the script that holds the injected mistake, None without a bug."""
+    if config.bug is None:
+        return None
+    for i, line in enumerate(script_lines(config), start=1):
+        if BUG_MARK in line:
+            return i
+    return None
+
+
+def changed_lines(old: XorConfig, new: XorConfig) -> list[int]:
+    """1-based lines of new's script that differ from old's (the header comment aside)."""
+    a, b = script_lines(old), script_lines(new)
+    a[0] = b[0] = ""  # the header names the options; every change would mark it
+    lines: list[int] = []
+    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("replace", "insert"):
+            lines += range(j1 + 1, j2 + 1)
+        elif tag == "delete" and j1 < len(b):
+            lines.append(j1 + 1)  # a line taken out: mark where it was
+    return sorted(set(lines))
+
+
+def changed_line(old: XorConfig, new: XorConfig) -> int | None:
+    """The first line the change from old to new touched (e.g. `nn.ReLU(),` after `a`), or None."""
+    lines = changed_lines(old, new)
+    return lines[0] if lines else None
+
+
+def write_script(config: XorConfig, path=DEFAULT_SCRIPT_NAME, *, fresh: bool = True,
+                 log_every: int | None = None) -> Path:
+    """Write the script atomically, never over an existing file (fresh: name-1.py, name-2.py ...)."""
+    from neurotui.core.card import CardError, write_card
+
+    text = script_for(config, log_every)
+    try:
+        return write_card(path, text, fresh=fresh)
+    except CardError as exc:  # the card writer's messages say "card"; here it is the script
+        raise ScriptError(str(exc).replace("write card", "write script")) from None

@@ -1,0 +1,333 @@
+"""Break it on purpose: the run's PyTorch script, the injected bugs, and the doctor's symptoms.
+
+The script is checked the way a learner would use it: written out, run with
+plain `python` in a subprocess, its stdout compared byte for byte with
+`neurotui lab`'s. Each bug's verdict comes from `lab --json` in a real process.
+The doctor's checks are also fed the same symptoms with no bug at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lab_runs import LESSON_OUTPUT
+
+from neurotui.cli import main
+from neurotui.core.bugs import BUG_ORDER, BUGS, check_bug, next_bug
+from neurotui.core.diagnosis import diagnose
+from neurotui.core.errors import ConfigError
+from neurotui.core.script import (
+    ScriptError,
+    bug_line,
+    changed_line,
+    changed_lines,
+    script_for,
+    script_lines,
+    write_script,
+)
+from neurotui.core.script_doctor import DOCTOR_VERDICT
+from neurotui.core.xor import XorConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def lab(*args: str) -> str:
+    """`neurotui lab ARGS`'s stdout, in-process (torch is imported once per session)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["lab", *args]) == 0
+    return out.getvalue()
+
+
+def run_script(text: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    path = tmp_path / "run.py"
+    path.write_text(text)
+    return subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "neurotui", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+# ---------------------------------------------------------------- the script prints what lab prints
+
+SCRIPT_RUNS = [
+    (),  # the lesson
+    ("--activation", "relu", "--hidden", "8", "--layers", "2"),
+    ("--activation", "identity", "--steps", "500"),  # not solved: the doctor's line too
+    ("--optimizer", "sgd", "--lr", "0.5", "--seed", "3", "--log-every", "100"),
+    ("--bug", "no-step", "--steps", "300"),
+    ("--bug", "target-shape"),  # PyTorch raises at the first step
+    ("--bug", "no-output-sigmoid", "--log-every", "10"),  # raises at step 25, after two log lines
+]
+
+
+@pytest.mark.parametrize("args", SCRIPT_RUNS, ids=lambda a: " ".join(a) or "lesson")
+def test_the_script_prints_exactly_what_lab_prints(args, tmp_path):
+    expected = lab(*args)
+    proc = run_script(lab(*args, "--script"), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == expected
+    if not args:
+        assert proc.stdout == LESSON_OUTPUT
+
+
+LESSON_MODEL = """\
+class TinyMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(2, 4),
+            nn.Tanh(),
+            nn.Linear(4, 1),
+            nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+model = TinyMLP()
+loss_fn = nn.BCELoss()
+"""
+
+LESSON_LOOP = """\
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_the_default_script_is_the_lessons_program():
+    text = script_for(XorConfig())
+    imports = {line for line in text.splitlines() if line.startswith(("import ", "from "))}
+    assert imports == {"import math", "import torch", "import torch.nn as nn"}  # torch only, never neurotui
+    assert "torch.manual_seed(42)" in text and "for step in range(2000):" in text
+    assert LESSON_MODEL in text and LESSON_LOOP in text
+    assert "optimizer = torch.optim.Adam(model.parameters(), lr=0.1" in text
+
+
+def test_each_bug_is_one_marked_line_of_the_script():
+    plain = script_lines(XorConfig())
+    for name in BUG_ORDER:
+        config = XorConfig(bug=name)
+        lines = script_lines(config)
+        line = bug_line(config)
+        assert line is not None and f"BUG ({name})" in lines[line - 1]
+        assert sum("# BUG (" in x for x in lines) == 1
+        assert changed_line(XorConfig(), config) is not None
+        assert len(changed_lines(XorConfig(), config)) <= 2, name  # one mistake (+ MSELoss for broadcast)
+    assert bug_line(XorConfig()) is None
+    assert not any("BUG" in x for x in plain)
+
+
+def test_changed_line_marks_what_the_learner_just_changed():
+    old = XorConfig()
+    new = old.with_(activation="relu")
+    line = changed_line(old, new)
+    assert script_lines(new)[line - 1].strip() == "nn.ReLU(),"
+    assert changed_line(old, old) is None
+    seed = changed_line(old, old.with_(seed=7))
+    assert script_lines(old.with_(seed=7))[seed - 1] == "torch.manual_seed(7)"
+    steps = old.with_(steps=50)
+    assert script_lines(steps)[changed_line(old, steps) - 1] == "for step in range(50):"
+
+
+def test_write_script_never_overwrites(tmp_path):
+    first = write_script(XorConfig(), tmp_path / "neurotui-lab.py")
+    second = write_script(XorConfig(bug="no-step"), tmp_path / "neurotui-lab.py")
+    third = write_script(XorConfig(), tmp_path / "neurotui-lab.py")
+    assert [p.name for p in (first, second, third)] == ["neurotui-lab.py", "neurotui-lab-1.py", "neurotui-lab-2.py"]
+    assert first.read_text() == script_for(XorConfig())
+    assert "BUG (no-step)" in second.read_text()
+    with pytest.raises(ScriptError, match="already exists"):
+        write_script(XorConfig(), first, fresh=False)
+    with pytest.raises(ScriptError, match="script"):
+        write_script(XorConfig(), tmp_path / "missing" / "x.py", fresh=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["neurotui-lab-1.py", "neurotui-lab-2.py", "neurotui-lab.py"]
+
+
+# ---------------------------------------------------------------- bugs as options
+
+
+def test_bug_names_are_checked():
+    assert check_bug(" No-Step ") == "no-step" and check_bug("none") is None and check_bug(None) is None
+    with pytest.raises(ConfigError, match="unknown bug 'nope'"):
+        XorConfig(bug="nope").validated()
+    assert XorConfig(bug="lr-high").validated().cli_args() == "--bug lr-high"
+    assert next_bug(None) == BUG_ORDER[0] and next_bug(BUG_ORDER[-1]) is None
+    assert set(BUGS) == {"no-step", "no-zero-grad", "lr-high", "lr-low", "target-shape", "broadcast-target",
+                         "no-output-sigmoid"}
+
+
+@pytest.mark.parametrize("args", [("lab", "--bug", "nope"), ("lab", "--script", "--json"), ("--bug", "x")])
+def test_bad_bug_or_script_use_is_one_line_and_exit_2(args):
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("neurotui: error: ")
+
+
+# ---------------------------------------------------------------- each bug's verdict, from a real process
+
+BUG_VERDICTS = {
+    "no-step": "not_decreasing",
+    "lr-low": "not_decreasing",
+    "lr-high": ("saturated", "nonfinite"),
+    "target-shape": "shape_error",
+    "broadcast-target": "near_half",
+    "no-output-sigmoid": "loss_pair_error",
+    "no-zero-grad": "saturated",  # what its symptoms earn on the lesson's seed: loss 25, one row wrong for sure
+}
+
+
+@pytest.mark.parametrize("bug", BUG_ORDER)
+def test_each_bug_gets_its_verdict_through_lab_json(bug):
+    proc = run_cli("lab", "--bug", bug, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    kind = result["diagnosis"]["kind"]
+    expected = BUG_VERDICTS[bug]
+    assert kind in expected if isinstance(expected, tuple) else kind == expected
+    assert result["config"]["bug"] == bug and result["diagnosis"]["fix"]
+    if bug in ("target-shape", "no-output-sigmoid"):
+        assert result["error"].startswith(("ValueError: ", "RuntimeError: "))
+    else:
+        assert result["error"] is None
+    if bug == "broadcast-target":  # PyTorch's own warning, on stderr, as the script shows it
+        assert "broadcasting" in proc.stderr
+
+
+@pytest.mark.parametrize("bug", ["target-shape", "no-output-sigmoid"])
+def test_a_raised_pytorch_error_is_shown_not_crashed(bug):
+    out = lab("--bug", bug).splitlines()
+    stopped = [line for line in out if line.startswith("stopped at step ")]
+    assert len(stopped) == 1
+    if bug == "target-shape":
+        assert stopped[0].startswith("stopped at step 1: ValueError: Using a target size (torch.Size([4]))")
+    else:
+        assert stopped[0] == "stopped at step 25: RuntimeError: all elements of input should be between 0 and 1"
+    assert out[-1].startswith("diagnosis: ")
+
+
+# ---------------------------------------------------------------- the doctor reads symptoms, not names
+
+
+def test_the_same_symptoms_without_a_bug_get_the_same_verdict():
+    from neurotui.core.trainer import Trainer
+
+    def verdict(config):
+        trainer = Trainer(config)
+        trainer.run()
+        return trainer.snapshot().diagnosis
+
+    # lr-low is lr 1e-5 and lr-high lr 100: asked for plainly, the doctor says the same
+    assert verdict(XorConfig(lr=1e-5, steps=300)) == verdict(XorConfig(bug="lr-low", steps=300))
+    assert verdict(XorConfig(lr=100.0, steps=300)) == verdict(XorConfig(bug="lr-high", steps=300))
+
+
+LOSSES_FLAT = [0.7598] * 2000
+LOSSES_SLOW = [0.7598 - 0.0000063 * i for i in range(2000)]
+
+
+@pytest.mark.parametrize(
+    "symptoms, kind",
+    [
+        # weights never moved although gradients flow: the update is not applied
+        (dict(losses=LOSSES_FLAT, probs=[0.66, 0.69, 0.68, 0.7], moved=0.0, grad_norm=0.26), "not_decreasing"),
+        # a loss that fell 1.7% while the weights moved 5%: steps too small
+        (dict(losses=LOSSES_SLOW, probs=[0.65, 0.68, 0.67, 0.68], moved=0.05, grad_norm=0.24), "not_decreasing"),
+        (dict(losses=LOSSES_SLOW, probs=[0.52, 0.48, 0.51, 0.5], moved=0.06, grad_norm=0.01), "not_decreasing"),
+        # the same small fall after the weights travelled far is a plateau, not a tiny step size
+        (dict(losses=[0.80, 0.6931], probs=[0.5] * 4, moved=0.88, grad_norm=0.0, linear_model=True), "linear"),
+        (dict(losses=[0.26, 0.25], probs=[0.5] * 4, moved=1.02, grad_norm=0.0), "near_half"),
+        # dead network: nothing moves because nothing flows back
+        (dict(losses=[0.7, 0.7], probs=[0.45, 0.45, 0.45, 0.45], moved=0.0, grad_norm=0.0), "near_half"),
+        (dict(losses=[0.76, 25.0], probs=[1e-9, 1.0, 1.0, 1.0], moved=456.0, grad_norm=25.7), "saturated"),
+        (dict(losses=[0.76, 50.0], probs=[0.0] * 4, moved=1472.0, grad_norm=0.0), "saturated"),
+        (dict(losses=[], probs=[0.66, 0.69, 0.68, 0.7], moved=0.0, grad_norm=None,
+              error="ValueError: Using a target size (torch.Size([4])) that is different to the input size "
+                    "(torch.Size([4, 1])) is deprecated. Please ensure they have the same size."), "shape_error"),
+        (dict(losses=[0.8] * 24, probs=[-0.01, 0.62, 0.82, 0.6], moved=1.6, grad_norm=0.33,
+              error="RuntimeError: all elements of input should be between 0 and 1"), "loss_pair_error"),
+        (dict(losses=[0.7], probs=[0.5] * 4, error="RuntimeError: mat1 and mat2 shapes cannot be multiplied"),
+         "shape_error"),
+        (dict(losses=[0.7], probs=[0.5] * 4, error="RuntimeError: out of memory"), "error"),
+        # healthy runs are untouched by the new checks
+        (dict(losses=[0.76, 0.0001], probs=[0.0, 1.0, 1.0, 0.0], moved=10.9, grad_norm=6e-5), "solved"),
+        (dict(losses=[0.76, 0.4], probs=[0.1, 0.9, 0.9, 0.9], moved=3.0, grad_norm=0.1), "stuck"),
+    ],
+)
+def test_doctor_symptoms(symptoms, kind):
+    d = diagnose(**symptoms)
+    assert d.kind == kind, d
+    assert d.title and d.detail and d.fix
+    assert "\n" not in d.detail and "\n" not in d.fix
+
+
+def test_doctor_fixes_are_the_checklists():
+    shape = diagnose([], [0.5] * 4, error="ValueError: Using a target size (torch.Size([4])) differs")
+    assert shape.fix == "use target shape [batch, 1] for this binary example"
+    flat = diagnose(LOSSES_FLAT, [0.66, 0.69, 0.68, 0.7], moved=0.0, grad_norm=0.26)
+    assert "optimizer.step()" in flat.fix
+    pair = diagnose([0.8], [-0.5, 0.5, 0.9, 0.1], error="RuntimeError: all elements of input should be between 0 and 1")
+    assert "check output activation and loss pair" in pair.fix and "-0.500 to 0.900" in pair.detail
+
+
+# ---------------------------------------------------------------- the script's doctor is diagnose()
+
+
+def _script_verdict(losses, probs, *, error=None, nonfinite=None, moved=None, grad_norm=None, linear=False):
+    out = io.StringIO()
+    names = dict(math=math, losses=losses, probs=probs, error=error, nonfinite=nonfinite, moved=moved,
+                 grad_norm=grad_norm, linear=linear)
+    with contextlib.redirect_stdout(out):
+        exec(DOCTOR_VERDICT, names)
+    return out.getvalue()
+
+
+CASES = [
+    ([0.7, 0.0001], [0.0, 1.0, 1.0, 0.0], {}),
+    ([0.7, 0.6931], [0.5] * 4, {"linear": True, "moved": 0.9, "grad_norm": 0.0}),
+    ([0.7, 0.6931], [0.55, 0.5, 0.45, 0.5], {"moved": 0.9, "grad_norm": 0.0}),
+    ([0.7, 0.65], [0.1, 0.9, 0.9, 0.9], {"moved": 2.0, "grad_norm": 0.1}),
+    ([0.7, 0.699], [0.1, 0.9, 0.9, 0.9], {"moved": 2.0, "grad_norm": 0.1}),
+    ([0.7, 50.0], [0.0, 0.0, 0.0, 0.0], {"moved": 9.0, "grad_norm": 0.0}),
+    ([0.7, 4.0], [1.0, 0.9, 0.9, 0.1], {"moved": 9.0, "grad_norm": 0.0}),
+    ([0.7, math.nan], [0.5] * 4, {}),
+    ([0.7, 0.6], [0.1, math.nan, 0.9, 0.1], {}),
+    ([0.7], [0.5] * 4, {"nonfinite": "layer 2 weights"}),
+    (LOSSES_FLAT, [0.66, 0.69, 0.68, 0.7], {"moved": 0.0, "grad_norm": 0.26}),
+    (LOSSES_FLAT, [0.66, 0.69, 0.68, 0.7], {"moved": 0.0, "grad_norm": 0.0}),
+    (LOSSES_SLOW, [0.65, 0.68, 0.67, 0.68], {"moved": 0.05, "grad_norm": 0.24}),
+    ([0.76, 0.70], [0.65, 0.68, 0.67, 0.68], {"moved": 0.05, "grad_norm": 0.24}),
+    ([], [0.6, 0.6, 0.6, 0.6], {"error": "ValueError: Using a target size (torch.Size([4])) is different"}),
+    ([0.8] * 24, [-0.01, 0.62, 0.82, 0.6], {"error": "RuntimeError: all elements of input should be between 0 and 1"}),
+    ([0.8], [0.5] * 4, {"error": "RuntimeError: something else"}),
+]
+
+
+@pytest.mark.parametrize("losses, probs, extra", CASES)
+def test_the_scripts_doctor_prints_what_lab_prints(losses, probs, extra):
+    d = diagnose(losses, probs, linear_model=extra.get("linear", False), nonfinite_where=extra.get("nonfinite"),
+                 error=extra.get("error"), moved=extra.get("moved"), grad_norm=extra.get("grad_norm"))
+    expected = "" if d.ok else f"diagnosis: {d.title}: {d.detail}; fix: {d.fix}\n"
+    assert _script_verdict(losses, probs, **extra) == expected
+
+
+def test_script_covers_only_what_it_can_reproduce():
+    from dataclasses import fields
+
+    names = {f.name for f in fields(XorConfig)}
+    if "dataset" in names:
+        with pytest.raises(ScriptError, match="--script covers"):
+            script_for(XorConfig(dataset="circle"))
