@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from neurotui.core.symptoms import error_verdict, slow_verdict
+
 LN2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     kind: str  # solved | training | nonfinite | saturated | linear | near_half | not_decreasing | stuck
+    #          | shape_error | loss_pair_error | error (PyTorch raised: see core/symptoms.py)
     title: str
     detail: str
     fix: str
@@ -35,8 +38,18 @@ def diagnose(
     linear_model: bool = False,
     finished: bool = True,
     nonfinite_where: str | None = None,
+    error: str | None = None,
+    moved: float | None = None,
+    grad_norm: float | None = None,
 ) -> Diagnosis:
-    """Classify a run from its loss history and its current four probabilities."""
+    """Classify a run from its loss history and its current four probabilities.
+
+    Optional symptoms (see core/symptoms.py): `error`, the first line of an exception
+    PyTorch raised (the run stopped there); `moved`, how far the weights moved from
+    their start, relative to their size; `grad_norm`, the norm of the last gradient.
+    """
+    if error:
+        return Diagnosis(*error_verdict(error, losses, probs))
     last = losses[-1] if losses else math.nan
     if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
@@ -64,6 +77,9 @@ def diagnose(
         )
     if not finished:
         return Diagnosis("training", "training", f"loss {last:.4g}", "")
+    slow = slow_verdict(losses, moved, grad_norm)
+    if slow:
+        return Diagnosis(*slow)
     if linear_model:
         return Diagnosis(
             "linear", "cannot separate XOR",
