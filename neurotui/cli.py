@@ -198,8 +198,12 @@ def cmd_lab(args) -> int:
     if args.boundary:
         from neurotui.core.boundary import UNICODE_RAMP, render
 
-        print("decision boundary (x1 across, x2 up; darker = closer to 1; digits = XOR points)")
-        for line in render(snap.boundary, ascii=args.ascii or not _stdout_takes(UNICODE_RAMP)):
+        from neurotui.tui.launch import wants_ascii  # stdlib only: no UI library is loaded
+
+        plain = args.ascii or wants_ascii() or not _stdout_takes(UNICODE_RAMP)
+        print("decision boundary (x1 across, x2 up; denser = closer to 1, blank = closer to 0; "
+              "digits = the XOR points' true labels)")
+        for line in render(snap.boundary, ascii=plain):
             print(f"|{line}|")
     if args.card:
         print(f"card written to {_write_card(args, config, snap)}")

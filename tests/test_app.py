@@ -2,9 +2,8 @@
 
 import asyncio
 
-import pytest
-
 from neurotui.core.xor import XorConfig
+from neurotui.session.control import SPEEDS
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.help import HelpScreen
 from neurotui.tui.messages import TrainProgress
@@ -12,7 +11,6 @@ from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane, NumberField
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.screenshots import settle
-from neurotui.session.control import SPEEDS
 
 
 def text_of(app, selector) -> str:

@@ -8,19 +8,26 @@ import os
 import tempfile
 
 import pytest
+from lab_runs import LESSON_ROWS, probe, trained
 
 from neurotui.core import card as card_mod
 from neurotui.core.boundary import render
 from neurotui.core.card import (
-    CardError, card_markdown, check_card_path, failure_probe, fresh_path, probe_config, save_card, write_card,
+    CardError,
+    card_markdown,
+    check_card_path,
+    failure_probe,
+    fresh_path,
+    probe_config,
+    save_card,
+    write_card,
 )
 from neurotui.core.errors import ConfigError
 from neurotui.core.xor import XorConfig
-from lab_runs import LESSON_ROWS, probe, trained
 
 LESSON_ITEMS = (
     "**Single Neuron**: z = x @ w + b, activation changes the signal",
-    "**Xor Result**: [0, 1, 1, 0] recovered by a tiny MLP",
+    "**XOR result**: [0, 1, 1, 0] recovered by a tiny MLP",
     "**Core Reason**: nonlinear hidden layers create intermediate features",
     "**Failure Probe**: remove hidden activation and compare final_loss",
 )
@@ -57,7 +64,7 @@ def test_card_shows_the_failure_probe_beside_the_run(default_card):
     assert p.step == 2000
     assert p.loss == pytest.approx(math.log(2), abs=1e-3) and p.diagnosis.kind == "linear"
     assert "| this run | Tanh | 0.0001 | [0, 1, 1, 0] | solved |" in default_card
-    assert f"| probe | none (identity) | {round(p.loss, 4)} |" in default_card
+    assert f"| probe | None (no hidden activation) | {round(p.loss, 4)} |" in default_card
     assert "0.6931 without vs 0.0001 with Tanh" in default_card
 
 
@@ -88,7 +95,7 @@ def test_card_of_a_run_without_activation_contrasts_with_tanh():
     _, snap = trained(config)
     assert probe_config(config).activation == "tanh"
     text = card_markdown(config, snap, failure_probe(config))
-    assert "**Xor Result**: not recovered" in text
+    assert "**XOR result**: not recovered" in text
     assert "(linear)" in text
     assert "| probe | Tanh |" in text
 
@@ -115,7 +122,7 @@ def test_probe_is_the_same_config_without_activation():
 def test_write_card_writes_atomically(tmp_path):
     path = tmp_path / "card.md"
     assert write_card(path, "hello ✓\n") == path
-    assert path.read_bytes() == "hello ✓\n".encode("utf-8")
+    assert path.read_bytes() == "hello ✓\n".encode()
     assert os.listdir(tmp_path) == ["card.md"]  # no temp file left
 
 

@@ -20,11 +20,19 @@ import torch
 from neurotui.cli import main
 from neurotui.core.diagnosis import diagnose
 from neurotui.core.sweep import (
-    KINDS, SweepCancelled, SweepConfig, intra_op_threads, StackedNets, diagnose_kinds, grid_configs,
-    initial_parameters, run_grid, run_sweep,
+    KINDS,
+    StackedNets,
+    SweepCancelled,
+    SweepConfig,
+    diagnose_kinds,
+    grid_configs,
+    initial_parameters,
+    intra_op_threads,
+    run_grid,
+    run_sweep,
 )
 from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XOR_X, XorConfig, build_model
+from neurotui.core.xor import XorConfig, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -84,7 +84,7 @@ class PtyApp:
         self.exited_at: float | None = None
 
     # ----- life cycle ----------------------------------------------------------------------
-    def start(self) -> "PtyApp":
+    def start(self) -> PtyApp:
         master, slave = os.openpty()
         _set_winsize(slave, self.cols, self.rows)
         self.started_at = time.monotonic()
@@ -119,7 +119,7 @@ class PtyApp:
                 self._data += chunk
         self._eof.set()
 
-    def __enter__(self) -> "PtyApp":
+    def __enter__(self) -> PtyApp:
         return self.start()
 
     def __exit__(self, *exc) -> None:

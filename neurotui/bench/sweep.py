@@ -34,7 +34,7 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
         t, _ = _timed(lambda: run_lesson_loop(steps=lesson_steps))
         lesson_times.append(t)
         for S, config in configs.items():
-            t, result = _timed(lambda: run_sweep(config))
+            t, result = _timed(lambda config=config: run_sweep(config))
             times[S].append(t)
             solved[S] = result.solved_fraction
     lesson_rate = lesson_steps / statistics.median(lesson_times)

@@ -7,8 +7,8 @@ imported; `module()` builds the torch module the networks are trained with.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 def _sigmoid(z: float) -> float:
@@ -58,7 +58,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "relu", "ReLU", "relu(z) = max(0, z)", "[0, inf)",
             "keeps positive values, zeros negative values", "common hidden-layer default",
-            lambda z: z if z > 0 else 0.0, lambda z: 1.0 if z > 0 else 0.0, "ReLU",
+            lambda z: z if z > 0 or z != z else 0.0, lambda z: 1.0 if z > 0 else 0.0, "ReLU",  # nan stays nan
         ),
         Activation(
             "sigmoid", "Sigmoid", "sigmoid(z) = 1 / (1 + e^-z)", "(0, 1)",

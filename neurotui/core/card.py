@@ -93,7 +93,7 @@ def network_text(config: XorConfig) -> str:
 
 def _activation_name(config: XorConfig) -> str:
     a = get_activation(config.activation)
-    return "none (identity)" if a.linear else a.label
+    return "None (no hidden activation)" if a.linear else a.label
 
 
 def card_markdown(
@@ -181,7 +181,7 @@ def card_markdown(
     if grid:
         add("## Decision boundary")
         add("")
-        add("x1 across, x2 up, both from -0.25 to 1.25; darker = closer to 1; digits mark the XOR points.")
+        add("x1 across, x2 up, both from -0.25 to 1.25; denser shading = closer to 1, blank = closer to 0; the digits are the XOR points, written as their true labels.")
         add("")
         add("```")
         lines = render(grid, ascii=ascii)
@@ -198,10 +198,10 @@ def card_markdown(
     add(f"- **Single Neuron**: z = x @ w + b, activation changes the signal. "
         f"{cell.arithmetic(ascii=ascii)}; sigmoid = {round(sig, 3)}, relu = {round(relu, 3)}.")
     if preds == targets:
-        add(f"- **Xor Result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
+        add(f"- **XOR result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
             f"in {snapshot.step} steps, final_loss {loss}.")
     else:
-        add(f"- **Xor Result**: not recovered: predicted {preds} for {targets} "
+        add(f"- **XOR result**: not recovered: predicted {preds} for {targets} "
             f"after {snapshot.step} steps, final_loss {loss} ({diag.title}).")
     linear = get_activation(config.activation).linear
     if probe_loss is None:

@@ -34,6 +34,10 @@ class NeuronResult:
 
 
 def _num(v: float, digits: int) -> str:
+    if v != v or abs(v) == float("inf"):
+        return f"{v}"
+    if v != 0 and (abs(v) >= 1e6 or abs(v) < 10 ** -digits):
+        return f"{v:.{digits - 1}e}"  # 1e308 stays short: 1.00e+308, never 308 digits
     return f"{round(v, digits):g}"
 
 

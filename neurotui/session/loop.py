@@ -7,7 +7,7 @@ what the UI asked for and hands snapshots to `post_snapshot`.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from neurotui.core.xor import XorConfig
 from neurotui.session.control import RunControl

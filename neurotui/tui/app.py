@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from neurotui.core.xor import XorConfig
 from neurotui.session.control import SPEEDS
@@ -41,6 +41,8 @@ RUN_ACTIONS = {
     "step_once", "speed", "toggle_log", "next_view", "next_pair", "next_inside_layer", "toggle_compare",
     "cycle_other_activation", "toggle_device", "write_card", "toggle_slopes", "zoom",
 }
+# Actions on printable keys: an Input being edited takes those keys as text.
+TYPED_ACTIONS = {k.action.split("(")[0] for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}
 
 
 class NeuroApp(App[XorConfig]):
@@ -93,7 +95,19 @@ class NeuroApp(App[XorConfig]):
     def check_action(self, action: str, parameters) -> bool | None:
         if self.current_pane == RELIABILITY and self.zoomed and action in RUN_ACTIONS:
             return False  # hidden from the Footer and inert while the XOR run is out of sight
+        if isinstance(self.focused, Input) and action in TYPED_ACTIONS:
+            return False  # a neuron field is being edited: these keys type into it
         return True
+
+    def _mark_focused_pane(self, _focused=None) -> None:
+        # Colour alone marks the focused pane's border; without colour (NO_COLOR, --ascii) it
+        # also says so in words on its bottom border.
+        plain = self.no_color or self.glyphs.ascii
+        focused = self.focused
+        for pid in PANE_IDS:
+            pane = self.query_one(f"#{pid}")
+            here = focused is not None and (focused is pane or pane in focused.ancestors)
+            pane.border_subtitle = "(focused)" if plain and here else ""
 
     # ----- layout ------------------------------------------------------------------------------
     @property
@@ -115,6 +129,7 @@ class NeuroApp(App[XorConfig]):
             self.screen.add_class("-ascii")
         self.query_one(ActivationsPane).set_training_activation(self.session.config.activation)
         self._install_signal_handlers()
+        self.watch(self.screen, "focused", self._mark_focused_pane)
         self._apply_layout()
         self.xor.focus()
         if self.autostart:

@@ -38,7 +38,7 @@ class Key:
 
 APP_KEYS: tuple[Key, ...] = (
     Key("a", "cycle_activation", "Activation", "Cycle hidden activation",
-        "cycle the hidden activation: tanh -> relu -> sigmoid -> none (identity)"),
+        "cycle the hidden activation: tanh -> relu -> sigmoid -> None (no hidden activation)"),
     Key("plus,equals_sign", "hidden(1)", "+Units", "More hidden units", "more hidden units (up to 32)",
         display="+", id="hidden_more"),
     Key("minus,underscore", "hidden(-1)", "-Units", "Fewer hidden units", "fewer hidden units (down to 1)",
@@ -62,7 +62,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("d", "toggle_slopes", "Slopes", "Toggle activation slopes", "activations: values / slopes (derivatives)"),
     Key("v", "next_view", "View", "Next XOR view",
         "XOR view: decision boundary -> hidden features -> hidden space -> weights and gradients"),
-    Key("p", "next_pair", "Pair", "Next hidden-unit pair", "hidden space: next pair of hidden units", show=False),
+    Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",
+        "hidden space: next pair of hidden units; weights: the next row's exact numbers", show=False),
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
         "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
     Key("c", "toggle_compare", "Compare", "Toggle compare mode",

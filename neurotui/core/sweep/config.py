@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 from neurotui.core.errors import ConfigError
 from neurotui.core.xor import SEED_MAX, XorConfig
@@ -26,7 +26,7 @@ class SweepConfig:
     seed_start: int = 0
 
     @classmethod
-    def of(cls, seeds: int = DEFAULT_SEEDS, seed_start: int = 0, **model_fields) -> "SweepConfig":
+    def of(cls, seeds: int = DEFAULT_SEEDS, seed_start: int = 0, **model_fields) -> SweepConfig:
         """SweepConfig.of(seeds=64, hidden=2): the lesson's config with those fields changed."""
         return cls(XorConfig(**model_fields), seeds, seed_start)
 
@@ -39,14 +39,14 @@ class SweepConfig:
     optimizer = property(lambda self: self.model.optimizer)
     device = property(lambda self: self.model.device)
 
-    def with_model(self, **changes) -> "SweepConfig":
+    def with_model(self, **changes) -> SweepConfig:
         return replace(self, model=self.model.with_(**changes))
 
     def model_config(self, seed: int | None = None) -> XorConfig:
         """The single-network config of one seed (default: the first)."""
         return self.model.with_(seed=self.seed_start if seed is None else seed)
 
-    def validated(self) -> "SweepConfig":
+    def validated(self) -> SweepConfig:
         """Return a normalised copy, or raise ConfigError with a one-line reason."""
         if not 1 <= self.seeds <= SEEDS_MAX:
             raise ConfigError(f"seeds must be 1-{SEEDS_MAX:,}, got {self.seeds}")

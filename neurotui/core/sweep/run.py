@@ -8,14 +8,14 @@ from __future__ import annotations
 import math
 import time
 from array import array
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from neurotui.core.activations import get_activation
 from neurotui.core.diagnosis import KINDS, diagnose_kinds
 from neurotui.core.sweep.config import SweepCancelled, SweepConfig, grid_configs
 from neurotui.core.sweep.results import SweepProgress, SweepResult, median, nearest_rank
 from neurotui.core.sweep.seeds import initial_parameters
-from neurotui.core.sweep.stacked import DEFAULT_CHECK_EVERY, StackedNets, auto_threads, intra_op_threads
+from neurotui.core.sweep.stacked import DEFAULT_CHECK_EVERY, StackedNets
 from neurotui.core.xor import layer_sizes
 
 # Working-set target per chunk of nets; bigger sweeps are trained chunk after chunk.
@@ -92,7 +92,7 @@ def run_sweep(
         nets = StackedNets(config, layers, device)
         del layers
 
-        def on_check(step: int, _n=len(chunk), _done=nets_done):
+        def on_check(step: int, _n=len(chunk), _done=nets_done):  # noqa: B008 (binds this chunk)
             if should_stop is not None and should_stop():
                 raise SweepCancelled()
             if progress is not None:

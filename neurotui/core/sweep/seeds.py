@@ -9,7 +9,7 @@ seeds with NumPy. Measured by `neurotui bench`: for 4096 seeds the per-seed loop
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from neurotui.core.xor import XorConfig, layer_sizes, linear_bounds
 

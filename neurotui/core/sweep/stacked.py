@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from neurotui.core.activations import get_activation
 from neurotui.core.sweep.config import SweepConfig
-from neurotui.core.xor import XOR_X, XOR_Y, layer_sizes, make_optimizer
+from neurotui.core.xor import XOR_X, XOR_Y, make_optimizer
 
 # Steps between should_stop()/progress calls.
 DEFAULT_CHECK_EVERY = 20

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from neurotui.core.activations import ACTIVATIONS
+from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
@@ -68,7 +69,9 @@ class ActivationsPane(Vertical):
             Series(zs, curves[name][which], ACTIVATIONS[name].label, COLORS[name]) for name in ACTIVATIONS
         )
         ylim = (-0.2, 1.2) if self.slopes else (-1.5, 2.5)
-        self.query_one(PlotView).show(Figure(series, vline=max(Z_MIN, min(Z_MAX, self.z)), ylim=ylim, xlim=(Z_MIN, Z_MAX)))
+        yticks = (0.0, 0.5, 1.0) if self.slopes else (-1.0, 0.0, 1.0, 2.0)
+        self.query_one(PlotView).show(Figure(series, vline=max(Z_MIN, min(Z_MAX, self.z)), ylim=ylim,
+                                             xlim=(Z_MIN, Z_MAX), yticks=yticks))
         self.query_one("#act-table", Static).update(self._table())
 
     def _table(self) -> Text:
@@ -81,7 +84,7 @@ class ActivationsPane(Vertical):
             row_style = "reverse" if name == self.training_activation else ""
             t.append(f"{a.label:<10}", f"bold {COLORS[name]} {row_style}".strip())
             t.append(
-                f"{g.num(f'{a.fn(self.z):.3f}'):>10}{g.num(f'{a.slope(self.z):.3f}'):>8}  "
+                f"{g.num(fmt_value(a.fn(self.z))):>10}{g.num(fmt_value(a.slope(self.z))):>8}  "
                 f"{g.num(a.output_range):<12}", row_style,
             )
             if name == self.training_activation:

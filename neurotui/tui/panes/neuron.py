@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static
 
 from neurotui.core import neuron
 from neurotui.core.activations import ACTIVATIONS
+from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import FIELD_KEYS, bindings
 
@@ -33,6 +34,11 @@ def fmt(v: float) -> str:
     return f"{round(v, 6):g}"
 
 
+def fmt_parsed(v: float, delta: float) -> float:
+    """v + delta as the field will show it (so 0.1 + 0.2 reads 0.3)."""
+    return float(fmt(v + delta))
+
+
 class NumberField(Input):
     """An Input holding one neuron value; up/down nudge it, bad text keeps the last good value."""
 
@@ -40,7 +46,7 @@ class NumberField(Input):
 
     @dataclass
     class Edited(Message):
-        field: "NumberField"
+        field: NumberField
 
     def __init__(self, name: str, value: float) -> None:
         super().__init__(value=fmt(value), id=f"field-{name}", compact=True)
@@ -52,8 +58,9 @@ class NumberField(Input):
         event.stop()
         v = parse_value(event.value)
         if v is None:
-            shown = event.value.strip() or "empty"
-            self.error = f"{self.field_name}: {shown!r} is not a finite number; keeping {fmt(self.good)}"
+            shown = event.value.strip()
+            why = f"{shown!r} is not a finite number" if shown else "the field is empty"
+            self.error = f"{self.field_name}: {why}; keeping {fmt(self.good)}"
             self.add_class("-invalid")
         else:
             self.good, self.error = v, None
@@ -61,7 +68,11 @@ class NumberField(Input):
         self.post_message(self.Edited(self))
 
     def action_nudge(self, direction: int) -> None:
-        self.value = fmt(self.good + direction * NUDGE)
+        # From the value now in the field, not from `good`: that is only updated when the
+        # Changed message is handled, and several presses can arrive in one terminal read.
+        current = parse_value(self.value)
+        self.good = fmt_parsed(current if current is not None else self.good, direction * NUDGE)
+        self.value = fmt(self.good)
         self.cursor_position = len(self.value)
 
     def action_leave(self) -> None:
@@ -133,7 +144,7 @@ class NeuronPane(Vertical):
         t.append("\n")
         for name, a in ACTIVATIONS.items():
             t.append(f"{a.name:>8}(z) = ", "dim")
-            t.append(g.num(f"{a.fn(result.z):.3f}"), "bold")
+            t.append(g.num(fmt_value(a.fn(result.z))), "bold")
             t.append("   " if name in ("tanh", "sigmoid") else "\n")
         t.append("Enter/Tab edits; Up/Down nudge by 0.1; Esc leaves", style="dim")
         self.query_one("#neuron-math", Static).update(t)

@@ -225,6 +225,10 @@ class XorPane(Vertical):
         self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
 
     def next_pair(self) -> None:
+        """`p`: the next pair of units in hidden space, the next row's numbers in weights."""
+        if self.shown == "weights":
+            self.query_one(WeightsView).next_row()
+            return
         self.pair_index += 1
         self._draw_middle()
 

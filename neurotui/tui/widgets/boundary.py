@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from neurotui.tui.widgets.cached import CachedText
-
 from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, render
+from neurotui.tui.widgets.cached import CachedText
 
 # Blue for class 0, orange for class 1, on a tinted background; the glyph carries the
 # same information without colour (NO_COLOR, 16-colour terminals).
@@ -32,6 +31,16 @@ def fit_grid(width: int, height: int) -> tuple[int, int]:
     """Rows and columns for the plane: a terminal cell is about twice as tall as wide."""
     rows = max(3, min(height, width // 2, MAX_GRID_ROWS))
     return rows, max(6, min(width, rows * 2))
+
+
+def resample(grid, rows: int, cols: int):
+    """Nearest-cell copy of `grid` at rows x cols (the grid itself when the size matches)."""
+    n_rows, n_cols = len(grid), len(grid[0]) if grid else 0
+    if (n_rows, n_cols) == (rows, cols) or not n_cols:
+        return grid
+    return tuple(
+        tuple(grid[r * n_rows // rows][c * n_cols // cols] for c in range(cols)) for r in range(rows)
+    )
 
 
 class BoundaryView(CachedText):
@@ -63,9 +72,12 @@ class BoundaryView(CachedText):
     def _build(self) -> Text:
         if not self._data:
             return Text("waiting for the model...", style="dim")
-        lines = render(self._data, ascii=self.ascii)
+        # Until the model's grid for a new size arrives (milliseconds later), stretch the one
+        # we have to the new size: never a cropped, wrapped or stale-sized picture.
+        grid = resample(self._data, *self.wanted_size())
+        lines = render(grid, ascii=self.ascii)
         text = Text(no_wrap=True, end="")
-        for r, (line, probs) in enumerate(zip(lines, self._data)):
+        for r, (line, probs) in enumerate(zip(lines, grid)):
             if r:
                 text.append("\n")
             run_start, run_style = 0, None

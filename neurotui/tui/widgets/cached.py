@@ -19,7 +19,7 @@ class CachedText(Widget):
     class Resized(Message):
         """The widget got a new size: whoever computes its data may want to redo it."""
 
-        widget: "CachedText"
+        widget: CachedText
 
     def __init__(self, ascii: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)

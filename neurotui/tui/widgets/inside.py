@@ -13,7 +13,7 @@ from rich.text import Text
 from neurotui.core.activations import get_activation
 from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.inside import Inside
-from neurotui.core.xor import XOR_X, XOR_Y
+from neurotui.core.xor import XOR_Y
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.plot import Figure, Series
 
@@ -91,10 +91,14 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
         ))
     xs = [p[i] for p in inside.hidden_points]
     ys = [p[j] for p in inside.hidden_points]
-    pad = lambda lo, hi: (lo - 0.15 * (hi - lo or 1), hi + 0.15 * (hi - lo or 1))
+
+    def pad(lo, hi):
+        return lo - 0.15 * (hi - lo or 1), hi + 0.15 * (hi - lo or 1)
+
     return Figure(
         tuple(series),
         title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair)",
+        xlabel="can one straight line split the 0s from the 1s here? after training it can",
         xlim=pad(min(xs), max(xs)), ylim=pad(min(ys), max(ys)),
     )
 
@@ -122,8 +126,19 @@ def weight_glyph(v: float, scale: float, ascii: bool) -> str:
 class WeightsView(CachedText):
     DEFAULT_CSS = "WeightsView { height: 1fr; width: 1fr; }"
 
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(ascii=ascii, **kwargs)
+        self.selected = 0  # the row (unit, counted over all layers) whose exact numbers are shown
+
     def show(self, inside: Inside | None) -> None:
         self.set_data(inside)
+
+    def next_row(self) -> None:
+        ins = self._data
+        rows = sum(min(len(w), MAX_UNITS) for w in ins.weights) if ins else 1
+        self.selected = (self.selected + 1) % max(rows, 1)
+        self._key = None  # the picture depends on the selection too
+        self.refresh()
 
     def _build(self) -> Text:
         ins = self._data
@@ -131,19 +146,26 @@ class WeightsView(CachedText):
             return Text("waiting for the model...", style="dim")
         text = Text(no_wrap=True, end="")
         text.append("weights (rows = units out, columns = inputs in) and biases; "
-                    "+++ strong positive, --- strong negative, . near 0\n", "dim")
+                    "+++ strong positive, --- strong negative, . near 0; p: next row's numbers\n", "dim")
         n = len(ins.weights)
+        row_no = 0
         for k, (w, b, g) in enumerate(zip(ins.weights, ins.biases, ins.grad_norms), start=1):
             scale = max([abs(v) for row in w for v in row] + [abs(v) for v in b] + [1e-12])
             name = "output" if k == n else f"layer {k}"
             grad = "n/a" if g is None else f"{g:.2e}"
             text.append(f"{name}: {len(w[0])} -> {len(w)}   max |w| {scale:.3g}   gradient norm {grad}\n", "bold")
-            for r, (row, bias) in enumerate(zip(w[:MAX_UNITS], b)):
+            for row, bias in zip(w[:MAX_UNITS], b):
+                chosen = row_no == self.selected
+                text.append("> " if chosen else "  ", "bold")
                 for v in row[:MAX_UNITS]:
                     text.append(weight_glyph(v, scale, self.ascii), "bold blue" if v > 0 else "bold red")
                     text.append(" ")
                 text.append(" | b ")
                 text.append(weight_glyph(bias, scale, self.ascii), "bold blue" if bias > 0 else "bold red")
+                if chosen:
+                    numbers = " ".join(f"{v:+.3f}" for v in row[:MAX_UNITS])
+                    text.append(f"   w = {numbers}  b = {bias:+.3f}", "bold")
                 text.append("\n")
+                row_no += 1
         text.rstrip()
         return text

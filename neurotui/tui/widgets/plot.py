@@ -8,8 +8,8 @@ nothing costs nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import plotext as plt
 from rich.text import Text
@@ -38,6 +38,7 @@ class Figure:
     xlim: tuple[float, float] | None = None
     log_y: bool = False
     empty_text: str = "no data yet"
+    yticks: tuple[float, ...] | None = None  # e.g. 0 and +-1, where saturation shows
 
 
 def finite_points(xs: Sequence[float], ys: Sequence[float], log_y: bool = False):
@@ -176,6 +177,8 @@ class PlotView(Widget):
         ylim, xlim = _usable(fig.ylim), _usable(fig.xlim)
         if ylim and not fig.log_y:
             plt.ylim(*ylim)
+        if fig.yticks and not fig.log_y:
+            plt.yticks(list(fig.yticks), [f"{t:g}" for t in fig.yticks])
         if xlim:
             plt.xlim(*xlim)
             lo, hi = xlim
