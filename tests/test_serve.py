@@ -164,6 +164,10 @@ def test_page_websocket_static_and_downloads_are_refused_without_the_token(serve
                 with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                     await s.ws_connect(served.base + "/ws?width=80&height=24", headers=headers)
                 assert refused.value.status == status
+            # A page from another origin (here another port of localhost) cannot use the cookie.
+            with pytest.raises(aiohttp.WSServerHandshakeError) as elsewhere:
+                await s.ws_connect(served.base + "/ws", headers=served.cookie, origin="http://127.0.0.1:1")
+            assert elsewhere.value.status == 403
             assert group_members(served.proc.pid) == [served.proc.pid]
             # With the cookie the page sets, the app runs and offers its file ...
             async with s.ws_connect(served.base + "/ws?width=80&height=24", headers=served.cookie) as ws:

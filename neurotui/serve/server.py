@@ -34,6 +34,7 @@ from aiohttp import WSCloseCode, web
 from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
+from yarl import URL
 
 log = logging.getLogger("textual-serve")
 
@@ -129,18 +130,29 @@ class GuardedServer(Server):
         good = any(hmac.compare_digest(t.encode(), self.token.encode()) for t in offered)
         return 200 if good else 403
 
+    @staticmethod
+    def _cross_origin(request: web.Request) -> bool:
+        """A page from elsewhere (even another port of localhost: the same *site*, so a SameSite
+        cookie still goes along) opening our websocket. Browsers always send Origin there."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return False
+        theirs = URL(origin)
+        return (theirs.host, theirs.port) != (request.url.host, request.url.port)
+
     @web.middleware
     async def _guard(self, request: web.Request, handler):
-        status = self._token_status(request)
+        status = 403 if self._cross_origin(request) else self._token_status(request)
         if status == 401:
             return web.Response(status=401, content_type="text/html", text=_page(
                 "neurotui: token needed",
                 "Open the full link printed by `neurotui serve`, including ?token=..."))
         if status == 403:
             return web.Response(status=403, content_type="text/html", text=_page(
-                "neurotui: wrong token", "This link's token is not this server's. Ask for the current link."))
+                "neurotui: refused", "This link's token is not this server's (or the request came from another"
+                " site). Ask for the current link."))
         response = await handler(request)
-        if request.query.get(TOKEN_PARAM) and isinstance(response, web.Response | web.StreamResponse):
+        if request.query.get(TOKEN_PARAM) and not response.prepared:
             # The page's script opens the websocket and downloads without our query string.
             response.set_cookie(self.cookie_name, self.token, httponly=True, samesite="Strict", path="/")
         return response
