@@ -268,7 +268,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def announce(server: GuardedServer, host: str, port: int, out=sys.stdout) -> None:
+def announce(server: GuardedServer, host: str, port: int, out=None) -> None:
     shown = host if is_loopback(host) or host not in ("0.0.0.0", "::", "") else socket.gethostname()
     if ":" in shown:
         shown = f"[{shown}]"
@@ -277,10 +277,10 @@ def announce(server: GuardedServer, host: str, port: int, out=sys.stdout) -> Non
         f"neurotui is served at http://{shown}:{port}/{query}",
         f"  the link's token is the only key: share it only with your class (at most {server.max_sessions} tabs at once)",
         f"  from a laptop to a GPU box: ssh -L {port}:localhost:{port} user@gpu-box",
-        f"  and there open http://localhost:{port}/{query}",
+        f"  then open on the laptop: http://localhost:{port}/{query}",
         "  press Ctrl+C to stop the server and every app it started",
     ]
-    print("\n".join(lines), file=out, flush=True)
+    print("\n".join(lines), file=out or sys.stdout, flush=True)
 
 
 def serve(argv: list[str], host: str, port: int, max_sessions: int) -> int:
