@@ -331,3 +331,28 @@ def test_script_covers_only_what_it_can_reproduce():
     if "dataset" in names:
         with pytest.raises(ScriptError, match="--script covers"):
             script_for(XorConfig(dataset="circle"))
+
+
+def _lab_of(config: XorConfig, monkeypatch) -> str:
+    """lab's stdout for `config` itself, whichever options the command line has grown so far."""
+    import neurotui.cli as cli
+
+    monkeypatch.setattr(cli, "config_from_args", lambda args: config)
+    return lab()
+
+
+@pytest.mark.parametrize("changes", [
+    {"features": ("x1", "x2", "x1x2"), "activation": "identity"},  # the features preset: no activation, solved
+    {"l2": 0.01, "hidden": 8},
+    {"l1": 0.001, "optimizer": "sgd", "lr": 0.5},
+    {"features": ("x1sq", "sinx2", "x1x2"), "l1": 0.0005, "l2": 0.001, "bug": "no-step"},
+], ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()))
+def test_the_script_covers_features_and_regularization(changes, tmp_path, monkeypatch):
+    from dataclasses import fields
+
+    if not set(changes) <= {f.name for f in fields(XorConfig)}:
+        pytest.skip("this checkout has no such options yet")
+    config = XorConfig(**changes).validated()
+    proc = run_script(script_for(config), tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == _lab_of(config, monkeypatch)

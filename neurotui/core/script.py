@@ -26,9 +26,12 @@ DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
 
 # Options the script does not write yet; lab's output for them differs from the lesson's format.
-_UNSCRIPTED = {
-    "dataset": "xor", "data": None, "val_split": None, "batch": None, "l1": 0.0, "l2": 0.0,
-    "dropout": 0.0, "features": ("x1", "x2"),
+_UNSCRIPTED = {"dataset": "xor", "data": None, "val_split": None, "batch": None, "dropout": 0.0}
+DEFAULT_FEATURES = ("x1", "x2")
+# How each input feature is computed from the raw columns, exactly as core.data.feature_columns does.
+_FEATURE_CODE = {
+    "x1": "x1", "x2": "x2", "x1x2": "x1 * x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2",
+    "sinx1": "torch.sin(x1)", "sinx2": "torch.sin(x2)",
 }
 
 
@@ -81,10 +84,19 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         "",
         "xor_x = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])",
     ]
+    features = tuple(getattr(config, "features", DEFAULT_FEATURES))
+    inputs = "xor_x"
+    feature_lines: list[str] = []
+    if features != DEFAULT_FEATURES:
+        inputs = "inputs"
+        feature_lines = [f"# the input features ({','.join(features)}): the network sees these columns, not (x1, x2)",
+                "x1, x2 = xor_x[:, 0], xor_x[:, 1]",
+                f"inputs = torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
     if m.flat_target:
         out.append(f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]")
     else:
         out.append("xor_y = torch.tensor([[0.], [1.], [1.], [0.]])")
+    out += feature_lines
     out += ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
             "        self.net = nn.Sequential("]
     sizes = layer_sizes(config)
@@ -104,20 +116,27 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         out.append("loss_fn = nn.BCELoss()")
     lr = _number(m.lr)
     lr_bug = f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}" if bug in BUG_LR else ""
+    l1, l2 = getattr(config, "l1", 0.0), getattr(config, "l2", 0.0)
+    params = "model.parameters()"
+    if l1 or l2:
+        out += ["weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]",
+                "biases = [m.bias for m in model.modules() if isinstance(m, nn.Linear)]"]
+    if l2:  # weight decay on the weights only: a penalty on biases would shift the boundary for nothing
+        params = f'[{{"params": weights, "weight_decay": {_number(l2)}}}, {{"params": biases, "weight_decay": 0.0}}]'
     if config.optimizer == "sgd":
-        out.append(f"optimizer = torch.optim.SGD(model.parameters(), lr={lr}){lr_bug}")
+        out.append(f"optimizer = torch.optim.SGD({params}, lr={lr}){lr_bug}")
     else:
         # neurotui trains with fused Adam: the same update in one kernel, rounded differently
         # from the plain loop in its last bits, which a long run can grow into other digits.
         out.append("# fused=True: Adam as neurotui runs it, so every digit printed below matches")
-        out.append(f"optimizer = torch.optim.Adam(model.parameters(), lr={lr}, fused=True){lr_bug}")
+        out.append(f"optimizer = torch.optim.Adam({params}, lr={lr}, fused=True){lr_bug}")
     out += [
         "",
         "start = [p.detach().clone() for p in model.parameters()]  # for the doctor: do the weights move?",
         "losses = []",
         "error = None",
         f"for step in range({config.steps}):",
-        "    pred = model(xor_x)",
+        f"    pred = model({inputs})",
         "    try:",
         "        loss = loss_fn(pred, xor_y)",
         "    except (ValueError, RuntimeError) as exc:  # PyTorch refused this step: the run stops here",
@@ -128,7 +147,10 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         out.append("    optimizer.zero_grad()")
     else:
         out.append(f"    # optimizer.zero_grad()  {BUG_MARK}{bug}): left out, so every step's gradients add up")
-    out.append("    loss.backward()")
+    if l1:
+        out.append(f"    (loss + {_number(l1)} * sum(w.abs().sum() for w in weights)).backward()  # L1 on the weights")
+    else:
+        out.append("    loss.backward()")
     if m.step:
         out.append("    optimizer.step()")
     else:
@@ -144,7 +166,7 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
     out += [
         "",
         "with torch.no_grad():",
-        "    prob = model(xor_x)",
+        f"    prob = model({inputs})",
         "    pred = (prob >= 0.5).float()",
         'print("xor_mlp")',
         "for row, p, y_hat in zip(xor_x.tolist(), prob.squeeze().tolist(), pred.squeeze().tolist()):",
