@@ -11,6 +11,7 @@ import json
 import sys
 
 from neurotui import __version__
+from neurotui.core.bugs import BUG_ORDER
 from neurotui.core.errors import ConfigError
 from neurotui.core.numbers import finite_or_none
 from neurotui.core.xor import XorConfig
@@ -62,12 +63,13 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--lr", type=_float, default=keep(d.lr), help=f"learning rate (default: {d.lr})")
     g.add_argument("--steps", type=_int, default=keep(d.steps), help=f"training steps (default: {d.steps})")
     g.add_argument("--optimizer", default=keep(d.optimizer), help=f"adam or sgd (default: {d.optimizer})")
+    g.add_argument("--bug", default=keep(d.bug), metavar="NAME", help=f"make a classic mistake on purpose: {', '.join(BUG_ORDER)}")
 
 
 def config_from_args(args: argparse.Namespace) -> XorConfig:
     return XorConfig(
         hidden=args.hidden, layers=args.layers, activation=args.activation, lr=args.lr,
-        steps=args.steps, seed=args.seed, optimizer=args.optimizer, device=args.device,
+        steps=args.steps, seed=args.seed, optimizer=args.optimizer, device=args.device, bug=args.bug,
     ).validated()
 
 
@@ -89,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="ASCII characters for --boundary")
     lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
     lab.add_argument("--card", metavar="PATH", help="also write the lesson's result card (Markdown) to PATH; never overwrites")
+    lab.add_argument("--script", action="store_true", help="print this run as a standalone PyTorch script instead")
 
     shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
     shots.add_argument("directory", metavar="DIR")
@@ -145,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_lab(args) -> int:
     config = config_from_args(args)
+    if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
+        from neurotui.core.script import script_text
+
+        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card), end="")
+        return 0
     if args.card:
         from neurotui.core.card import check_card_path
 
@@ -183,6 +191,7 @@ def cmd_lab(args) -> int:
             "solved": snap.solved,
             "rows": snap.rows(),
             "diagnosis": snap.diagnosis.as_dict(),
+            "error": snap.error,
             "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
             "boundary": render(snap.boundary, ascii=True),
         }
@@ -193,6 +202,8 @@ def cmd_lab(args) -> int:
     print("xor_mlp")
     print("\n".join(snap.rows()))
     print("final_loss=", round(snap.loss, 4))
+    if snap.error:  # PyTorch refused a step: its own first line, as the script prints it
+        print(f"stopped at step {snap.step + 1}: {snap.error}")
     if not snap.diagnosis.ok:
         print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
     if args.boundary:

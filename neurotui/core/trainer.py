@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from neurotui.core.activations import get_activation
+from neurotui.core.bugs import mistakes
 from neurotui.core.diagnosis import Diagnosis, diagnose
 from neurotui.core.inside import Inside
+from neurotui.core.symptoms import first_line
 from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, make_optimizer, xor_tensors
 
 
@@ -30,6 +32,7 @@ class Snapshot:
     finished: bool
     boundary: tuple[tuple[float, ...], ...] | None = None
     inside: "Inside | None" = None
+    error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
 
     @property
     def loss(self) -> float:
@@ -62,8 +65,17 @@ class Trainer:
         generator = torch.Generator().manual_seed(config.seed)
         self.model = build_model(config, generator).to(self.device)
         self.x, self.y = xor_tensors(self.device)
-        self.loss_fn = nn.BCELoss()
-        self.optimizer = make_optimizer(config, self.model.parameters(), self.device)
+        # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
+        self.mistakes = m = mistakes(config)
+        if m.flat_target:
+            self.y = self.y.reshape(-1)  # the mistake: shape [4], not [4, 1]
+        self.loss_fn = nn.MSELoss() if m.mse_loss else nn.BCELoss()
+        self.optimizer = make_optimizer(config.with_(lr=m.lr), self.model.parameters(), self.device)
+        # CUDA's BCELoss checks its input range with a device-side assert that ruins the
+        # whole CUDA context; raw scores are checked here instead, raising CPU's own error.
+        self._range_check = not m.output_sigmoid and not m.mse_loss and self.device.type != "cpu"
+        self.error: str | None = None  # PyTorch refused a step: a symptom, not a crash
+        self._start = [p.detach().clone() for p in self.model.parameters()]  # has anything moved?
         self.step_count = 0
         self.losses: list[float] = []
         self._pending: list = []  # device loss tensors not yet read back (CUDA)
@@ -81,25 +93,35 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        return self.step_count >= self.config.steps or self.nonfinite_where is not None or self.halted
+        return (
+            self.step_count >= self.config.steps or self.nonfinite_where is not None or self.halted
+            or self.error is not None
+        )
 
     def step(self) -> None:
         h = self.x
         for forward in self._layers:
             h = forward(h)
         try:
+            if self._range_check and not bool(((h >= 0) & (h <= 1)).all()):
+                raise RuntimeError("all elements of input should be between 0 and 1")
             loss = self._loss(h, self.y)
-        except RuntimeError:
+        except (RuntimeError, ValueError) as exc:
             # BCELoss rejects probabilities outside [0, 1]; after a Sigmoid only NaN gets
             # there, so a model that went non-finite raises here instead of giving a nan loss.
             where = self.find_nonfinite()
             if where is None and self._all_finite(h):
-                raise
+                # A finite model PyTorch refused (a wrong target shape, raw scores into
+                # BCELoss): the run stops here and the doctor reads the message.
+                self.error = first_line(exc)
+                return
             self.nonfinite_where = where or "the model output"
             return
-        self.optimizer.zero_grad()
+        if self.mistakes.zero_grad:
+            self.optimizer.zero_grad()
         loss.backward()
-        self.optimizer.step()
+        if self.mistakes.step:
+            self.optimizer.step()
         self.step_count += 1
         if self._sync_free:
             self._pending.append(loss.detach())
@@ -184,7 +206,7 @@ class Trainer:
             grid = tuple(tuple(r) for r in probability_grid(self.model, *boundary_size, device=self.device))
         diag = diagnose(
             self.losses, probs, linear_model=self.linear_model, finished=self.finished,
-            nonfinite_where=self.nonfinite_where,
+            nonfinite_where=self.nonfinite_where, error=self.error, **self.symptoms(),
         )
         return Snapshot(
             step=self.step_count,
@@ -196,7 +218,24 @@ class Trainer:
             finished=self.finished,
             boundary=grid,
             inside=None if inside_layer is None else self.look_inside(inside_layer, feature_grid),
+            error=self.error,
         )
+
+    def symptoms(self) -> dict:
+        """How far the weights moved (relative to their size at the start), the last gradient's norm.
+
+        Computed exactly as the script of core/script.py computes them, so both doctors agree.
+        """
+        import torch
+
+        params = list(self.model.parameters())
+        with torch.no_grad():
+            start = torch.cat([s.reshape(-1) for s in self._start])
+            now = torch.cat([p.reshape(-1) for p in params])
+            moved = ((now - start).norm() / start.norm()).item()
+            grads = [p.grad.reshape(-1) for p in params if p.grad is not None]
+            grad_norm = torch.cat(grads).norm().item() if grads else None
+        return {"moved": moved, "grad_norm": grad_norm}
 
     def look_inside(self, layer: int = 1, feature_grid: tuple[int, int] | None = None):
         from neurotui.core.inside import look_inside

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from neurotui.core.activations import get_activation
+from neurotui.core.bugs import check_bug
 from neurotui.core.device import check_spec
 from neurotui.core.errors import ConfigError
 
@@ -32,6 +33,7 @@ class XorConfig:
     seed: int = 42
     optimizer: str = "adam"
     device: str = "cpu"
+    bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
 
     def validated(self) -> "XorConfig":
         """Return a normalised copy, or raise ConfigError with a one-line reason."""
@@ -53,6 +55,7 @@ class XorConfig:
             activation=get_activation(self.activation).name,
             optimizer=opt,
             device=check_spec(self.device),
+            bug=check_bug(self.bug),
         )
 
     @property
@@ -121,6 +124,8 @@ def build_model(config: XorConfig, generator=None):
             init.uniform_(linear.bias, -bound, bound, generator=generator)
         layers.append(linear)
         layers.append(act.module() if i < len(sizes) - 1 else nn.Sigmoid())
+    if config.bug == "no-output-sigmoid":
+        layers.pop()  # the mistake: the final nn.Sigmoid() left out, so raw scores reach the loss
     return nn.Sequential(*layers)
 
 
