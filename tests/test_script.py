@@ -356,3 +356,9 @@ def test_the_script_covers_features_and_regularization(changes, tmp_path, monkey
     proc = run_script(script_for(config), tmp_path)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stdout == _lab_of(config, monkeypatch)
+
+
+def test_each_bug_has_a_preset():
+    presets = pytest.importorskip("neurotui.core.presets")
+    for name in BUG_ORDER:
+        assert presets.get_preset(f"bug-{name}").apply().bug == name
