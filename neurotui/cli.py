@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from neurotui import __version__
+from neurotui import __version__, cli_data  # cli_data: the data, training and preset options
 from neurotui.core.bugs import BUG_ORDER
 from neurotui.core.errors import ConfigError
 from neurotui.core.numbers import finite_or_none
@@ -67,10 +67,10 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> XorConfig:
-    return XorConfig(
+    return cli_data.with_data_options(XorConfig(  # then the data options and --preset (options typed win)
         hidden=args.hidden, layers=args.layers, activation=args.activation, lr=args.lr,
         steps=args.steps, seed=args.seed, optimizer=args.optimizer, device=args.device, bug=args.bug,
-    ).validated()
+    ), args).validated()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,12 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"neurotui {__version__}")
     _add_model_options(parser, top=True)
+    cli_data.add_data_options(parser, top=True)
     parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
     parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the lesson headless and print its output")
     _add_model_options(lab)
+    cli_data.add_data_options(lab)
     lab.add_argument("--log-every", type=_positive_int, metavar="N", help="print the loss every N steps")
     lab.add_argument("--boundary", action="store_true", help="print the decision boundary after training")
     lab.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="ASCII characters for --boundary")
@@ -114,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
     sub.add_parser("config", help="print the config file's path and the settings in effect")
-    return parser
+    cli_data.add_presets_command(sub)
+    return cli_data.track_given(parser)  # args.given: the options typed, which a --preset must not override
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
-            "serve": cmd_serve, "config": cmd_config,
+            "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets,
         }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:
@@ -195,10 +198,13 @@ def cmd_lab(args) -> int:
             "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
             "boundary": render(snap.boundary, ascii=True),
         }
+        result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
         if args.card:
             result["card"] = _write_card(args, config, snap)
         print(json.dumps(result, indent=2))
         return 0
+    if not cli_data.is_lesson_data(config):  # other data: the lesson's lines where they apply, then train/val
+        return cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
     print("xor_mlp")
     print("\n".join(snap.rows()))
     print("final_loss=", round(snap.loss, 4))

@@ -36,11 +36,13 @@ def cell_of(point: Sequence[float], rows: int, cols: int, low: float = LOW, high
     return min(max(r, 0), rows - 1), min(max(c, 0), cols - 1)
 
 
-def probability_grid(model, rows: int, cols: int, device=None) -> list[list[float]]:
+def probability_grid(
+    model, rows: int, cols: int, device=None, low: float = LOW, high: float = HIGH
+) -> list[list[float]]:
     """Run `model` over a rows x cols grid of the plane; returns plain floats."""
     import torch
 
-    pts = torch.tensor(plane_points(rows, cols), device=device)
+    pts = torch.tensor(plane_points(rows, cols, low, high), device=device)
     with torch.no_grad():
         out = model(pts).reshape(rows, cols)
     return out.tolist()
@@ -53,11 +55,36 @@ def shade(p: float, ramp: str) -> str:
     return ramp[min(i, len(ramp) - 1)]
 
 
-def render(grid: Sequence[Sequence[float]], ascii: bool = False, mark_points: bool = True) -> list[str]:
-    """Rows of characters: darker = higher probability of class 1; XOR points as their label 0/1."""
+# Data points: the class by glyph (not only by colour), training and validation points differ.
+TRAIN_GLYPHS = ("o", "x")  # class 0, class 1
+VAL_GLYPHS = ("O", "X")
+
+
+def point_marks(points, rows: int, cols: int, low: float = LOW, high: float = HIGH) -> dict:
+    """{(row, col): glyph} for (x1, x2, label, is_validation) points; a validation point wins its cell."""
+    marks: dict = {}
+    for x1, x2, label, is_val in points:
+        cell = cell_of((x1, x2), rows, cols, low, high)
+        if is_val or cell not in marks:
+            marks[cell] = (VAL_GLYPHS if is_val else TRAIN_GLYPHS)[int(label)]
+    return marks
+
+
+def render(
+    grid: Sequence[Sequence[float]], ascii: bool = False, mark_points: bool = True,
+    points=None, low: float = LOW, high: float = HIGH,
+) -> list[str]:
+    """Rows of characters: denser = higher probability of class 1; XOR points as their label 0/1.
+
+    points: (x1, x2, label, is_validation) data points to mark instead of the XOR
+    corners, with the plane spanning low..high on both axes.
+    """
     ramp = ASCII_RAMP if ascii else UNICODE_RAMP
     rows = [[shade(p, ramp) for p in row] for row in grid]
-    if mark_points and rows:
+    if points is not None and rows:
+        for (r, c), glyph in point_marks(points, len(rows), len(rows[0]), low, high).items():
+            rows[r][c] = glyph
+    elif mark_points and rows:
         n_rows, n_cols = len(rows), len(rows[0])
         for point, label in zip(XOR_X, XOR_Y):
             r, c = cell_of(point, n_rows, n_cols)

@@ -81,7 +81,7 @@ def _loss_text(v: float) -> str:
 
 def shape_text(config: XorConfig) -> str:
     """'2-4-1', or '2-8-8-1' for two hidden layers of 8."""
-    return "-".join(["2"] + [str(config.hidden)] * config.layers + ["1"])
+    return "-".join([str(len(config.features))] + [str(config.hidden)] * config.layers + ["1"])
 
 
 def network_text(config: XorConfig) -> str:
@@ -94,6 +94,41 @@ def network_text(config: XorConfig) -> str:
 def _activation_name(config: XorConfig) -> str:
     a = get_activation(config.activation)
     return "None (no hidden activation)" if a.linear else a.label
+
+
+def data_rows(config: XorConfig, snapshot) -> list[str]:
+    """Run-table rows for the data and training options; none for the lesson's own run."""
+    from neurotui.core.data import OPTION_FIELDS, check_data, resolved
+
+    lesson = XorConfig()
+    if all(getattr(config, k) == getattr(lesson, k) for k in OPTION_FIELDS):
+        return []
+    r = resolved(config)
+    if config.data is not None:
+        data = f"your file `{config.data}`"
+    else:
+        data = config.dataset + ("" if r["samples"] is None else f" ({r['samples']} samples, noise {r['noise']:g})")
+    n_train, n_val = check_data(config)
+    split = (f"{n_train} train / {n_val} validation ({r['val_split']:g} held out, stratified)" if n_val
+             else f"{n_train} train, no validation set")
+    reg = ", ".join(f"{name} {v:g}" for name, v in (("L2", config.l2), ("L1", config.l1), ("dropout", config.dropout))
+                    if v) or "none"
+
+    def num(v, digits):
+        return "-" if v is None else f"{v:.{digits}f}"
+
+    return [
+        f"| data | {data} |",
+        f"| data seed | {config.data_seed} |",
+        f"| split | {split} |",
+        f"| input features | {', '.join(config.features)} |",
+        f"| batch | {'full' if config.batch is None else config.batch} |",
+        f"| regularization | {reg} |",
+        f"| accuracy | train {num(getattr(snapshot, 'train_accuracy', None), 3)}, "
+        f"validation {num(getattr(snapshot, 'val_accuracy', None), 3)} |",
+        f"| loss on the whole sets | train {num(getattr(snapshot, 'train_loss', None), 4)}, "
+        f"validation {num(getattr(snapshot, 'val_loss', None), 4)} |",
+    ]
 
 
 def card_markdown(
@@ -148,6 +183,7 @@ def card_markdown(
     add(f"| seed | {config.seed} |")
     add(f"| device | {config.device} |")
     add(f"| final loss | {loss} |")
+    out.extend(data_rows(config, snapshot))  # dataset, split, regularization, both accuracies
     add("")
     add(f"Reproduce: `{reproduce}`")
     add("")

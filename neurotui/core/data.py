@@ -29,6 +29,9 @@ DESCRIPTIONS = {
     "spiral": "two interleaved spiral arms",
     "moons": "two interleaved half-moons",
 }
+# The XorConfig fields this module owns (the rest are the model's).
+OPTION_FIELDS = ("dataset", "data", "data_seed", "samples", "noise", "val_split", "batch", "l2", "l1", "dropout",
+                 "features")
 FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
 DEFAULT_FEATURES = ("x1", "x2")
 SAMPLES_MIN, SAMPLES_MAX = 4, 100_000
@@ -187,6 +190,38 @@ def generate(name: str, samples: int, noise: float, seed: int, generator=None):
     return x[order].float(), y[order].float()
 
 
+def validation_rows(class_size: int, fraction: float) -> int:
+    """Rows of one class held out: its share, rounded, always leaving one to train on."""
+    return min(int(class_size * fraction + 0.5), max(class_size - 1, 0))
+
+
+def _check_split(class_sizes, fraction: float) -> None:
+    if fraction > 0 and sum(validation_rows(n, fraction) for n in class_sizes) == 0:
+        raise ConfigError(
+            f"validation split {fraction:g} of {sum(class_sizes)} rows leaves no validation rows; "
+            "use a larger split or more samples"
+        )
+
+
+def check_data(config) -> tuple[int, int]:
+    """Everything about a validated config's data that can fail, without torch: read the CSV, check the split.
+
+    For the command line, so a bad file or split is refused before anything is printed or
+    trained. Returns (train rows, validation rows).
+    """
+    if config.data is not None:
+        _, labels = read_csv_rows(config.data)
+        sizes = (labels.count(0.0), labels.count(1.0))
+    elif config.dataset == "xor":
+        sizes = (2, 2)
+    else:
+        sizes = _class_sizes(resolved(config)["samples"])
+    fraction = resolved(config)["val_split"]
+    _check_split(sizes, fraction)
+    n_val = sum(validation_rows(n, fraction) for n in sizes)
+    return sum(sizes) - n_val, n_val
+
+
 def stratified_split(y, fraction: float, generator):
     """(train indices, val indices), sorted; each class split in proportion `fraction`.
 
@@ -199,15 +234,11 @@ def stratified_split(y, fraction: float, generator):
     for label in (0.0, 1.0):
         idx = (y == label).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=generator)]
-        n_val = min(int(len(idx) * fraction + 0.5), max(len(idx) - 1, 0))
+        n_val = validation_rows(len(idx), fraction)
         val.append(idx[:n_val])
         train.append(idx[n_val:])
+    _check_split([len(v) + len(t) for v, t in zip(val, train)], fraction)
     val_idx = torch.cat(val).sort().values
-    if fraction > 0 and len(val_idx) == 0:
-        raise ConfigError(
-            f"validation split {fraction:g} of {len(y)} rows leaves no validation rows; "
-            "use a larger split or more samples"
-        )
     return torch.cat(train).sort().values, val_idx
 
 
@@ -331,7 +362,9 @@ class Dataset:
         return out
 
     def to(self, device) -> Dataset:
-        move = (lambda t: None if t is None else t.to(device))
+        def move(t):
+            return None if t is None else t.to(device)
+
         return Dataset(self.name, move(self.train_x), move(self.train_y), move(self.val_x), move(self.val_y),
                        self.low, self.high)
 

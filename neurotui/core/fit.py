@@ -15,7 +15,8 @@ from neurotui.core.diagnosis import LN2, Diagnosis
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
 SOLVED_ACCURACY = 0.95  # off the lesson's four rows, "solved" means this accuracy (validation if any)
-MEMORIZATION_GAP = 0.10  # train accuracy this far above validation accuracy is memorization
+MEMORIZATION_GAP = 0.10  # train accuracy at least this far above validation accuracy is memorization ...
+GAP_STANDARD_ERRORS = 2.0  # ... and further than two standard errors: small sets differ by chance
 RISE_MIN = 0.05  # validation loss this far (and 20%) above its lowest, while train loss fell
 
 
@@ -97,6 +98,14 @@ def val_loss_rise(curve) -> tuple[int, float, float] | None:
     return None
 
 
+def memorization_gap(accuracy: float, n_train: int | None, n_val: int | None) -> float:
+    """How far train accuracy must exceed validation accuracy to be more than the luck of small sets."""
+    if not n_train or not n_val:
+        return MEMORIZATION_GAP
+    var = accuracy * (1 - accuracy)
+    return max(MEMORIZATION_GAP, GAP_STANDARD_ERRORS * math.sqrt(var / n_train + var / n_val))
+
+
 def _acc(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
@@ -112,6 +121,8 @@ def diagnose_fit(
     linear_model: bool = False,
     finished: bool = True,
     nonfinite_where: str | None = None,
+    n_train: int | None = None,
+    n_val: int | None = None,
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy."""
     last = losses[-1] if losses else math.nan
@@ -132,10 +143,11 @@ def diagnose_fit(
     if not finished:
         return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
     rise = val_loss_rise(curve)
+    gap = None if val_accuracy is None else memorization_gap(val_accuracy, n_train, n_val)
     if val_accuracy is not None and (
-        train_accuracy - val_accuracy >= MEMORIZATION_GAP or (rise and val_accuracy < train_accuracy)
+        train_accuracy - val_accuracy >= gap or (rise and val_accuracy < train_accuracy)
     ):
-        if train_accuracy - val_accuracy >= MEMORIZATION_GAP:
+        if train_accuracy - val_accuracy >= gap:
             detail = (f"train accuracy {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
                       "it fits its training points, not the pattern")
         else:
@@ -143,7 +155,7 @@ def diagnose_fit(
                       f"while the train loss kept falling; {scores}")
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
-            "use train/validation split and regularization (--l2 1e-3, --dropout 0.2, more samples)",
+            "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)",
         )
     acc = train_accuracy if val_accuracy is None else val_accuracy
     if acc >= SOLVED_ACCURACY:
@@ -169,6 +181,13 @@ def diagnose_fit(
             "not_decreasing", "loss does not decrease",
             f"loss went from {losses[0]:.4g} to {last:.4g}",
             "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
+        )
+    if val_accuracy is not None and train_accuracy < SOLVED_ACCURACY:
+        return Diagnosis(
+            "stuck", "not accurate enough (no sign of memorization)",
+            f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}); it generalizes as well "
+            "as it fits, so with noisy data this may be near the best possible",
+            "lower the noise or add samples; if the data is clean, train longer or add hidden units",
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",

@@ -34,8 +34,9 @@ def hidden_outputs(model, x) -> list:
     modules = list(model)
     for i, m in enumerate(modules):
         h = m(h)
-        # a hidden activation follows each Linear except the last (which the output Sigmoid follows)
-        if i % 2 == 1 and i < len(modules) - 1 and not isinstance(m, nn.Linear):
+        # a hidden activation follows each Linear except the last (which the output Sigmoid follows);
+        # input features before the first Linear and dropout after an activation are not layers
+        if 0 < i < len(modules) - 1 and isinstance(modules[i - 1], nn.Linear) and not isinstance(m, nn.Linear):
             outs.append(h)
     return outs
 

@@ -13,7 +13,9 @@ from typing import Callable
 
 from neurotui.core.activations import get_activation
 from neurotui.core.bugs import mistakes
+from neurotui.core.data import is_lesson_data, load_dataset
 from neurotui.core.diagnosis import Diagnosis, diagnose
+from neurotui.core.fit import SOLVED_ACCURACY, Batches, curve_every, diagnose_fit, evaluate, l1_penalty, train_forwards
 from neurotui.core.inside import Inside
 from neurotui.core.symptoms import first_line
 from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, make_optimizer, xor_tensors
@@ -32,6 +34,16 @@ class Snapshot:
     finished: bool
     boundary: tuple[tuple[float, ...], ...] | None = None
     inside: "Inside | None" = None
+    # Whole train / validation sets in eval mode (dropout off); val_* None without a validation set.
+    train_loss: float | None = None
+    val_loss: float | None = None
+    train_accuracy: float | None = None
+    val_accuracy: float | None = None
+    # (step, train loss, val loss or None) every few steps, when there is a validation set: both curves.
+    curve: tuple[tuple[int, float, float | None], ...] = ()
+    # Off the lesson's four rows "solved" is an accuracy (core.fit); None: all four XOR rows right.
+    data_solved: bool | None = None
+    grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
     error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
 
     @property
@@ -40,6 +52,8 @@ class Snapshot:
 
     @property
     def solved(self) -> bool:
+        if self.data_solved is not None:
+            return self.data_solved
         return list(self.preds) == [int(y) for y in XOR_Y]
 
     def rows(self) -> list[str]:
@@ -64,11 +78,13 @@ class Trainer:
         self._sync_free = self.device.type != "cpu"
         generator = torch.Generator().manual_seed(config.seed)
         self.model = build_model(config, generator).to(self.device)
-        self.x, self.y = xor_tensors(self.device)
+        self.model.eval()  # only a training step drops units (fit.train_forwards)
+        self.x, self.y = xor_tensors(self.device)  # the lesson's four rows: probs, preds, rows()
+        self.lesson_data = is_lesson_data(config)
+        self.data = load_dataset(config).to(self.device)
+        self._setup_fit(config, generator)
         # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
-        if m.flat_target:
-            self.y = self.y.reshape(-1)  # the mistake: shape [4], not [4, 1]
         self.loss_fn = nn.MSELoss() if m.mse_loss else nn.BCELoss()
         self.optimizer = make_optimizer(config.with_(lr=m.lr), self.model.parameters(), self.device)
         # CUDA's BCELoss checks its input range with a device-side assert that ruins the
@@ -88,8 +104,30 @@ class Trainer:
         # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
         # are ever registered here, so calling forward() directly is the same maths
         # with less Python per step.
-        self._layers = [m.forward for m in self.model]
+        self._layers = train_forwards(self.model, skip_features=True)
         self._loss = self.loss_fn.forward
+
+    def _setup_fit(self, config: XorConfig, generator) -> None:
+        """Data, minibatches, L1 and the train/val curve; all None/off for the lesson's run."""
+        import torch
+
+        from neurotui.core.layers import Features, SeededDropout
+
+        feats = self.model[0] if isinstance(self.model[0], Features) else None
+        self._fx = feats(self.data.train_x) if feats is not None else self.data.train_x
+        self._fy = self.data.train_y
+        # Shuffles continue the init generator: the init seed decides the batches, the data seed the data.
+        full = config.batch is None or config.batch >= self.data.n_train
+        self._batches = None if full else Batches(self._fx, self._fy, config.batch, generator)
+        self._penalty = l1_penalty(self.model, config.l1) if config.l1 else None
+        if self.device.type != "cpu":
+            dropout_rng = torch.Generator(device=self.device).manual_seed(config.seed)
+            for m in self.model:
+                if isinstance(m, SeededDropout):
+                    m.generator = dropout_rng  # masks are drawn where the activations are
+        self._curve_every = curve_every(config.steps) if self.data.has_val else 0
+        self.curve: list[tuple[int, float, float | None]] = []
+        self._curve_pending: list = []
 
     @property
     def finished(self) -> bool:
@@ -99,13 +137,16 @@ class Trainer:
         )
 
     def step(self) -> None:
-        h = self.x
+        x, y = (self._fx, self._fy) if self._batches is None else self._batches.next()
+        h = x
         for forward in self._layers:
             h = forward(h)
+        if self.mistakes.flat_target:
+            y = y.reshape(-1)  # the mistake: shape [batch], not [batch, 1]
         try:
             if self._range_check and not bool(((h >= 0) & (h <= 1)).all()):
                 raise RuntimeError("all elements of input should be between 0 and 1")
-            loss = self._loss(h, self.y)
+            loss = self._loss(h, y)
         except (RuntimeError, ValueError) as exc:
             # BCELoss rejects probabilities outside [0, 1]; after a Sigmoid only NaN gets
             # there, so a model that went non-finite raises here instead of giving a nan loss.
@@ -119,10 +160,12 @@ class Trainer:
             return
         if self.mistakes.zero_grad:
             self.optimizer.zero_grad()
-        loss.backward()
+        (loss if self._penalty is None else loss + self._penalty()).backward()
         if self.mistakes.step:
             self.optimizer.step()
         self.step_count += 1
+        if self._curve_every and self.step_count % self._curve_every == 0:
+            self._record_curve()
         if self._sync_free:
             self._pending.append(loss.detach())
         else:
@@ -147,11 +190,52 @@ class Trainer:
 
     def _check_saturation(self) -> None:
         self._flush()
-        probs = self.probabilities()
-        kind = diagnose(self.losses, probs, linear_model=self.linear_model, finished=False).kind
+        if self.lesson_data:
+            probs = self.probabilities()
+            kind = diagnose(self.losses, probs, linear_model=self.linear_model, finished=False).kind
+        else:
+            kind = self._diagnose_fit(self.metrics(), finished=False).kind
         self.halted = kind == "saturated"
 
+    def _record_curve(self) -> None:
+        import torch
+
+        train_loss, _ = evaluate(self.model, self.data.train_x, self.data.train_y)
+        val_loss, _ = evaluate(self.model, self.data.val_x, self.data.val_y)
+        pair = torch.stack([train_loss, val_loss])
+        if self._sync_free:
+            self._curve_pending.append((self.step_count, pair))  # read back with the losses
+        else:
+            self.curve.append((self.step_count, *pair.tolist()))
+
+    def metrics(self) -> dict:
+        """train/val loss and accuracy over the whole sets, in eval mode (val_* None without a split)."""
+        import torch
+
+        out = dict(zip(("train_loss", "train_accuracy"),
+                       torch.stack(evaluate(self.model, self.data.train_x, self.data.train_y)).tolist()))
+        if self.data.has_val:
+            out.update(zip(("val_loss", "val_accuracy"),
+                           torch.stack(evaluate(self.model, self.data.val_x, self.data.val_y)).tolist()))
+        else:
+            out.update(val_loss=None, val_accuracy=None)
+        return out
+
+    def _diagnose_fit(self, m: dict, finished: bool) -> Diagnosis:
+        return diagnose_fit(
+            self.losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
+            train_accuracy=m["train_accuracy"], val_accuracy=m["val_accuracy"], curve=self.curve,
+            linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
+            n_train=self.data.n_train, n_val=self.data.n_val,
+        )
+
     def _flush(self) -> None:
+        if self._curve_pending:
+            import torch
+
+            pairs = torch.stack([t for _, t in self._curve_pending]).tolist()
+            self.curve.extend((s, a, b) for (s, _), (a, b) in zip(self._curve_pending, pairs))
+            self._curve_pending.clear()
         if self._pending:
             import torch
 
@@ -203,11 +287,19 @@ class Trainer:
         if boundary_size is not None:
             from neurotui.core.boundary import probability_grid
 
-            grid = tuple(tuple(r) for r in probability_grid(self.model, *boundary_size, device=self.device))
-        diag = diagnose(
-            self.losses, probs, linear_model=self.linear_model, finished=self.finished,
-            nonfinite_where=self.nonfinite_where, error=self.error, **self.symptoms(),
-        )
+            grid = tuple(tuple(r) for r in probability_grid(
+                self.model, *boundary_size, device=self.device, low=self.data.low, high=self.data.high))
+        m = self.metrics()
+        if self.lesson_data:
+            diag = diagnose(
+                self.losses, probs, linear_model=self.linear_model, finished=self.finished,
+                nonfinite_where=self.nonfinite_where, error=self.error, **self.symptoms(),
+            )
+            data_solved = None
+        else:
+            diag = self._diagnose_fit(m, self.finished)
+            acc = m["train_accuracy"] if m["val_accuracy"] is None else m["val_accuracy"]
+            data_solved = acc >= SOLVED_ACCURACY
         return Snapshot(
             step=self.step_count,
             total=self.config.steps,
@@ -218,7 +310,11 @@ class Trainer:
             finished=self.finished,
             boundary=grid,
             inside=None if inside_layer is None else self.look_inside(inside_layer, feature_grid),
+            curve=tuple(self.curve),
+            data_solved=data_solved,
+            grid_range=(self.data.low, self.data.high),
             error=self.error,
+            **m,
         )
 
     def symptoms(self) -> dict:

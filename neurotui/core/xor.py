@@ -19,6 +19,7 @@ STEPS_MAX = 200_000
 LR_MAX = 1e4
 SEED_MAX = 2**63 - 1
 OPTIMIZERS = ("adam", "sgd")
+DEFAULT_FEATURES = ("x1", "x2")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,19 @@ class XorConfig:
     seed: int = 42
     optimizer: str = "adam"
     device: str = "cpu"
+    # Data and training options (core.data); these defaults are the lesson's four rows, full batch,
+    # no regularization. None means "the dataset's default" (see core.data.resolved).
+    dataset: str = "xor"
+    data: str | None = None  # a CSV file of x1,x2,y instead of a named dataset
+    data_seed: int = 0
+    samples: int | None = None
+    noise: float | None = None
+    val_split: float | None = None
+    batch: int | None = None  # None: full batch
+    l2: float = 0.0
+    l1: float = 0.0
+    dropout: float = 0.0
+    features: tuple[str, ...] = ("x1", "x2")
     bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
 
     def validated(self) -> "XorConfig":
@@ -50,12 +64,15 @@ class XorConfig:
         opt = self.optimizer.strip().lower()
         if opt not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r} (choose from adam, sgd)")
+        from neurotui.core.data import checked_options
+
         return replace(
             self,
             activation=get_activation(self.activation).name,
             optimizer=opt,
             device=check_spec(self.device),
             bug=check_bug(self.bug),
+            **checked_options(self),
         )
 
     @property
@@ -75,8 +92,20 @@ class XorConfig:
         parts = []
         for key, value in asdict(self).items():
             if value != getattr(default, key):
-                parts.append(f"--{key} {value:g}" if isinstance(value, float) else f"--{key} {value}")
+                parts.append(_flag(key, value))
         return " ".join(parts)
+
+
+def _flag(key: str, value) -> str:
+    import shlex
+
+    if isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, (tuple, list)):
+        text = ",".join(value)
+    else:
+        text = shlex.quote(str(value))  # a --data path may hold spaces
+    return f"--{key.replace('_', '-')} {text}"
 
 
 def xor_tensors(device=None):
@@ -92,8 +121,8 @@ def linear_bounds(fan_in: int) -> float:
 
 
 def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
-    """(in, out) of every nn.Linear in order: 2 -> hidden (x layers) -> 1."""
-    sizes = [(2, config.hidden)]
+    """(in, out) of every nn.Linear in order: inputs (2, or the feature count) -> hidden (x layers) -> 1."""
+    sizes = [(len(config.features), config.hidden)]
     sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
     sizes.append((config.hidden, 1))
     return sizes
@@ -115,6 +144,10 @@ def build_model(config: XorConfig, generator=None):
         generator = torch.Generator().manual_seed(config.seed)
     act = get_activation(config.activation)
     layers: list = []
+    if tuple(config.features) != DEFAULT_FEATURES:
+        from neurotui.core.layers import Features
+
+        layers.append(Features(config.features))  # no parameters: the lesson's draws stay in order
     sizes = layer_sizes(config)
     for i, (fan_in, fan_out) in enumerate(sizes):
         linear = skip_init(nn.Linear, fan_in, fan_out)
@@ -124,6 +157,11 @@ def build_model(config: XorConfig, generator=None):
             init.uniform_(linear.bias, -bound, bound, generator=generator)
         layers.append(linear)
         layers.append(act.module() if i < len(sizes) - 1 else nn.Sigmoid())
+        if config.dropout and i < len(sizes) - 1:
+            from neurotui.core.layers import SeededDropout
+
+            # masks continue the init generator: one seed, one run, whatever other threads do
+            layers.append(SeededDropout(config.dropout, generator))
     if config.bug == "no-output-sigmoid":
         layers.pop()  # the mistake: the final nn.Sigmoid() left out, so raw scores reach the loss
     return nn.Sequential(*layers)
@@ -133,6 +171,12 @@ def make_optimizer(config: XorConfig, params, device):
     import torch
 
     params = list(params)
+    if getattr(config, "l2", 0):
+        # L2 on weights only, as the usual recipe: a penalty on biases shifts the boundary for nothing.
+        params = [
+            {"params": [p for p in params if p.dim() > 1], "weight_decay": config.l2},
+            {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0},
+        ]
     if config.optimizer == "sgd":
         return torch.optim.SGD(params, lr=config.lr)
     # fused Adam does the whole update in one kernel: same numbers, fewer ops.

@@ -1,0 +1,207 @@
+"""The command line's data, training and preset options, and the lab's output off the four rows.
+
+Kept out of cli.py so that stays small: cli.py calls `add_data_options` for the
+app and `lab`, `track_given` once on the whole parser, `with_data_options` in
+config_from_args, and hands `lab` over to `print_fit_lab` / `fit_json` when the
+data is not the lesson's four rows.
+
+A preset fills options; options typed on the command line win. argparse cannot
+tell `--hidden 4` from the default 4, so `track_given` makes every store action
+also note its option in one set shared by the parser and its subparsers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from neurotui.core.data import (
+    DATASETS,
+    FEATURES,
+    OPTION_FIELDS,
+    SAMPLES_MAX,
+    SAMPLES_MIN,
+    check_data,
+    is_lesson_data,
+    resolved,
+    xor_labelled,
+)
+from neurotui.core.presets import PRESETS, get_preset, preset_lines
+from neurotui.core.xor import XorConfig
+
+DATA_DESTS = OPTION_FIELDS
+# With --data the file is the data: a preset's generated-set options do not apply to it.
+GENERATED_ONLY = ("dataset", "samples", "noise")
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.replace("_", ""), 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """--preset, the data options and the training options; a subcommand's suppress their defaults."""
+    # As for the model options: `neurotui --dataset circle lab` must not be reset by lab's defaults.
+    none = None if top else argparse.SUPPRESS
+    g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
+    g.add_argument("--preset", default=none, metavar="NAME",
+                   help=f"start from a named experiment: {', '.join(PRESETS)} (see `neurotui presets`); "
+                        "options given here override it")
+    g.add_argument("--dataset", default=none, metavar="NAME", help=f"{', '.join(DATASETS)} (default: xor)")
+    g.add_argument("--data", default=none, metavar="FILE.csv",
+                   help="train on your own CSV of x1,x2,y rows (header optional, labels 0/1)")
+    g.add_argument("--data-seed", type=_int, default=none, metavar="N",
+                   help="seed of the generated data and the split, apart from the init seed (default: 0)")
+    g.add_argument("--samples", type=_int, default=none, metavar="N",
+                   help=f"points in a generated set, {SAMPLES_MIN}-{SAMPLES_MAX:,} (default: 200)")
+    g.add_argument("--noise", type=_float, default=none, metavar="SIGMA",
+                   help="Gaussian noise of a generated set, in input units (default: per dataset)")
+    g.add_argument("--val-split", type=_float, default=none, metavar="F",
+                   help="fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else 0.3)")
+    g.add_argument("--batch", type=_int, default=none, metavar="B",
+                   help="minibatch size, shuffled by the init seed (default: full batch)")
+    g.add_argument("--l2", type=_float, default=none, metavar="LAMBDA", help="L2 weight decay on weights (default: 0)")
+    g.add_argument("--l1", type=_float, default=none, metavar="LAMBDA", help="L1 penalty on weights (default: 0)")
+    g.add_argument("--dropout", type=_float, default=none, metavar="P",
+                   help="dropout on hidden layers while training, 0 <= P < 1 (default: 0)")
+    g.add_argument("--features", default=none, metavar="LIST",
+                   help=f"input features, any of {','.join(FEATURES)} (default: x1,x2)")
+
+
+def track_given(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make every value-storing option of `parser` (and its subparsers) record that it was typed.
+
+    The names land in `args.given`, one set per parser build; an option never typed
+    is not in it, whatever its value.
+    """
+    given: set[str] = set()
+
+    def walk(p: argparse.ArgumentParser) -> None:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in set(action.choices.values()):
+                    walk(sub)
+            elif type(action) is argparse._StoreAction:
+                action.__class__ = _GivenStore
+                action.given = given
+
+    walk(parser)
+    return parser
+
+
+class _GivenStore(argparse._StoreAction):
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, values, option_string)
+        self.given.add(self.dest)
+        namespace.given = self.given  # copied up from a subparser's namespace as the same set
+
+
+def with_data_options(config: XorConfig, args: argparse.Namespace) -> XorConfig:
+    """`config` (built from the model options) with the data options and the preset applied, validated.
+
+    Precedence: typed options, then the preset, then the defaults. A data file is
+    read and the split checked here, so a bad one is refused before any output.
+    """
+    changes = {d: getattr(args, d) for d in DATA_DESTS if getattr(args, d, None) is not None}
+    name = getattr(args, "preset", None)
+    if name is not None:
+        given = getattr(args, "given", set())
+        preset = dict(get_preset(name).options)
+        if "data" in given:
+            preset = {k: v for k, v in preset.items() if k not in GENERATED_ONLY}
+        config = config.with_(**{k: v for k, v in preset.items() if k not in given})
+    config = config.with_(**changes).validated()
+    check_data(config)
+    return config
+
+
+def cmd_presets(args) -> int:
+    for line in preset_lines():
+        print(line)
+    print("run one with `neurotui --preset NAME` or `neurotui lab --preset NAME`; options you add override it")
+    return 0
+
+
+def add_presets_command(sub) -> None:
+    sub.add_parser("presets", help="list the lesson's experiments (use one with --preset NAME)")
+
+
+# ---------------------------------------------------------------- lab output off the four rows
+
+
+def fit_numbers(snap) -> dict:
+    return {
+        "train_loss": snap.train_loss, "val_loss": snap.val_loss,
+        "train_accuracy": snap.train_accuracy, "val_accuracy": snap.val_accuracy,
+    }
+
+
+def fit_json(config: XorConfig, trainer, snap) -> dict:
+    """Keys `lab --json` adds: both losses and accuracies, and what the data was."""
+    from neurotui.core.numbers import finite_or_none
+
+    out = {k: (None if v is None else finite_or_none(v)) for k, v in fit_numbers(snap).items()}
+    d = trainer.data
+    out["data"] = {
+        "name": d.name, "train_rows": d.n_train, "val_rows": d.n_val, "grid_range": [d.low, d.high],
+        **resolved(config),
+    }
+    if snap.curve:
+        out["curve"] = [{"step": s, "train_loss": finite_or_none(t), "val_loss": finite_or_none(v)}
+                        for s, t, v in snap.curve]
+    if not is_lesson_data(config) and snap.boundary is not None:
+        out["boundary"] = boundary_lines(trainer, snap, ascii=True)
+    return out
+
+
+def boundary_lines(trainer, snap, ascii: bool) -> list[str]:
+    from neurotui.core.boundary import render
+
+    d = trainer.data
+    return render(snap.boundary, ascii=ascii, points=d.points(), low=d.low, high=d.high)
+
+
+def _num(v, digits: int) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_takes) -> int:
+    """The lab's plain output when the data is not the lesson's four rows.
+
+    The lesson's lines where they apply (the four XOR rows for XOR-labelled data,
+    final_loss always), then both losses and both accuracies, the diagnosis, and
+    the boundary with the data points.
+    """
+    if xor_labelled(config):
+        print("xor_mlp")
+        print("\n".join(snap.rows()))
+    print("final_loss=", round(snap.loss, 4))
+    d = trainer.data
+    print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
+    print(f"train_loss= {_num(snap.train_loss, 4)} val_loss= {_num(snap.val_loss, 4)}")
+    print(f"train_accuracy= {_num(snap.train_accuracy, 3)} val_accuracy= {_num(snap.val_accuracy, 3)}")
+    error = getattr(snap, "error", None)
+    if error:
+        print(f"stopped at step {snap.step + 1}: {error}")
+    if not snap.diagnosis.ok:
+        print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
+    if args.boundary:
+        from neurotui.core.boundary import TRAIN_GLYPHS, UNICODE_RAMP, VAL_GLYPHS
+
+        print(f"decision boundary (x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}; darker = closer to 1; "
+              f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1)")
+        for line in boundary_lines(trainer, snap, ascii=getattr(args, "ascii", False) or not stdout_takes(UNICODE_RAMP)):
+            print(f"|{line}|")
+    if args.card:
+        print(f"card written to {write_card(args, config, snap)}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,75 @@
+"""The lesson as experiments: named sets of options, each with the question it answers.
+
+A preset only fills options: anything given explicitly on the command line (or
+changed in the app) overrides it. `lesson` is the default run itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from neurotui.core.bugs import BUGS
+from neurotui.core.errors import ConfigError
+from neurotui.core.xor import XorConfig
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    question: str  # one line, shown at the top of the XOR pane and by `neurotui presets`
+    options: tuple[tuple[str, object], ...]  # XorConfig field -> value
+
+    def apply(self, config: XorConfig | None = None) -> XorConfig:
+        """`config` (default: the lesson's) with this preset's options set."""
+        return (config or XorConfig()).with_(**dict(self.options))
+
+    def cli_args(self) -> str:
+        """The flags this preset stands for ('' for the lesson)."""
+        return self.apply().cli_args()
+
+
+# The memorization pair: 40 training points of a noisy XOR cloud (160 held out to measure),
+# a 2-32-32-1 network that can carve a region around every one of them; then the same with L2.
+_NOISY_SMALL = (
+    ("dataset", "xor-noisy"), ("samples", 200), ("noise", 0.3), ("val_split", 0.8),
+    ("hidden", 32), ("layers", 2), ("lr", 0.01),
+)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("lesson", "Does a 2-4-1 Tanh MLP learn XOR? The lesson's run, exactly.", ()),
+        Preset("hidden-2", "Practice 1: with 2 hidden units instead of 4, does XOR still train reliably?",
+               (("hidden", 2),)),
+        Preset("relu", "Practice 2: replace Tanh with ReLU. Does the result change?", (("activation", "relu"),)),
+        Preset("no-activation", "Practice 4: remove the hidden activation. Why does the model become weaker?",
+               (("activation", "identity"),)),
+        Preset("deeper", "Practice 5: add one more hidden layer. Compare the final loss.", (("layers", 2),)),
+        Preset("features", "No hidden activation, but x1*x2 as an input: can a linear model now solve XOR?",
+               (("activation", "identity"), ("features", ("x1", "x2", "x1x2")))),
+        Preset("memorization", "Solves training but not new data? A big network on 40 noisy points.",
+               _NOISY_SMALL),
+        Preset("regularized", "The same network and data with L2: does validation accuracy catch up?",
+               _NOISY_SMALL + (("l2", 0.01),)),
+        # Break it on purpose: one preset per classic mistake (core.bugs), e.g. bug-no-step.
+        *(Preset(f"bug-{b.name}", f"Break it on purpose: {b.mistake}. What does the doctor see?",
+                 (("bug", b.name),)) for b in BUGS.values()),
+    )
+}
+DEFAULT_PRESET = "lesson"
+
+_FIELDS = {f.name for f in fields(XorConfig)}
+assert all(k in _FIELDS for p in PRESETS.values() for k, _ in p.options)
+
+
+def get_preset(name: str) -> Preset:
+    key = str(name).strip().lower()
+    if key not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)}; see `neurotui presets`)")
+    return PRESETS[key]
+
+
+def preset_lines() -> list[str]:
+    """`neurotui presets`: one line each: the name, its question, and the options it sets."""
+    width = max(len(n) for n in PRESETS)
+    return [f"{p.name:<{width}}  {p.question}  [{p.cli_args() or 'the defaults'}]" for p in PRESETS.values()]
