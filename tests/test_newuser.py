@@ -323,15 +323,16 @@ def test_learner_hints_ticks_and_weight_numbers():
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             rows = text_of(app, "#xor-rows")
+            boundary = text_of(app, "#xor-boundary")
             ticks = app.query_one("#act-plot").figure.yticks
             await pilot.press("v", "v", "v")
             await settle(app, pilot)
             await pilot.press("p")
             await pilot.pause(0.2)
-            return rows, ticks, text_of(app, "#view-weights")
+            return rows, boundary, ticks, text_of(app, "#view-weights")
 
-    rows, ticks, weights = run(go())
-    assert "true labels" in rows
+    rows, boundary, ticks, weights = run(go())
+    assert "x=[0.0, 1.0]" in rows and "true labels" in boundary
     assert {-1.0, 0.0, 1.0} <= set(ticks)
     selected = [line for line in weights.splitlines() if line.startswith("> ")]
     assert len(selected) == 1 and re.search(r"w = [+-]\d\.\d{3} [+-]\d\.\d{3}  b = [+-]\d\.\d{3}", selected[0])

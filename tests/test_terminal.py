@@ -87,9 +87,21 @@ def assert_restored(app: PtyApp, tail: bytes) -> None:
 
 
 def assert_gone(app: PtyApp) -> None:
-    """No thread (the training worker included) keeps the process alive."""
+    """No thread (the training worker included) keeps the process alive, and nothing it
+    started lives on in its session (the app runs as the leader of a session of its own)."""
     assert app.proc.poll() is not None
-    assert not os.path.exists(f"/proc/{app.proc.pid}/status") or app.proc.returncode is not None
+    left = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == app.proc.pid and fields[0] != "Z":  # session id == the app's pid
+            left.append(entry)
+    assert not left, f"processes of the app's session still running: {left}"
 
 
 # ----- refusing where the app cannot work ---------------------------------------------------

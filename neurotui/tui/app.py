@@ -188,7 +188,8 @@ class NeuroApp(App[XorConfig]):
     def _update_topbar(self) -> None:
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append("neurotui", "bold")
-        t.append(f"  one neuron {self.glyphs.arrow} a multilayer perceptron", "dim")
+        if not getattr(self, "_single", False) or self.zoomed:
+            t.append(f"  one neuron {self.glyphs.arrow} a multilayer perceptron", "dim")
         t.append("   device: ")
         t.append(self._device_text, "bold")
         t.append("   ? help", "dim")

@@ -34,7 +34,7 @@ GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
 
 # (key, header, width); the table shows as many as fit, in this order of importance.
 COLUMNS = (
-    ("net", "network", 14), ("solved", "solved", 7), ("failed", "how the rest failed", 22),
+    ("net", "network", 15), ("solved", "solved", 7), ("failed", "how the rest failed", 22),
     ("median", "median loss", 11), ("steps", "steps", 6), ("p90", "90% below", 9), ("seeds", "seeds", 5),
 )
 SIDE_WIDTH = 40
@@ -147,8 +147,8 @@ class ReliabilityPane(Vertical):
         n = len(self.results)
         if message.error is None:
             self.state = "done"
-            self.show_status(f"done: {n} networks x {self.settings.seeds} seeds. r reruns; "
-                             "f / w train a failed / working seed of the selected row live", 1.0)
+            self.show_status(f"done: {n} networks x {self.settings.seeds} seeds; f / w: train a failed / "
+                             "working seed of the row live; r reruns", 1.0)
         else:
             self.state = "stopped" if message.error == "stopped" else "error"
             self.show_status(f"{message.error} after {n} networks; r reruns")

@@ -73,7 +73,7 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None) -> Text:
 def rows_text(g: Glyphs, snap: Snapshot) -> Text:
     """The lesson's four printed rows, each marked right or wrong, and the loss."""
     t = Text(no_wrap=True)
-    t.append("the lesson's rows (digits on the map\nare these points' true labels)\n", "dim")
+    t.append("the lesson's rows\n", "dim")
     for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
         right = pred == int(y)
         t.append(line)

@@ -67,7 +67,7 @@ class BoundaryView(CachedText):
 
     def wanted_size(self) -> tuple[int, int]:
         w, h = self.size
-        return fit_grid(max(w, 6), max(h - 2, 3))
+        return fit_grid(max(w, 6), max(h - 3, 3))  # three lines of legend below the grid
 
     def _build(self) -> Text:
         if not self._data:
@@ -92,5 +92,5 @@ class BoundaryView(CachedText):
                 run_style = style
             text.append(line[run_start:], run_style)
         ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
-        text.append(f"\nx1 across, x2 up\n{ramp[-1]} near 1, blank near 0", style="dim")
+        text.append(f"\nx1 across, x2 up\ndigits: true labels\n{ramp[-1]} near 1, blank near 0", style="dim")
         return text

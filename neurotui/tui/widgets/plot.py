@@ -8,6 +8,7 @@ nothing costs nothing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,8 +80,14 @@ def _usable(limits: tuple[float, float] | None) -> tuple[float, float] | None:
     return lo, hi
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
 # plotext's colour names that Rich spells differently (the legend is drawn by Rich).
 _RICH_COLOR = {"orange": "dark_orange", "gray": "grey50", "grey": "grey50"}
+
+
+# Below this many rows a plot's axes leave no room for data: draw sparklines instead.
+SPARK_BELOW = 7
 
 
 class PlotView(Widget):
@@ -118,6 +125,8 @@ class PlotView(Widget):
             xs, ys = finite_points(s.xs, s.ys, fig.log_y)
             if xs:
                 series.append((xs, ys, s))
+        if series and width >= 24 and 2 <= height < SPARK_BELOW and not any(s.scatter for _, _, s in series):
+            return self._sparklines(fig, series, width)
         if width < 12 or height < 5 or not series:
             msg = fig.empty_text if series == [] else "(too small to plot)"
             return Text(msg, style="dim")
@@ -129,11 +138,37 @@ class PlotView(Widget):
             return Text(f"(cannot plot: {exc.__class__.__name__})", style="dim")
         if self.ascii:
             out = to_terminal_ascii(out)
+        if legend:  # the legend goes right under the plot, after any blank rows plotext left
+            rows = out.split("\n")
+            while rows and not _ANSI.sub("", rows[-1]).strip():
+                rows.pop()
+            out = "\n".join(rows)
         text = Text.from_ansi(out, no_wrap=True, end="")
         if legend:
             text.append("\n")
             text.append_text(legend)
         return text
+
+    def _sparklines(self, fig: Figure, series, width: int) -> Text:
+        """No room for axes: the title, then each series as one line of bars, first and last value."""
+        ramp = " .:-=+*#%@" if self.ascii else "▁▂▃▄▅▆▇█"
+        t = Text(no_wrap=True, overflow="ellipsis", end="")
+        t.append(fig.title, "bold")
+        for xs, ys, s in series:
+            room = max(4, width - 24)
+            step = max(1, len(ys) // room)
+            vals = ys[::step][:room]
+            if fig.log_y:
+                vals = [math.log10(v) for v in vals if v > 0] or [0.0]
+            lo, hi = min(vals), max(vals)
+            bars = "".join(ramp[int((v - lo) / (hi - lo) * (len(ramp) - 1)) if hi > lo else 0] for v in vals)
+            t.append("\n")
+            if s.label:
+                t.append(f"{s.label} ", _RICH_COLOR.get(s.color, s.color))
+            t.append(f"{ys[0]:.3g} ", "dim")
+            t.append(bars, _RICH_COLOR.get(s.color, s.color))
+            t.append(f" {ys[-1]:.3g}", "dim")
+        return t
 
     def _plain(self) -> bool:
         """No colour to tell series apart (NO_COLOR or --ascii): each gets its own letter."""
