@@ -22,6 +22,8 @@ def before(*keys):
         if keys:
             await pilot.press(*keys)
             await settle(app, pilot)
+        app.clear_notifications()  # toasts time out on the clock: never part of a picture
+        await pilot.pause()
 
     return run_before
 
@@ -97,3 +99,32 @@ def test_reliability_pane_finished(snap_compare):
 
     app = NeuroApp(XorConfig(steps=300), speed=None, sweep_seeds=32)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+# ----- data, presets, bugs and the code view -----------------------------------------------------
+def test_spiral_mid_training_with_train_and_validation_points(snap_compare):
+    app = NeuroApp(XorConfig(dataset="spiral", hidden=8, layers=2), speed=None, pause_at=400)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before())
+
+
+def test_memorization_both_curves(snap_compare):
+    from neurotui.core.presets import get_preset
+
+    app = NeuroApp(get_preset("memorization").apply(), speed=None)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before())
+
+
+def test_preset_picker(snap_compare):
+    assert snap_compare(make(steps=50), terminal_size=(120, 40), run_before=before("P"))
+
+
+def test_code_view_after_a(snap_compare):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("a", "y"))
+
+
+def test_bug_with_its_verdict(snap_compare):
+    assert snap_compare(make(bug="no-output-sigmoid"), terminal_size=(120, 40), run_before=before())
+
+
+def test_compare_mode_with_a_bug(snap_compare):
+    assert snap_compare(make(bug="no-step"), terminal_size=(120, 40), run_before=before("c"))

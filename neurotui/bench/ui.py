@@ -58,7 +58,7 @@ def _headless_rate(config: XorConfig) -> _Rate:
     control = RunControl(speed=None, grid_size=(16, 28))
     thread = threading.Thread(
         target=train_loop,
-        args=(config, control, lambda _d: None, post_snapshot, done.is_set),
+        args=(config, control, lambda *_: None, post_snapshot, done.is_set),
         daemon=True,
     )
     thread.start()

@@ -24,6 +24,11 @@ class Lockstep:
         self.trainers = [Trainer(c, halt_on_saturation=True) for c in configs]
         self.device = self.trainers[0].device
 
+    def points(self) -> tuple | None:
+        """The data points to draw on the boundary; None for the lesson's four XOR rows."""
+        data = self.trainers[0].data
+        return None if data.name == "xor" else tuple(data.points())
+
     @property
     def step_count(self) -> int:
         return max(t.step_count for t in self.trainers)
@@ -47,7 +52,7 @@ class Lockstep:
 def train_loop(
     config: XorConfig | list[XorConfig],
     control: RunControl,
-    post_started: Callable[[str], None],
+    post_started: Callable[[str, tuple | None], None],
     post_snapshot: Callable[[object, float | None], None],
     is_cancelled: Callable[[], bool],
     clock: Callable[[], float] = time.monotonic,
@@ -62,7 +67,7 @@ def train_loop(
     torch.set_num_threads(1)
 
     trainer = Lockstep(config if isinstance(config, list) else [config])
-    post_started(describe(trainer.device))
+    post_started(describe(trainer.device), trainer.points())
     post_snapshot(trainer.snapshot(control), None)
 
     def view_key():

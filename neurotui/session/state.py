@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from neurotui.core.activations import next_activation
+from neurotui.core.bugs import check_bug
 from neurotui.core.card import probe_config
+from neurotui.core.data import DATASETS, DEFAULT_NOISE, check_features
+from neurotui.core.presets import get_preset
 from neurotui.core.xor import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
 from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 
@@ -17,8 +20,30 @@ from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 
+# What `N`, `M` and `R` step through (generated datasets only for N and M).
+NOISE_LEVELS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+SAMPLE_COUNTS = (50, 100, 200, 500, 1000)
+REGULARIZATION = (
+    ("none", {"l2": 0.0, "dropout": 0.0}), ("L2 1e-3", {"l2": 1e-3, "dropout": 0.0}),
+    ("L2 1e-2", {"l2": 1e-2, "dropout": 0.0}), ("dropout 0.2", {"l2": 0.0, "dropout": 0.2}),
+)
+
+
 class Refused(Exception):
     """A change the rules do not allow; str(exc) says why, in one line."""
+
+
+def partner(config: XorConfig) -> XorConfig:
+    """Compare mode's default B: a buggy run beside the same run without the bug, else the
+    failure probe (the same network with no hidden activation)."""
+    return config.with_(bug=None) if config.bug else probe_config(config)
+
+
+def _next(values, current, direction: int = 1):
+    """The value after `current` in `values` (wrapping); the first if `current` is not there."""
+    values = list(values)
+    i = values.index(current) if current in values else -direction
+    return values[(i + direction) % len(values)]
 
 
 @dataclass
@@ -27,12 +52,14 @@ class Session:
     compare: bool = False
     speed_index: int = DEFAULT_SPEED
     inside_layer: int = 1
-    other: XorConfig | None = None  # network B of compare mode; the failure probe by default
+    other: XorConfig | None = None  # network B of compare mode; see partner()
+    previous: XorConfig | None = None  # A before the last change: the code view marks what changed
+    question: str = ""  # the preset's question, shown at the top of the XOR pane
 
     def __post_init__(self) -> None:
         self.config = self.config.validated()
         if self.other is None:
-            self.other = probe_config(self.config)
+            self.other = partner(self.config)
 
     # ----- what to train ---------------------------------------------------------------------
     def configs(self) -> list[XorConfig]:
@@ -45,22 +72,74 @@ class Session:
         return min(self.inside_layer, self.config.layers)
 
     def reconfigure(self, **changes) -> None:
-        """Change A; B follows every change except its activation (B keeps its own)."""
+        """Change A; B follows every change except its activation (B keeps its own) and a bug
+        (B is then A without the bug)."""
+        self.previous = self.config
         self.config = self.config.with_(**changes).validated()
+        if "bug" in changes:
+            self.other = partner(self.config)
+            return
         shared = {k: v for k, v in changes.items() if k != "activation"}
         if shared:
             self.other = self.other.with_(**shared).validated()
 
     def pick(self, config: XorConfig) -> None:
-        """Train this exact config (a seed picked in the Reliability pane); B is its probe."""
+        """Train this exact config (a seed picked in the Reliability pane); B is its partner."""
+        self.previous = self.config
         self.config = config.with_(device=self.config.device).validated()
-        self.other = probe_config(self.config)
+        self.other = partner(self.config)
+
+    def apply_preset(self, name: str) -> str:
+        """The lesson's config with the preset's options (device and seed kept); its question."""
+        preset = get_preset(name)
+        self.pick(preset.apply(XorConfig(seed=self.config.seed)))
+        self.question = preset.question if preset.options else ""
+        return f"preset {preset.name}"
+
+    def set_bug(self, name: str | None) -> str:
+        self.reconfigure(bug=check_bug(name))
+        return f"bug: {name}" if name else "bug cleared"
+
+    # ----- data (issue 10): each a restart on the same init seed -----------------------------------
+    def cycle_dataset(self) -> str:
+        nxt = _next(DATASETS, self.config.dataset)
+        self.reconfigure(dataset=nxt, data=None, noise=None, samples=None, val_split=None)
+        return f"dataset: {nxt}"
+
+    def _generated(self) -> None:
+        if self.config.dataset == "xor" and self.config.data is None:
+            raise Refused("the lesson's four XOR rows have no noise or sample count: D picks a dataset")
+
+    def cycle_noise(self) -> str:
+        self._generated()
+        current = DEFAULT_NOISE.get(self.config.dataset, 0.0) if self.config.noise is None else self.config.noise
+        nxt = _next(NOISE_LEVELS, current)
+        self.reconfigure(noise=nxt)
+        return f"noise {nxt:g}"
+
+    def cycle_samples(self) -> str:
+        self._generated()
+        nxt = _next(SAMPLE_COUNTS, self.config.samples or 200)
+        self.reconfigure(samples=nxt)
+        return f"{nxt} samples"
+
+    def set_features(self, features) -> str:
+        self.reconfigure(features=check_features(features))
+        return "input features: " + ", ".join(self.config.features)
+
+    def cycle_regularization(self) -> str:
+        now = {"l2": self.config.l2, "dropout": self.config.dropout}
+        names = [name for name, _ in REGULARIZATION]
+        current = next((name for name, opts in REGULARIZATION if opts == now), None)
+        name = _next(names, current)
+        self.reconfigure(**dict(REGULARIZATION)[name])
+        return f"regularization: {name}"
 
     # ----- the keys ------------------------------------------------------------------------
     def cycle_activation(self) -> str:
         nxt = next_activation(self.config.activation)
         self.reconfigure(activation=nxt)
-        return nxt
+        return f"hidden activation: {nxt}"
 
     def change_hidden(self, delta: int) -> None:
         new = self.config.hidden + delta
@@ -94,7 +173,7 @@ class Session:
         if not self.compare:
             raise Refused("b changes network B in compare mode (c)")
         self.other = self.other.with_(activation=next_activation(self.other.activation))
-        return self.other.activation
+        return f"network B: {self.other.activation}"
 
     def next_inside_layer(self) -> int:
         self.inside_layer = self.inside_layer % self.config.layers + 1

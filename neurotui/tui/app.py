@@ -25,6 +25,7 @@ from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
 from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.picker import MultiPicker, Picker
 from neurotui.tui.process import exit_soon
 
 # Below this the three panes do not fit: show one at a time. At 100-119 columns the XOR
@@ -37,12 +38,12 @@ PANE_IDS = ("neuron", "activations", "xor", "reliability")
 RELIABILITY = 3
 # Keys that steer the XOR run: on the Reliability screen they would act on a run out of sight.
 RUN_ACTIONS = {
-    "cycle_activation", "hidden", "cycle_layers", "toggle_optimizer", "lr", "restart", "new_seed", "pause",
-    "step_once", "speed", "toggle_log", "next_view", "next_pair", "next_inside_layer", "toggle_compare",
-    "cycle_other_activation", "toggle_device", "write_card", "toggle_slopes", "zoom",
+    "session", "restart", "pause", "step_once", "speed", "toggle_log", "next_view", "next_pair",
+    "next_inside_layer", "toggle_compare", "toggle_device", "write_card", "toggle_slopes", "zoom",
+    "pick_preset", "pick_bug", "pick_features", "toggle_code", "write_script",
 }
 # Actions on printable keys: an Input being edited takes those keys as text.
-TYPED_ACTIONS = {k.action.split("(")[0] for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}
+TYPED_ACTIONS = {k.action_name for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}
 
 
 class NeuroApp(App[XorConfig]):
@@ -125,6 +126,11 @@ class NeuroApp(App[XorConfig]):
         yield Footer()
 
     def on_mount(self) -> None:
+        import warnings
+
+        # broadcast-target's own warning would be written over the screen from the worker thread;
+        # the doctor reports that run's symptom (every probability at 0.5) instead.
+        warnings.filterwarnings("ignore", message="Using a target size")
         if self.glyphs.ascii:
             self.screen.add_class("-ascii")
         self.query_one(ActivationsPane).set_training_activation(self.session.config.activation)
@@ -201,7 +207,8 @@ class NeuroApp(App[XorConfig]):
     def start_run(self, paused: bool = False) -> None:
         """Train the session's configs from step 0 in the XOR pane."""
         s = self.session
-        self.xor.train(s.configs(), speed=s.speed, layer=s.layer, pause_at=self.pause_at, paused=paused)
+        self.xor.train(s.configs(), speed=s.speed, layer=s.layer, pause_at=self.pause_at, paused=paused,
+                       previous=s.previous, question=s.question)
         self.query_one(ActivationsPane).set_training_activation(s.config.activation)
 
     def _change(self, change, *args) -> None:
@@ -228,34 +235,49 @@ class NeuroApp(App[XorConfig]):
         self.query_one(ActivationsPane).set_z(message.z)
 
     # ----- actions: one line each where they can be ----------------------------------------------
-    def action_cycle_activation(self) -> None:
-        self._change(lambda: f"hidden activation: {self.session.cycle_activation()}")
-
-    def action_hidden(self, delta: int) -> None:
-        self._change(self.session.change_hidden, delta)
-
-    def action_cycle_layers(self) -> None:
-        self._change(self.session.cycle_layers)
-
-    def action_toggle_optimizer(self) -> None:
-        self._change(self.session.toggle_optimizer)
-
-    def action_lr(self, direction: int) -> None:
-        self._change(self.session.step_lr, direction)
-
-    def action_new_seed(self) -> None:
-        self._change(self.session.new_seed)
+    def action_session(self, method: str, *args) -> None:
+        """Every key that changes what is trained: one Session method, then retrain."""
+        self._change(getattr(self.session, method), *args)
 
     def action_restart(self) -> None:
         self.start_run(paused=self.xor.paused)
-
-    def action_cycle_other_activation(self) -> None:
-        self._change(lambda: f"network B: {self.session.cycle_other_activation()}")
 
     def action_toggle_compare(self) -> None:
         self.session.toggle_compare()
         self.xor.set_view(compare=self.session.compare)
         self.call_after_refresh(self._change, lambda: None)
+
+    def action_pick_preset(self) -> None:
+        from neurotui.core.presets import PRESETS
+
+        choices = [(p.name, f"{p.name:<22} {p.question}") for p in PRESETS.values()]
+        self.push_screen(Picker("Presets: the lesson as experiments", choices),
+                         lambda name: name and self._change(self.session.apply_preset, name))
+
+    def action_pick_bug(self) -> None:
+        if self.session.config.bug:  # B again clears it
+            self._change(self.session.set_bug, None)
+            return
+        from neurotui.core.bugs import BUGS
+
+        choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in BUGS.values()]
+        self.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices),
+                         lambda name: name and self._change(self.session.set_bug, name))
+
+    def action_pick_features(self) -> None:
+        from neurotui.core.data import FEATURES
+
+        choices = [(f, f) for f in FEATURES]
+        self.push_screen(MultiPicker("Input features", choices, tuple(self.session.config.features)),
+                         lambda picked: picked and self._change(self.session.set_features, picked))
+
+    def action_toggle_code(self) -> None:
+        self.xor.toggle_code()
+
+    def action_write_script(self) -> None:
+        from neurotui.tui.card_writer import write_script
+
+        write_script(self, self.session.config)
 
     def action_pause(self) -> None:
         xor = self.xor

@@ -38,3 +38,22 @@ def write_card(app: App, config: XorConfig, snap) -> None:
         app.post_message(CardWritten(str(path), None))
 
     app.run_worker(work, thread=True, group="card", exit_on_error=False)
+
+
+def write_script(app: App, config: XorConfig) -> None:
+    """`Y`: the run's script to ./neurotui-lab.py (never over a file), or to the browser when served."""
+    from neurotui.core.script import DEFAULT_SCRIPT_NAME, ScriptError, script_for
+    from neurotui.core.script import write_script as save
+    from neurotui.tui.launch import under_web_driver
+
+    try:
+        if under_web_driver():
+            app.deliver_text(io.StringIO(script_for(config)), save_filename=DEFAULT_SCRIPT_NAME,
+                             mime_type="text/x-python")
+            app.notify(f"{DEFAULT_SCRIPT_NAME} sent to your browser", timeout=6)
+            return
+        path = save(config, DEFAULT_SCRIPT_NAME, fresh=True)
+    except (ScriptError, OSError) as exc:
+        app.notify(f"script not written: {exc}", severity="error", timeout=8)
+        return
+    app.notify(f"script written to {path}: run it with python", timeout=6)

@@ -26,6 +26,11 @@ class Key:
         return self.id or self.action.split("(")[0]
 
     @property
+    def action_name(self) -> str:
+        """The action method's name: 'session' for every Session change."""
+        return self.action.split("(")[0]
+
+    @property
     def shown_key(self) -> str:
         return self.display or self.keys.split(",")[0]
 
@@ -36,21 +41,27 @@ class Key:
         )
 
 
+def S(method: str, *args) -> str:
+    """The action that applies one Session change and retrains: session('cycle_activation')."""
+    return f"session({', '.join([repr(method), *map(repr, args)])})"
+
+
 APP_KEYS: tuple[Key, ...] = (
-    Key("a", "cycle_activation", "Activation", "Cycle hidden activation",
-        "cycle the hidden activation: tanh -> relu -> sigmoid -> None (no hidden activation)"),
-    Key("plus,equals_sign", "hidden(1)", "+Units", "More hidden units", "more hidden units (up to 32)",
+    Key("a", S("cycle_activation"), "Activation", "Cycle hidden activation",
+        "cycle the hidden activation: tanh -> relu -> sigmoid -> None (no hidden activation)",
+        id="cycle_activation"),
+    Key("plus,equals_sign", S("change_hidden", 1), "+Units", "More hidden units", "more hidden units (up to 32)",
         display="+", id="hidden_more"),
-    Key("minus,underscore", "hidden(-1)", "-Units", "Fewer hidden units", "fewer hidden units (down to 1)",
-        display="-", id="hidden_fewer"),
-    Key("n", "cycle_layers", "Layers", "Cycle hidden layers", "hidden layers: 1 -> 2 -> 3"),
-    Key("o", "toggle_optimizer", "Optim.", "Toggle optimizer", "optimizer: Adam <-> SGD"),
-    Key("less_than_sign", "lr(-1)", "LR-", "Lower learning rate", "lower the learning rate (down to 0.001)",
+    Key("minus,underscore", S("change_hidden", -1), "-Units", "Fewer hidden units",
+        "fewer hidden units (down to 1)", display="-", id="hidden_fewer"),
+    Key("n", S("cycle_layers"), "Layers", "Cycle hidden layers", "hidden layers: 1 -> 2 -> 3", id="cycle_layers"),
+    Key("o", S("toggle_optimizer"), "Optim.", "Toggle optimizer", "optimizer: Adam <-> SGD", id="toggle_optimizer"),
+    Key("less_than_sign", S("step_lr", -1), "LR-", "Lower learning rate", "lower the learning rate (down to 0.001)",
         display="<", id="lr_lower"),
-    Key("greater_than_sign", "lr(1)", "LR+", "Raise learning rate", "raise the learning rate (up to 100)",
+    Key("greater_than_sign", S("step_lr", 1), "LR+", "Raise learning rate", "raise the learning rate (up to 100)",
         display=">", id="lr_raise"),
     Key("r", "restart", "Restart", "Restart run", "restart the run with the same seed"),
-    Key("s", "new_seed", "Seed", "New seed", "new seed (seed + 1) and restart"),
+    Key("s", S("new_seed"), "Seed", "New seed", "new seed (seed + 1) and restart; the data stay", id="new_seed"),
     Key("space", "pause", "Pause", "Pause / resume training",
         "pause / resume training (starts it with --no-autostart)"),
     Key("full_stop", "step_once", "Step", "Step once", "one training step while paused", display="."),
@@ -68,8 +79,26 @@ APP_KEYS: tuple[Key, ...] = (
         "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
     Key("c", "toggle_compare", "Compare", "Toggle compare mode",
         "compare mode: A (yours) beside B (default: the failure probe) on the same seed"),
-    Key("b", "cycle_other_activation", "B act.", "Cycle network B's activation",
-        "compare mode: cycle network B's activation", show=False),
+    Key("b", S("cycle_other_activation"), "B act.", "Cycle network B's activation",
+        "compare mode: cycle network B's activation", show=False, id="cycle_other_activation"),
+    Key("D", S("cycle_dataset"), "Data", "Cycle dataset",
+        "dataset: xor -> xor-noisy -> circle -> gauss -> spiral -> moons", show=False, id="cycle_dataset"),
+    Key("N", S("cycle_noise"), "Noise", "Cycle noise", "noise of a generated dataset: 0 -> 0.05 -> ... -> 0.5",
+        show=False, id="cycle_noise"),
+    Key("M", S("cycle_samples"), "Samples", "Cycle sample count",
+        "points in a generated dataset: 50 -> 100 -> 200 -> 500 -> 1000", show=False, id="cycle_samples"),
+    Key("F", "pick_features", "Features", "Pick input features",
+        "input features: x1, x2, x1x2, x1sq, x2sq, sinx1, sinx2 (a picker)", show=False),
+    Key("R", S("cycle_regularization"), "Regul.", "Cycle regularization",
+        "regularization: none -> L2 1e-3 -> L2 1e-2 -> dropout 0.2", show=False, id="cycle_regularization"),
+    Key("P", "pick_preset", "Presets", "Presets: the lesson as experiments",
+        "presets: the lesson's practice questions, memorization, features, bugs (a picker)"),
+    Key("B", "pick_bug", "Bug", "Break it on purpose",
+        "inject a classic PyTorch mistake (a picker); B again clears it", show=False),
+    Key("y", "toggle_code", "Code", "Show the run's PyTorch code",
+        "the run's own PyTorch script, the changed line and any bug marked; y again goes back"),
+    Key("Y", "write_script", "Save code", "Write the script",
+        "write the run's script to ./neurotui-lab.py (a new name if taken)", show=False),
     Key("g", "toggle_device", "CPU/GPU", "Switch CPU / GPU",
         "switch CPU <-> CUDA GPU (when one is available), restarting the run", show=False),
     Key("e", "write_card", "Card", "Write result card",

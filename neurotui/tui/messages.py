@@ -13,6 +13,8 @@ from neurotui.core.trainer import Snapshot
 class TrainStarted(Message):
     run_id: int
     device: str
+    # (x1, x2, label, is_validation) of every data point, to draw; None for the lesson's four rows
+    points: tuple | None = None
 
 
 @dataclass

@@ -23,6 +23,7 @@ from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
+from neurotui.tui.widgets.code import CodeView
 from neurotui.tui.widgets.inside import FeaturesView, WeightsView, space_figure, unit_pairs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
 
@@ -36,7 +37,7 @@ PLOT_EVERY = 0.6
 VIEWS = ("boundary", "features", "space", "weights")
 VIEW_TITLES = {
     "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
-    "weights": "weights and gradients", "compare": "compare",
+    "weights": "weights and gradients", "compare": "compare", "code": "the run's PyTorch code",
 }
 FEATURE_GRID = (6, 12)
 FINISHED = ("done", "diverged", "error")
@@ -52,6 +53,9 @@ class XorPane(Vertical):
         self.log_scale = False
         self.view = "boundary"
         self.compare = False
+        self.code = False  # `y`: the run's PyTorch code instead of the picture
+        self.previous: XorConfig | None = None  # A before the last change, for the code view
+        self.question = ""
         self.pair_index = 0
         # the run on screen
         self.run_id = 0
@@ -67,6 +71,7 @@ class XorPane(Vertical):
         self._shown: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
+        yield Static(id="xor-question")
         yield Static(id="xor-status")
         yield Static(id="xor-config")
         yield Static(id="xor-diagnosis")
@@ -78,6 +83,7 @@ class XorPane(Vertical):
             yield FeaturesView(ascii=ascii, id="view-features")
             yield PlotView(ascii=ascii, id="view-space")
             yield WeightsView(ascii=ascii, id="view-weights")
+            yield CodeView(ascii=ascii, id="view-code")
             with Horizontal(id="view-compare"):
                 with Vertical(classes="cmp-side"):
                     yield Static(id="cmp-a-title", classes="cmp-title")
@@ -106,8 +112,10 @@ class XorPane(Vertical):
         return self.control is not None and self.snapshot is not None and self.control.holding(self.snapshot.step)
 
     def train(self, configs: list[XorConfig], *, speed: int | None, layer: int = 1,
-              pause_at: int | None = None, paused: bool = False) -> None:
+              pause_at: int | None = None, paused: bool = False, previous: XorConfig | None = None,
+              question: str = "") -> None:
         """Train `configs` (A, or A and B in lockstep) from step 0, replacing any run."""
+        self.previous, self.question = previous, question
         if self.control is not None:
             self.control.poke()  # wake the old worker so it sees its cancellation at once
         self.run_id += 1
@@ -119,6 +127,8 @@ class XorPane(Vertical):
         self.snapshot = self.other = self.steps_per_s = None
         self.state, self.message = "loading", ""
         self._refresh_text()
+        if self.code:
+            self.query_one(CodeView).show(self.configs[0], self.previous)
         self._train(self.run_id, self.configs, self.control)
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
@@ -127,7 +137,7 @@ class XorPane(Vertical):
         try:
             train_loop(
                 configs, control,
-                post_started=lambda device: self.post_message(TrainStarted(run_id, device)),
+                post_started=lambda device, points: self.post_message(TrainStarted(run_id, device, points)),
                 post_snapshot=lambda snaps, rate: self.post_message(
                     TrainProgress(run_id, snaps[0], rate, snaps[1] if len(snaps) > 1 else None)),
                 is_cancelled=lambda: worker.is_cancelled,
@@ -146,6 +156,8 @@ class XorPane(Vertical):
         if message.run_id != self.run_id:
             return
         self.device_text = message.device
+        for which in ("#xor-boundary", "#cmp-a", "#cmp-b"):
+            self.query_one(which, BoundaryView).set_points(message.points)
         self.state = "paused" if self.control.holding(0) else "running"
         self._refresh_text()
 
@@ -209,7 +221,13 @@ class XorPane(Vertical):
 
     @property
     def shown(self) -> str:
-        return "compare" if self.compare else self.view
+        return "code" if self.code else ("compare" if self.compare else self.view)
+
+    def toggle_code(self) -> None:
+        self.code = not self.code
+        if self.code and self.configs:
+            self.query_one(CodeView).show(self.configs[0], self.previous)
+        self.set_view()
 
     def set_view(self, view: str | None = None, compare: bool | None = None) -> None:
         if view is not None:
@@ -217,7 +235,9 @@ class XorPane(Vertical):
         if compare is not None:
             self.compare = compare
         self.query_one(ContentSwitcher).current = f"view-{self.shown}"
+        self.query_one("#xor-loss").display = not self.code  # the code gets the pane's height
         self.border_title = f"3 XOR training - {VIEW_TITLES[self.shown]}"
+        self.call_after_refresh(self.sync_grid_size)
         self._draw_middle()
         self._show_loss()
 
@@ -246,11 +266,13 @@ class XorPane(Vertical):
     def _refresh_text(self) -> None:
         g = self.glyphs
         speed = self.control.speed if self.control is not None else None
-        self._set("xor-status", xor_text.status_line(g, self.state, self.snapshot, speed, self.steps_per_s))
+        bug = self.configs[0].bug if self.configs else None
+        self._set("xor-status", xor_text.status_line(g, self.state, self.snapshot, speed, self.steps_per_s, bug=bug))
         if self.configs:
-            from rich.text import Text
-
-            self._set("xor-config", Text(xor_text.describe_config(self.configs[0]), style="dim"))
+            self._set("xor-config", xor_text.config_line(self.configs[0]))
+        question = self.query_one("#xor-question", Static)
+        question.display = bool(self.question)
+        self._set("xor-question", xor_text.question_text(self.question))
         self._set("xor-diagnosis", xor_text.diagnosis_text(self.state, self.message, self.snapshot))
 
     def show_config(self, config: XorConfig) -> None:
@@ -294,7 +316,7 @@ class XorPane(Vertical):
         view = self.shown
         if view == "boundary":
             self.query_one("#xor-boundary", BoundaryView).show(snap.boundary)
-            self._set("xor-rows", xor_text.rows_text(self.glyphs, snap))
+            self._set("xor-rows", xor_text.rows_text(self.glyphs, snap, self._xor_rows()))
         elif view == "features":
             self.query_one(FeaturesView).show(snap.inside, self.configs[0].activation)
         elif view == "space":
@@ -312,6 +334,12 @@ class XorPane(Vertical):
                 self.query_one("#cmp-b", BoundaryView).show(self.other.boundary)
                 self._set("cmp-b-title", xor_text.side_title("B", self._label(1), self.other))
 
+    def _xor_rows(self) -> bool:
+        """The lesson's four rows mean something only where the labels are XOR's."""
+        from neurotui.core.data import xor_labelled
+
+        return not self.configs or xor_labelled(self.configs[0])
+
     def _label(self, i: int) -> str:
         return xor_text.short_config(self.configs[i]) if i < len(self.configs) else ""
 
@@ -327,7 +355,13 @@ class XorPane(Vertical):
         series = []
         for run, label, color, marker in runs:
             xs, ys = downsample(run.losses, width)
+            if run.curve and any(v is not None for _, _, v in run.curve):
+                label = label or "train"  # two curves: name both
             series.append(Series(tuple(xs), tuple(ys), label, color, marker=marker))
+            val = [(s, v) for s, _, v in run.curve if v is not None]
+            if val:
+                series.append(Series(tuple(s for s, _ in val), tuple(v for _, v in val),
+                                     f"{label} validation" if self.compare else "validation", "magenta", marker="v"))
         title = "loss (BCE), log scale" if self.log_scale else "loss (BCE)"
         plot.show(Figure(
             tuple(series),

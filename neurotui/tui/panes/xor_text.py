@@ -29,19 +29,47 @@ def describe_config(c: XorConfig) -> str:
     return f"{short_config(c)} - {c.optimizer} lr {c.lr:g} - seed {c.seed}"
 
 
+def config_line(c: XorConfig) -> Text:
+    """The network, and the data and regularization when they are not the lesson's."""
+    t = Text(describe_config(c), style="dim", no_wrap=True, overflow="ellipsis")
+    extra = []
+    if c.data is not None or c.dataset != "xor":
+        extra.append(f"data {c.data or c.dataset}")
+    if tuple(c.features) != ("x1", "x2"):
+        extra.append("features " + ",".join(c.features))
+    if c.l2:
+        extra.append(f"L2 {c.l2:g}")
+    if c.l1:
+        extra.append(f"L1 {c.l1:g}")
+    if c.dropout:
+        extra.append(f"dropout {c.dropout:g}")
+    if extra:
+        t.append(" - " + " - ".join(extra), "dim")
+    return t
+
+
+def question_text(question: str) -> Text:
+    return Text(question, style="bold italic") if question else Text()
+
+
 def has_loss(snap: Snapshot | None) -> bool:
     """Before the first step there is no loss to show or to diagnose."""
     return snap is not None and bool(snap.losses)
 
 
 def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
-                steps_per_s: float | None, replay: str = "") -> Text:
+                steps_per_s: float | None, bug: str | None = None) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
+    if bug:
+        t.append(f" BUG {bug} ", "bold white on red")
+        t.append(" ")
     t.append(f"{g.dot} {state}", STATE_STYLE.get(state, ""))
     if snap is not None:
         t.append(f" step {snap.step}/{snap.total}")
         if has_loss(snap):
             t.append(f" loss {g.num(f'{snap.loss:.4f}')}")
+        if has_loss(snap) and snap.val_accuracy is not None:
+            t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
     if state == "running" and steps_per_s is not None:
         t.append(f" {steps_per_s:,.0f} steps/s")
     t.append(f" (speed {speed_label(speed)})", "dim")
@@ -70,9 +98,19 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None) -> Text:
     return t
 
 
-def rows_text(g: Glyphs, snap: Snapshot) -> Text:
-    """The lesson's four printed rows, each marked right or wrong, and the loss."""
+def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True) -> Text:
+    """The lesson's four printed rows, each marked right or wrong, and the loss; on other
+    data, the accuracies instead."""
     t = Text(no_wrap=True)
+    if not xor_rows:
+        if snap.train_accuracy is not None:
+            t.append("accuracy\n", "dim")
+            t.append(f"train      {snap.train_accuracy:.3f}\n")
+            if snap.val_accuracy is not None:
+                t.append(f"validation {snap.val_accuracy:.3f}\n")
+        if has_loss(snap):
+            t.append(f"loss= {snap.loss:.4f}")
+        return t
     t.append("the lesson's rows\n", "dim")
     for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
         right = pred == int(y)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, render
+from neurotui.core.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, render
 from neurotui.tui.widgets.cached import CachedText
 
 # Blue for class 0, orange for class 1, on a tinted background; the glyph carries the
@@ -13,6 +13,14 @@ _STYLES = (
     "#5b7fd0 on #0f1b3a", "#7f95d0 on #16234a", "#b0b0b0 on #262626",
     "#e0a060 on #3a2410", "#f08030 on #3a2410",
 )
+
+
+# Data points read by glyph (class, train or validation) as well as by colour.
+_MARK_STYLES = {
+    "0": "bold black on white", "1": "bold black on white",
+    "o": "bold #1f3f9f on white", "x": "bold #a04000 on white",
+    "O": "bold white on #1f3f9f", "X": "bold white on #a04000",
+}
 
 
 def _color(p: float) -> str:
@@ -49,6 +57,16 @@ class BoundaryView(CachedText):
     def __init__(self, ascii: bool = False, **kwargs) -> None:
         super().__init__(ascii=ascii, **kwargs)
         self._shown_look: tuple | None = None
+        self.points = None
+        self.span = (LOW, HIGH)
+
+    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH)) -> None:
+        """The data points to mark (None: the lesson's four XOR rows) and the plane's range."""
+        if (points, span) != (self.points, self.span):
+            self.points, self.span = points, span
+            self._shown_look = None
+            self._key = None
+            self.refresh()
 
     def show(self, grid) -> None:
         if grid is None or grid == self._data:
@@ -63,7 +81,10 @@ class BoundaryView(CachedText):
 
     def _look(self, grid) -> tuple:
         """What the grid draws as: its characters and each cell's colour."""
-        return tuple(render(grid, ascii=self.ascii)), tuple(tuple(map(_color, row)) for row in grid)
+        return tuple(self._lines(grid)), tuple(tuple(map(_color, row)) for row in grid)
+
+    def _lines(self, grid) -> list[str]:
+        return render(grid, ascii=self.ascii, points=self.points, low=self.span[0], high=self.span[1])
 
     def wanted_size(self) -> tuple[int, int]:
         w, h = self.size
@@ -75,15 +96,15 @@ class BoundaryView(CachedText):
         # Until the model's grid for a new size arrives (milliseconds later), stretch the one
         # we have to the new size: never a cropped, wrapped or stale-sized picture.
         grid = resample(self._data, *self.wanted_size())
-        lines = render(grid, ascii=self.ascii)
+        lines = self._lines(grid)
         text = Text(no_wrap=True, end="")
         for r, (line, probs) in enumerate(zip(lines, grid)):
             if r:
                 text.append("\n")
             run_start, run_style = 0, None
             for c, ch in enumerate(line):
-                if ch in "01":
-                    style = "bold black on white"
+                if ch in _MARK_STYLES:
+                    style = _MARK_STYLES[ch]
                 else:
                     style = _color(probs[c])
                 if style != run_style and run_style is not None:
@@ -92,5 +113,7 @@ class BoundaryView(CachedText):
                 run_style = style
             text.append(line[run_start:], run_style)
         ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
-        text.append(f"\nx1 across, x2 up\ndigits: true labels\n{ramp[-1]} near 1, blank near 0", style="dim")
+        marks = ("o x: train (class 0 / 1), O X: validation" if self.points is not None
+                 else "digits: true labels")
+        text.append(f"\nx1 across, x2 up\n{marks}\n{ramp[-1]} near 1, blank near 0", style="dim")
         return text

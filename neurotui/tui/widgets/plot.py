@@ -154,7 +154,7 @@ class PlotView(Widget):
         ramp = " .:-=+*#%@" if self.ascii else "▁▂▃▄▅▆▇█"
         t = Text(no_wrap=True, overflow="ellipsis", end="")
         t.append(fig.title, "bold")
-        for xs, ys, s in series:
+        for _xs, ys, s in series:
             room = max(4, width - 24)
             step = max(1, len(ys) // room)
             vals = ys[::step][:room]

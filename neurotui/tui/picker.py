@@ -1,0 +1,65 @@
+"""Modal pickers: one choice from a list (presets, bugs), or several (input features)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+
+
+class Picker(ModalScreen[str | None]):
+    """Enter picks the highlighted entry; Esc picks nothing."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices  # (id, line shown)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="picker-box") as box:
+            box.border_title = f"{self.title_text} - Enter picks, Esc cancels"
+            yield OptionList(*(Option(text, id=cid) for cid, text in self.choices))
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        ids = [cid for cid, _ in self.choices]
+        if self.current in ids:
+            options.highlighted = ids.index(self.current)
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class MultiPicker(ModalScreen[tuple[str, ...] | None]):
+    """Space toggles an entry, Enter accepts the ticked ones, Esc changes nothing."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("enter", "accept", "Accept", priority=True)]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], chosen: tuple[str, ...]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="picker-box") as box:
+            box.border_title = f"{self.title_text} - Space ticks, Enter accepts, Esc cancels"
+            yield SelectionList[str](*((text, cid, cid in self.chosen) for cid, text in self.choices))
+            yield Static("", id="picker-error")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_accept(self) -> None:
+        picked = tuple(self.query_one(SelectionList).selected)
+        if not picked:
+            self.query_one("#picker-error", Static).update("tick at least one input feature")
+            return
+        self.dismiss(picked)
