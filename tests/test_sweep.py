@@ -109,9 +109,10 @@ def test_seed_42_in_a_sweep_is_the_single_trainer_run(changes):
 
 @pytest.mark.parametrize("changes", [{}, {"hidden": 2, "activation": "relu"}, {"hidden": 3, "layers": 3, "optimizer": "sgd", "lr": 0.5}])
 def test_a_one_net_sweep_is_bit_for_bit_the_single_trainer(changes):
-    # With one net every kernel takes the same code path as the Trainer's, so nothing
-    # differs at all; with many nets only float rounding of vectorised kernels can.
-    result = run_sweep(SweepConfig.of(seeds=1, seed_start=7, steps=300, **changes))
+    # The autograd reference: with one net every kernel takes the same code path as the
+    # Trainer's, so nothing differs at all; with many nets only float rounding of vectorised
+    # kernels can. (The hand-written program is held to the reference in test_perf.py.)
+    result = run_sweep(SweepConfig.of(seeds=1, seed_start=7, steps=300, **changes), method="autograd")
     trainer = Trainer(XorConfig(seed=7, steps=300, **changes))
     trainer.run()
     snap = trainer.snapshot()
@@ -265,15 +266,18 @@ def test_progress_is_reported_and_should_stop_cancels():
     assert len(calls) == 2
 
 
-def test_grid_yields_each_config_in_order_as_it_finishes():
+def test_grid_yields_each_config_in_grid_order_with_progress_on_the_way():
+    # Configs of one depth train as one padded program (grid.py), so results arrive together
+    # when their program ends; the order is always the grid's.
     base = SweepConfig.of(seeds=4, steps=20)
     fractions = []
     results = []
     for r in run_grid(base, hidden=[2, 4], layers=[1, 2], activations=["tanh"], progress=lambda p: fractions.append(p.fraction)):
         results.append((r.config.hidden, r.config.layers))
-        assert fractions and fractions[-1] == pytest.approx(len(results) / 4)
+        assert fractions and fractions[-1] >= len(results) / 4 - 1e-9
     assert results == [(2, 1), (2, 2), (4, 1), (4, 2)]
-    assert fractions == sorted(fractions)
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert len(fractions) == 2  # one report per program (check_every 20 = the steps)
 
 
 def test_grid_validates_every_config_before_training():

@@ -52,7 +52,12 @@ class SweepConfig:
             raise ConfigError(f"seeds must be 1-{SEEDS_MAX:,}, got {self.seeds}")
         if self.seed_start < 0 or self.seed_start + self.seeds - 1 > SEED_MAX:
             raise ConfigError(f"seeds must lie in 0-{SEED_MAX}, got start {self.seed_start}")
-        return replace(self, model=self.model_config().validated())
+        model = self.model_config().validated()
+        extras = _beyond_the_lesson(model)
+        if extras:
+            raise ConfigError(
+                f"the sweep trains the lesson's four XOR rows, full batch, no regularization; got {', '.join(extras)}")
+        return replace(self, model=model)
 
     @property
     def seed_range(self) -> range:
@@ -61,6 +66,29 @@ class SweepConfig:
     @property
     def label(self) -> str:
         return f"hidden {self.hidden} x{self.layers} {self.activation}"
+
+
+def _beyond_the_lesson(m: XorConfig) -> list[str]:
+    """Options of the single trainer the batched programs do not implement (core.data & co.)."""
+    from neurotui.core.xor import DEFAULT_FEATURES
+
+    out = []
+    if m.data is not None:
+        out.append(f"--data {m.data}")
+    elif m.dataset != "xor":
+        out.append(f"--dataset {m.dataset}")
+    if m.val_split:
+        out.append(f"--val-split {m.val_split:g}")
+    if tuple(m.features) != DEFAULT_FEATURES:
+        out.append(f"--features {','.join(m.features)}")
+    for name in ("dropout", "l1", "l2"):
+        if getattr(m, name):
+            out.append(f"--{name} {getattr(m, name):g}")
+    if m.batch is not None and m.batch < 4:
+        out.append(f"--batch {m.batch}")
+    if m.bug is not None:
+        out.append(f"--bug {m.bug}")
+    return out
 
 
 def grid_configs(
