@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_data.add_data_options(parser, top=True)
     parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
     parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
+    parser.add_argument("--theme", metavar="NAME", type=_theme,
+                        help="Textual theme, e.g. nord or textual-light (the palette's \"Change theme\" tries them)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     lab = sub.add_parser("lab", help="run the lesson headless and print its output")
@@ -214,7 +216,6 @@ def cmd_lab(args) -> int:
         print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
     if args.boundary:
         from neurotui.core.boundary import UNICODE_RAMP, render
-
         from neurotui.tui.launch import wants_ascii  # stdlib only: no UI library is loaded
 
         plain = args.ascii or wants_ascii() or not _stdout_takes(UNICODE_RAMP)
@@ -426,4 +427,15 @@ def cmd_app(args) -> int:
     config = config_from_args(args)
     from neurotui.tui.launch import launch
 
-    return launch(config, autostart=not args.no_autostart, ascii=args.ascii)
+    preset = getattr(args, "preset", None)
+    question = cli_data.get_preset(preset).question if preset else ""
+    return launch(config, autostart=not args.no_autostart, ascii=args.ascii, theme=getattr(args, "theme", None),
+                  keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question)
+
+
+def _theme(text: str) -> str:
+    from neurotui.settings import theme_problem
+
+    if problem := theme_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text

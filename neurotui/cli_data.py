@@ -26,7 +26,7 @@ from neurotui.core.data import (
     resolved,
     xor_labelled,
 )
-from neurotui.core.presets import PRESETS, get_preset, preset_lines
+from neurotui.core.presets import PRESETS, get_preset, preset_lines  # noqa: F401 (get_preset: cli.cmd_app)
 from neurotui.core.xor import XorConfig
 
 DATA_DESTS = OPTION_FIELDS

@@ -157,3 +157,21 @@ def test_data_keys_dataset_noise_samples_regularization_and_features():
     assert "accuracy" in rows and "x=[0.0, 1.0]" not in rows  # XOR's rows mean nothing on a circle
     assert features == ("x1", "x2", "x1x2")
     assert points
+
+
+def test_a_remapped_key_and_a_theme_take_effect():
+    async def go():
+        app = NeuroApp(XorConfig(steps=30), speed=None)
+        app.set_keymap({"cycle_activation": "A"})  # what config.toml's [keys] does through launch()
+        app.theme = "textual-light"
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("a")
+            after_a = app.config.activation
+            await pilot.press("A")
+            await pilot.pause(0.1)
+            return after_a, app.config.activation, app.theme, app.current_theme.dark
+
+    after_a, after_shift_a, theme, dark = run(go())
+    assert (after_a, after_shift_a) == ("tanh", "relu")
+    assert theme == "textual-light" and not dark

@@ -128,3 +128,9 @@ def test_bug_with_its_verdict(snap_compare):
 
 def test_compare_mode_with_a_bug(snap_compare):
     assert snap_compare(make(bug="no-step"), terminal_size=(120, 40), run_before=before("c"))
+
+
+def test_light_theme(snap_compare):
+    app = make()
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before())

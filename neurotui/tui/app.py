@@ -53,11 +53,11 @@ class NeuroApp(App[XorConfig]):
 
     def __init__(self, config: XorConfig | None = None, autostart: bool = True, ascii: bool = False,
                  speed: int | None | str = "default", pause_at: int | None = None,
-                 sweep_seeds: int = DEFAULT_SEEDS, ascii_bytes: bool = False) -> None:
+                 sweep_seeds: int = DEFAULT_SEEDS, ascii_bytes: bool = False, question: str = "") -> None:
         self.glyphs = ASCII if ascii else UNICODE
         self.ascii_bytes = ascii and ascii_bytes  # read by get_driver_class, called by App.__init__
         super().__init__()
-        self.session = Session(config or XorConfig())
+        self.session = Session(config or XorConfig(), question=question)
         if speed != "default":
             self.session.speed_index = SPEEDS.index(speed)
         self.autostart = autostart

@@ -62,7 +62,19 @@ def wants_ascii(env=None) -> bool:
     return "utf8" not in name
 
 
-def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_process: bool = True) -> int:
+def start_speed(value):
+    """config.toml's speed: "max", or steps/s snapped to the [ ] ladder; None: the default."""
+    from neurotui.session.control import SPEEDS
+
+    if value is None:
+        return "default"
+    if value == "max":
+        return None
+    return min((s for s in SPEEDS if s is not None), key=lambda s: abs(s - value))
+
+
+def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_process: bool = True, *,
+           theme: str | None = None, keymap: dict[str, str] | None = None, speed=None, question: str = "") -> int:
     """Run the app in this terminal; the exit code (0, or 128+signal after SIGTERM/SIGHUP).
 
     With `exit_process`, the process ends right here once the terminal is restored and the
@@ -77,7 +89,12 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
 
     web = under_web_driver()
     # A browser tab draws every glyph; the terminal's locale says nothing about it.
-    app = NeuroApp(config, autostart=autostart, ascii=ascii or (wants_ascii() and not web), ascii_bytes=not web)
+    app = NeuroApp(config, autostart=autostart, ascii=ascii or (wants_ascii() and not web), ascii_bytes=not web,
+                   speed=start_speed(speed), question=question)
+    if keymap:
+        app.set_keymap(keymap)  # config.toml's [keys]: binding id -> Textual key names
+    if theme:
+        app.theme = theme
     if not web:
         watch_for_hangup(sys.stdin.fileno())
     final = app.run()

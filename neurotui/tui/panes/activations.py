@@ -13,7 +13,9 @@ from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
 Z_MIN, Z_MAX = -5.0, 5.0
-COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "white"}
+# Gray, not white, for None: it must read on a light theme as on a dark one.
+COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "gray"}
+RICH_COLORS = {**COLORS, "identity": "grey50"}
 
 
 class ActivationsPane(Vertical):
@@ -82,7 +84,7 @@ class ActivationsPane(Vertical):
         t.append(f"{'':10}{'f(' + z + ')':>10}{'slope':>8}  range\n", "bold")
         for name, a in ACTIVATIONS.items():
             row_style = "reverse" if name == self.training_activation else ""
-            t.append(f"{a.label:<10}", f"bold {COLORS[name]} {row_style}".strip())
+            t.append(f"{a.label:<10}", f"bold {RICH_COLORS[name]} {row_style}".strip())
             t.append(
                 f"{g.num(fmt_value(a.fn(self.z))):>10}{g.num(fmt_value(a.slope(self.z))):>8}  "
                 f"{g.num(a.output_range):<12}", row_style,
@@ -92,7 +94,7 @@ class ActivationsPane(Vertical):
             t.append("\n")
         t.append("\n")
         for name, a in ACTIVATIONS.items():
-            t.append(f"{a.label:<8}", f"bold {COLORS[name]}")
+            t.append(f"{a.label:<8}", f"bold {RICH_COLORS[name]}")
             t.append(f"{a.what_it_does}; {a.common_use}\n")
         t.rstrip()
         return t
