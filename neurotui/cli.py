@@ -105,14 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
     bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
-    bench.add_argument("--steps", type=_positive_int, default=2000, help="steps per timed run (default: %(default)s)")
+    bench.add_argument("--steps", type=_positive_int, default=None,
+                       help="steps per timed run (default: 2000; with --ui 60000)")
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.add_argument("--bandwidth", action="store_true",
                        help="instead, count the bytes/s the app writes to a terminal (training, then idle)")
     bench.add_argument("--size", type=_size, default=(120, 40), metavar="COLSxROWS",
                        help="terminal size for --bandwidth (default: 120x40)")
     bench.add_argument("--ui", action="store_true",
-                       help="instead, training steps/s with the app drawing vs not, and the first frame's time")
+                       help="instead, training steps/s with the app drawing vs not, the first frame's and first step's time")
+    bench.add_argument("--rss", action="store_true", help="with --ui: also the app's peak RSS after a 200,000-step run")
 
     from neurotui.serve import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
 
@@ -277,11 +279,11 @@ def cmd_bench(args) -> int:
             raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
         report = run_bandwidth_bench(*args.size)
     elif args.ui:
-        from neurotui.bench.ui import run_ui_bench
+        from neurotui.bench.ui import UI_STEPS, run_ui_bench
 
-        report = run_ui_bench(rounds=args.rounds)
+        report = run_ui_bench(rounds=args.rounds, steps=args.steps or UI_STEPS, rss=args.rss)
     else:
-        report = run_bench(rounds=args.rounds, steps=args.steps)
+        report = run_bench(rounds=args.rounds, steps=args.steps or 2000)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -349,7 +351,8 @@ def cmd_sweep(args) -> int:
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     results = []
     try:
-        for i, result in enumerate(run_grid(base, hidden, layers, activations, progress=bar.update if bar else None)):
+        for i, result in enumerate(run_grid(base, hidden, layers, activations, progress=bar.update if bar else None,
+                                               workers="all")):
             if bar:
                 bar.clear()
             if args.json:
