@@ -40,7 +40,8 @@ def bench_trainer_vs_lesson(rounds: int, steps: int) -> dict:
     }
 
 
-def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memory: bool = True) -> dict:
+def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memory: bool = True,
+              processes: bool = True) -> dict:
     report: dict = {"rounds": rounds, "steps": steps}
     report["trainer"] = tb = bench_trainer_vs_lesson(rounds, steps)
     lines = [
@@ -57,6 +58,11 @@ def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memo
         lines += sb["lines"]
         report["sweep_init"] = si = bench_init()
         lines += si["lines"]
+    if processes:
+        from neurotui.bench.process import bench_processes
+
+        report["processes"] = bp = bench_processes(min(rounds, 3))
+        lines += bp["lines"]
     if sweep_memory:
         report["sweep_memory"] = sm = sweep_memory_probe()
         lines += sm["lines"]

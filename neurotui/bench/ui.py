@@ -40,6 +40,10 @@ class _Rate:
         self.snapshots += 1
 
     @property
+    def window_s(self) -> float:
+        return self.last[0] - self.first[0] if self.first and self.last else 0.0
+
+    @property
     def steps_per_s(self) -> float:
         (t0, s0), (t1, s1) = self.first, self.last
         return (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
@@ -87,17 +91,21 @@ async def _app_rate(config: XorConfig, size=(120, 40)) -> _Rate:
     return rate
 
 
-def bench_ui(rounds: int = 3, steps: int = 6000) -> dict:
-    """Alternate UI-on / UI-off runs of the same config; report the median ratio."""
+UI_STEPS = 60_000  # the issue's run: long enough for >= 5 s windows at this machine's ~4000 steps/s
+WINDOW_GOAL_S = 5.0
+
+
+def bench_ui(rounds: int = 3, steps: int = UI_STEPS) -> dict:
+    """Alternate UI-on / UI-off runs of the same config (`steps` steps each); report the median ratio."""
     config = XorConfig(steps=steps)
-    on, off = [], []
-    snaps = []
+    on, off, snaps, windows = [], [], [], []
     for _ in range(rounds):
         r_off = _headless_rate(config)
         r_on = asyncio.run(_app_rate(config))
         off.append(r_off.steps_per_s)
         on.append(r_on.steps_per_s)
         snaps.append(r_on.snapshots)
+        windows += [r_off.window_s, r_on.window_s]
     return {
         "ui_on_steps_per_s": statistics.median(on),
         "ui_off_steps_per_s": statistics.median(off),
@@ -105,38 +113,139 @@ def bench_ui(rounds: int = 3, steps: int = 6000) -> dict:
         "ui_snapshots_drawn": statistics.median(snaps),
         "steps": steps,
         "rounds": rounds,
+        "shortest_window_s": min(windows),
     }
 
 
 def first_frame() -> dict:
     """In a fresh interpreter: time from import of the app to its first frame, and whether
     torch had to be imported before it (it must not)."""
+    return _child_json("--first-frame")
+
+
+def _child_json(*args: str, timeout: float = 600) -> dict:
     import json
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "neurotui.bench.ui", "--first-frame"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "neurotui.bench.ui", *args],
+                          capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench child {' '.join(args)} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-UI_RATIO_GOAL = 0.85
+def first_step(rounds: int = 3) -> dict:
+    """Launch to the first training step on screen, against `import torch`, both as whole
+    fresh processes timed from this one (interpreter start-up included on both sides),
+    alternating, medians. "warm": the same app with session.loop.start_warm_up() called first
+    thing, as the app's launch does when the warm-up is wired in."""
+    import subprocess
+    import sys
+
+    def wall(cmd: list[str], marker: str | None) -> float:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if marker is None:
+            proc.wait(120)
+            return time.perf_counter() - t0
+        for line in proc.stdout:
+            if line.startswith(marker):
+                t = time.perf_counter() - t0
+                break
+        else:
+            t = float("nan")
+        proc.wait(120)
+        return t
+
+    torch_s, cold_s, warm_s = [], [], []
+    for _ in range(rounds):
+        torch_s.append(wall([sys.executable, "-c", "import torch"], None))
+        cold_s.append(wall([sys.executable, "-m", "neurotui.bench.ui", "--first-step"], "FIRST_STEP"))
+        warm_s.append(wall([sys.executable, "-m", "neurotui.bench.ui", "--first-step", "--warm"], "FIRST_STEP"))
+    t, c, w = (statistics.median(v) for v in (torch_s, cold_s, warm_s))
+    return {"import_torch_s": t, "first_step_s": c, "first_step_warm_s": w,
+            "first_step_vs_import_torch": c / t, "first_step_warm_vs_import_torch": w / t, "rounds": rounds}
 
 
-def run_ui_bench(rounds: int = 5, steps: int = 6000) -> dict:
+RSS_STEPS = 200_000
+RSS_GOAL = 400 * 2**20
+
+
+def app_peak_rss(steps: int = RSS_STEPS) -> dict:
+    """Peak RSS (ru_maxrss) of a fresh process that runs the app (Pilot, 120x40) through a
+    `steps`-step flat-out run to its end."""
+    return _child_json("--rss", str(steps), timeout=1800)
+
+
+UI_RATIO_GOAL = 0.95
+FIRST_STEP_GOAL = 1.4
+
+
+def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> dict:
     ui = bench_ui(rounds=rounds, steps=steps)
     ff = first_frame()
+    fs = first_step(rounds=min(rounds, 3))
     ok = "meets" if ui["ui_on_vs_off"] >= UI_RATIO_GOAL else "BELOW"
+    short = ui["shortest_window_s"] < WINDOW_GOAL_S
     lines = [
         f"UI cost: default run, {steps} steps flat out, 120x40, {rounds} alternating rounds (median; "
         f"steady state from step {steps // 5})",
         f"  worker alone      {ui['ui_off_steps_per_s']:10.0f} steps/s",
         f"  app drawing       {ui['ui_on_steps_per_s']:10.0f} steps/s   ({ui['ui_snapshots_drawn']:.0f} snapshots)",
         f"  ratio             {ui['ui_on_vs_off']:10.2f}    goal >= {UI_RATIO_GOAL} ({ok})",
+        f"  shortest window   {ui['shortest_window_s']:10.1f} s"
+        + (f"   UNDER {WINDOW_GOAL_S:g} s: give more --steps" if short else ""),
         f"first frame: {ff['first_frame_ms']:.0f} ms after import starts (app module import {ff['import_ms']:.0f} ms); "
         f"torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
+        f"first step on screen, from launch (fresh processes, median of {fs['rounds']}): "
+        f"{fs['first_step_s']:.2f} s = {fs['first_step_vs_import_torch']:.2f}x `import torch` ({fs['import_torch_s']:.2f} s); "
+        f"with the warm-up thread {fs['first_step_warm_s']:.2f} s = {fs['first_step_warm_vs_import_torch']:.2f}x; "
+        f"goal <= {FIRST_STEP_GOAL}x",
     ]
-    return {"ui": ui, "first_frame": ff, "lines": lines}
+    report = {"ui": ui, "first_frame": ff, "first_step": fs, "lines": lines,
+              "ui_on_vs_off": ui["ui_on_vs_off"], "steps": steps}
+    if rss:
+        r = report["rss"] = app_peak_rss()
+        lines.append(f"app peak RSS after a {r['steps']}-step run: {r['peak_rss_bytes'] / 2**20:.0f} MiB "
+                     f"(goal <= {RSS_GOAL / 2**20:.0f} MiB: {'met' if r['peak_rss_bytes'] <= RSS_GOAL else 'NOT met'})")
+    return report
+
+
+async def _first_step_child(warm: bool) -> None:
+    """Run in a fresh interpreter by first_step(): start the app and print FIRST_STEP as soon
+    as the app has a snapshot with at least one step to draw."""
+    import sys
+
+    if warm:
+        from neurotui.session.loop import start_warm_up
+
+        start_warm_up()
+    from neurotui.tui.app import NeuroApp
+
+    done = asyncio.Event()
+
+    class Measured(NeuroApp):
+        def on_train_progress(self, message) -> None:
+            if message.snapshot.step >= 1 and not done.is_set():
+                print("FIRST_STEP", flush=True)
+                done.set()
+
+    app = Measured(XorConfig(steps=2000))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(done.wait(), timeout=120)
+        await pilot.press("q")
+    sys.stdout.flush()
+
+
+async def _rss_child(steps: int) -> dict:
+    import resource
+    import sys
+
+    rate = await _app_rate(XorConfig(steps=steps))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"steps": steps, "peak_rss_bytes": peak if sys.platform == "darwin" else peak * 1024,
+            "snapshots": rate.snapshots}
 
 
 async def _first_frame_child() -> dict:
@@ -163,3 +272,7 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["--first-frame"]:
         print(json.dumps(asyncio.run(_first_frame_child())))
+    elif sys.argv[1:2] == ["--first-step"]:
+        asyncio.run(_first_step_child(warm="--warm" in sys.argv))
+    elif sys.argv[1:2] == ["--rss"]:
+        print(json.dumps(asyncio.run(_rss_child(int(sys.argv[2])))))
