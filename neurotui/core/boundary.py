@@ -6,8 +6,9 @@ Row 0 is the top of the plane (largest x2), so the grid reads like a plot.
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from neurotui.core.xor import XOR_X, XOR_Y
 
@@ -42,10 +43,19 @@ def probability_grid(
     """Run `model` over a rows x cols grid of the plane; returns plain floats."""
     import torch
 
-    pts = torch.tensor(plane_points(rows, cols, low, high), device=device)
+    pts = _plane_tensor(rows, cols, low, high, str(device) if device is not None else "cpu")
     with torch.no_grad():
         out = model(pts).reshape(rows, cols)
     return out.tolist()
+
+
+@functools.lru_cache(maxsize=8)
+def _plane_tensor(rows: int, cols: int, low: float, high: float, device: str):
+    """The grid's points as a tensor, built once per size and device: every snapshot of a run
+    asks for the same grid, and building it in Python cost more than running the net on it."""
+    import torch
+
+    return torch.tensor(plane_points(rows, cols, low, high), device=device)
 
 
 def shade(p: float, ramp: str) -> str:
