@@ -181,6 +181,14 @@ class Session:
 
     def switch_device(self, running_on: str) -> None:
         """CPU <-> CUDA; `running_on` is the device the worker reported ("cpu", "cuda:0 ...")."""
+        import sys
+
+        if "torch" not in sys.modules:  # never import torch on the UI thread: it blocks for seconds
+            raise Refused("still loading PyTorch; try again in a moment")
+        import torch
+
+        if not torch.cuda.is_available():
+            raise Refused("no CUDA GPU is available here; training stays on the CPU")
         on_gpu = self.config.device.startswith("cuda") or (
             self.config.device == "auto" and running_on.startswith("cuda"))
         self.reconfigure(device="cpu" if on_gpu else "cuda")

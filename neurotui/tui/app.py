@@ -3,20 +3,17 @@ key into one call on the Session and one on the pane that shows the result."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import Iterable
 
-from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
-from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from neurotui.core.xor import XorConfig
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import Refused, Session
+from neurotui.tui import picker
 from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
 from neurotui.tui.keys import APP_KEYS, bindings, palette_entries
@@ -25,17 +22,9 @@ from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
 from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
-from neurotui.tui.picker import MultiPicker, Picker
-from neurotui.tui.process import exit_soon
+from neurotui.tui.process import exit_on_signals, exit_soon
+from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
 
-# Below this the three panes do not fit: show one at a time. At 100-119 columns the XOR
-# pane's boundary would shrink to a few rows beside its rows text: one pane reads better.
-FULL_MIN_WIDTH, FULL_MIN_HEIGHT = 120, 32
-# Below this nothing is readable: say so and wait for the window to grow.
-TINY_WIDTH, TINY_HEIGHT = 40, 12
-
-PANE_IDS = ("neuron", "activations", "xor", "reliability")
-RELIABILITY = 3
 # Keys that steer the XOR run: on the Reliability screen they would act on a run out of sight.
 RUN_ACTIONS = {
     "session", "restart", "pause", "step_once", "speed", "toggle_log", "next_view", "next_pair",
@@ -63,9 +52,6 @@ class NeuroApp(App[XorConfig]):
         self.autostart = autostart
         self.pause_at = pause_at
         self.sweep_seeds = sweep_seeds
-        self.current_pane = 2
-        self.zoomed = False
-        self._auto_zoom = False
         self._no_color_filter = None
 
     # ----- Textual hooks -----------------------------------------------------------------------
@@ -100,24 +86,10 @@ class NeuroApp(App[XorConfig]):
             return False  # a neuron field is being edited: these keys type into it
         return True
 
-    def _mark_focused_pane(self, _focused=None) -> None:
-        # Colour alone marks the focused pane's border; without colour (NO_COLOR, --ascii) it
-        # also says so in words on its bottom border.
-        plain = self.no_color or self.glyphs.ascii
-        focused = self.focused
-        for pid in PANE_IDS:
-            pane = self.query_one(f"#{pid}")
-            here = focused is not None and (focused is pane or pane in focused.ancestors)
-            pane.border_subtitle = "(focused)" if plain and here else ""
-
     # ----- layout ------------------------------------------------------------------------------
-    @property
-    def xor(self) -> XorPane:
-        return self.query_one(XorPane)
-
     def compose(self) -> ComposeResult:
-        yield Static(id="topbar")
-        with Container(id="panes"):
+        yield TopBar(self.glyphs, id="topbar")
+        with Workspace(id="panes"):
             yield NeuronPane(self.glyphs, id="neuron", classes="pane")
             yield XorPane(self.glyphs, id="xor", classes="pane")
             yield ActivationsPane(self.glyphs, id="activations", classes="pane")
@@ -125,83 +97,51 @@ class NeuroApp(App[XorConfig]):
         yield Static(id="too-small")
         yield Footer()
 
+    @property
+    def xor(self) -> XorPane:
+        return self.query_one(XorPane)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.query_one(Workspace)
+
     def on_mount(self) -> None:
         import warnings
 
         # broadcast-target's own warning would be written over the screen from the worker thread;
         # the doctor reports that run's symptom (every probability at 0.5) instead.
         warnings.filterwarnings("ignore", message="Using a target size")
-        if self.glyphs.ascii:
-            self.screen.add_class("-ascii")
-        self.query_one(ActivationsPane).set_training_activation(self.session.config.activation)
-        self._install_signal_handlers()
+        self.screen.set_class(self.glyphs.ascii, "-ascii")
+        exit_on_signals(self._on_signal)
         self.watch(self.screen, "focused", self._mark_focused_pane)
         self._apply_layout()
         self.xor.focus()
         if self.autostart:
-            self._device_text = "loading torch..."
             self.start_run()
         else:
-            self._device_text = "starts with the first run"
+            self.query_one(TopBar).show(device="starts with the first run")
             self.xor.show_config(self.session.config)
             self.xor.wait("press space to start training (. takes one step)")
-        self._update_topbar()
 
-    def _install_signal_handlers(self) -> None:
-        # SIGTERM / SIGHUP (an SSH link dropping) must leave through Textual's own exit,
-        # which restores the terminal; the default action would kill us mid-screen.
+    def _on_signal(self, sig: int) -> None:
         # Exit code 128+signal, as a shell expects. Writes to a hung-up terminal can block
         # that exit, so the process also ends a few seconds later whatever happens.
-        def on_signal(sig: int) -> None:
-            if self.xor.control is not None:
-                self.xor.control.poke()
-            self.exit(self.session.config, return_code=128 + sig)
-            exit_soon(128 + sig)
-
-        try:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(sig, on_signal, int(sig))
-        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
-            pass
+        if self.xor.control is not None:
+            self.xor.control.poke()
+        self.exit(self.session.config, return_code=128 + sig)
+        exit_soon(128 + sig)
 
     def on_resize(self, event) -> None:
         # This runs before App._on_resize stores the new size: use the event's, or the
         # layout lags one resize behind (blank or clipped screens after resizing).
         self._apply_layout(event.size)
 
-    @property
-    def single(self) -> bool:
-        w, h = self.size
-        return self.zoomed or w < FULL_MIN_WIDTH or h < FULL_MIN_HEIGHT
-
     def _apply_layout(self, size=None) -> None:
-        w, h = size or self.size
-        tiny = w < TINY_WIDTH or h < TINY_HEIGHT
-        self.screen.set_class(tiny, "-too-small")
-        if tiny:
-            self.query_one("#too-small", Static).update(
-                f"terminal too small ({w}x{h}); neurotui needs at least {TINY_WIDTH}x{TINY_HEIGHT}")
-        single = self.zoomed or w < FULL_MIN_WIDTH or h < FULL_MIN_HEIGHT
-        self.query_one("#panes").set_class(single, "-single")
-        for i, pid in enumerate(PANE_IDS):
-            self.query_one(f"#{pid}").set_class(i == self.current_pane, "-current")
-        self._single = single
-        if hasattr(self, "_device_text"):
-            self._update_topbar()
+        self.query_one(TopBar).show(single=self.workspace.apply(size or self.size))
         self.call_after_refresh(self.xor.sync_grid_size)
 
-    def _update_topbar(self) -> None:
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append("neurotui", "bold")
-        if not getattr(self, "_single", False) or self.zoomed:
-            t.append(f"  one neuron {self.glyphs.arrow} a multilayer perceptron", "dim")
-        t.append("   device: ")
-        t.append(self._device_text, "bold")
-        t.append("   ? help", "dim")
-        if getattr(self, "_single", False) and not self.zoomed:
-            t.append("   1 2 3: switch pane", "dim")
-        self.query_one("#topbar", Static).update(t)
+    def _mark_focused_pane(self, focused=None) -> None:
+        self.workspace.mark_focused(self.focused, plain=self.no_color or self.glyphs.ascii)
 
     # ----- the run -------------------------------------------------------------------------------
     def start_run(self, paused: bool = False) -> None:
@@ -211,7 +151,7 @@ class NeuroApp(App[XorConfig]):
                        previous=s.previous, question=s.question)
         self.query_one(ActivationsPane).set_training_activation(s.config.activation)
 
-    def _change(self, change, *args) -> None:
+    def change(self, change, *args) -> None:
         """Apply one Session change and retrain; a refused change is said, and nothing restarts."""
         try:
             said = change(*args)
@@ -227,8 +167,7 @@ class NeuroApp(App[XorConfig]):
 
     @on(TrainStarted)
     def _device_known(self, message: TrainStarted) -> None:
-        self._device_text = message.device
-        self._update_topbar()
+        self.query_one(TopBar).show(device=message.device)
 
     @on(NeuronPane.ZChanged)
     def _z_changed(self, message: NeuronPane.ZChanged) -> None:
@@ -237,7 +176,7 @@ class NeuroApp(App[XorConfig]):
     # ----- actions: one line each where they can be ----------------------------------------------
     def action_session(self, method: str, *args) -> None:
         """Every key that changes what is trained: one Session method, then retrain."""
-        self._change(getattr(self.session, method), *args)
+        self.change(getattr(self.session, method), *args)
 
     def action_restart(self) -> None:
         self.start_run(paused=self.xor.paused)
@@ -245,31 +184,16 @@ class NeuroApp(App[XorConfig]):
     def action_toggle_compare(self) -> None:
         self.session.toggle_compare()
         self.xor.set_view(compare=self.session.compare)
-        self.call_after_refresh(self._change, lambda: None)
+        self.call_after_refresh(self.change, lambda: None)
 
     def action_pick_preset(self) -> None:
-        from neurotui.core.presets import PRESETS
-
-        choices = [(p.name, f"{p.name:<22} {p.question}") for p in PRESETS.values()]
-        self.push_screen(Picker("Presets: the lesson as experiments", choices),
-                         lambda name: name and self._change(self.session.apply_preset, name))
+        picker.pick_preset(self)
 
     def action_pick_bug(self) -> None:
-        if self.session.config.bug:  # B again clears it
-            self._change(self.session.set_bug, None)
-            return
-        from neurotui.core.bugs import BUGS
-
-        choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in BUGS.values()]
-        self.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices),
-                         lambda name: name and self._change(self.session.set_bug, name))
+        picker.pick_bug(self)
 
     def action_pick_features(self) -> None:
-        from neurotui.core.data import FEATURES
-
-        choices = [(f, f) for f in FEATURES]
-        self.push_screen(MultiPicker("Input features", choices, tuple(self.session.config.features)),
-                         lambda picked: picked and self._change(self.session.set_features, picked))
+        picker.pick_features(self)
 
     def action_toggle_code(self) -> None:
         self.xor.toggle_code()
@@ -319,89 +243,58 @@ class NeuroApp(App[XorConfig]):
     def action_next_pair(self) -> None:
         self.xor.next_pair()
 
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
     def action_next_inside_layer(self) -> None:
         layer = self.session.next_inside_layer()
         self.notify(f"looking inside hidden layer {layer} of {self.session.config.layers}", timeout=2)
         self.xor.look_at(self.session.layer)
 
     def action_toggle_device(self) -> None:
-        import sys
-
-        if "torch" not in sys.modules:  # never import torch on the UI thread: it blocks for seconds
-            self.notify("still loading PyTorch; try again in a moment", timeout=2)
-            return
-        import torch
-
-        if not torch.cuda.is_available():
-            self.notify("no CUDA GPU is available here; training stays on the CPU", timeout=3)
-            return
-        self._change(self.session.switch_device, self.xor.device_text)
+        self.change(self.session.switch_device, self.xor.device_text)
 
     def action_focus_pane(self, index: int) -> None:
         if index == RELIABILITY:
-            # the reliability table needs the whole screen: it is always shown zoomed
-            self._auto_zoom = self._auto_zoom or not self.zoomed
-            self.zoomed = True
             pane = self.query_one(ReliabilityPane)
             if pane.state == "idle":
                 pane.start(device=self.session.config.device)
-        elif self._auto_zoom:
-            self.zoomed = self._auto_zoom = False
-        self.current_pane = index
-        self.query_one(f"#{PANE_IDS[index]}").focus()
+        self.workspace.show_pane(index)
         self._apply_layout()
         self.refresh_bindings()
 
     def action_zoom(self) -> None:
-        focused = self.focused
-        for i, pid in enumerate(PANE_IDS):
-            pane = self.query_one(f"#{pid}")
-            if focused is not None and (focused is pane or pane in focused.ancestors):
-                self.current_pane = i
-        self.zoomed = not self.zoomed
+        self.workspace.toggle_zoom(self.focused)
         self._apply_layout()
-
-    def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
 
     def action_write_card(self) -> None:
         from neurotui.tui.card_writer import write_card
 
-        snap = self.xor.snapshot
-        if snap is None or not snap.losses:
-            self.notify("no run to describe yet", severity="warning", timeout=3)
-            return
-        self.notify("writing the result card (training the failure probe beside it)...", timeout=2)
-        write_card(self, self.session.config, snap)
+        write_card(self, self.session.config, self.xor.snapshot)
 
     def on_card_written(self, message: CardWritten) -> None:
-        if message.path:
-            self.notify(f"result card written to {message.path}", timeout=6)
-        else:
-            self.notify(f"card not written: {message.error}", severity="error", timeout=8)
+        self.notify(f"result card written to {message.path}" if message.path else f"card not written: {message.error}",
+                    severity="information" if message.path else "error", timeout=6 if message.path else 8)
 
     @on(ReliabilityPane.Pick)
     def _train_picked(self, message: ReliabilityPane.Pick) -> None:
         self.session.pick(message.config)
         self.notify(f"training seed {message.config.seed} of this network live", timeout=3)
-        self.action_focus_pane(2)
+        self.action_focus_pane(XOR)
         self.start_run()
 
     @on(ReliabilityPane.Leave)
     def _leave_reliability(self) -> None:
-        self.action_focus_pane(2)
+        self.action_focus_pane(XOR)
 
     def action_quit(self) -> None:
         if self.xor.control is not None:
             self.xor.control.poke()
         self.exit(self.session.config)
 
-    # ----- for tests and screenshots --------------------------------------------------------------
-    @property
-    def config(self) -> XorConfig:
-        return self.session.config
-
-    @property
-    def run_settled(self) -> bool:
-        return self.xor.settled
+    # ----- read by tests, screenshots and benchmarks ------------------------------------------------
+    config = property(lambda self: self.session.config)
+    run_settled = property(lambda self: self.xor.settled)
+    current_pane = property(lambda self: self.workspace.current)
+    zoomed = property(lambda self: self.workspace.zoomed)

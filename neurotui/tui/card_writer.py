@@ -16,6 +16,11 @@ from neurotui.tui.messages import CardWritten
 def write_card(app: App, config: XorConfig, snap) -> None:
     from neurotui.tui.launch import under_web_driver
 
+    if snap is None or not snap.losses:
+        app.notify("no run to describe yet", severity="warning", timeout=3)
+        return
+    app.notify("writing the result card (training the failure probe beside it)...", timeout=2)
+
     web = under_web_driver()
 
     def work() -> None:

@@ -63,3 +63,30 @@ class MultiPicker(ModalScreen[tuple[str, ...] | None]):
             self.query_one("#picker-error", Static).update("tick at least one input feature")
             return
         self.dismiss(picked)
+
+
+# ----- the app's pickers: each ends in one Session change ------------------------------------
+def pick_preset(app) -> None:
+    from neurotui.core.presets import PRESETS
+
+    choices = [(p.name, f"{p.name:<22} {p.question}") for p in PRESETS.values()]
+    app.push_screen(Picker("Presets: the lesson as experiments", choices),
+                    lambda name: name and app.change(app.session.apply_preset, name))
+
+
+def pick_bug(app) -> None:
+    if app.session.config.bug:  # B again clears it
+        app.change(app.session.set_bug, None)
+        return
+    from neurotui.core.bugs import BUGS
+
+    choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in BUGS.values()]
+    app.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices),
+                    lambda name: name and app.change(app.session.set_bug, name))
+
+
+def pick_features(app) -> None:
+    from neurotui.core.data import FEATURES
+
+    app.push_screen(MultiPicker("Input features", [(f, f) for f in FEATURES], tuple(app.session.config.features)),
+                    lambda picked: picked and app.change(app.session.set_features, picked))

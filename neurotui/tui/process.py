@@ -59,3 +59,17 @@ def watch_for_hangup(fd: int) -> None:
             return
 
     threading.Thread(target=watch, name="neurotui-hangup-watch", daemon=True).start()
+
+
+def exit_on_signals(on_signal) -> None:
+    """SIGTERM / SIGHUP (an SSH link dropping) call on_signal(sig) on the event loop, so the
+    app leaves through Textual's own exit, which restores the terminal."""
+    import asyncio
+    import signal
+
+    try:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, on_signal, int(sig))
+    except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+        pass
