@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from lab_runs import LESSON_OUTPUT, LESSON_ROWS
 
 from neurotui.cli import main
-from lab_runs import LESSON_OUTPUT, LESSON_ROWS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_BYTES = (Path(__file__).parent / "data" / "expected_output.txt").read_bytes()

@@ -12,15 +12,21 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn as nn
+from lab_runs import GRID, LESSON_ROWS, trained
 
 from neurotui.core import neuron
 from neurotui.core.boundary import (
-    ASCII_RAMP, UNICODE_RAMP, cell_of, plane_points, probability_grid, render, shade,
+    ASCII_RAMP,
+    UNICODE_RAMP,
+    cell_of,
+    plane_points,
+    probability_grid,
+    render,
+    shade,
 )
 from neurotui.core.diagnosis import diagnose
 from neurotui.core.trainer import Trainer
 from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model
-from lab_runs import GRID, LESSON_ROWS, trained
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "neurotui" / "core"
@@ -318,9 +324,9 @@ def test_core_module_imports_no_ui_anywhere_in_its_source(module):
 
 _CHECK = (
     "import importlib, sys; importlib.import_module(sys.argv[1]); "
-    "bad = sorted(m for m in sys.modules if m.split('.')[0] in {ui!r}); "
+    f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {UI_PACKAGES!r}); "
     "print(' '.join(bad)); sys.exit(1 if bad else 0)"
-).format(ui=UI_PACKAGES)
+)
 
 
 @pytest.mark.parametrize("module", CORE_MODULES)

@@ -335,7 +335,7 @@ def test_script_covers_only_what_it_can_reproduce():
 
 def _lab_of(config: XorConfig, monkeypatch) -> str:
     """lab's stdout for `config` itself, whichever options the command line has grown so far."""
-    import neurotui.cli as cli
+    import neurotui.cli.lab as cli
 
     monkeypatch.setattr(cli, "config_from_args", lambda args: config)
     return lab()

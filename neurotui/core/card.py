@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from neurotui.core.activations import get_activation
 from neurotui.core.errors import ConfigError
@@ -254,16 +254,6 @@ def card_markdown(
             f"{_loss_text(without_loss)} without vs {_loss_text(with_loss)} with {with_name}.")
     add("")
     return "\n".join(out)
-
-
-def make_card(config: XorConfig, *, ascii: bool = False, grid_size: tuple[int, int] = (12, 28)) -> str:
-    """Train `config` and its failure probe, and return the card (the headless path)."""
-    from neurotui.core.trainer import Trainer
-
-    trainer = Trainer(config)
-    trainer.run()
-    snap = trainer.snapshot(boundary_size=grid_size)
-    return card_markdown(trainer.config, snap, failure_probe(trainer.config, steps=snap.step), ascii=ascii)
 
 
 # ---------------------------------------------------------------- writing

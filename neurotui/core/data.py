@@ -10,13 +10,23 @@ checks here before the UI has imported torch.
 
 from __future__ import annotations
 
-import csv
 import math
-import os
 from dataclasses import dataclass
 
+from neurotui.core.datafile import (  # noqa: F401 (re-exported: the data options read them here)
+    CSV_MAX_ABS,
+    CSV_MAX_BYTES,
+    SAMPLES_MAX,
+    SAMPLES_MIN,
+    DataFileError,
+    load_csv,
+    read_csv_rows,
+)
 from neurotui.core.errors import ConfigError
-from neurotui.core.xor import XOR_X, XOR_Y
+
+# The lesson's four rows and their XOR labels.
+XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
+XOR_Y = (0.0, 1.0, 1.0, 0.0)
 
 DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
 # Noise is the standard deviation of Gaussian jitter, in input units; gauss's is the blobs' spread.
@@ -34,12 +44,9 @@ OPTION_FIELDS = ("dataset", "data", "data_seed", "samples", "noise", "val_split"
                  "features")
 FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
 DEFAULT_FEATURES = ("x1", "x2")
-SAMPLES_MIN, SAMPLES_MAX = 4, 100_000
 DEFAULT_SAMPLES = 200
 DEFAULT_VAL_SPLIT = 0.3  # generated sets and CSV files; the lesson's xor has none
 SEED_MAX = 2**63 - 1
-CSV_MAX_BYTES = 32 * 2**20
-CSV_MAX_ABS = 1e6  # beyond this, squared features overflow float32 and training blows up
 LESSON_RANGE = (-0.25, 1.25)  # the lesson's boundary range (core.boundary.LOW/HIGH)
 
 
@@ -240,91 +247,6 @@ def stratified_split(y, fraction: float, generator):
     _check_split([len(v) + len(t) for v, t in zip(val, train)], fraction)
     val_idx = torch.cat(val).sort().values
     return torch.cat(train).sort().values, val_idx
-
-
-# ---------------------------------------------------------------- CSV files
-
-
-class DataFileError(ConfigError):
-    """A --data file is unusable; the message names the file, the line and the problem."""
-
-
-def load_csv(path):
-    """(x [n, 2] float32, y [n] float32) from a CSV of x1,x2,y rows (header optional)."""
-    import torch
-
-    rows, labels = read_csv_rows(path)
-    return torch.tensor(rows, dtype=torch.float32), torch.tensor(labels, dtype=torch.float32)
-
-
-def read_csv_rows(path) -> tuple[list[tuple[float, float]], list[float]]:
-    """Plain-Python parse of a data file; DataFileError (one line) for every way it can be bad."""
-    name = repr(str(path))
-    try:
-        if os.path.isdir(path):
-            raise DataFileError(f"data file {name} is a directory")
-        if not os.path.exists(path):
-            raise DataFileError(f"data file {name} does not exist")
-        if os.path.getsize(path) > CSV_MAX_BYTES:
-            raise DataFileError(f"data file {name} is larger than {CSV_MAX_BYTES >> 20} MiB")
-        with open(path, "rb") as f:
-            raw = f.read(CSV_MAX_BYTES + 1)
-    except OSError as exc:
-        raise DataFileError(f"cannot read data file {name}: {(exc.strerror or str(exc)).lower()}") from None
-    if not raw.strip():
-        raise DataFileError(f"data file {name} is empty: expected rows of x1,x2,y")
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise DataFileError(f"data file {name} line {line}: binary data, not a CSV text file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataFileError(f"data file {name} line {line}: not UTF-8 text (binary data?)") from None
-    rows: list[tuple[float, float]] = []
-    labels: list[float] = []
-    first = True
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            fields = [f.strip() for f in next(csv.reader([line]))]
-        except csv.Error as exc:
-            raise DataFileError(f"data file {name} line {lineno}: {exc}") from None
-        where = f"data file {name} line {lineno}"
-        if len(fields) != 3:
-            raise DataFileError(f"{where}: expected 3 columns x1,x2,y, got {len(fields)}")
-        if first and not any(_is_number(f) for f in fields):
-            first = False  # a header: its names are not checked
-            continue
-        first = False
-        values = []
-        for col, field in zip(("x1", "x2", "y"), fields):
-            if not _is_number(field):
-                raise DataFileError(f"{where}: {col} {field[:40]!r} is not a number")
-            v = float(field)
-            if not math.isfinite(v):
-                raise DataFileError(f"{where}: {col} {field[:40]!r} is not finite")
-            if col != "y" and abs(v) > CSV_MAX_ABS:
-                raise DataFileError(f"{where}: {col} {field[:40]!r} is out of range (|x| <= {CSV_MAX_ABS:g})")
-            values.append(v)
-        if values[2] not in (0.0, 1.0):
-            raise DataFileError(f"{where}: label y must be 0 or 1, got {fields[2][:40]!r}")
-        rows.append((values[0], values[1]))
-        labels.append(values[2])
-        if len(rows) > SAMPLES_MAX:
-            raise DataFileError(f"data file {name} has more than {SAMPLES_MAX:,} rows")
-    if len(rows) < SAMPLES_MIN:
-        raise DataFileError(f"data file {name} has {len(rows)} data rows; need at least {SAMPLES_MIN}")
-    return rows, labels
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- the dataset

@@ -7,11 +7,9 @@ from dataclasses import asdict, dataclass, replace
 
 from neurotui.core.activations import get_activation
 from neurotui.core.bugs import check_bug
+from neurotui.core.data import XOR_X, XOR_Y  # the lesson's four rows (re-exported: most code reads them here)
 from neurotui.core.device import check_spec
 from neurotui.core.errors import ConfigError
-
-XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
-XOR_Y = (0.0, 1.0, 1.0, 0.0)
 
 HIDDEN_MIN, HIDDEN_MAX = 1, 32
 LAYERS_MIN, LAYERS_MAX = 1, 3
@@ -49,7 +47,7 @@ class XorConfig:
     features: tuple[str, ...] = ("x1", "x2")
     bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
 
-    def validated(self) -> "XorConfig":
+    def validated(self) -> XorConfig:
         """Return a normalised copy, or raise ConfigError with a one-line reason."""
         if not HIDDEN_MIN <= self.hidden <= HIDDEN_MAX:
             raise ConfigError(f"hidden units must be {HIDDEN_MIN}-{HIDDEN_MAX}, got {self.hidden}")
@@ -80,7 +78,7 @@ class XorConfig:
         """'2-4-1', or '2-8-8-1' for two hidden layers of 8."""
         return "-".join(str(n) for n in [layer_sizes(self)[0][0]] + [o for _, o in layer_sizes(self)])
 
-    def with_(self, **changes) -> "XorConfig":
+    def with_(self, **changes) -> XorConfig:
         return replace(self, **changes)
 
     def as_dict(self) -> dict:

@@ -9,40 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from neurotui.serve.options import DEFAULT_MAX_SESSIONS, DEFAULT_PORT, add_arguments  # noqa: F401
+
 INSTALL_LINE = "pip install 'neurotui[web]'"
-DEFAULT_PORT = 8000
-DEFAULT_MAX_SESSIONS = 8
 # Options of the top-level parser that describe the program, not the app a tab runs.
 _NOT_APP_OPTIONS = {"help", "version", "command"}
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:  # 0: the system picks a free port (tests use it)
-        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
-    return port
-
-
-def _sessions(text: str) -> int:
-    try:
-        n = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= n <= 256:
-        raise argparse.ArgumentTypeError(f"must be 1-256, got {n}")
-    return n
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("server (any other option is passed on to the app in each tab)")
-    g.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default: %(default)s; 0.0.0.0 lets other machines in)")
-    g.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s)")
-    g.add_argument("--max-sessions", type=_sessions, default=DEFAULT_MAX_SESSIONS, metavar="N",
-                   help="most browser tabs (app processes) at once (default: %(default)s)")
 
 
 def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
@@ -53,7 +24,7 @@ def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
     (`extra`), so `neurotui serve --seed 7` and `neurotui --seed 7 serve` mean the same, and a
     new app option (e.g. --preset) passes through without this module knowing it.
     """
-    from neurotui.cli import UsageError, build_parser, config_from_args
+    from neurotui.cli.parser import UsageError, build_parser, config_from_args
 
     parser = build_parser()
     given: list[str] = []

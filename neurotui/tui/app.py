@@ -182,9 +182,7 @@ class NeuroApp(App[XorConfig]):
         self.start_run(paused=self.xor.paused)
 
     def action_toggle_compare(self) -> None:
-        self.session.toggle_compare()
-        self.xor.set_view(compare=self.session.compare)
-        self.call_after_refresh(self.change, lambda: None)
+        self.change(self.session.toggle_compare)
 
     def action_pick_preset(self) -> None:
         picker.pick_preset(self)

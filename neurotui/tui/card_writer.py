@@ -14,7 +14,7 @@ from neurotui.tui.messages import CardWritten
 
 
 def write_card(app: App, config: XorConfig, snap) -> None:
-    from neurotui.tui.launch import under_web_driver
+    from neurotui.tui.process import under_web_driver
 
     if snap is None or not snap.losses:
         app.notify("no run to describe yet", severity="warning", timeout=3)
@@ -49,7 +49,7 @@ def write_script(app: App, config: XorConfig) -> None:
     """`Y`: the run's script to ./neurotui-lab.py (never over a file), or to the browser when served."""
     from neurotui.core.script import DEFAULT_SCRIPT_NAME, ScriptError, script_for
     from neurotui.core.script import write_script as save
-    from neurotui.tui.launch import under_web_driver
+    from neurotui.tui.process import under_web_driver
 
     try:
         if under_web_driver():

@@ -12,13 +12,7 @@ import os
 import sys
 
 from neurotui.core.xor import XorConfig
-from neurotui.tui.process import hard_exit, watch_for_hangup
-
-
-def under_web_driver(env=None) -> bool:
-    """True when textual-serve runs us: it talks over pipes and names its driver in TEXTUAL_DRIVER."""
-    env = os.environ if env is None else env
-    return "web_driver" in env.get("TEXTUAL_DRIVER", "")
+from neurotui.tui.process import hard_exit, under_web_driver, watch_for_hangup
 
 
 def terminal_problem() -> str | None:

@@ -14,6 +14,12 @@ import threading
 HARD_EXIT_AFTER_S = 3.0
 
 
+def under_web_driver(env=None) -> bool:
+    """True when textual-serve runs us: it talks over pipes and names its driver in TEXTUAL_DRIVER."""
+    env = os.environ if env is None else env
+    return "web_driver" in env.get("TEXTUAL_DRIVER", "")
+
+
 def exit_soon(code: int, after: float = HARD_EXIT_AFTER_S) -> None:
     """End the process `after` seconds from now unless it has ended by then (a safety net)."""
     timer = threading.Timer(after, hard_exit, (code,))

@@ -52,7 +52,7 @@ class XorPane(Vertical):
         self.border_title = "3 XOR training"
         self.log_scale = False
         self.view = "boundary"
-        self.compare = False
+        self.compare = False  # showing A and B side by side: set by train(), from what it trains
         self.code = False  # `y`: the run's PyTorch code instead of the picture
         self.previous: XorConfig | None = None  # A before the last change, for the code view
         self.question = ""
@@ -116,6 +116,8 @@ class XorPane(Vertical):
               question: str = "") -> None:
         """Train `configs` (A, or A and B in lockstep) from step 0, replacing any run."""
         self.previous, self.question = previous, question
+        if (len(configs) > 1) != self.compare:  # compare mode is training A and B: the pane follows
+            self.set_view(compare=len(configs) > 1)
         if self.control is not None:
             self.control.poke()  # wake the old worker so it sees its cancellation at once
         self.run_id += 1

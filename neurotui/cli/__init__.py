@@ -1,0 +1,52 @@
+"""Command line: the app, and the headless subcommands.
+
+The only package that prints to the terminal or exits. Every bad value becomes one line on
+stderr and exit code 2, never a traceback.
+
+- parser:   every option and the config it makes
+- lab:      `neurotui lab`
+- sweep:    `neurotui sweep`
+- data:     the data, training and preset options, `neurotui presets`
+- commands: bench, screenshots, config, serve, and the app
+"""
+
+from __future__ import annotations
+
+import sys
+
+from neurotui.cli import data as cli_data
+from neurotui.cli.commands import cmd_app, cmd_bench, cmd_config, cmd_screenshots, cmd_serve
+from neurotui.cli.lab import cmd_lab
+from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser, config_from_args
+from neurotui.cli.sweep import cmd_sweep
+from neurotui.core.errors import ConfigError
+
+__all__ = ["EXIT_USAGE", "UsageError", "build_parser", "config_from_args", "main"]
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        parser = build_parser()
+        args, args.extra = parser.parse_known_args(argv)
+        if args.command is None:  # the app: the config file's defaults, under the command line's options
+            from neurotui.settings import app_defaults
+
+            parser.set_defaults(**app_defaults())
+            args, args.extra = parser.parse_known_args(argv)
+        if args.extra and args.command != "serve":  # serve passes unknown options on to each tab's app
+            parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
+        handler = {
+            "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
+            "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets,
+        }.get(args.command, cmd_app)
+        return handler(args)
+    except (UsageError, ConfigError) as exc:
+        print(f"neurotui: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("neurotui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # e.g. `neurotui lab | head -1`: the reader went away; not an error worth a traceback.
+        sys.stderr.close()
+        return 0

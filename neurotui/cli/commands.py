@@ -1,0 +1,62 @@
+"""The other subcommands, and the app itself: each a thin call into its package."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from neurotui.cli import data as cli_data
+from neurotui.cli.parser import config_from_args
+from neurotui.core.errors import ConfigError
+
+
+def cmd_screenshots(args) -> int:
+    from neurotui.tui.screenshots import make_screenshots
+
+    try:
+        paths = make_screenshots(args.directory)
+    except OSError as exc:
+        raise ConfigError(f"cannot write screenshots to {args.directory!r}: {exc.strerror or exc}") from None
+    for path in paths:
+        print(path)
+    return 0
+
+def cmd_bench(args) -> int:
+    from neurotui.bench.bandwidth import run_bandwidth_bench
+    from neurotui.bench.trainer import run_bench
+
+    if args.bandwidth:
+        if sys.platform == "win32":
+            raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
+        report = run_bandwidth_bench(*args.size)
+    elif args.ui:
+        from neurotui.bench.ui import UI_STEPS, run_ui_bench
+
+        report = run_ui_bench(rounds=args.rounds, steps=args.steps or UI_STEPS, rss=args.rss)
+    else:
+        report = run_bench(rounds=args.rounds, steps=args.steps or 2000)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for line in report["lines"]:
+            print(line)
+    return 0
+
+def cmd_config(args) -> int:
+    from neurotui.settings import describe
+
+    return describe()
+
+def cmd_serve(args) -> int:
+    from neurotui.serve import main as serve_main
+
+    return serve_main(args)
+
+def cmd_app(args) -> int:
+    config = config_from_args(args)
+    from neurotui.tui.launch import launch
+
+    preset = getattr(args, "preset", None)
+    question = cli_data.get_preset(preset).question if preset else ""
+    return launch(config, autostart=not args.no_autostart, ascii=args.ascii, theme=getattr(args, "theme", None),
+                  keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question)

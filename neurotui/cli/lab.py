@@ -1,0 +1,102 @@
+"""`neurotui lab`: the lesson headless, printed exactly as the lesson prints it."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from neurotui.cli import data as cli_data
+from neurotui.cli.parser import config_from_args
+from neurotui.core.numbers import finite_or_none
+
+
+def cmd_lab(args) -> int:
+    config = config_from_args(args)
+    if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
+        from neurotui.core.script import script_text
+
+        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card), end="")
+        return 0
+    if args.card:
+        from neurotui.core.card import check_card_path
+
+        check_card_path(args.card)  # before training: a taken name fails at once
+    from neurotui.core import neuron
+    from neurotui.core.trainer import Trainer
+
+    cell = neuron.compute()
+    trainer = Trainer(config)
+    logged: list[tuple[int, float]] = []
+    out: list[str] = []
+    if not args.json:
+        out += ["single_neuron", f"z= {round(cell.z, 3)}",
+                f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
+                f"relu= {round(cell.activations['relu'], 3)}"]
+        print("\n".join(out), flush=True)
+    every = args.log_every or config.steps
+    while not trainer.finished:
+        trainer.run(every - trainer.step_count % every)
+        if args.log_every and trainer.losses:
+            logged.append((trainer.step_count, trainer.losses[-1]))
+            if not args.json:
+                print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
+    rows, cols = (12, 28)
+    snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
+    if args.json:
+        from neurotui.core.boundary import render
+
+        result = {
+            "config": config.as_dict(),
+            "neuron": {"z": cell.z, "activations": cell.activations},
+            "steps_done": snap.step,
+            "final_loss": finite_or_none(snap.loss),
+            "probs": [finite_or_none(p) for p in snap.probs],
+            "preds": list(snap.preds),
+            "solved": snap.solved,
+            "rows": snap.rows(),
+            "diagnosis": snap.diagnosis.as_dict(),
+            "error": snap.error,
+            "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
+            "boundary": render(snap.boundary, ascii=True),
+        }
+        result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
+        if args.card:
+            result["card"] = _write_card(args, config, snap)
+        print(json.dumps(result, indent=2))
+        return 0
+    if not cli_data.is_lesson_data(config):  # other data: the lesson's lines where they apply, then train/val
+        return cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
+    print("xor_mlp")
+    print("\n".join(snap.rows()))
+    print("final_loss=", round(snap.loss, 4))
+    if snap.error:  # PyTorch refused a step: its own first line, as the script prints it
+        print(f"stopped at step {snap.step + 1}: {snap.error}")
+    if not snap.diagnosis.ok:
+        print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
+    if args.boundary:
+        from neurotui.core.boundary import UNICODE_RAMP, render
+        from neurotui.tui.launch import wants_ascii  # stdlib only: no UI library is loaded
+
+        plain = args.ascii or wants_ascii() or not _stdout_takes(UNICODE_RAMP)
+        print("decision boundary (x1 across, x2 up; denser = closer to 1, blank = closer to 0; "
+              "digits = the XOR points' true labels)")
+        for line in render(snap.boundary, ascii=plain):
+            print(f"|{line}|")
+    if args.card:
+        print(f"card written to {_write_card(args, config, snap)}")
+    return 0
+
+def _write_card(args, config, snap) -> str:
+    """Train the failure probe, then write the card; CardError (exit 2) if the name got taken."""
+    from neurotui.core.card import card_markdown, failure_probe, write_card
+
+    text = card_markdown(config, snap, failure_probe(config, steps=snap.step), ascii=args.ascii)
+    return str(write_card(args.card, text))
+
+def _stdout_takes(text: str) -> bool:
+    """False when stdout cannot encode `text` (a non-UTF-8 locale or PYTHONIOENCODING=ascii)."""
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

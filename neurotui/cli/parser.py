@@ -1,0 +1,168 @@
+"""The command line's parser: every option, checked as it is read, and the config it makes.
+
+Every bad value becomes a UsageError or ConfigError: one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from neurotui import __version__
+from neurotui.cli import data as cli_data  # the data, training and preset options
+from neurotui.core.bugs import BUG_ORDER
+from neurotui.core.xor import XorConfig
+
+EXIT_USAGE = 2
+
+class UsageError(Exception):
+    """Raised instead of argparse's exit so main() prints exactly one line."""
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print the whole usage block
+        raise UsageError(message)
+
+def _int(text: str) -> int:
+    try:
+        return int(text.replace("_", ""), 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+def _positive_int(text: str) -> int:
+    v = _int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
+    d = XorConfig()
+    # A subcommand repeats the options with suppressed defaults: otherwise argparse
+    # would reset `neurotui --seed 7 lab` to the default seed without a word.
+    keep = (lambda v: v) if top else (lambda v: argparse.SUPPRESS)
+    g = p.add_argument_group("model (defaults are the lesson's)")
+    g.add_argument("--device", default=keep(d.device), help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
+    g.add_argument("--seed", type=_int, default=keep(d.seed), help=f"random seed (default: {d.seed})")
+    g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, 1-32 (default: {d.hidden})")
+    g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, 1-3 (default: {d.layers})")
+    g.add_argument("--activation", default=keep(d.activation), help=f"tanh, relu, sigmoid or identity (default: {d.activation})")
+    g.add_argument("--lr", type=_float, default=keep(d.lr), help=f"learning rate (default: {d.lr})")
+    g.add_argument("--steps", type=_int, default=keep(d.steps), help=f"training steps (default: {d.steps})")
+    g.add_argument("--optimizer", default=keep(d.optimizer), help=f"adam or sgd (default: {d.optimizer})")
+    g.add_argument("--bug", default=keep(d.bug), metavar="NAME", help=f"make a classic mistake on purpose: {', '.join(BUG_ORDER)}")
+
+def config_from_args(args: argparse.Namespace) -> XorConfig:
+    return cli_data.with_data_options(XorConfig(  # then the data options and --preset (options typed win)
+        hidden=args.hidden, layers=args.layers, activation=args.activation, lr=args.lr,
+        steps=args.steps, seed=args.seed, optimizer=args.optimizer, device=args.device, bug=args.bug,
+    ), args).validated()
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="neurotui",
+        description="Learn how one neuron becomes a multilayer perceptron, in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"neurotui {__version__}")
+    _add_model_options(parser, top=True)
+    cli_data.add_data_options(parser, top=True)
+    parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
+    parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
+    parser.add_argument("--theme", metavar="NAME", type=_theme,
+                        help="Textual theme, e.g. nord or textual-light (the palette's \"Change theme\" tries them)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    lab = sub.add_parser("lab", help="run the lesson headless and print its output")
+    _add_model_options(lab)
+    cli_data.add_data_options(lab)
+    lab.add_argument("--log-every", type=_positive_int, metavar="N", help="print the loss every N steps")
+    lab.add_argument("--boundary", action="store_true", help="print the decision boundary after training")
+    lab.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="ASCII characters for --boundary")
+    lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
+    lab.add_argument("--card", metavar="PATH", help="also write the lesson's result card (Markdown) to PATH; never overwrites")
+    lab.add_argument("--script", action="store_true", help="print this run as a standalone PyTorch script instead")
+
+    shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
+    shots.add_argument("directory", metavar="DIR")
+
+    sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
+    _add_sweep_options(sweep)
+
+    bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
+    bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
+    bench.add_argument("--steps", type=_positive_int, default=None,
+                       help="steps per timed run (default: 2000; with --ui 60000)")
+    bench.add_argument("--json", action="store_true", help="print JSON")
+    bench.add_argument("--bandwidth", action="store_true",
+                       help="instead, count the bytes/s the app writes to a terminal (training, then idle)")
+    bench.add_argument("--size", type=_size, default=(120, 40), metavar="COLSxROWS",
+                       help="terminal size for --bandwidth (default: 120x40)")
+    bench.add_argument("--ui", action="store_true",
+                       help="instead, training steps/s with the app drawing vs not, the first frame's and first step's time")
+    bench.add_argument("--rss", action="store_true", help="with --ui: also the app's peak RSS after a 200,000-step run")
+
+    from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
+
+    add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
+    sub.add_parser("config", help="print the config file's path and the settings in effect")
+    cli_data.add_presets_command(sub)
+    return cli_data.track_given(parser)  # args.given: the options typed, which a --preset must not override
+
+def _size(text: str) -> tuple[int, int]:
+    cols, sep, rows = text.lower().partition("x")
+    try:
+        size = (int(cols), int(rows))
+    except ValueError:
+        size = None
+    if not sep or size is None or not (20 <= size[0] <= 1000 and 5 <= size[1] <= 500):
+        raise argparse.ArgumentTypeError(f"size must be COLSxROWS, e.g. 120x40 (20-1000 x 5-500), got {text!r}")
+    return size
+
+def _theme(text: str) -> str:
+    from neurotui.settings import theme_problem
+
+    if problem := theme_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+def _int_list(text: str) -> list[int]:
+    return _split_list(text, _int)
+
+def _split_list(text: str, convert=str) -> list:
+    """'2,4, 8' -> [2, 4, 8]; repeats dropped, order kept."""
+    items = [t.strip() for t in str(text).split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"empty item in list {text!r}")
+    out = []
+    for item in items:
+        value = convert(item)
+        if value not in out:
+            out.append(value)
+    return out
+
+def _add_sweep_options(p: argparse.ArgumentParser) -> None:
+    from neurotui.core.sweep import DEFAULT_SEEDS, SEEDS_MAX
+
+    d = XorConfig()
+    # Shared options keep `neurotui --lr 0.5 sweep` working, as for lab; lists accept a single value too.
+    s = argparse.SUPPRESS
+    g = p.add_argument_group("sweep (model defaults are the lesson's)")
+    g.add_argument("--seeds", type=_int, default=DEFAULT_SEEDS, metavar="N",
+                   help=f"train seeds K .. K+N-1, N up to {SEEDS_MAX:,} (default: %(default)s)")
+    g.add_argument("--seed-start", type=_int, default=0, metavar="K", help="first seed (default: %(default)s)")
+    g.add_argument("--hidden", type=_int_list, default=s, metavar="LIST", help=f"hidden units, e.g. 2,4,8 (default: {d.hidden})")
+    g.add_argument("--layers", type=_int_list, default=s, metavar="LIST", help=f"hidden layers, e.g. 1,2 (default: {d.layers})")
+    g.add_argument("--activation", type=_split_list, default=s, metavar="LIST",
+                   help=f"any of tanh,relu,sigmoid,identity (default: {d.activation})")
+    g.add_argument("--steps", type=_int, default=s, help=f"training steps (default: {d.steps})")
+    g.add_argument("--lr", type=_float, default=s, help=f"learning rate (default: {d.lr})")
+    g.add_argument("--optimizer", default=s, help=f"adam or sgd (default: {d.optimizer})")
+    g.add_argument("--device", default=s, help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
+    g.add_argument("--json", action="store_true", help="print a JSON array, one object per configuration")
+
+def _listed(value) -> list:
+    """A sweep list option, or the single value the shared (top-level) option gave."""
+    return value if isinstance(value, list) else _split_list(value, type(value))

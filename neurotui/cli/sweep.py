@@ -1,0 +1,84 @@
+"""`neurotui sweep`: many seeds at once, a row per network."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from neurotui.cli.parser import _listed
+
+
+def cmd_sweep(args) -> int:
+    from neurotui.core.sweep import SweepConfig, grid_configs
+
+    base = SweepConfig.of(
+        seeds=args.seeds, seed_start=args.seed_start,
+        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device,
+    )
+    hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
+    grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
+    from neurotui.core.device import resolve_device
+    from neurotui.core.sweep import run_grid
+
+    resolve_device(base.validated().device)  # a missing GPU is a usage error, not a traceback
+    bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    results = []
+    try:
+        for i, result in enumerate(run_grid(base, hidden, layers, activations, progress=bar.update if bar else None,
+                                               workers="all")):
+            if bar:
+                bar.clear()
+            if args.json:
+                results.append(result.summary())
+                continue
+            if i == 0:
+                print(_SWEEP_HEADER)
+            print(_sweep_row(result), flush=True)
+    finally:
+        if bar:
+            bar.clear()
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+_SWEEP_HEADER = (
+    f"{'hidden':>6} {'layers':>6} {'activation':<10} {'seeds':>7} {'solved':>7} "
+    f"{'median loss':>11} {'p90 loss':>9} {'median steps':>12} {'time':>7}  not solved"
+)
+
+def _sweep_row(r) -> str:
+    from neurotui.core.numbers import fmt_loss as loss
+
+    c = r.config
+    steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"
+    failed = ", ".join(f"{k} {n}" for k, n in r.kind_counts.items() if n and k != "solved") or "-"
+    return (
+        f"{c.hidden:>6} {c.layers:>6} {c.activation:<10} {r.n:>7} {r.solved_fraction:>7.1%} "
+        f"{loss(r.median_final_loss):>11} {loss(r.p90_final_loss):>9} {steps:>12} {r.elapsed_s:>6.1f}s  {failed}"
+    )
+
+class _ProgressBar:
+    """One self-overwriting line on a terminal's stderr, at most ~10 times a second."""
+
+    def __init__(self, stream, width: int = 30):
+
+        self.stream, self.width, self._clock = stream, width, time.monotonic
+        self._last = 0.0
+
+    def update(self, p) -> None:
+        now = self._clock()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(p.fraction * self.width)
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {p.fraction:6.1%}  "
+            f"config {p.config_index + 1}/{p.config_count}: {p.config.label}, step {p.step}/{p.steps}\x1b[K"
+        )
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+        self._last = 0.0

@@ -1,0 +1,91 @@
+"""The layers hold: core and session import no UI library, and no neurotui module imports
+itself back through others (lazy imports inside functions count too)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "neurotui"
+UI = ("textual", "rich", "plotext")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every neurotui module `path` imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("neurotui")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("neurotui"):
+            for a in node.names:
+                sub = f"{node.module}.{a.name}"
+                found.add(sub if sub in MODULES else node.module)
+    return {m for m in found if m in MODULES}
+
+
+def test_no_import_cycles_between_neurotui_modules():
+    graph = {name: imports_of(path) - {name} for name, path in MODULES.items()}
+    # A package's __init__ that only re-exports its own submodules is not a cycle a reader meets.
+    for name in graph:
+        graph[name] = {m for m in graph[name] if not (MODULES[m].name == "__init__.py" and name.startswith(m + "."))}
+    cycles, state = [], {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, stack)
+        stack.pop()
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_core_and_session_import_without_any_ui_package():
+    layers = sorted(m for m in MODULES if m.startswith(("neurotui.core", "neurotui.session")))
+    code = (
+        "import sys\n"
+        f"for m in {layers!r}:\n"
+        "    __import__(m)\n"
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {UI!r})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"UI packages loaded by core/session: {out.stdout.strip()}"
+    assert len(layers) > 20  # the check really covered the layers
+
+
+def test_only_the_command_line_imports_the_benchmarks():
+    users = {name for name, path in MODULES.items() if any(m.startswith("neurotui.bench") for m in imports_of(path))}
+    outside = {u for u in users if not u.startswith("neurotui.bench")}
+    assert outside and all(u.startswith("neurotui.cli") for u in outside), outside
+
+
+def test_no_module_is_over_400_lines():
+    long = {name: n for name, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, long
+
+
+def test_ci_runs_the_readmes_own_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = readme.split("Install the test extra", 1)[1].split("```sh\n", 1)[1].split("\n", 1)[0]
+    assert "ruff check" in command and "pytest" in command
+    assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
