@@ -17,6 +17,24 @@ from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 
 
+def _measured_base():
+    """NeuroApp, for subclassing here: Textual reads a relative CSS_PATH from the subclass's own
+    folder (bench/), so the subclass must name the app's stylesheet by its full path."""
+    import inspect
+    from pathlib import Path
+
+    from neurotui.tui.app import NeuroApp
+
+    css = NeuroApp.CSS_PATH
+    if isinstance(css, str) and not Path(css).is_absolute():
+        css = str(Path(inspect.getfile(NeuroApp)).parent / css)
+
+    class Base(NeuroApp):
+        CSS_PATH = css
+
+    return Base
+
+
 class _Rate:
     """Steady-state steps/s: from the first snapshot past `from_step` to the last one.
 
@@ -71,12 +89,10 @@ def _headless_rate(config: XorConfig) -> _Rate:
 
 
 async def _app_rate(config: XorConfig, size=(120, 40)) -> _Rate:
-    from neurotui.tui.app import NeuroApp
-
     rate = _Rate(from_step=config.steps // 5)
     done = asyncio.Event()
 
-    class Measured(NeuroApp):
+    class Measured(_measured_base()):
         def on_train_progress(self, message) -> None:  # bubbled up from the XOR pane, drawn there
             if message.run_id == self.xor.run_id:
                 rate.see(message.snapshot.step)
@@ -221,11 +237,9 @@ async def _first_step_child(warm: bool) -> None:
         from neurotui.session.loop import start_warm_up
 
         start_warm_up()
-    from neurotui.tui.app import NeuroApp
-
     done = asyncio.Event()
 
-    class Measured(NeuroApp):
+    class Measured(_measured_base()):
         def on_train_progress(self, message) -> None:
             if message.snapshot.step >= 1 and not done.is_set():
                 print("FIRST_STEP", flush=True)
