@@ -48,7 +48,7 @@ def test_activations_pane_follows_the_edited_neuron():
             return text_of(app, "#neuron-math"), text_of(app, "#act-table"), app.query_one("#act-plot").figure.vline
 
     neuron, table, vline = run(go())
-    assert "= 2.28" in neuron and "tanh(z) = 0.979" in neuron
+    assert "= 2.28" in neuron and "Tanh(z) = 0.979" in neuron
     assert "f(2.28)" in table and "0.979" in table  # Tanh's row at the new z
     assert vline == pytest.approx(2.28)
 
@@ -265,7 +265,7 @@ def test_neuron_fields_huge_nan_empty_typing_and_fast_nudges():
     out = run(go())
     assert max(len(line) for line in out["huge"].splitlines()) < 70  # no 308-digit number
     assert "e+308" in out["huge"] or "e+307" in out["huge"]
-    assert re.search(r"relu\(z\) = nan", out["nan"])
+    assert re.search(r"ReLU\(z\) = nan", out["nan"])
     assert "b: the field is empty; keeping 0.1" in out["empty"]
     assert out["footer_while_typing"] == {"session": False, "restart": False, "quit": True}
     assert out["nudged"] == ("0.8", 0.8)  # 0.5 + three nudges of 0.1

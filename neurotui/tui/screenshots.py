@@ -30,6 +30,11 @@ SHOTS = (
          config=XorConfig(activation="identity")),
     Shot("compare", "neurotui: Tanh beside the failure probe, same seed", keys=("c",)),
     Shot("hidden-features", "neurotui: what each hidden unit computes", keys=("v", "3", "z")),
+    Shot("memorization", "neurotui: a big network memorizes 40 noisy points (train 1.00, validation 0.73)",
+         config=XorConfig(dataset="xor-noisy", samples=200, noise=0.3, val_split=0.8, hidden=32, layers=2, lr=0.01)),
+    Shot("break-it", "neurotui: the final Sigmoid removed; PyTorch stops the run and the doctor names it",
+         config=XorConfig(bug="no-output-sigmoid")),
+    Shot("code-view", "neurotui: the run's own PyTorch code, the line `a` changed marked", keys=("a", "y")),
 )
 
 
@@ -54,6 +59,8 @@ async def take(shot: Shot, directory: Path) -> Path:
         if shot.keys:
             await pilot.press(*shot.keys)
             await settle(app, pilot)
+        app.clear_notifications()  # a toast is the moment, not the screen
+        await pilot.pause()
         path = directory / f"{shot.name}.svg"
         app.save_screenshot(filename=path.name, path=str(directory))
     # Textual titles the SVG with the app's name; give each picture its own.

@@ -143,7 +143,7 @@ class NeuronPane(Vertical):
         t.append(result.arithmetic(ascii=g.ascii))
         t.append("\n")
         for name, a in ACTIVATIONS.items():
-            t.append(f"{a.name:>8}(z) = ", "dim")
+            t.append(f"{a.label:>8}(z) = ", "dim")  # the same names as the Activations pane
             t.append(g.num(fmt_value(a.fn(result.z))), "bold")
             t.append("   " if name in ("tanh", "sigmoid") else "\n")
         t.append("Enter/Tab edits; Up/Down nudge by 0.1; Esc leaves", style="dim")
