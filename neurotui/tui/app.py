@@ -257,7 +257,7 @@ class NeuroApp(App[XorConfig]):
         if index == RELIABILITY:
             pane = self.query_one(ReliabilityPane)
             if pane.state == "idle":
-                pane.start(device=self.session.config.device)
+                pane.start(device=self.session.config.device, all_cores=self.xor.settled)
         self.workspace.show_pane(index)
         self._apply_layout()
         self.refresh_bindings()

@@ -76,6 +76,7 @@ class ReliabilityPane(Vertical):
         self.order: list = []
         self.state = "idle"  # idle | running | done | stopped | error
         self._columns: tuple = ()
+        self._workers: int | str = 1
         self._sweep_id = 0
 
     def compose(self) -> ComposeResult:
@@ -94,10 +95,12 @@ class ReliabilityPane(Vertical):
         return self.query_one(DataTable).focus(scroll_visible)
 
     # ----- the sweep -------------------------------------------------------------------------
-    def start(self, device: str | None = None) -> None:
-        """Train the grid from the start (replacing a sweep still running)."""
+    def start(self, device: str | None = None, all_cores: bool = False) -> None:
+        """Train the grid from the start (replacing a sweep still running). `all_cores` while
+        no live training needs a core of its own (the XOR run is finished or paused)."""
         if device is not None:
             self.settings = SweepSettings(self.settings.seeds, device)
+        self._workers = "all" if all_cores else 1
         self._sweep_id += 1
         self.results.clear()
         self.order.clear()
@@ -106,10 +109,10 @@ class ReliabilityPane(Vertical):
         self.state = "running"
         self._show_answers()
         self.show_status("starting: loading PyTorch...", 0.0)
-        self._sweep(self._sweep_id, self.settings)
+        self._sweep(self._sweep_id, self.settings, self._workers)
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
-    def _sweep(self, sweep_id: int, settings: SweepSettings) -> None:
+    def _sweep(self, sweep_id: int, settings: SweepSettings, workers: int | str = 1) -> None:
         from neurotui.core.sweep import SweepCancelled, SweepConfig, run_grid
 
         worker = get_current_worker()
@@ -123,7 +126,7 @@ class ReliabilityPane(Vertical):
 
         try:
             for result in run_grid(base, GRID_HIDDEN, GRID_LAYERS, GRID_ACTIVATIONS, progress=progress,
-                                   should_stop=lambda: worker.is_cancelled):
+                                   should_stop=lambda: worker.is_cancelled, workers=workers):
                 self.post_message(SweepCell(sweep_id, result))
         except SweepCancelled:
             self.post_message(SweepDone(sweep_id, "stopped"))
