@@ -1,10 +1,18 @@
-"""The decision boundary as a coloured character grid that still reads by glyph alone."""
+"""The decision boundary as a coloured character grid that still reads by glyph alone.
+
+In a colour terminal each text row holds two rows of the plane: `▀` with the upper cell's
+colour as foreground and the lower cell's as background (half blocks). Without colour
+(NO_COLOR) and under --ascii the probability is a shade glyph per cell instead.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 
-from neurotui.core.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, render
+from neurotui.core.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, cell_of, point_marks, render
+from neurotui.core.xor import XOR_X, XOR_Y
 from neurotui.tui.widgets.cached import CachedText
 
 # Blue for class 0, orange for class 1, on a tinted background; the glyph carries the
@@ -14,6 +22,10 @@ _STYLES = (
     "#e0a060 on #3a2410", "#f08030 on #3a2410",
 )
 
+# Half blocks: a few solid colours from blue (p = 0) through grey (0.5) to orange (1). Few
+# levels, so neighbouring cells share a style and a row is sent as a handful of runs.
+HALF_COLORS = ("#1d3f8f", "#2f58b0", "#4f6fa8", "#5a6070", "#6a5a50", "#a8683a", "#d07020", "#f08a30")
+HALF = "▀"
 
 # Data points read by glyph (class, train or validation) as well as by colour.
 _MARK_STYLES = {
@@ -28,6 +40,13 @@ def _color(p: float) -> str:
         return "red"
     i = int(min(max(p, 0.0), 1.0) * len(_STYLES))
     return _STYLES[min(i, len(_STYLES) - 1)]
+
+
+def half_color(p: float) -> str:
+    if p != p:  # nan
+        return "red"
+    i = int(min(max(p, 0.0), 1.0) * len(HALF_COLORS))
+    return HALF_COLORS[min(i, len(HALF_COLORS) - 1)]
 
 
 # Beyond this the picture gains nothing a person can see, but every redraw costs bytes
@@ -51,14 +70,59 @@ def resample(grid, rows: int, cols: int):
     )
 
 
+def half_marks(points, rows: int, cols: int, low: float = LOW, high: float = HIGH) -> dict:
+    """{(text row, col): glyph} for a plane of `rows` plane rows drawn two to a text row."""
+    if points is not None:
+        return {(r // 2, c): g for (r, c), g in point_marks(points, rows, cols, low, high).items()}
+    return {(cell_of(p, rows, cols)[0] // 2, cell_of(p, rows, cols)[1]): str(int(y)) for p, y in zip(XOR_X, XOR_Y)}
+
+
+def half_block_rows(grid, marks: dict) -> list[list[tuple[str, str]]]:
+    """Text rows of (character, style): two plane rows per text row as `▀` (upper cell in
+    the foreground colour, lower cell in the background); a marked cell shows its glyph."""
+    rows = []
+    for t in range(0, len(grid), 2):
+        upper = grid[t]
+        lower = grid[t + 1] if t + 1 < len(grid) else None
+        row = []
+        for c, p in enumerate(upper):
+            glyph = marks.get((t // 2, c))
+            if glyph is not None:
+                row.append((glyph, _MARK_STYLES.get(glyph, "bold")))
+                continue
+            top = half_color(p)
+            bottom = half_color(lower[c]) if lower is not None else "default"
+            # one colour: a blank with that background (no foreground code to send)
+            row.append((" ", f"on {top}") if top == bottom else (HALF, f"{top} on {bottom}"))
+        rows.append(row)
+    return rows
+
+
 class BoundaryView(CachedText):
     DEFAULT_CSS = "BoundaryView { height: 1fr; width: 1fr; }"
+
+    class Probed(Message):
+        """A click on the plane: the point (x1, x2) under the pointer."""
+
+        def __init__(self, view: BoundaryView, x1: float, x2: float) -> None:
+            super().__init__()
+            self.view, self.x1, self.x2 = view, x1, x2
 
     def __init__(self, ascii: bool = False, **kwargs) -> None:
         super().__init__(ascii=ascii, **kwargs)
         self._shown_look: tuple | None = None
         self.points = None
         self.span = (LOW, HIGH)
+
+    @property
+    def half_blocks(self) -> bool:
+        """Two plane rows per text row: only where colour carries the picture."""
+        if self.ascii:
+            return False
+        try:
+            return not self.app.no_color
+        except Exception:  # not in an app (a widget alone in a test)
+            return True
 
     def set_points(self, points, span: tuple[float, float] = (LOW, HIGH)) -> None:
         """The data points to mark (None: the lesson's four XOR rows) and the plane's range."""
@@ -81,14 +145,33 @@ class BoundaryView(CachedText):
 
     def _look(self, grid) -> tuple:
         """What the grid draws as: its characters and each cell's colour."""
+        if self.half_blocks:
+            return tuple(tuple(row) for row in self._cells(grid))
         return tuple(self._lines(grid)), tuple(tuple(map(_color, row)) for row in grid)
+
+    def _cells(self, grid):
+        return half_block_rows(grid, half_marks(self.points, len(grid), len(grid[0]) if grid else 0, *self.span))
 
     def _lines(self, grid) -> list[str]:
         return render(grid, ascii=self.ascii, points=self.points, low=self.span[0], high=self.span[1])
 
+    def text_rows(self) -> int:
+        return max(3, self.size.height - 3)  # three lines of legend below the grid
+
     def wanted_size(self) -> tuple[int, int]:
-        w, h = self.size
-        return fit_grid(max(w, 6), max(h - 3, 3))  # three lines of legend below the grid
+        rows, cols = fit_grid(max(self.size.width, 6), self.text_rows())
+        return (2 * rows, cols) if self.half_blocks else (rows, cols)
+
+    def on_click(self, event: events.Click) -> None:
+        """Probe the point under the pointer (the grid's own cell centre)."""
+        rows, cols = self.wanted_size()
+        text_rows = rows // 2 if self.half_blocks else rows
+        if not (0 <= event.y < text_rows and 0 <= event.x < cols):
+            return
+        low, high = self.span
+        x1 = low + (event.x + 0.5) * (high - low) / cols
+        x2 = high - (event.y + 0.5) * (high - low) / text_rows
+        self.post_message(self.Probed(self, x1, x2))
 
     def _build(self) -> Text:
         if not self._data:
@@ -96,24 +179,39 @@ class BoundaryView(CachedText):
         # Until the model's grid for a new size arrives (milliseconds later), stretch the one
         # we have to the new size: never a cropped, wrapped or stale-sized picture.
         grid = resample(self._data, *self.wanted_size())
-        lines = self._lines(grid)
         text = Text(no_wrap=True, end="")
-        for r, (line, probs) in enumerate(zip(lines, grid)):
-            if r:
-                text.append("\n")
-            run_start, run_style = 0, None
-            for c, ch in enumerate(line):
-                if ch in _MARK_STYLES:
-                    style = _MARK_STYLES[ch]
-                else:
-                    style = _color(probs[c])
-                if style != run_style and run_style is not None:
-                    text.append(line[run_start:c], run_style)
-                    run_start = c
-                run_style = style
-            text.append(line[run_start:], run_style)
+        if self.half_blocks:
+            self._append_cells(text, self._cells(grid))
+            text.append("\nx1 across, x2 up\n", style="dim")
+            text.append("o x: train (class 0 / 1), O X: validation" if self.points is not None
+                        else "digits: true labels", style="dim")
+            text.append("\n")
+            text.append("orange", HALF_COLORS[-1])
+            text.append(" near 1, ", "dim")
+            text.append("blue", HALF_COLORS[1])
+            text.append(" near 0", "dim")
+            return text
+        lines = self._lines(grid)
+        self._append_cells(text, [[(ch, _MARK_STYLES[ch] if ch in _MARK_STYLES else _color(p))
+                                   for ch, p in zip(line, probs)] for line, probs in zip(lines, grid)])
         ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
         marks = ("o x: train (class 0 / 1), O X: validation" if self.points is not None
                  else "digits: true labels")
         text.append(f"\nx1 across, x2 up\n{marks}\n{ramp[-1]} near 1, blank near 0", style="dim")
         return text
+
+    @staticmethod
+    def _append_cells(text: Text, rows) -> None:
+        """Rows of (character, style) as runs: one style change per run, not per cell."""
+        for r, row in enumerate(rows):
+            if r:
+                text.append("\n")
+            run, style = [], None
+            for ch, st in row:
+                if st != style and run:
+                    text.append("".join(run), style)
+                    run = []
+                style = st
+                run.append(ch)
+            if run:
+                text.append("".join(run), style)
