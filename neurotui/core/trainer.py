@@ -45,6 +45,12 @@ class Snapshot:
     data_solved: bool | None = None
     grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
     error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
+    # Filled by the session's worker (session/loop.py), not by the Trainer: the replay's frames
+    # (core.replay.Frame), the network view's picture (core.network.Network, only while shown),
+    # and the weights edited by hand (core.network.Edit), oldest first.
+    frames: tuple = ()
+    network: object | None = None
+    edits: tuple = ()
 
     @property
     def loss(self) -> float:

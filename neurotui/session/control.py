@@ -29,9 +29,12 @@ class RunControl:
     layer: int = 1  # hidden layer to look inside
     feature_grid: tuple[int, int] | None = None  # per-unit grids, only while that view is shown
     grid_size: tuple[int, int] = (12, 24)
+    network_tile: tuple[int, int] | None = None  # each unit's map in the network view, only while shown
+    probe_at: tuple[float, float] | None = None  # a point of the plane the user clicked
     wake: threading.Event = field(default_factory=threading.Event)
     _steps_wanted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _edits: list = field(default_factory=list)
 
     def poke(self) -> None:
         self.wake.set()
@@ -60,3 +63,15 @@ class RunControl:
                 return False
             self._steps_wanted -= 1
             return True
+
+    def request_edit(self, layer: int, unit: int, source: int | None, value: float) -> None:
+        """UI thread: set one weight (source None: the unit's bias); the worker applies it between steps."""
+        with self._lock:
+            self._edits.append((layer, unit, source, value))
+        self.poke()
+
+    def take_edits(self) -> list:
+        """Worker: the weights asked for since the last call, oldest first."""
+        with self._lock:
+            edits, self._edits = self._edits, []
+        return edits

@@ -44,10 +44,14 @@ class Lockstep:
     """One or more trainers (compare mode) stepped together, seen as one run."""
 
     def __init__(self, configs: list[XorConfig]):
+        from neurotui.core.replay import FrameHistory
         from neurotui.core.trainer import Trainer
 
         self.trainers = [Trainer(c, halt_on_saturation=True) for c in configs]
         self.device = self.trainers[0].device
+        self.history = FrameHistory(total_steps=configs[0].steps)  # the replay's frames, of A
+        self.edits: list = []  # core.network.Edit: weights of A set by hand, oldest first
+        self._edited_at: int | None = None  # the step of the last edit: the loss shown is the edited model's
 
     def points(self) -> tuple | None:
         """The data points to draw on the boundary; None for the lesson's four XOR rows."""
@@ -68,10 +72,62 @@ class Lockstep:
                 t.run(n, should_stop=should_stop)
 
     def snapshot(self, control: RunControl) -> tuple:
-        return tuple(
-            t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
-            for t in self.trainers
-        )
+        from dataclasses import replace
+
+        a = self.trainers[0]
+        edited = self._edited_at is not None and self._edited_at == a.step_count
+        if edited:  # the loss at this step is the edited model's (a forward pass), until it trains on
+            a.run(0)
+            a.losses.append(a.metrics()["train_loss"])
+        try:
+            snaps = [t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
+                     for t in self.trainers]
+        finally:
+            if edited:
+                a.losses.pop()
+        network = None
+        if control.network_tile is not None or control.probe_at is not None:
+            from neurotui.core.network import look_network
+
+            d = a.data
+            network = look_network(a.model, a.x, a.config.features, control.network_tile, control.probe_at,
+                                   device=a.device, low=d.low, high=d.high)
+        snaps[0] = replace(snaps[0], frames=tuple(self.history.frames), network=network, edits=tuple(self.edits))
+        return tuple(snaps)
+
+    def record(self, control: RunControl, force: bool = False) -> None:
+        """Keep a replay frame of A when one is due (or `force`: a pause, the end, an edit)."""
+        a = self.trainers[0]
+        if not (force or self.history.due(a.step_count)) or a.nonfinite_where is not None:
+            return
+        from neurotui.core.replay import take_frame
+
+        a.run(0)  # read back any losses still on the device
+        self.history.add(take_frame(a.model, a.probabilities(), a.step_count, len(a.losses), *control.grid_size,
+                                    device=a.device, low=a.data.low, high=a.data.high))
+
+    def until_frame(self, n: int) -> int:
+        """At most n steps, stopping where the next replay frame is due."""
+        gap = self.history.next_step() - self.step_count
+        return min(n, gap) if gap > 0 else n
+
+    def apply_edits(self, control: RunControl) -> bool:
+        """Set the weights the UI asked for (between steps); True if any was set."""
+        from neurotui.core.network import Edit, apply_edit
+
+        a = self.trainers[0]
+        done = False
+        for layer, unit, source, value in control.take_edits():
+            try:
+                old = apply_edit(a.model, layer, unit, source, value)
+            except (ValueError, IndexError):
+                continue  # the UI checks first; a stale request (a replaced network) is dropped
+            self.edits.append(Edit(layer, unit, source, old, float(value), a.step_count))
+            self._edited_at = a.step_count
+            done = True
+        if done:
+            self.record(control, force=True)
+        return done
 
 
 def train_loop(
@@ -96,17 +152,21 @@ def train_loop(
     post_snapshot(trainer.snapshot(control), None)
 
     def view_key():
-        return control.grid_size, control.layer, control.feature_grid
+        return control.grid_size, control.layer, control.feature_grid, control.network_tile, control.probe_at
 
     posted = view_key()
+    trainer.record(control, force=True)
     origin, origin_steps, speed = clock(), 0, control.speed
     last_post = clock()
     rate_mark = (clock(), 0)
     dirty = False
     while not is_cancelled() and not trainer.finished:
         now = clock()
+        if trainer.apply_edits(control):
+            post_snapshot(trainer.snapshot(control), None)
         if control.holding(trainer.step_count):
             if dirty:  # show exactly where training stopped
+                trainer.record(control, force=True)
                 post_snapshot(trainer.snapshot(control), None)
                 dirty = False
             if view_key() != posted:  # a new view while paused still gets its pictures
@@ -114,6 +174,7 @@ def train_loop(
                 post_snapshot(trainer.snapshot(control), None)
             if control.take_step():
                 trainer.run(1, should_stop=is_cancelled)
+                trainer.record(control, force=True)
                 post_snapshot(trainer.snapshot(control), None)
             else:
                 control.wake.wait(0.1)
@@ -138,7 +199,8 @@ def train_loop(
         if pause_at is not None and trainer.step_count < pause_at:
             n = min(n, pause_at - trainer.step_count)
         if n:
-            trainer.run(n, should_stop=is_cancelled)
+            trainer.run(trainer.until_frame(n), should_stop=is_cancelled)
+            trainer.record(control)
             dirty = True
         now = clock()
         if dirty and now - last_post >= POST_INTERVAL:
@@ -149,12 +211,13 @@ def train_loop(
     if is_cancelled():
         return
     posted = view_key()
+    trainer.record(control, force=True)
     post_snapshot(trainer.snapshot(control), None)
     # Stay (idle, blocked on an Event) so a resize, zoom or new view after the run
     # still gets its pictures computed at the new size rather than stretched.
     while not is_cancelled():
         control.wake.wait(0.25)
         control.wake.clear()
-        if view_key() != posted:
+        if view_key() != posted or trainer.apply_edits(control):
             posted = view_key()
             post_snapshot(trainer.snapshot(control), None)

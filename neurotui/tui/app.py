@@ -29,7 +29,7 @@ from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
 RUN_ACTIONS = {
     "session", "restart", "pause", "step_once", "speed", "toggle_log", "next_view", "next_pair",
     "next_inside_layer", "toggle_compare", "toggle_device", "write_card", "toggle_slopes", "zoom",
-    "pick_preset", "pick_bug", "pick_features", "toggle_code", "write_script",
+    "pick_preset", "pick_bug", "pick_features", "toggle_code", "write_script", "arrow", "replay_jump", "edit_weight",
 }
 # Actions on printable keys: an Input being edited takes those keys as text.
 TYPED_ACTIONS = {k.action_name for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}
@@ -208,6 +208,7 @@ class NeuroApp(App[XorConfig]):
         elif xor.finished:
             self.notify("the run is over: r restarts it", timeout=2)
         else:
+            xor.leave_replay()  # a training key leaves replay
             xor.set_paused(not xor.control.holding(xor.snapshot.step if xor.snapshot else 0))
 
     def action_step_once(self) -> None:
@@ -220,7 +221,25 @@ class NeuroApp(App[XorConfig]):
         elif not xor.paused:
             self.notify("training is running: space pauses it, then . steps once", timeout=2)
             return
+        xor.leave_replay()
         xor.control.request_step()
+
+    def action_arrow(self, dx: int, dy: int) -> None:
+        """Arrows: the network view's selection there; elsewhere left/right step through replay."""
+        if self.xor.shown == "network":
+            self.xor.network_arrow(dx, dy)
+        elif dx:
+            self._say(self.xor.replay_move(dx))
+
+    def action_replay_jump(self, where: str) -> None:
+        self._say(self.xor.replay_move(jump=where))
+
+    def action_edit_weight(self) -> None:
+        self._say(self.xor.edit_selected())
+
+    def _say(self, reason: str | None) -> None:
+        if reason:
+            self.notify(reason, timeout=2)
 
     def action_speed(self, delta: int) -> None:
         self.xor.set_speed(self.session.change_speed(delta))
@@ -265,6 +284,8 @@ class NeuroApp(App[XorConfig]):
     def action_zoom(self) -> None:
         self.workspace.toggle_zoom(self.focused)
         self._apply_layout()
+        self.xor.zoomed_to(self.zoomed and self.current_pane == XOR and self.size.width >= 120
+                           and self.size.height >= 36)
 
     def action_write_card(self) -> None:
         from neurotui.tui.card_writer import write_card

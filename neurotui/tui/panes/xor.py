@@ -21,10 +21,13 @@ from neurotui.session.loop import train_loop
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
+from neurotui.tui.panes.xor_network import NetworkMixin, WeightField
+from neurotui.tui.panes.xor_replay import ReplayMixin
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
 from neurotui.tui.widgets.inside import FeaturesView, WeightsView, space_figure, unit_pairs
+from neurotui.tui.widgets.network import NetworkView
 from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
 
 # Seconds between redraws of each part while a run is live: the status line is cheap and
@@ -34,16 +37,16 @@ BOUNDARY_EVERY = 0.2
 PLOT_EVERY = 0.6
 
 # What the middle of the pane shows; `v` cycles them.
-VIEWS = ("boundary", "features", "space", "weights")
+VIEWS = ("boundary", "features", "space", "weights", "network")
 VIEW_TITLES = {
     "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
-    "weights": "weights and gradients", "compare": "compare", "code": "the run's PyTorch code",
+    "weights": "weights and gradients", "network": "the network", "compare": "compare", "code": "the run's PyTorch code",
 }
 FEATURE_GRID = (6, 12)
 FINISHED = ("done", "diverged", "error")
 
 
-class XorPane(Vertical):
+class XorPane(ReplayMixin, NetworkMixin, Vertical):
     can_focus = True
 
     def __init__(self, glyphs: Glyphs, **kwargs) -> None:
@@ -84,6 +87,7 @@ class XorPane(Vertical):
             yield PlotView(ascii=ascii, id="view-space")
             yield WeightsView(ascii=ascii, id="view-weights")
             yield CodeView(ascii=ascii, id="view-code")
+            yield NetworkView(ascii=ascii, id="view-network")
             with Horizontal(id="view-compare"):
                 with Vertical(classes="cmp-side"):
                     yield Static(id="cmp-a-title", classes="cmp-title")
@@ -91,6 +95,7 @@ class XorPane(Vertical):
                 with Vertical(classes="cmp-side"):
                     yield Static(id="cmp-b-title", classes="cmp-title")
                     yield BoundaryView(ascii=ascii, id="cmp-b")
+        yield WeightField(id="net-edit")
         yield PlotView(ascii=ascii, id="xor-loss")
 
     def on_mount(self) -> None:
@@ -124,8 +129,9 @@ class XorPane(Vertical):
         self.configs = list(configs)
         self.control = RunControl(
             speed=speed, grid_size=self.grid_size(), pause_at=pause_at, paused=paused,
-            layer=layer, feature_grid=self.feature_grid(),
+            layer=layer, feature_grid=self.feature_grid(), network_tile=self.network_tile(),
         )
+        self.replay = None
         self.snapshot = self.other = self.steps_per_s = None
         self.state, self.message = "loading", ""
         self._refresh_text()
@@ -207,6 +213,7 @@ class XorPane(Vertical):
             if size != self.control.grid_size:
                 self.control.grid_size = size
                 self.control.poke()
+            self.sync_network_tile()
 
     @on(CachedText.Resized)
     def _boundary_resized(self, event: CachedText.Resized) -> None:
@@ -269,7 +276,8 @@ class XorPane(Vertical):
         g = self.glyphs
         speed = self.control.speed if self.control is not None else None
         bug = self.configs[0].bug if self.configs else None
-        self._set("xor-status", xor_text.status_line(g, self.state, self.snapshot, speed, self.steps_per_s, bug=bug))
+        self._set("xor-status", self.replay_status()
+                  or xor_text.status_line(g, self.state, self.snapshot, speed, self.steps_per_s, bug=bug))
         if self.configs:
             self._set("xor-config", xor_text.config_line(self.configs[0]))
         question = self.query_one("#xor-question", Static)
@@ -312,13 +320,13 @@ class XorPane(Vertical):
 
     def _draw_middle(self) -> None:
         """Draw only the view on screen; the others catch up from the snapshot when shown."""
-        snap = self.snapshot
+        snap = self.view_snapshot()
         if snap is None:
             return
         view = self.shown
         if view == "boundary":
             self.query_one("#xor-boundary", BoundaryView).show(snap.boundary)
-            self._set("xor-rows", xor_text.rows_text(self.glyphs, snap, self._xor_rows()))
+            self._set("xor-rows", xor_text.rows_text(self.glyphs, snap, self._xor_rows()) + self.probe_text())
         elif view == "features":
             self.query_one(FeaturesView).show(snap.inside, self.configs[0].activation)
         elif view == "space":
@@ -329,6 +337,8 @@ class XorPane(Vertical):
                 space_figure(inside, pairs[self.pair_index % len(pairs)]))
         elif view == "weights":
             self.query_one(WeightsView).show(snap.inside)
+        elif view == "network":
+            self.query_one(NetworkView).show(snap.network, self.configs[0].activation)
         elif view == "compare":
             self.query_one("#cmp-a", BoundaryView).show(snap.boundary)
             self._set("cmp-a-title", xor_text.side_title("A", self._label(0), snap))
@@ -368,8 +378,21 @@ class XorPane(Vertical):
         plot.show(Figure(
             tuple(series),
             title=f"{title} - l toggles log", xlabel="step", log_y=self.log_scale,
-            xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot",
+            xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot", vline=self.replay_vline(),
         ))
 
     def on_resize(self) -> None:
         self._show_loss()
+
+    @on(WeightField.Submitted, "#net-edit")
+    def _weight_submitted(self, event: WeightField.Submitted) -> None:
+        event.stop()
+        self.submit_edit(event.value)
+
+    @on(WeightField.Cancelled)
+    def _weight_cancelled(self) -> None:
+        self.close_edit()
+
+    @on(BoundaryView.Probed)
+    def _probed(self, event: BoundaryView.Probed) -> None:
+        self.probe(event.x1, event.x2)

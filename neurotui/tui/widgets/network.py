@@ -1,0 +1,308 @@
+"""The network view: inputs, each hidden unit as a small map of its output over the plane
+(with its bias), the output, and every link between columns.
+
+A link reads by colour (blue positive, red negative), by glyph (its sign) and by weight of
+line (· near zero, ─ moderate, ━ strong; under --ascii . - =), so it reads in NO_COLOR and
+--ascii too. The links into a unit sit on the unit's row, one per source, under a header
+naming the sources: the weight matrix drawn where it acts. Arrows move a selection over
+units and links; the selected item's value, gradient and activations show below.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events
+
+from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, shade
+from neurotui.core.network import Network, name_of
+from neurotui.core.xor import XOR_X
+from neurotui.tui.widgets.boundary import half_block_rows
+from neurotui.tui.widgets.cached import CachedText
+from neurotui.tui.widgets.inside import feature_range
+
+LETTERS = "hgf"  # hidden layers 1, 2, 3
+INFO_ROWS = 3
+LABEL = 7  # a unit's name and bias beside its map
+
+
+@dataclass(frozen=True)
+class Item:
+    """A unit (source None, link False) or the link into `unit` from `source`, of column `col`."""
+
+    col: int  # 1..layers: the layer's units (the last is the output)
+    unit: int
+    source: int | None = None
+
+    @property
+    def is_link(self) -> bool:
+        return self.source is not None
+
+
+def unit_name(net: Network, col: int, unit: int) -> str:
+    if col == 0:
+        return net.inputs[unit]
+    if col == len(net.weights):
+        return "out"
+    return f"{LETTERS[min(col - 1, 2)]}{unit + 1}"
+
+
+def link_glyph(w: float, scale: float, ascii: bool) -> tuple[str, str]:
+    """Two characters (sign, then line weight by magnitude) and a style."""
+    if not math.isfinite(w):
+        return "??", "bold red"
+    m = abs(w) / scale if scale > 0 else 0.0
+    if m < 0.1:
+        return (" ." if ascii else " ·"), "dim"
+    sign = "+" if w > 0 else ("-" if ascii else "−")
+    line = ("=" if ascii else "━") if m >= 0.5 else ("-" if ascii else "─")
+    color = "#5b8ff0" if w > 0 else "#f05050"
+    return sign + line, (f"bold {color}" if m >= 0.5 else color)
+
+
+def move(net: Network, item: Item | None, dx: int, dy: int) -> Item:
+    """The item the arrows lead to: left/right across units and their links, up/down within a column."""
+    layers = len(net.weights)
+    if item is None:
+        return Item(1, 0)
+    if dy:
+        n = len(net.weights[item.col - 1])
+        return Item(item.col, min(max(item.unit + dy, 0), n - 1), item.source)
+    n_src = len(net.weights[item.col - 1][0])
+    if item.is_link:
+        s = item.source + dx
+        if 0 <= s < n_src:
+            return Item(item.col, item.unit, s)
+        if s < 0:  # out of the links' left end: the source column's units
+            return Item(item.col - 1, min(item.unit, len(net.weights[item.col - 2]) - 1)) if item.col > 1 else item
+        return Item(item.col, item.unit)
+    if dx < 0:
+        return Item(item.col, item.unit, n_src - 1)
+    if item.col < layers:
+        nxt = net.weights[item.col]
+        return Item(item.col + 1, min(item.unit, len(nxt) - 1), 0)
+    return item
+
+
+def value_of(net: Network, item: Item) -> tuple[float, float | None]:
+    """(value, gradient or None) of the selected weight or bias."""
+    k = item.col - 1
+    if item.is_link:
+        g = net.weight_grads[k]
+        return net.weights[k][item.unit][item.source], None if g is None else g[item.unit][item.source]
+    g = net.bias_grads[k]
+    return net.biases[k][item.unit], None if g is None else g[item.unit]
+
+
+class NetworkView(CachedText):
+    DEFAULT_CSS = "NetworkView { height: 1fr; width: 1fr; }"
+
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(ascii=ascii, **kwargs)
+        self.selected: Item | None = None
+        self._hits: list[tuple[int, int, int, Item]] = []  # (y, x from, x to, item) of the last picture
+        self.activation = "tanh"
+
+    @property
+    def colour(self) -> bool:
+        if self.ascii:
+            return False
+        try:
+            return not self.app.no_color
+        except Exception:
+            return True
+
+    @property
+    def network(self) -> Network | None:
+        return self._data
+
+    def show(self, net: Network | None, activation: str) -> None:
+        self.activation = activation
+        if net is not None and self.selected is not None and not self._valid(net, self.selected):
+            self.selected = None
+        self.set_data(net)
+
+    @staticmethod
+    def _valid(net: Network, item: Item) -> bool:
+        if not 1 <= item.col <= len(net.weights) or item.unit >= len(net.weights[item.col - 1]):
+            return False
+        return item.source is None or item.source < len(net.weights[item.col - 1][0])
+
+    def select(self, item: Item | None) -> None:
+        self.selected = item
+        self._key = None
+        self.refresh()
+
+    def arrow(self, dx: int, dy: int) -> None:
+        if self._data is not None:
+            self.select(move(self._data, self.selected, dx, dy))
+
+    # ----- sizes -----------------------------------------------------------------------------
+    def _unit_rows(self, tallest: int) -> tuple[int, bool]:
+        """Text rows per unit, and whether the columns scroll (more units than rows)."""
+        room = max(1, self.size.height - 2 - INFO_ROWS)
+        if tallest > room:
+            return 1, True
+        slot = max(1, min(5, room // tallest))
+        return (slot - 1 if slot > 2 else slot), False  # a blank row between tall tiles
+
+    def wanted_tile(self, shape: tuple[int, ...]) -> tuple[int, int]:
+        """The plane grid each unit's map needs at this size (rows, cols)."""
+        uh, _ = self._unit_rows(max(shape[1:]))
+        return ((2 * uh, 2 * uh) if self.colour else (uh, 2 * uh))
+
+    def on_click(self, event: events.Click) -> None:
+        for y, x0, x1, item in self._hits:
+            if event.y == y and x0 <= event.x < x1:
+                self.select(item)
+                return
+
+    # ----- the picture -----------------------------------------------------------------------
+    def _build(self) -> Text:
+        net = self._data
+        if net is None:
+            return Text("computing the network...", style="dim")
+        self._hits = []
+        colour, ascii = self.colour, self.ascii
+        layers = len(net.weights)
+        sizes = [len(net.inputs)] + [len(w) for w in net.weights]
+        tallest = max(sizes)
+        uh, scrolls = self._unit_rows(tallest)
+        tw = 2 * uh
+        gap = 1 if uh > 1 else 0  # rows between units
+        room = max(1, self.size.height - 2 - INFO_ROWS)
+        sel = self.selected
+        first = 0
+        if scrolls:
+            focus = sel.unit if sel is not None else 0
+            first = min(max(0, focus - room // 2), tallest - room)
+        shown = min(tallest, room) if scrolls else tallest
+        height = shown * (uh + gap)
+        canvas = [[(" ", "")] * 0 for _ in range(height + 1)]  # row 0: the column headers
+
+        def put(y: int, text: str, style: str = "", item: Item | None = None) -> None:
+            if 0 <= y <= height:
+                x = len(canvas[y])
+                canvas[y].extend((ch, style) for ch in text)
+                if item is not None:
+                    self._hits.append((y + 1, x, x + len(text), item))
+
+        def pad_to(x: int) -> None:
+            for row in canvas:
+                row.extend([(" ", "")] * (x - len(row)))
+
+        def top(col: int, unit: int) -> int | None:
+            """The canvas row of a unit (centred columns), None when scrolled out of sight."""
+            offset = (tallest - sizes[col]) // 2
+            r = (unit + offset - first) * (uh + gap) + 1
+            return r if 1 <= r <= height else None
+
+        # inputs
+        put(0, "in")
+        for i, name in enumerate(net.inputs):
+            y = top(0, i)
+            if y is not None:
+                put(y, name)
+        pad_to(max(len(r) for r in canvas) + 1)
+        ramp = ASCII_RAMP if ascii else UNICODE_RAMP
+        for col in range(1, layers + 1):
+            w, n_src = net.weights[col - 1], sizes[col - 1]
+            scale = max([abs(v) for row in w for v in row if math.isfinite(v)] + [1e-12])
+            x0 = max(len(r) for r in canvas)
+            put(0, "".join(f"{unit_name(net, col - 1, s)[:2]:>2} " for s in range(n_src)), "dim")
+            for u in range(len(w)):
+                y = top(col, u)
+                if y is None:
+                    continue
+                for s in range(n_src):
+                    glyph, style = link_glyph(w[u][s], scale, ascii)
+                    item = Item(col, u, s)
+                    if item == sel:
+                        style = "reverse " + style
+                    put(y, glyph, style, item)
+                    put(y, " ")
+            pad_to(x0 + 3 * n_src + 1)
+            # the units: a map each, then name and bias
+            maps = net.maps[col - 1] if net.maps is not None and col - 1 < len(net.maps) else None
+            hidden = col < layers
+            x0 = max(len(r) for r in canvas)
+            put(0, "units" if hidden else "output", "dim")
+            for u in range(len(w)):
+                y = top(col, u)
+                if y is None:
+                    continue
+                item = Item(col, u)
+                chosen = item == sel
+                tile = self._tile(maps[u] if maps else None, hidden, colour, ramp, uh, tw)
+                for r, cells in enumerate(tile):
+                    if y + r <= height:
+                        for ch, st in cells:
+                            canvas[y + r].append((ch, st))
+                        self._hits.append((y + r + 1, x0, x0 + tw, item))
+                label = f"{unit_name(net, col, u)}"
+                bias = f"{net.biases[col - 1][u]:+.2f}"
+                put(y, " " + label.ljust(LABEL - 1), "bold reverse" if chosen else "bold", item)
+                if uh > 1:
+                    put(y + 1, " " + bias.ljust(LABEL - 1), "reverse" if chosen else "dim", item)
+                else:
+                    put(y, bias, "reverse" if chosen else "dim", item)
+            pad_to(x0 + tw + LABEL + (0 if uh > 1 else 6) + 1)
+        text = Text(no_wrap=True, end="")
+        names = ", ".join(f"{LETTERS[k]}: hidden layer {k + 1}" for k in range(min(layers - 1, 3)))
+        legend = ("links (one per source, on the unit's row): + positive, - negative; "
+                  if ascii else "links (one per source, on the unit's row): + positive, − negative; ")
+        legend += (". ~0, - some, = strong" if ascii else "· ~0, ─ some, ━ strong")
+        text.append(f"{names}; maps: unit output over the plane (x1 across, x2 up)\n", "dim")
+        for r, row in enumerate(canvas):
+            if r:
+                text.append("\n")
+            for ch, st in row:
+                text.append(ch, st)
+        text.append("\n" + legend, "dim")
+        if scrolls:
+            text.append(f"\n(scrolls: units {first + 1}-{first + shown} of {tallest}; up/down moves)", "bold")
+        text.append("\n")
+        text.append_text(self.info())
+        return text
+
+    def _tile(self, unit_map, hidden: bool, colour: bool, ramp: str, uh: int, tw: int):
+        if unit_map is None:
+            return [[(" ", "")] * tw for _ in range(uh)]
+        flat = [v for row in unit_map for v in row]
+        lo, hi = feature_range(self.activation, flat) if hidden else (0.0, 1.0)
+        scaled = [[(v - lo) / (hi - lo) for v in row] for row in unit_map]
+        if colour:
+            from neurotui.tui.widgets.boundary import resample
+
+            return half_block_rows(resample(scaled, 2 * uh, tw), {})[:uh]
+        from neurotui.tui.widgets.boundary import resample
+
+        grid = resample(scaled, uh, tw)
+        return [[(shade(p, ramp), "") for p in row] for row in grid]
+
+    def info(self) -> Text:
+        """The selected item: its exact value, its gradient, and a unit's activation at the XOR points."""
+        net, item = self._data, self.selected
+        t = Text(no_wrap=True, overflow="ellipsis", end="")
+        if net is None or item is None:
+            t.append("arrows select a unit or a link, Enter edits its value; a click selects too", "dim")
+            return t
+        value, grad = value_of(net, item)
+        k = item.col
+        if item.is_link:
+            what = f"{unit_name(net, k - 1, item.source)} -> {unit_name(net, k, item.unit)}"
+            t.append(f"link {name_of(k, item.unit, item.source)} {what}", "bold")
+        else:
+            t.append(f"unit {unit_name(net, k, item.unit)} bias {name_of(k, item.unit, None)}", "bold")
+        t.append(f" = {value:+.4f}   gradient {'n/a' if grad is None else f'{grad:+.3e}'}   Enter edits")
+        if not item.is_link:
+            values = net.at_points[k - 1][item.unit]
+            t.append("\nat the XOR points: ", "dim")
+            t.append("  ".join(f"({int(x1)},{int(x2)}) {v:+.3f}" for (x1, x2), v in zip(XOR_X, values)))
+            if net.probe is not None:
+                x1, x2, p, hidden = net.probe
+                v = p if k == len(net.weights) else hidden[k - 1][item.unit]
+                t.append(f"\nat the clicked point ({x1:.2f}, {x2:.2f}): {v:+.3f}", "dim")
+        return t
