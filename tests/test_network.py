@@ -27,3 +27,158 @@ def test_xor_digits_land_on_their_text_rows():
     marks = half_marks(None, 20, 20)
     assert sorted(marks.values()) == ["0", "0", "1", "1"]
     assert {r for r, _ in marks} <= set(range(10))  # 20 plane rows are 10 text rows
+
+
+# ----- replay frames -------------------------------------------------------------------------------
+def test_thinning_keeps_a_bounded_count_first_and_last():
+    from neurotui.core.replay import Frame, FrameHistory, thin
+
+    assert thin(list(range(10)), 4)[0] == 0 and thin(list(range(10)), 4)[-1] == 9
+    assert len(thin(list(range(1000)), 200)) <= 200
+    history = FrameHistory(capacity=50)
+    grid = [[0.25, 0.75]]
+    for step in range(20_000):
+        if history.due(step):
+            history.add(Frame.of(step, grid, (0.0,) * 4, step))
+    history.add(Frame.of(20_000, grid, (0.0,) * 4, 20_000))  # the end is always kept
+    steps = [f.step for f in history.frames]
+    assert len(steps) <= 50 and steps[0] == 0 and steps[-1] == 20_000
+    gaps = {b - a for a, b in zip(steps, steps[1:-1])}
+    assert len(gaps) == 1  # evenly spaced
+    assert history.frames[-1].grid() == ((0.25, 0.75),)
+
+
+# ----- the app: network view, edits, replay, probe -----------------------------------------------
+import asyncio  # noqa: E402
+
+import torch  # noqa: E402
+
+from neurotui.core.xor import XOR_X, XOR_Y, XorConfig  # noqa: E402
+from neurotui.tui.app import NeuroApp  # noqa: E402
+from neurotui.tui.screenshots import settle  # noqa: E402
+from neurotui.tui.widgets.network import Item, NetworkView  # noqa: E402
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def network_of(app, pilot):
+    for _ in range(100):
+        if app.xor.snapshot.network is not None and app.query_one(NetworkView).network is not None:
+            return app.xor.snapshot.network
+        await pilot.pause(0.05)
+    raise AssertionError("no network picture came")
+
+
+def test_selection_edit_bad_esc_and_resume_from_the_edited_weights():
+    async def go():
+        app = NeuroApp(XorConfig(), speed=None, pause_at=300)
+        seen = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("v", "v", "v", "v")  # the network view
+            await network_of(app, pilot)
+            view = app.query_one(NetworkView)
+            await pilot.press("right", "down", "right")  # a unit, the next one, its first link... then on
+            seen["selected"] = view.selected
+            seen["info"] = str(view.info())
+            # Esc cancels: nothing changes
+            await pilot.press("enter")
+            seen["field_shown"] = app.query_one("#net-edit").display
+            await pilot.press("escape")
+            await pilot.pause(0.2)
+            seen["after_esc"] = (app.query_one("#net-edit").display, app.xor.snapshot.edits)
+            # a bad number is marked and the old value kept
+            await pilot.press("enter")
+            field = app.query_one("#net-edit")
+            field.value = "abc"
+            await pilot.press("enter")
+            await pilot.pause(0.2)
+            seen["bad"] = (field.has_class("-invalid"), field.display, app.xor.snapshot.edits)
+            await pilot.press("escape")
+            # a good one: every weight of the output layer set by hand
+            await pilot.press("enter")
+            field.value = "3.5"
+            await pilot.press("enter")
+            for _ in range(100):
+                if app.xor.snapshot.edits:
+                    break
+                await pilot.pause(0.05)
+            snap = app.xor.snapshot
+            seen["edit"] = (snap.edits, snap.loss, snap.step, app.xor.paused)
+            net = snap.network
+            seen["weights"] = (net.weights, net.biases)
+            # resume: the first step's loss is the edited model's forward pass
+            await pilot.press("full_stop")
+            for _ in range(100):
+                if app.xor.snapshot.step == 301:
+                    break
+                await pilot.pause(0.05)
+            seen["resumed"] = app.xor.snapshot.losses[300]
+        return seen
+
+    seen = run(go())
+    assert seen["selected"] == Item(2, 0, 0)  # output column, the link from h1
+    assert "link w2[0,0] h1 -> out" in seen["info"] and "gradient" in seen["info"]
+    assert seen["field_shown"] and seen["after_esc"] == (False, ())
+    invalid, shown, edits = seen["bad"]
+    assert invalid and shown and edits == ()
+    edits, shown_loss, step, paused = seen["edit"]
+    assert len(edits) == 1 and edits[0].name == "w2[0,0]" and edits[0].new == 3.5 and step == 300 and paused
+    weights, biases = seen["weights"]
+    assert weights[1][0][0] == 3.5
+    # the edited model, rebuilt by hand from the numbers the view shows
+    x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y).reshape(-1, 1)
+    w1, b1, w2, b2 = (torch.tensor(v) for v in (weights[0], biases[0], weights[1], biases[1]))
+    p = torch.sigmoid(torch.tanh(x @ w1.T + b1) @ w2.T + b2)
+    loss = torch.nn.functional.binary_cross_entropy(p, y).item()
+    assert abs(shown_loss - loss) < 1e-5  # shown at once, from a forward pass
+    assert abs(seen["resumed"] - loss) < 1e-5  # training resumed from the edited weights
+
+
+def test_replay_keys_step_through_frames_and_a_training_key_leaves():
+    async def go():
+        app = NeuroApp(XorConfig(), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            frames = app.xor.snapshot.frames
+            await pilot.press("left")
+            last = (app.xor.replay, str(app.query_one("#xor-status").render()))
+            await pilot.press("home")
+            first = (app.xor.replay, str(app.query_one("#xor-status").render()),
+                     app.query_one("#xor-loss").figure.vline)
+            await pilot.press("right", "right")
+            two = app.xor.replay_frame().step
+            await pilot.press("end")
+            end = app.xor.replay
+            await pilot.press("space")  # a training key (the run is over: it only leaves replay)
+            return frames, last, first, two, end, app.xor.replay
+
+    frames, last, first, two, end, after = run(go())
+    assert 100 <= len(frames) <= 200 and frames[0].step == 0 and frames[-1].step == 2000
+    assert last[0] == len(frames) - 2 and f"replay step {frames[-2].step}/2000" in last[1]
+    assert first[0] == 0 and "replay step 0/2000" in first[1] and first[2] == 1.0
+    assert two == frames[2].step and end == len(frames) - 1
+    assert after is None
+
+
+def test_a_click_on_the_boundary_probes_that_point():
+    async def go():
+        app = NeuroApp(XorConfig(), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            boundary = app.query_one("#xor-boundary")
+            rows, cols = boundary.wanted_size()
+            await pilot.click("#xor-boundary", offset=(cols - 1, 0))  # top right: x1 ~ 1.2, x2 ~ 1.2
+            for _ in range(100):
+                net = app.xor.snapshot.network
+                if net is not None and net.probe is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            return app.xor.snapshot.network.probe, str(app.query_one("#xor-rows").render())
+
+    (x1, x2, p, hidden), rows = run(go())
+    assert x1 > 1.0 and x2 > 1.0 and 0.0 <= p <= 1.0 and len(hidden[0]) == 4
+    assert "probe x1=" in rows and "p(y=1)=" in rows and "h1 " in rows

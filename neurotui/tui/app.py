@@ -205,6 +205,8 @@ class NeuroApp(App[XorConfig]):
         xor = self.xor
         if xor.control is None:  # --no-autostart: space starts
             self.start_run()
+        elif xor.replay is not None and xor.finished:
+            xor.leave_replay()  # a training key leaves replay
         elif xor.finished:
             self.notify("the run is over: r restarts it", timeout=2)
         else:
