@@ -162,6 +162,37 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--optimizer", default=s, help=f"adam or sgd (default: {d.optimizer})")
     g.add_argument("--device", default=s, help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--json", action="store_true", help="print a JSON array, one object per configuration")
+    _add_sweep_data_options(p)
+
+SWEEP_SOLVED = (
+    "On the lesson's four XOR rows a net is solved when all four rows are right after training. On any other "
+    "data (--dataset, --data, --val-split, --features, --l1, --l2) a net is solved when its validation accuracy "
+    "is at least 0.95 (its train accuracy when there is no validation set), as `neurotui lab` says; the table "
+    "then adds the median validation accuracy. All seeds share the data, drawn from --data-seed. The batched "
+    "program trains full batch without dropout: --batch smaller than the training set and --dropout are refused."
+)
+
+def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
+    """The data options of `lab`, for the sweep (no --preset: a sweep's model options are lists)."""
+    p.description = "Train many seeds at once as one batched program and report how often each network solves. " + SWEEP_SOLVED
+    s = argparse.SUPPRESS  # `neurotui --dataset circle sweep` keeps the top-level value
+    g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
+    g.add_argument("--dataset", default=s, metavar="NAME", help=f"{', '.join(cli_data.DATASETS)} (default: xor)")
+    g.add_argument("--data", default=s, metavar="FILE.csv", help="your own CSV of x1,x2,y rows (header optional, labels 0/1)")
+    g.add_argument("--data-seed", type=_int, default=s, metavar="N",
+                   help="seed of the generated data and the split, shared by every net (default: 0)")
+    g.add_argument("--samples", type=_int, default=s, metavar="N",
+                   help=f"points in a generated set, {cli_data.SAMPLES_MIN}-{cli_data.SAMPLES_MAX:,} (default: 200)")
+    g.add_argument("--noise", type=_float, default=s, metavar="SIGMA", help="Gaussian noise of a generated set (default: per dataset)")
+    g.add_argument("--val-split", type=_float, default=s, metavar="F",
+                   help="fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else 0.3)")
+    g.add_argument("--l2", type=_float, default=s, metavar="LAMBDA", help="L2 weight decay on weights (default: 0)")
+    g.add_argument("--l1", type=_float, default=s, metavar="LAMBDA", help="L1 penalty on weights (default: 0)")
+    g.add_argument("--features", default=s, metavar="LIST",
+                   help=f"input features, any of {','.join(cli_data.FEATURES)} (default: x1,x2)")
+    g.add_argument("--batch", type=_int, default=s, metavar="B",
+                   help="accepted only as full batch (B at least the training rows): the batched program has no minibatches")
+    g.add_argument("--dropout", type=_float, default=s, metavar="P", help="refused unless 0: the batched program has no dropout")
 
 def _listed(value) -> list:
     """A sweep list option, or the single value the shared (top-level) option gave."""

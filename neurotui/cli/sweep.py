@@ -7,17 +7,25 @@ import sys
 import time
 
 from neurotui.cli.parser import _listed
+from neurotui.core.data import is_lesson_data
+from neurotui.core.errors import ConfigError
 
 
 def cmd_sweep(args) -> int:
+    from neurotui.cli.data import DATA_DESTS
+    from neurotui.core.data import check_data
     from neurotui.core.sweep import SweepConfig, grid_configs
 
+    if getattr(args, "preset", None) is not None:
+        raise ConfigError("--preset does not apply to sweep: give the options themselves (see `neurotui presets`)")
+    data = {d: getattr(args, d) for d in DATA_DESTS if getattr(args, d, None) is not None}
     base = SweepConfig.of(
         seeds=args.seeds, seed_start=args.seed_start,
-        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device,
+        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device, **data,
     )
     hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
-    grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
+    configs = grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
+    check_data(configs[0].model)  # a bad file or split: one line before anything is trained
     from neurotui.core.device import resolve_device
     from neurotui.core.sweep import run_grid
 
@@ -33,7 +41,7 @@ def cmd_sweep(args) -> int:
                 results.append(result.summary())
                 continue
             if i == 0:
-                print(_SWEEP_HEADER)
+                print(_header(result))
             print(_sweep_row(result), flush=True)
     finally:
         if bar:
@@ -47,15 +55,26 @@ _SWEEP_HEADER = (
     f"{'median loss':>11} {'p90 loss':>9} {'median steps':>12} {'time':>7}  not solved"
 )
 
+def _shows_val(r) -> bool:
+    """The median validation accuracy column: off the lesson's xor only, so its table stays as it was."""
+    return r.median_train_accuracy is not None and not is_lesson_data(r.config.model)
+
+def _header(r) -> str:
+    return _SWEEP_HEADER.replace("    time", f" {'val acc':>8}    time") if _shows_val(r) else _SWEEP_HEADER
+
 def _sweep_row(r) -> str:
     from neurotui.core.numbers import fmt_loss as loss
 
     c = r.config
     steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"
     failed = ", ".join(f"{k} {n}" for k, n in r.kind_counts.items() if n and k != "solved") or "-"
+    val = ""
+    if _shows_val(r):
+        v = r.median_val_accuracy
+        val = f"{'-' if v is None else f'{v:.3f}':>8} "
     return (
         f"{c.hidden:>6} {c.layers:>6} {c.activation:<10} {r.n:>7} {r.solved_fraction:>7.1%} "
-        f"{loss(r.median_final_loss):>11} {loss(r.p90_final_loss):>9} {steps:>12} {r.elapsed_s:>6.1f}s  {failed}"
+        f"{loss(r.median_final_loss):>11} {loss(r.p90_final_loss):>9} {steps:>12} {val}{r.elapsed_s:>6.1f}s  {failed}"
     )
 
 class _ProgressBar:

@@ -10,6 +10,9 @@ seed_start + i.
 - config:  SweepConfig (an XorConfig plus the seed range) and the grid of configs
 - seeds:   initial weights of many seeds at once (a vectorised replica of torch's MT19937)
 - stacked: StackedNets, the batched program
+- manual:  HandNets, the same program with its backward written out (the fast path)
+- fitnets: FitNets, that program on any data (core.data), all seeds sharing the rows; L1/L2,
+           train/validation accuracy; "solved" there is validation accuracy >= 0.95
 - results: SweepResult and SweepProgress
 - run:     run_sweep / run_grid (chunking, threads, the numbers)
 """

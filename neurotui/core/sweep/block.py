@@ -20,6 +20,8 @@ from neurotui.core.sweep.results import SweepResult, median, nearest_rank
 MIN_NETS_PER_WORKER = 2048
 
 KEYS = ("first_loss", "final_loss", "probs", "first_solved")
+# What the program on data (fitnets.py) adds, measured after training; val_* nan without a validation set.
+FIT_KEYS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 
 
 def cpu_count() -> int:
@@ -86,21 +88,33 @@ def train_block(
         t.join()
     if errors:
         raise next((e for e in errors if not isinstance(e, SweepCancelled)), errors[0])
-    return {k: np.concatenate([o[k] for o in outs]) for k in KEYS}
+    return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
 
 
 def slice_layers(layers, lo: int, hi: int):
     return [(W[lo:hi], b[lo:hi]) for W, b in layers]
 
 
-def sweep_result(config: SweepConfig, arrays: dict, elapsed: float, device: str, chunks: int) -> SweepResult:
-    """The numbers of one architecture from its nets' arrays (KEYS)."""
+def sweep_result(config: SweepConfig, arrays: dict, elapsed: float, device: str, chunks: int,
+                 data=None) -> SweepResult:
+    """The numbers of one architecture from its nets' arrays (KEYS, and FIT_KEYS when trained on `data`,
+    a fitnets.SweepData)."""
     first_loss, final_loss, probs, first_solved = (arrays[k] for k in KEYS)
-    kinds = diagnose_kinds(
-        first_loss, final_loss, probs,
-        linear_model=get_activation(config.activation).linear, steps=config.steps,
-    )
-    solved = [k == "solved" for k in kinds]
+    linear = get_activation(config.activation).linear
+    fit = {}
+    if data is None or data.lesson:
+        # the lesson's four rows: its doctor, and "solved" is all four rows right
+        kinds = diagnose_kinds(first_loss, final_loss, probs, linear_model=linear, steps=config.steps)
+        solved = [k == "solved" for k in kinds]
+    else:
+        kinds, solved = fit_kinds(config, arrays, data)
+    if data is not None:
+        train_acc = [float(v) for v in arrays["train_accuracy"].tolist()]
+        val_acc = [float(v) for v in arrays["val_accuracy"].tolist()] if data.n_val else None
+        fit = dict(
+            train_accuracies=tuple(train_acc), val_accuracies=None if val_acc is None else tuple(val_acc),
+            median_train_accuracy=median(train_acc), median_val_accuracy=None if val_acc is None else median(val_acc),
+        )
     losses = [float(v) for v in final_loss.tolist()]
     ranked = [v if math.isfinite(v) else math.inf for v in losses]
     solve_steps = [int(s) if s >= 0 else None for s in first_solved.tolist()]
@@ -123,4 +137,26 @@ def sweep_result(config: SweepConfig, arrays: dict, elapsed: float, device: str,
         elapsed_s=elapsed,
         device=device,
         chunks=chunks,
+        **fit,
     )
+
+
+def fit_kinds(config: SweepConfig, arrays: dict, data) -> tuple[list[str], list[bool]]:
+    """The doctor of core.fit net by net (it has no loss curve here, so memorization is seen by the
+    accuracy gap only), and "solved": validation accuracy >= SOLVED_ACCURACY (train accuracy without
+    a validation set), as the Trainer's snapshot says."""
+    from neurotui.core.fit import SOLVED_ACCURACY, diagnose_fit
+
+    linear = get_activation(config.activation).linear
+    cols = [arrays[k].tolist() for k in ("first_loss", "final_loss", *FIT_KEYS)]
+    kinds, solved = [], []
+    for first, last, train_loss, train_acc, val_loss, val_acc in zip(*cols):
+        if not data.n_val:
+            val_loss = val_acc = None
+        losses = [first, last] if config.steps > 1 else [last]
+        kinds.append(diagnose_fit(
+            losses, train_loss=train_loss, val_loss=val_loss, train_accuracy=train_acc, val_accuracy=val_acc,
+            linear_model=linear, n_train=data.n_train, n_val=data.n_val or None,
+        ).kind)
+        solved.append((train_acc if val_acc is None else val_acc) >= SOLVED_ACCURACY)
+    return kinds, solved

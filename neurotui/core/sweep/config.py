@@ -53,11 +53,16 @@ class SweepConfig:
         if self.seed_start < 0 or self.seed_start + self.seeds - 1 > SEED_MAX:
             raise ConfigError(f"seeds must lie in 0-{SEED_MAX}, got start {self.seed_start}")
         model = self.model_config().validated()
-        extras = _beyond_the_lesson(model)
+        extras = _unsupported(model)
         if extras:
             raise ConfigError(
-                f"the sweep trains the lesson's four XOR rows, full batch, no regularization; got {', '.join(extras)}")
+                f"the batched sweep cannot train {', '.join(extras)}: it trains full batch, without dropout or bugs")
         return replace(self, model=model)
+
+    @property
+    def on_data(self) -> bool:
+        """True unless this is the lesson's run (four XOR rows, x1,x2, no L1/L2): see trains_on_data."""
+        return trains_on_data(self.model)
 
     @property
     def seed_range(self) -> range:
@@ -68,24 +73,26 @@ class SweepConfig:
         return f"hidden {self.hidden} x{self.layers} {self.activation}"
 
 
-def _beyond_the_lesson(m: XorConfig) -> list[str]:
-    """Options of the single trainer the batched programs do not implement (core.data & co.)."""
+def trains_on_data(m: XorConfig) -> bool:
+    """Whether the general program (fitnets.py: any rows, features, L1/L2, validation) trains this
+    config; False for the lesson's run, which keeps its own faster program (manual.py)."""
+    from neurotui.core.data import is_lesson_data
     from neurotui.core.xor import DEFAULT_FEATURES
 
+    return not (is_lesson_data(m) and tuple(m.features) == DEFAULT_FEATURES and not m.l1 and not m.l2)
+
+
+def _unsupported(m: XorConfig) -> list[str]:
+    """Options of the single trainer the batched programs do not implement, as the flags that ask for them."""
     out = []
-    if m.data is not None:
-        out.append(f"--data {m.data}")
-    elif m.dataset != "xor":
-        out.append(f"--dataset {m.dataset}")
-    if m.val_split:
-        out.append(f"--val-split {m.val_split:g}")
-    if tuple(m.features) != DEFAULT_FEATURES:
-        out.append(f"--features {','.join(m.features)}")
-    for name in ("dropout", "l1", "l2"):
-        if getattr(m, name):
-            out.append(f"--{name} {getattr(m, name):g}")
-    if m.batch is not None and m.batch < 4:
-        out.append(f"--batch {m.batch}")
+    if m.dropout:
+        out.append(f"--dropout {m.dropout:g}")
+    if m.batch is not None:
+        from neurotui.core.data import check_data
+
+        n_train, _ = check_data(m)
+        if m.batch < n_train:  # a batch of all the rows or more is full batch, as for the Trainer
+            out.append(f"--batch {m.batch} (minibatches of {n_train} training rows)")
     if m.bug is not None:
         out.append(f"--bug {m.bug}")
     return out

@@ -15,7 +15,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from neurotui.core.sweep.block import KEYS, resolve_workers, slice_layers, sweep_result, train_block
+from neurotui.core.data import OPTION_FIELDS
+from neurotui.core.sweep.block import resolve_workers, slice_layers, sweep_result, train_block
 from neurotui.core.sweep.config import SweepConfig
 from neurotui.core.sweep.results import SweepProgress, SweepResult
 from neurotui.core.sweep.seeds import initial_parameters
@@ -27,7 +28,8 @@ GROUP_SEEDS_MAX = 4096
 
 def group_key(c: SweepConfig):
     m = c.model
-    return (m.layers, m.optimizer, m.lr, m.steps, m.device, c.seed_start, c.seeds)
+    data = tuple(getattr(m, f) for f in OPTION_FIELDS)  # one program trains on one set of rows
+    return (m.layers, m.optimizer, m.lr, m.steps, m.device, c.seed_start, c.seeds, data)
 
 
 def groups_of(configs: list[SweepConfig]) -> list[list[int]]:
@@ -62,16 +64,21 @@ def padded_layers(config: SweepConfig, H: int, seeds):
 
 def train_group(
     configs: list[SweepConfig], device, *, on_progress: Callable[[int, int], None] | None,
-    check_every: int, per_chunk_nets: int, threads, workers,
+    check_every: int, per_chunk_nets: int, threads, workers, data=None,
 ) -> list[SweepResult]:
     """Train configs (one group, see groups_of) as one program per chunk of seeds; one result each.
 
-    on_progress(step, nets_in_this_chunk) is called every check_every steps.
+    on_progress(step, nets_in_this_chunk) is called every check_every steps. data: the rows
+    they share (fitnets.SweepData) when they train off the lesson's run.
     """
     import numpy as np
 
     from neurotui.core.device import describe
+    from neurotui.core.sweep.fitnets import FitNets
     from neurotui.core.sweep.manual import HandNets
+
+    def program(*args, **kw):
+        return HandNets(*args, **kw) if data is None else FitNets(*args[:3], data, **kw)
 
     H = max(c.hidden for c in configs)
     steps = configs[0].steps
@@ -97,21 +104,21 @@ def train_group(
 
         def make(a: int, b: int, _layers=layers, _mask=mask, _acts=acts):
             groups = [(name, max(lo_, a) - a, min(hi_, b) - a) for name, lo_, hi_ in _acts if lo_ < b and hi_ > a]
-            return HandNets(configs[0], slice_layers(_layers, a, b), device, groups=_groups_merged(groups),
-                            mask=_mask[a:b])
+            return program(configs[0], slice_layers(_layers, a, b), device, groups=_groups_merged(groups),
+                           mask=_mask[a:b])
 
         on_check = None if on_progress is None else (lambda step, _n=total: on_progress(step, _n))
         out = train_block(make, total, steps, on_check, check_every, threads,
                           resolve_workers(workers, total, device))
         for j, i in enumerate(order):
-            parts[i].append({k: out[k][j * n : (j + 1) * n] for k in KEYS})
+            parts[i].append({k: v[j * n : (j + 1) * n] for k, v in out.items()})
         chunks += 1
     elapsed = time.perf_counter() - t0
     results = []
     for i, c in enumerate(configs):
-        arrays = {k: np.concatenate([p[k] for p in parts[i]]) for k in KEYS}
+        arrays = {k: np.concatenate([p[k] for p in parts[i]]) for k in parts[i][0]}
         # one program trained them all: each config's share of its time, by its nets
-        results.append(sweep_result(c, arrays, elapsed / len(configs), describe(device), chunks))
+        results.append(sweep_result(c, arrays, elapsed / len(configs), describe(device), chunks, data))
     return results
 
 

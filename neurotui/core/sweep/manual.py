@@ -84,9 +84,7 @@ class HandNets:
         self.config = config
         self.device = device
         S, n_in, H = layers[0][0].shape
-        if n_in != 2:
-            raise ValueError("the hand-written program trains the two XOR inputs only")
-        self.S, self.H = S, H
+        self.S, self.H, self.n_in = S, H, n_in
         f32 = dict(dtype=torch.float32, device=device)
 
         def last(a):  # [S, i, o] NumPy -> [i, o, S] tensor, always a copy: training writes to it
@@ -94,18 +92,13 @@ class HandNets:
 
         W1, b1 = layers[0]
         self.P1 = torch.cat([last(W1), last(b1)], 0).contiguous()  # [3, H, S]: W1 rows x1, x2, then b1
+        self.n = self._set_rows(f32)  # the rows every net trains on (self.K, self.KT, self.y, self.y_bool)
         self.middle = [(last(W), last(b)) for W, b in layers[1:-1]]  # [H, H, S], [1, H, S]
         Wo, bo = layers[-1]
         self.Wo = last(Wo).view(1, H, S)  # [H, 1, S] and [1, H, S] share a memory order
         self.bo = last(bo)  # [1, 1, S]
         self.params = [self.P1] + [t for pair in self.middle for t in pair] + [self.Wo, self.bo]
         self.grads = [torch.zeros_like(p) for p in self.params]
-        self.K = torch.tensor([list(r) + [1.0] for r in XOR_X], **f32)  # [4, 3]: the rows [x1, x2, 1]
-        self.KT = self.K.T.contiguous()
-        y = torch.tensor(XOR_Y, **f32).view(4, 1, 1)
-        self.y = y.expand(4, 1, S)
-        self.y_bool = y.view(4).bool()
-        self.quarter = torch.tensor(0.25, **f32)  # d(mean over 4 rows)/d(each row)
         groups = list(groups) if groups else [(config.activation, 0, S)]
         self.groups = [(lo, hi, *_activation_fns(name), name) for name, lo, hi in groups]
         self.whole = len(self.groups) == 1
@@ -120,13 +113,35 @@ class HandNets:
             # float32 step counts on the device, as torch.optim's fused Adam keeps them
             self.state_steps = [torch.zeros((), **f32) for _ in self.params]
         self.lr = float(config.lr)
-        n_hidden = 1 + len(self.middle)
-        self.z = [torch.empty((4, H, S), **f32) for _ in range(n_hidden)]
-        self.h = [torch.empty((4, H, S), **f32) for _ in range(n_hidden)]
-        self.dz = [torch.empty((4, H, S), **f32) for _ in range(n_hidden)]
-        self.tmp = torch.empty((4, H, S), **f32)
-        self.tmp4 = torch.empty((4, H, H, S), **f32) if self.middle else None
-        self.zo = torch.empty((4, 1, S), **f32)
+        n_hidden, n = 1 + len(self.middle), self.n
+        self.z = [torch.empty((n, H, S), **f32) for _ in range(n_hidden)]
+        self.h = [torch.empty((n, H, S), **f32) for _ in range(n_hidden)]
+        self.dz = [torch.empty((n, H, S), **f32) for _ in range(n_hidden)]
+        self.tmp = torch.empty((n, H, S), **f32)
+        self.tmp4 = torch.empty((n, H, H, S), **f32) if self.middle else None
+        self.zo = torch.empty((n, 1, S), **f32)
+
+    def _set_rows(self, f32) -> int:
+        """The lesson's four rows: K [4, 3] = [x1, x2, 1] per row, y [4, 1, S]; returns the row count."""
+        import torch
+
+        if self.n_in != 2:
+            raise ValueError("the hand-written program trains the two XOR inputs only")
+        self.K = torch.tensor([list(r) + [1.0] for r in XOR_X], **f32)  # [4, 3]: the rows [x1, x2, 1]
+        self.KT = self.K.T.contiguous()
+        y = torch.tensor(XOR_Y, **f32).view(4, 1, 1)
+        self.y = y.expand(4, 1, self.S)
+        self.y_bool = y.view(4).bool()
+        self.quarter = torch.tensor(0.25, **f32)  # d(mean over 4 rows)/d(each row)
+        return 4
+
+    def _output_grad(self, p):
+        """d(each net's mean BCE)/d(its output layer's pre-activation), [4, 1, S]."""
+        import torch
+
+        aten = torch.ops.aten
+        g = aten.binary_cross_entropy_backward.default(self.quarter, p, self.y, None, 2)  # reduction: sum
+        return aten.sigmoid_backward.default(g, p)
 
     # ----- the maths -------------------------------------------------------------------------
     def _act(self, i: int):
@@ -154,7 +169,7 @@ class HandNets:
         import torch
 
         S, H = self.S, self.H
-        torch.mm(self.K, self.P1.view(3, H * S), out=self.z[0].view(4, H * S))
+        torch.mm(self.K, self.P1.view(self.n_in + 1, H * S), out=self.z[0].view(self.n, H * S))
         h = self._act(0)
         for i, (W, b) in enumerate(self.middle, start=1):
             # z[r, k] = sum_j h[r, j] W[j, k] + b[k], per net
@@ -172,9 +187,7 @@ class HandNets:
         # Sigmoid's): p (1 - p) / max(p (1 - p), 1e-12). That differs where p rounds to exactly 0
         # or 1: there the lesson's net gets no gradient at all, and so must this one (ReLU nets
         # get there; with the plain formula 0.3% of 4096 relu nets ended up otherwise).
-        aten = torch.ops.aten
-        g = aten.binary_cross_entropy_backward.default(self.quarter, p, self.y, None, 2)  # reduction: sum
-        g = aten.sigmoid_backward.default(g, p)  # [4, 1, S]
+        g = self._output_grad(p)  # [4, 1, S]
         last = len(self.h) - 1
         gP1, *g_mid, gWo, gbo = self.grads
         torch.sum(torch.mul(self.h[last], g, out=self.tmp), 0, keepdim=True, out=gWo)
@@ -188,7 +201,7 @@ class HandNets:
             torch.sum(dz, 0, keepdim=True, out=gb)
             dh = torch.sum(torch.mul(dz.unsqueeze(1), W, out=self.tmp4), 2, out=self.tmp)
             dz = self._act_backward(i - 1, dh)
-        torch.mm(self.KT, dz.view(4, H * S), out=gP1.view(3, H * S))
+        torch.mm(self.KT, dz.view(self.n, H * S), out=gP1.view(self.n_in + 1, H * S))
 
     def update(self) -> None:
         import torch
@@ -217,7 +230,7 @@ class HandNets:
 
     def _as_layers(self, tensors):
         P1, *mid, Wo, bo = tensors
-        out = [(P1[:2], P1[2:])] + list(zip(mid[0::2], mid[1::2])) + [(Wo.view(self.H, 1, self.S), bo)]
+        out = [(P1[: self.n_in], P1[self.n_in :])] + list(zip(mid[0::2], mid[1::2])) + [(Wo.view(self.H, 1, self.S), bo)]
         return [(W.permute(2, 0, 1), b.permute(2, 0, 1)) for W, b in out]
 
     # ----- training --------------------------------------------------------------------------
@@ -233,7 +246,7 @@ class HandNets:
         if self.device.type != "cpu":
             threads = None
         elif threads == "auto":
-            threads = auto_threads(self.config, self.S)
+            threads = auto_threads(self.config, self.S, self.n)
         with intra_op_threads(threads):
             return self._train(steps, on_check, check_every, record_budget, losses_every)
 

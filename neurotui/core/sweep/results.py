@@ -33,7 +33,9 @@ class SweepResult:
 
     config: SweepConfig
     final_losses: tuple[float, ...]  # loss at the last step (the lesson's final_loss); nan if blown up
-    solved: tuple[bool, ...]  # all four rows right after training (prob >= 0.5 -> 1)
+    # all four rows right after training (prob >= 0.5 -> 1); off the lesson's four rows (config.on_data
+    # and not the lesson's xor): validation accuracy >= 0.95, train accuracy without a validation set
+    solved: tuple[bool, ...]
     # updates after which all four rows were first right (0: right from the start); None if
     # never.  A net can get there and lose it again, so unsolved nets may have a number too.
     steps_to_solve: tuple[int | None, ...]
@@ -47,6 +49,11 @@ class SweepResult:
     elapsed_s: float
     device: str
     chunks: int = 1
+    # Trained on data (config.on_data): each net's accuracies after training; val None without a split.
+    train_accuracies: tuple[float, ...] | None = None
+    val_accuracies: tuple[float, ...] | None = None
+    median_train_accuracy: float | None = None
+    median_val_accuracy: float | None = None
 
     @property
     def seeds(self) -> range:
@@ -113,9 +120,12 @@ class SweepResult:
             "median_final_loss": finite_or_none(self.median_final_loss),
             "p90_final_loss": finite_or_none(self.p90_final_loss),
             "median_steps_to_solve": self.median_steps_to_solve,
+            "median_train_accuracy": self.median_train_accuracy,
+            "median_val_accuracy": self.median_val_accuracy,
             "diagnosis": dict(self.kind_counts),
             "device": self.device, "elapsed_s": self.elapsed_s,
             "net_steps_per_s": self.net_steps_per_s,
+            **({"data": data_summary(c.model)} if c.on_data else {}),
         }
 
     def as_dict(self, per_seed: bool = False) -> dict:
@@ -125,7 +135,19 @@ class SweepResult:
             d["solved_per_seed"] = list(self.solved)
             d["steps_to_solve"] = list(self.steps_to_solve)
             d["kinds"] = list(self.kinds)
+            d["train_accuracies"] = None if self.train_accuracies is None else list(self.train_accuracies)
+            d["val_accuracies"] = None if self.val_accuracies is None else list(self.val_accuracies)
         return d
+
+
+def data_summary(m) -> dict:
+    """What a sweep off the lesson's run trained on, for --json."""
+    from neurotui.core.data import resolved
+
+    return {
+        "dataset": m.dataset if m.data is None else None, "data": m.data, "data_seed": m.data_seed, **resolved(m),
+        "features": list(m.features), "l1": m.l1, "l2": m.l2,
+    }
 
 
 def median(values: list[float]) -> float:

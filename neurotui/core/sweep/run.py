@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from neurotui.core.errors import ConfigError
 from neurotui.core.sweep.block import resolve_workers, slice_layers, sweep_result, train_block
 from neurotui.core.sweep.config import SweepCancelled, SweepConfig, grid_configs
 from neurotui.core.sweep.grid import groups_of, progress_reporter, train_group
@@ -21,22 +22,42 @@ DEFAULT_MEMORY_BUDGET = 256 * 2**20
 METHODS = ("auto", "hand", "autograd")
 
 
-def estimate_bytes_per_net(config: SweepConfig, record_steps: int = 0) -> int:
-    """Rough working set of one net while training (float32), for chunking."""
+def estimate_bytes_per_net(config: SweepConfig, record_steps: int = 0, rows: int = 4) -> int:
+    """Rough working set of one net while training (float32) on `rows` rows, for chunking."""
     sizes = layer_sizes(config.model)
     params = sum(i * o + o for i, o in sizes)
     # parameter + gradient + two Adam moments, plus one transient copy in the update
     state = 5 * params
-    # per layer: pre-activation, activation, their gradients and temporaries, [4, out] each
-    acts = sum(8 * 4 * o for _, o in sizes) + 4 * 2 * 8
-    # hand-written deeper layers: one [4, H, H] product temporary per net
-    acts += 4 * config.hidden**2 if config.layers > 1 else 0
+    # per layer: pre-activation, activation, their gradients and temporaries, [rows, out] each
+    acts = sum(8 * rows * o for _, o in sizes) + rows * 2 * 8
+    # hand-written deeper layers: one [rows, H, H] product temporary per net
+    acts += rows * config.hidden**2 if config.layers > 1 else 0
     return 4 * (state + acts) + 4 * record_steps + 64
 
 
-def chunk_size(config: SweepConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET) -> int:
-    per_net = estimate_bytes_per_net(config)
+def chunk_size(config: SweepConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET, rows: int = 4) -> int:
+    per_net = estimate_bytes_per_net(config, rows=rows)
     return max(1, min(config.seeds, memory_budget // per_net))
+
+
+def _data_of(config: SweepConfig, device, method: str):
+    """The shared rows (fitnets.SweepData) when config trains off the lesson's run, else None."""
+    if not config.on_data:
+        return None
+    if method == "autograd":
+        raise ConfigError("the autograd reference sweep trains the lesson's run only (xor, x1,x2, no L1/L2)")
+    from neurotui.core.sweep.fitnets import sweep_data
+
+    return sweep_data(config.model, device)
+
+
+def _maker(program, config: SweepConfig, device, data):
+    """program(config, layers, device, **kw), or the program on data when there is some."""
+    if data is None:
+        return lambda layers, **kw: program(config, layers, device, **kw)
+    from neurotui.core.sweep.fitnets import FitNets
+
+    return lambda layers, **kw: FitNets(config, layers, device, data, **kw)
 
 
 _warmed = False
@@ -109,10 +130,12 @@ def run_sweep(
     device = resolve_device(config.device)
     model_config = config.model_config()
     seeds = config.seed_range
-    per_chunk = chunk_size(config, memory_budget)
+    data = _data_of(config, device, method)
+    per_chunk = chunk_size(config, memory_budget, rows=4 if data is None else max(data.n_train, data.n_val))
     config_index, config_count, grid_done, grid_total = _grid_position
     grid_total = grid_total or config.seeds * config.steps
     program = _program(method)
+    build = _maker(program, config, device, data)
     t0 = time.perf_counter()
     parts: list[dict] = []
     nets_done = 0
@@ -129,7 +152,7 @@ def run_sweep(
             ))
 
         def make(a: int, b: int, _layers=layers):
-            return program(config, slice_layers(_layers, a, b), device)
+            return build(slice_layers(_layers, a, b))
 
         n_workers = resolve_workers(workers, len(chunk), device) if program is HandNets else 1
         on_check = _checker(should_stop, report if progress is not None else None)
@@ -140,7 +163,7 @@ def run_sweep(
     import numpy as np
 
     arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return sweep_result(config, arrays, elapsed, describe(device), len(parts))
+    return sweep_result(config, arrays, elapsed, describe(device), len(parts), data)
 
 
 def run_grid(
@@ -186,12 +209,14 @@ def run_grid(
     for group in groups_of(configs):
         members = [configs[i] for i in group]
         widest = max(members, key=lambda c: c.hidden)
-        per_chunk = max(1, memory_budget // estimate_bytes_per_net(widest))
-        on_progress = _checker(should_stop, progress_reporter(progress, configs, group, done, total))
         device = resolve_device(members[0].device)
+        data = _data_of(members[0], device, method)
+        rows = 4 if data is None else max(data.n_train, data.n_val)
+        per_chunk = max(1, memory_budget // estimate_bytes_per_net(widest, rows=rows))
+        on_progress = _checker(should_stop, progress_reporter(progress, configs, group, done, total))
         for i, result in zip(group, train_group(
             members, device, on_progress=on_progress, check_every=check_every,
-            per_chunk_nets=per_chunk, threads=threads, workers=workers,
+            per_chunk_nets=per_chunk, threads=threads, workers=workers, data=data,
         )):
             results[i] = result
         done += sum(c.seeds * c.steps for c in members)

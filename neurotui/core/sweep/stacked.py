@@ -17,9 +17,9 @@ DEFAULT_CHECK_EVERY = 20
 SINGLE_THREAD_BELOW = 2**18
 
 
-def auto_threads(config: SweepConfig, nets: int) -> int | None:
-    """1 for small batches on the CPU, None (torch's own setting) for big ones."""
-    return 1 if nets * 4 * config.hidden < SINGLE_THREAD_BELOW else None
+def auto_threads(config: SweepConfig, nets: int, rows: int = 4) -> int | None:
+    """1 for small batches on the CPU, None (torch's own setting) for big ones (rows: training rows)."""
+    return 1 if nets * rows * config.hidden < SINGLE_THREAD_BELOW else None
 
 
 class intra_op_threads:

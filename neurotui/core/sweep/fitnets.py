@@ -1,0 +1,217 @@
+"""The batched program on any data (core.data): S nets sharing one set of rows, full batch.
+
+Every net of a sweep trains on the same points (the data seed draws them, not the init
+seed), so the first layer of all nets is still one matrix product: with K = [X, 1]
+([n, f+1], X the input features of the n training rows, core.data.feature_columns) and
+P1 = [W1; b1] ([f+1, H, S]), z1 = K @ P1 and its gradient is K^T @ dz1. That is the
+lesson's program (manual.HandNets) with its four rows replaced, so HandNets does the rest;
+this class adds what the single Trainer does off the lesson's rows:
+
+- the loss is BCE averaged over the n rows, its gradient computed as BCELoss's backward
+  computes it (per row, then divided by n);
+- L2 is the optimizer's weight decay on weights (not biases), as core.xor.make_optimizer
+  asks torch.optim for it; L1 adds l1 * sign(w) to each weight's gradient, as autograd
+  differentiates the Trainer's penalty;
+- after training, every net's train and validation loss and accuracy, measured as
+  core.fit.evaluate measures them, and its probabilities on the lesson's four rows.
+
+Dropout and minibatches are not done here (SweepConfig.validated refuses them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from neurotui.core.sweep.manual import ADAM_BETAS, ADAM_EPS, HandNets
+from neurotui.core.sweep.record import per_net_bce
+
+
+@dataclass(frozen=True, eq=False)
+class SweepData:
+    """The rows every net of a sweep shares, as the batched program reads them."""
+
+    train_k: object  # [n, f+1] float32: the input features of each training row, then 1
+    train_y: object  # [n, 1, 1] float32 labels 0/1
+    val_k: object | None  # as train_k for the validation rows; None without a validation set
+    val_y: object | None
+    xor_k: object  # [4, f+1]: the lesson's four rows, for each net's final probabilities
+    lesson: bool  # the lesson's four rows and no split: "solved" and the doctor are the lesson's
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train_k)
+
+    @property
+    def n_val(self) -> int:
+        return 0 if self.val_k is None else len(self.val_k)
+
+
+def sweep_data(model, device) -> SweepData:
+    """The SweepData of a validated XorConfig, built by core.data.load_dataset as the Trainer builds it."""
+    import torch
+
+    from neurotui.core.data import XOR_X, feature_columns, is_lesson_data, load_dataset
+
+    data = load_dataset(model)
+
+    def rows(x):
+        f = feature_columns(x, model.features)
+        return torch.cat([f, torch.ones(len(f), 1, dtype=f.dtype)], 1).contiguous().to(device)
+
+    def labels(y):
+        return y.reshape(-1, 1, 1).contiguous().to(device)
+
+    return SweepData(
+        train_k=rows(data.train_x), train_y=labels(data.train_y),
+        val_k=rows(data.val_x) if data.has_val else None, val_y=labels(data.val_y) if data.has_val else None,
+        xor_k=rows(torch.tensor(XOR_X)), lesson=is_lesson_data(model),
+    )
+
+
+def bce_and_accuracy(p, y):
+    """Per net (BCE, accuracy) of p [n, 1, S] against y [n, 1, 1], as core.fit.evaluate computes them."""
+    import torch
+
+    loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean((0, 1))
+    acc = ((p >= 0.5).to(y.dtype) == y).to(torch.float32).mean((0, 1))
+    return loss, acc
+
+
+class FitNets(HandNets):
+    """HandNets on the shared rows of `data` (a SweepData), with L1/L2 and the train/val numbers."""
+
+    def __init__(self, config, layers, device, data: SweepData, groups=None, mask=None):
+        import torch
+
+        self.data = data
+        super().__init__(config, layers, device, groups=groups, mask=mask)
+        m = config.model
+        self.l1, self.l2 = float(m.l1), float(m.l2)
+        f = self.n_in
+        # weights and biases apart (views: P1's rows are W1's f rows, then b1), for L1 and L2
+        def split(ts):
+            P1, *mid, Wo, bo = ts
+            return [P1[:f], *mid[0::2], Wo], [P1[f:], *mid[1::2], bo]
+
+        self.w_params, self.b_params = split(self.params)
+        self.w_grads, self.b_grads = split(self.grads)
+        if self.adam and self.l2:
+            f32 = dict(dtype=torch.float32, device=device)
+            self.w_avg, self.b_avg = split(self.exp_avg)
+            self.w_avg_sq, self.b_avg_sq = split(self.exp_avg_sq)
+            self.w_steps = [torch.zeros((), **f32) for _ in self.w_params]
+            self.b_steps = [torch.zeros((), **f32) for _ in self.b_params]
+
+    def _set_rows(self, f32) -> int:
+        import torch
+
+        d = self.data
+        if d.train_k.shape[1] != self.n_in + 1:
+            raise ValueError(f"the data has {d.train_k.shape[1] - 1} input features, the nets {self.n_in}")
+        self.K = d.train_k
+        self.KT = self.K.T.contiguous()
+        n = len(self.K)
+        self.y = d.train_y.expand(n, 1, self.S)
+        self.y_bool = d.train_y.view(n).bool()
+        self.one = torch.tensor(1.0, **f32)
+        return n
+
+    def _output_grad(self, p):
+        import torch
+
+        aten = torch.ops.aten
+        # BCELoss(reduction="mean")'s backward: each row's (p - y) / max(p (1 - p), eps), then / n
+        g = aten.binary_cross_entropy_backward.default(self.one, p, self.y, None, 2)
+        g.div_(self.n)
+        return aten.sigmoid_backward.default(g, p)
+
+    def update(self) -> None:
+        import torch
+
+        if self.l1:
+            # d(l1 * sum|w|)/dw = l1 * sign(w), added to the loss's gradient (weights only)
+            torch._foreach_add_(self.w_grads, torch._foreach_sign(self.w_params), alpha=self.l1)
+        if not self.l2:
+            return super().update()
+        if self.adam:
+            # torch.optim's Adam with two parameter groups: weight decay on the weights only
+            torch._foreach_add_(self.w_steps, 1)
+            torch._foreach_add_(self.b_steps, 1)
+            for params, grads, avg, avg_sq, steps, decay in (
+                (self.w_params, self.w_grads, self.w_avg, self.w_avg_sq, self.w_steps, self.l2),
+                (self.b_params, self.b_grads, self.b_avg, self.b_avg_sq, self.b_steps, 0.0),
+            ):
+                torch._fused_adam_(
+                    params, grads, avg, avg_sq, [], steps, amsgrad=False, lr=self.lr, beta1=ADAM_BETAS[0],
+                    beta2=ADAM_BETAS[1], weight_decay=decay, eps=ADAM_EPS, maximize=False, grad_scale=None,
+                    found_inf=None,
+                )
+        else:
+            # torch.optim.SGD's weight decay: grad + l2 * w, then the step
+            torch._foreach_add_(self.w_grads, self.w_params, alpha=self.l2)
+            torch._foreach_add_(self.params, self.grads, alpha=-self.lr)
+
+    # ----- evaluation --------------------------------------------------------------------------
+    def _act_new(self, z):
+        import torch
+
+        h = torch.empty_like(z)
+        for lo, hi, fwd, _, name in self.groups:
+            fwd(z[..., lo:hi], h[..., lo:hi])
+            if name == "sigmoid" and self.mask is not None:
+                h[..., lo:hi].mul_(self.mask[..., lo:hi])
+        return h
+
+    def predict(self, K):
+        """p [m, 1, S]: every net's probability of class 1 on the rows K [m, f+1] (eval mode)."""
+        import torch
+
+        S, H = self.S, self.H
+        z = torch.mm(K, self.P1.view(self.n_in + 1, H * S)).view(len(K), H, S)
+        h = self._act_new(z)
+        for W, b in self.middle:
+            h = self._act_new(torch.sum(h.unsqueeze(2) * W, 1) + b)
+        return torch.sigmoid(torch.sum(h * self.Wo, 1, keepdim=True) + self.bo)
+
+    def _train(self, steps, on_check: Callable[[int], None] | None, check_every, record_budget, losses_every) -> dict:
+        import numpy as np
+        import torch
+
+        forward, backward, update = self.forward, self.backward, self.update
+        first_loss = final_loss = None
+        losses = []
+        last = steps - 1
+        for t in range(steps):
+            p = forward()
+            if t == 0:
+                first_loss = per_net_bce(p, self.y, seeds_last=True)
+            if t == last:
+                final_loss = per_net_bce(p, self.y, seeds_last=True)
+            if losses_every and t % losses_every == 0:
+                losses.append(per_net_bce(p, self.y, seeds_last=True))
+            backward(p)
+            update()
+            if on_check is not None and ((t + 1) % check_every == 0 or t == last):
+                on_check(t + 1)
+        d = self.data
+        with torch.no_grad():
+            train_loss, train_acc = bce_and_accuracy(forward(), d.train_y)
+            if d.val_k is not None:
+                val_loss, val_acc = bce_and_accuracy(self.predict(d.val_k), d.val_y)
+            else:
+                val_loss = val_acc = torch.full((self.S,), float("nan"))
+            probs = self.predict(d.xor_k).view(4, self.S).T
+        out = {
+            "first_loss": first_loss.cpu().numpy(),
+            "final_loss": final_loss.cpu().numpy(),
+            "probs": probs.cpu().numpy(),
+            "first_solved": np.full(self.S, -1, dtype=np.int64),
+            "train_loss": train_loss.cpu().numpy(),
+            "train_accuracy": train_acc.cpu().numpy(),
+            "val_loss": val_loss.cpu().numpy(),
+            "val_accuracy": val_acc.cpu().numpy(),
+        }
+        if losses_every:
+            out["losses"] = torch.stack(losses).cpu().numpy()
+        return out
