@@ -134,3 +134,35 @@ def test_light_theme(snap_compare):
     app = make()
     app.theme = "textual-light"
     assert snap_compare(app, terminal_size=(120, 40), run_before=before())
+
+
+# ----- issue 12: the network view, an edit, replay ------------------------------------------------
+def test_network_view_2_4_1_zoomed(snap_compare):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("3", "z", "right"))
+
+
+def test_network_view_2_4_1_at_80x24(snap_compare):
+    assert snap_compare(make(), terminal_size=(80, 24), run_before=before("v", "v", "v", "v"))
+
+
+def test_network_view_2_8_8_1(snap_compare):
+    assert snap_compare(make(hidden=8, layers=2), terminal_size=(120, 40),
+                        run_before=before("3", "z", "right", "right", "down"))
+
+
+def test_weight_edit_in_progress(snap_compare):
+    async def run_before(pilot):
+        app = pilot.app
+        await before("3", "z", "right", "right")(pilot)
+        await pilot.press("enter")
+        field = app.query_one("#net-edit")
+        field.cursor_blink = False
+        field.value = "oops"
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_replay_early_frame(snap_compare):
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("home", *["right"] * 12))
