@@ -1,7 +1,9 @@
 import os
+import tempfile
 
 # Textual reads these at import: a fixed, colour-capable terminal for every test.
 os.environ.setdefault("TERM", "xterm-256color")
 os.environ.pop("NO_COLOR", None)
 # A developer's own ~/.config/neurotui/config.toml must not change how the app starts in tests.
-os.environ["XDG_CONFIG_HOME"] = os.path.join(os.path.dirname(__file__), "data", "no-config")
+# (A fresh empty folder: chromium, in the browser test, writes its own settings there.)
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="neurotui-tests-xdg-")

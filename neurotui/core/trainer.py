@@ -8,8 +8,8 @@ asks for it, so there is no host sync per step.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from neurotui.core.activations import get_activation
 from neurotui.core.bugs import mistakes
@@ -33,7 +33,7 @@ class Snapshot:
     diagnosis: Diagnosis
     finished: bool
     boundary: tuple[tuple[float, ...], ...] | None = None
-    inside: "Inside | None" = None
+    inside: Inside | None = None
     # Whole train / validation sets in eval mode (dropout off); val_* None without a validation set.
     train_loss: float | None = None
     val_loss: float | None = None
