@@ -253,3 +253,15 @@ def test_card_of_a_run_still_training():
     assert "Diagnosis: **training**" in text
     for row in snap.rows():
         assert row in text
+
+
+def test_card_says_when_weights_were_edited_by_hand():
+    from dataclasses import replace
+
+    from neurotui.core.network import Edit
+
+    trainer, snap = trained()
+    edited = replace(snap, edits=(Edit(layer=1, unit=0, source=1, old=0.5, new=20.0, step=2000),))
+    text = card_markdown(XorConfig(), edited)
+    assert "**Weights edited by hand** (1)" in text and "w1[0,1] +0.5 -> +20 at step 2000" in text
+    assert "Weights edited by hand" not in card_markdown(XorConfig(), snap)

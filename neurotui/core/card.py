@@ -187,6 +187,12 @@ def card_markdown(
     add("")
     add(f"Reproduce: `{reproduce}`")
     add("")
+    edits = getattr(snapshot, "edits", ())
+    if edits:  # the command line alone cannot make these: say so, and list them
+        add(f"**Weights edited by hand** ({len(edits)}), so the command above does not reproduce this run:")
+        add("")
+        add("\n".join(f"- {e.describe()}" for e in edits))
+        add("")
     add("## XOR result")
     add("")
     add("```")

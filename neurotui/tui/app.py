@@ -16,7 +16,7 @@ from neurotui.session.state import Refused, Session
 from neurotui.tui import picker
 from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
-from neurotui.tui.keys import APP_KEYS, bindings, palette_entries
+from neurotui.tui.keys import APP_KEYS, RUN_ACTIONS, TYPED_ACTIONS, bindings, palette_entries
 from neurotui.tui.messages import CardWritten, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
@@ -24,15 +24,6 @@ from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.process import exit_on_signals, exit_soon
 from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
-
-# Keys that steer the XOR run: on the Reliability screen they would act on a run out of sight.
-RUN_ACTIONS = {
-    "session", "restart", "pause", "step_once", "speed", "toggle_log", "next_view", "next_pair",
-    "next_inside_layer", "toggle_compare", "toggle_device", "write_card", "toggle_slopes", "zoom",
-    "pick_preset", "pick_bug", "pick_features", "toggle_code", "write_script", "arrow", "replay_jump", "edit_weight",
-}
-# Actions on printable keys: an Input being edited takes those keys as text.
-TYPED_ACTIONS = {k.action_name for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}
 
 
 class NeuroApp(App[XorConfig]):
@@ -202,46 +193,15 @@ class NeuroApp(App[XorConfig]):
         write_script(self, self.session.config)
 
     def action_pause(self) -> None:
-        xor = self.xor
-        if xor.control is None:  # --no-autostart: space starts
+        if self.xor.control is None:  # --no-autostart: space starts
             self.start_run()
-        elif xor.replay is not None and xor.finished:
-            xor.leave_replay()  # a training key leaves replay
-        elif xor.finished:
-            self.notify("the run is over: r restarts it", timeout=2)
         else:
-            xor.leave_replay()  # a training key leaves replay
-            xor.set_paused(not xor.control.holding(xor.snapshot.step if xor.snapshot else 0))
+            self.xor._say(self.xor.toggle_pause())
 
     def action_step_once(self) -> None:
-        xor = self.xor
-        if xor.control is None:  # --no-autostart: start held at step 0, then take the step
+        if self.xor.control is None:  # --no-autostart: start held at step 0, then take the step
             self.start_run(paused=True)
-        elif xor.finished:
-            self.notify("the run is over: r restarts it", timeout=2)
-            return
-        elif not xor.paused:
-            self.notify("training is running: space pauses it, then . steps once", timeout=2)
-            return
-        xor.leave_replay()
-        xor.control.request_step()
-
-    def action_arrow(self, dx: int, dy: int) -> None:
-        """Arrows: the network view's selection there; elsewhere left/right step through replay."""
-        if self.xor.shown == "network":
-            self.xor.network_arrow(dx, dy)
-        elif dx:
-            self._say(self.xor.replay_move(dx))
-
-    def action_replay_jump(self, where: str) -> None:
-        self._say(self.xor.replay_move(jump=where))
-
-    def action_edit_weight(self) -> None:
-        self._say(self.xor.edit_selected())
-
-    def _say(self, reason: str | None) -> None:
-        if reason:
-            self.notify(reason, timeout=2)
+        self.xor._say(self.xor.step_once())
 
     def action_speed(self, delta: int) -> None:
         self.xor.set_speed(self.session.change_speed(delta))
@@ -312,6 +272,7 @@ class NeuroApp(App[XorConfig]):
     def action_quit(self) -> None:
         if self.xor.control is not None:
             self.xor.control.poke()
+        self.hand_edits = tuple(getattr(self.xor.snapshot, "edits", ()) or ())  # for the quit line
         self.exit(self.session.config)
 
     # ----- read by tests, screenshots and benchmarks ------------------------------------------------

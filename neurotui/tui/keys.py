@@ -73,22 +73,6 @@ APP_KEYS: tuple[Key, ...] = (
     Key("d", "toggle_slopes", "Slopes", "Toggle activation slopes", "activations: values / slopes (derivatives)"),
     Key("v", "next_view", "View", "Next XOR view",
         "XOR view: decision boundary -> hidden features -> hidden space -> weights and gradients"),
-    Key("left", "arrow(-1, 0)", "Back", "Replay: a frame back / select left",
-        "paused or done: replay one frame back (network view: select the item to the left)", show=False,
-        id="arrow_left"),
-    Key("right", "arrow(1, 0)", "Forward", "Replay: a frame on / select right",
-        "paused or done: replay one frame on (network view: select the item to the right)", show=False,
-        id="arrow_right"),
-    Key("up", "arrow(0, -1)", "Up", "", "network view: select the unit or link above", show=False, id="arrow_up"),
-    Key("down", "arrow(0, 1)", "Down", "", "network view: select the unit or link below", show=False,
-        id="arrow_down"),
-    Key("home", "replay_jump('home')", "First", "Replay: first frame", "replay: jump to the first frame",
-        show=False, id="replay_first"),
-    Key("end", "replay_jump('end')", "Last", "Replay: last frame", "replay: jump to the last frame",
-        show=False, id="replay_last"),
-    Key("enter", "edit_weight", "Edit", "Edit the selected weight",
-        "network view: edit the selected weight or bias (pauses; Esc cancels; space resumes from it)",
-        show=False),
     Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",
         "hidden space: next pair of hidden units; weights: the next row's exact numbers", show=False),
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
@@ -134,6 +118,26 @@ APP_KEYS: tuple[Key, ...] = (
     Key("ctrl+c", "quit", "Quit", "", "quit at once", show=False, id="quit_now", priority=True),
 )
 
+# Keys of the XOR pane itself (bindings of XorPane: arrows and Enter mean nothing elsewhere).
+XOR_KEYS: tuple[Key, ...] = (
+    Key("left", "arrow(-1, 0)", "Back", "Replay: a frame back / select left",
+        "paused or done: replay one frame back (network view: select the item to the left)", show=False,
+        id="arrow_left"),
+    Key("right", "arrow(1, 0)", "Forward", "Replay: a frame on / select right",
+        "paused or done: replay one frame on (network view: select the item to the right)", show=False,
+        id="arrow_right"),
+    Key("up", "arrow(0, -1)", "Up", "", "network view: select the unit or link above", show=False, id="arrow_up"),
+    Key("down", "arrow(0, 1)", "Down", "", "network view: select the unit or link below", show=False,
+        id="arrow_down"),
+    Key("home", "replay_jump('home')", "First", "Replay: first frame", "replay: jump to the first frame",
+        show=False, id="replay_first"),
+    Key("end", "replay_jump('end')", "Last", "Replay: last frame", "replay: jump to the last frame",
+        show=False, id="replay_last"),
+    Key("enter", "edit_weight", "Edit", "Edit the selected weight",
+        "network view: edit the selected weight or bias (pauses; Esc cancels; space resumes from it)",
+        show=False),
+)
+
 # Keys of the Reliability screen (they shadow the app's while it is shown).
 RELIABILITY_KEYS: tuple[Key, ...] = (
     Key("r", "rerun", "Rerun sweep", "", "rerun the sweep", id="sweep_rerun"),
@@ -160,7 +164,7 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 def help_rows() -> list[tuple[str, str]]:
     """(keys, what they do) for the `?` screen: keys of one action share a row."""
     rows: list[tuple[str, str]] = []
-    for group in (APP_KEYS, RELIABILITY_KEYS, FIELD_KEYS):
+    for group in (APP_KEYS, XOR_KEYS, RELIABILITY_KEYS, FIELD_KEYS):
         for k in group:
             if k.id == "quit_now":
                 rows[-1] = ("q / ctrl+c", rows[-1][1])
@@ -174,3 +178,13 @@ def help_rows() -> list[tuple[str, str]]:
 def palette_entries() -> list[tuple[str, str, str]]:
     """(title, help, action) of every key that belongs in the command palette."""
     return [(k.title, f"{k.help} (key {k.shown_key})", k.action) for k in APP_KEYS if k.title]
+
+
+# Keys that steer the XOR run: on the Reliability screen they would act on a run out of sight.
+RUN_ACTIONS = {
+    "session", "restart", "pause", "step_once", "speed", "toggle_log", "next_view", "next_pair",
+    "next_inside_layer", "toggle_compare", "toggle_device", "write_card", "toggle_slopes", "zoom",
+    "pick_preset", "pick_bug", "pick_features", "toggle_code", "write_script",
+}
+# Actions on printable keys: an Input being edited takes those keys as text.
+TYPED_ACTIONS = {k.action_name for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}

@@ -96,8 +96,12 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
     if code == 0:
         final = final or app.session.config
         args = final.cli_args()
+        edits = getattr(app, "hand_edits", ())
         try:
             print(f"to reproduce this run: neurotui{' ' + args if args else ''}", flush=True)
+            if edits:  # the command line alone cannot make these
+                print(f"(but {len(edits)} weight{'s were' if len(edits) > 1 else ' was'} edited by hand, which "
+                      "that command does not do: " + "; ".join(e.describe() for e in edits) + ")", flush=True)
         except OSError:  # the terminal went away as we left
             pass
     if exit_process:

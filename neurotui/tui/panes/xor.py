@@ -19,6 +19,7 @@ from neurotui.core.xor import XorConfig
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.keys import XOR_KEYS, bindings
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
 from neurotui.tui.panes.xor_network import NetworkMixin, WeightField
@@ -48,6 +49,7 @@ FINISHED = ("done", "diverged", "error")
 
 class XorPane(ReplayMixin, NetworkMixin, Vertical):
     can_focus = True
+    BINDINGS = bindings(XOR_KEYS)
 
     def __init__(self, glyphs: Glyphs, **kwargs) -> None:
         super().__init__(**kwargs)

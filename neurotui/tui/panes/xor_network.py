@@ -54,6 +54,24 @@ class NetworkMixin:
                 self.control.network_tile = tile
                 self.control.poke()
 
+    # The pane's own keys (tui.keys.XOR_KEYS): arrows, home/end, Enter.
+    def action_arrow(self, dx: int, dy: int) -> None:
+        """Arrows: the network view's selection there; elsewhere left/right step through replay."""
+        if self.shown == "network":
+            self.network_arrow(dx, dy)
+        elif dx:
+            self._say(self.replay_move(dx))
+
+    def action_replay_jump(self, where: str) -> None:
+        self._say(self.replay_move(jump=where))
+
+    def action_edit_weight(self) -> None:
+        self._say(self.edit_selected())
+
+    def _say(self, reason: str | None) -> None:
+        if reason:
+            self.app.notify(reason, timeout=2)
+
     def network_arrow(self, dx: int, dy: int) -> None:
         self.query_one(NetworkView).arrow(dx, dy)
 

@@ -43,6 +43,27 @@ class ReplayMixin:
         self._refresh_text()
         return None
 
+    def toggle_pause(self) -> str | None:
+        """Space: pause or resume (a training key, so it leaves replay); what to say, if anything."""
+        if self.replay is not None and self.finished:
+            self.leave_replay()
+            return None
+        if self.finished:
+            return "the run is over: r restarts it"
+        self.leave_replay()
+        self.set_paused(not self.control.holding(self.snapshot.step if self.snapshot else 0))
+        return None
+
+    def step_once(self) -> str | None:
+        """`.`: one step while paused; what to say when it cannot."""
+        if self.finished:
+            return "the run is over: r restarts it"
+        if not self.control.holding(self.snapshot.step if self.snapshot else 0):
+            return "training is running: space pauses it, then . steps once"
+        self.leave_replay()
+        self.control.request_step()
+        return None
+
     def leave_replay(self) -> None:
         if self.replay is not None:
             self.replay = None
