@@ -116,6 +116,8 @@ def test_selection_edit_bad_esc_and_resume_from_the_edited_weights():
                     break
                 await pilot.pause(0.05)
             seen["resumed"] = app.xor.snapshot.losses[300]
+            await pilot.press("q")
+        seen["quit_edits"] = [e.name for e in app.hand_edits]  # what the quit line lists
         return seen
 
     seen = run(go())
@@ -135,6 +137,7 @@ def test_selection_edit_bad_esc_and_resume_from_the_edited_weights():
     loss = torch.nn.functional.binary_cross_entropy(p, y).item()
     assert abs(shown_loss - loss) < 1e-5  # shown at once, from a forward pass
     assert abs(seen["resumed"] - loss) < 1e-5  # training resumed from the edited weights
+    assert seen["quit_edits"] == ["w2[0,0]"]
 
 
 def test_replay_keys_step_through_frames_and_a_training_key_leaves():
