@@ -161,6 +161,8 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lr", type=_float, default=s, help=f"learning rate (default: {d.lr})")
     g.add_argument("--optimizer", default=s, help=f"adam or sgd (default: {d.optimizer})")
     g.add_argument("--device", default=s, help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
+    g.add_argument("--bug", default=s, metavar="NAME",
+                   help=f"make a classic mistake on purpose: {', '.join(BUG_ORDER)} (seeds then train one by one)")
     g.add_argument("--json", action="store_true", help="print a JSON array, one object per configuration")
     _add_sweep_data_options(p)
 
@@ -169,7 +171,8 @@ SWEEP_SOLVED = (
     "data (--dataset, --data, --val-split, --features, --l1, --l2) a net is solved when its validation accuracy "
     "is at least 0.95 (its train accuracy when there is no validation set), as `neurotui lab` says; the table "
     "then adds the median validation accuracy. All seeds share the data, drawn from --data-seed. The batched "
-    "program trains full batch without dropout: --batch smaller than the training set and --dropout are refused."
+    "program trains full batch without dropout or bugs: with --batch smaller than the training set, --dropout or "
+    "--bug each seed is trained one after another by the lab's own trainer (the same numbers, slower)."
 )
 
 def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ def cmd_sweep(args) -> int:
     base = SweepConfig.of(
         seeds=args.seeds, seed_start=args.seed_start,
         lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device, **data,
+        bug=getattr(args, "bug", None),
     )
     hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
     configs = grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported

@@ -52,12 +52,13 @@ class SweepConfig:
             raise ConfigError(f"seeds must be 1-{SEEDS_MAX:,}, got {self.seeds}")
         if self.seed_start < 0 or self.seed_start + self.seeds - 1 > SEED_MAX:
             raise ConfigError(f"seeds must lie in 0-{SEED_MAX}, got start {self.seed_start}")
-        model = self.model_config().validated()
-        extras = _unsupported(model)
-        if extras:
-            raise ConfigError(
-                f"the batched sweep cannot train {', '.join(extras)}: it trains full batch, without dropout or bugs")
-        return replace(self, model=model)
+        return replace(self, model=self.model_config().validated())
+
+    @property
+    def one_by_one(self) -> bool:
+        """Options the batched programs do not implement (a bug, dropout, minibatches): each seed is
+        then the single Trainer's run (each.py)."""
+        return bool(_unsupported(self.model))
 
     @property
     def on_data(self) -> bool:

@@ -127,6 +127,11 @@ def run_sweep(
     from neurotui.core.device import describe, resolve_device
 
     config = config.validated()
+    if config.one_by_one:
+        from neurotui.core.sweep.each import run_each
+
+        return run_each(config, progress=progress, should_stop=should_stop, check_every=check_every,
+                        grid_position=_grid_position)
     device = resolve_device(config.device)
     model_config = config.model_config()
     seeds = config.seed_range
@@ -192,7 +197,7 @@ def run_grid(
 
     configs = grid_configs(base, hidden, layers, activations)
     total = sum(c.seeds * c.steps for c in configs)
-    if method == "autograd" or len(configs) == 1:
+    if method == "autograd" or len(configs) == 1 or any(c.one_by_one for c in configs):
         done = 0
         for i, config in enumerate(configs):
             yield run_sweep(
