@@ -10,6 +10,7 @@ from neurotui.tui.messages import TrainProgress
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane, NumberField
 from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.panes.xor_loss import spans_decades
 from neurotui.tui.screenshots import settle
 
 
@@ -122,9 +123,12 @@ def test_view_toggles_speed_and_help():
         app = NeuroApp(XorConfig(steps=200), speed=None)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            await pilot.press("l")
-            assert app.query_one(XorPane).log_scale
-            assert "log scale" in app.query_one("#xor-loss").figure.title
+            before = app.query_one("#xor-loss").figure
+            assert "(automatic)" in before.title and before.log_y == spans_decades(app.xor.snapshot.losses)
+            await pilot.press("l")  # the other axis, chosen by hand from now on
+            after = app.query_one("#xor-loss").figure
+            assert after.log_y != before.log_y and "(automatic)" not in after.title
+            assert ("log scale" in after.title) == after.log_y
             await pilot.press("d")
             assert app.query_one(ActivationsPane).slopes
             assert "slopes" in app.query_one(ActivationsPane).border_title

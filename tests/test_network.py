@@ -185,3 +185,10 @@ def test_a_click_on_the_boundary_probes_that_point():
     (x1, x2, p, hidden), rows = run(go())
     assert x1 > 1.0 and x2 > 1.0 and 0.0 <= p <= 1.0 and len(hidden[0]) == 4
     assert "probe x1=" in rows and "p(y=1)=" in rows and "h1 " in rows
+
+
+def test_the_loss_axis_turns_log_by_itself_past_two_decades():
+    from neurotui.tui.panes.xor_loss import spans_decades
+
+    assert spans_decades([0.7, 0.5, 0.001]) and not spans_decades([0.7, 0.5, 0.01])
+    assert not spans_decades([float("nan"), 0.0])

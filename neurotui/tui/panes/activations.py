@@ -70,6 +70,14 @@ class ActivationsPane(Vertical):
         series = tuple(
             Series(zs, curves[name][which], ACTIVATIONS[name].label, COLORS[name]) for name in ACTIVATIONS
         )
+        # each activation's own value at the neuron's z, as a point on its curve
+        z = max(Z_MIN, min(Z_MAX, self.z))
+        a = ACTIVATIONS
+        series += tuple(
+            Series((z,), ((a[name].slope if self.slopes else a[name].fn)(z),), "", COLORS[name],
+                   marker="o" if self.glyphs.ascii else "●", scatter=True)
+            for name in ACTIVATIONS
+        )
         ylim = (-0.2, 1.2) if self.slopes else (-1.5, 2.5)
         yticks = (0.0, 0.5, 1.0) if self.slopes else (-1.0, 0.0, 1.0, 2.0)
         self.query_one(PlotView).show(Figure(series, vline=max(Z_MIN, min(Z_MAX, self.z)), ylim=ylim,

@@ -22,6 +22,7 @@ from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import XOR_KEYS, bindings
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
+from neurotui.tui.panes.xor_loss import loss_figure, use_log
 from neurotui.tui.panes.xor_network import NetworkMixin, WeightField
 from neurotui.tui.panes.xor_replay import ReplayMixin
 from neurotui.tui.widgets.boundary import BoundaryView
@@ -29,7 +30,7 @@ from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
 from neurotui.tui.widgets.inside import FeaturesView, WeightsView, space_figure, unit_pairs
 from neurotui.tui.widgets.network import NetworkView
-from neurotui.tui.widgets.plot import Figure, PlotView, Series, downsample
+from neurotui.tui.widgets.plot import Figure, PlotView
 
 # Seconds between redraws of each part while a run is live: the status line is cheap and
 # moves every snapshot; the boundary and the plot cost milliseconds of UI thread each,
@@ -55,7 +56,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         super().__init__(**kwargs)
         self.glyphs = glyphs
         self.border_title = "3 XOR training"
-        self.log_scale = False
+        self.log_choice: bool | None = None  # `l`'s choice of a log axis; None: automatic
         self.view = "boundary"
         self.compare = False  # showing A and B side by side: set by train(), from what it trains
         self.code = False  # `y`: the run's PyTorch code instead of the picture
@@ -264,7 +265,8 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         self._draw_middle()
 
     def toggle_log(self) -> None:
-        self.log_scale = not self.log_scale
+        shown = self.snapshot is not None and use_log(self.log_choice, self.snapshot)
+        self.log_choice = not shown  # the other axis from the one on screen
         self._show_loss()
 
     # ----- drawing ---------------------------------------------------------------------------
@@ -362,26 +364,11 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         snap = self.snapshot
         if snap is None or not snap.losses:
             return
-        width = max(10, 2 * plot.size.width - 16)
         runs = [(snap, "A: " + self._label(0) if self.compare else "", "orange", "A" if self.compare else None)]
         if self.compare and self.other is not None:
             runs.append((self.other, "B: " + self._label(1), "cyan", "B"))
-        series = []
-        for run, label, color, marker in runs:
-            xs, ys = downsample(run.losses, width)
-            if run.curve and any(v is not None for _, _, v in run.curve):
-                label = label or "train"  # two curves: name both
-            series.append(Series(tuple(xs), tuple(ys), label, color, marker=marker))
-            val = [(s, v) for s, _, v in run.curve if v is not None]
-            if val:
-                series.append(Series(tuple(s for s, _ in val), tuple(v for _, v in val),
-                                     f"{label} validation" if self.compare else "validation", "magenta", marker="v"))
-        title = "loss (BCE), log scale" if self.log_scale else "loss (BCE)"
-        plot.show(Figure(
-            tuple(series),
-            title=f"{title} - l toggles log", xlabel="step", log_y=self.log_scale,
-            xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot", vline=self.replay_vline(),
-        ))
+        plot.show(loss_figure(runs, compare=self.compare, log_choice=self.log_choice,
+                              width=max(10, 2 * plot.size.width - 16), vline=self.replay_vline()))
 
     def on_resize(self) -> None:
         self._show_loss()

@@ -93,7 +93,7 @@ SPARK_BELOW = 7
 class PlotView(Widget):
     DEFAULT_CSS = "PlotView { height: 1fr; }"
 
-    def __init__(self, ascii: bool = False, marker: str = "hd", **kwargs) -> None:
+    def __init__(self, ascii: bool = False, marker: str = "braille", **kwargs) -> None:
         super().__init__(**kwargs)
         self.ascii = ascii
         self.marker = "*" if ascii else marker

@@ -1,0 +1,46 @@
+"""The XOR pane's loss plot: A (and B in compare mode), train and validation curves, the log
+axis chosen by the loss itself unless `l` chose it, and the replayed frame marked."""
+
+from __future__ import annotations
+
+import math
+
+from neurotui.core.trainer import Snapshot
+from neurotui.tui.widgets.plot import Figure, Series, downsample
+
+# Past this many decades between the largest and smallest loss, a linear axis shows a wall then
+# a flat line: the log axis is chosen by itself (until `l` says otherwise).
+AUTO_LOG_DECADES = 2.0
+
+
+def spans_decades(losses, decades: float = AUTO_LOG_DECADES) -> bool:
+    finite = [v for v in losses if math.isfinite(v) and v > 0]
+    return bool(finite) and math.log10(max(finite) / min(finite)) > decades
+
+
+def use_log(log_choice: bool | None, snap: Snapshot) -> bool:
+    """`l`'s choice when it made one (True/False), else automatic from the loss's span."""
+    return spans_decades(snap.losses) if log_choice is None else log_choice
+
+
+def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: bool, log_choice: bool | None,
+                width: int, vline: float | None) -> Figure:
+    """runs: (snapshot, label, colour, marker) for A, and B in compare mode."""
+    snap = runs[0][0]
+    log = use_log(log_choice, snap)
+    series = []
+    for run, label, color, marker in runs:
+        xs, ys = downsample(run.losses, width)
+        if run.curve and any(v is not None for _, _, v in run.curve):
+            label = label or "train"  # two curves: name both
+        series.append(Series(tuple(xs), tuple(ys), label, color, marker=marker))
+        val = [(s, v) for s, _, v in run.curve if v is not None]
+        if val:
+            series.append(Series(tuple(s for s, _ in val), tuple(v for _, v in val),
+                                 f"{label} validation" if compare else "validation", "magenta", marker="v"))
+    how = "log scale" if log else "linear"
+    chosen = " (automatic)" if log_choice is None else ""
+    return Figure(
+        tuple(series), title=f"loss (BCE), {how}{chosen} - l toggles", xlabel="step", log_y=log,
+        xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot", vline=vline,
+    )
