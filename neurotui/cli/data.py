@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from neurotui.cli.convert import _float, _int
 from neurotui.core.data import (
     DATASETS,
     FEATURES,
@@ -32,20 +33,6 @@ from neurotui.core.xor import XorConfig
 DATA_DESTS = OPTION_FIELDS
 # With --data the file is the data: a preset's generated-set options do not apply to it.
 GENERATED_ONLY = ("dataset", "samples", "noise")
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text.replace("_", ""), 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:

@@ -9,6 +9,7 @@ import argparse
 
 from neurotui import __version__
 from neurotui.cli import data as cli_data  # the data, training and preset options
+from neurotui.cli.convert import _float, _int
 from neurotui.core.bugs import BUG_ORDER
 from neurotui.core.xor import XorConfig
 
@@ -20,18 +21,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would print the whole usage block
         raise UsageError(message)
-
-def _int(text: str) -> int:
-    try:
-        return int(text.replace("_", ""), 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 def _positive_int(text: str) -> int:
     v = _int(text)
