@@ -192,3 +192,19 @@ def test_the_loss_axis_turns_log_by_itself_past_two_decades():
 
     assert spans_decades([0.7, 0.5, 0.001]) and not spans_decades([0.7, 0.5, 0.01])
     assert not spans_decades([float("nan"), 0.0])
+
+
+def test_at_80x24_the_boundary_keeps_20_plane_rows_the_doctor_sits_beside_it_and_the_loss_has_axes():
+    async def go():
+        app = NeuroApp(XorConfig(steps=100), speed=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.pause(0.3)
+            return (app.xor.compact, app.xor.grid_size(), str(app.query_one("#xor-rows").render()),
+                    app.query_one("#xor-diagnosis").display, str(app.query_one("#xor-loss").render()))
+
+    compact, (plane_rows, _), side, diagnosis_shown, loss = run(go())
+    assert compact and plane_rows >= 20
+    assert "solved" in side and "x=[0.0, 1.0]" in side and "true labels" in side
+    assert not diagnosis_shown
+    assert "┤" in loss and len(loss.splitlines()) >= 5  # a plot with its axis, not a sparkline

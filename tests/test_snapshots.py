@@ -166,3 +166,9 @@ def test_weight_edit_in_progress(snap_compare):
 
 def test_replay_early_frame(snap_compare):
     assert snap_compare(make(), terminal_size=(120, 40), run_before=before("home", *["right"] * 12))
+
+
+@pytest.mark.parametrize("keys", [("v",), ("v", "v"), ("v", "v", "v"), ("c",), ("y",)],
+                         ids=["features", "space", "weights", "compare", "code"])
+def test_xor_views_at_80x24(snap_compare, keys):
+    assert snap_compare(make(), terminal_size=(80, 24), run_before=before(*keys))

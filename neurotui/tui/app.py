@@ -129,6 +129,7 @@ class NeuroApp(App[XorConfig]):
 
     def _apply_layout(self, size=None) -> None:
         self.query_one(TopBar).show(single=self.workspace.apply(size or self.size))
+        self.xor.set_compact(self.workspace.has_class("-compact"))
         self.call_after_refresh(self.xor.sync_grid_size)
 
     def _mark_focused_pane(self, focused=None) -> None:

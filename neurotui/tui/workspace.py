@@ -13,6 +13,9 @@ from neurotui.tui.glyphs import Glyphs
 # Below this the three panes do not fit: show one at a time. At 100-119 columns the XOR
 # pane's boundary would shrink to a few rows beside its rows text: one pane reads better.
 FULL_MIN_WIDTH, FULL_MIN_HEIGHT = 120, 32
+# One pane this short (80x24 is most terminals and SSH sessions): the XOR pane's text goes beside its
+# picture, so the boundary keeps 10 text rows (20 plane rows) and the loss plot its axes.
+COMPACT_HEIGHT = 30
 # Below this nothing is readable: say so and wait for the window to grow.
 TINY_WIDTH, TINY_HEIGHT = 40, 12
 
@@ -73,6 +76,7 @@ class Workspace(Container):
                 f"terminal too small ({w}x{h}); neurotui needs at least {TINY_WIDTH}x{TINY_HEIGHT}")
         narrow = w < FULL_MIN_WIDTH or h < FULL_MIN_HEIGHT
         self.set_class(self.zoomed or narrow, "-single")
+        self.set_class((self.zoomed or narrow) and h < COMPACT_HEIGHT, "-compact")
         for i in range(len(PANE_IDS)):
             self.pane(i).set_class(i == self.current, "-current")
         return narrow and not self.zoomed

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Static
 from textual.worker import get_current_worker
 
+from neurotui.core.data import xor_labelled  # the lesson's rows mean something only on XOR labels
 from neurotui.core.errors import ConfigError
 from neurotui.core.trainer import Snapshot
 from neurotui.core.xor import XorConfig
@@ -62,6 +63,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         self.code = False  # `y`: the run's PyTorch code instead of the picture
         self.previous: XorConfig | None = None  # A before the last change, for the code view
         self.question = ""
+        self.compact = False  # 80x24-ish: the doctor and the legend go beside the boundary
         self.pair_index = 0
         # the run on screen
         self.run_id = 0
@@ -288,6 +290,16 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         question.display = bool(self.question)
         self._set("xor-question", xor_text.question_text(self.question))
         self._set("xor-diagnosis", xor_text.diagnosis_text(self.state, self.message, self.snapshot))
+        if self.compact:
+            self._draw_middle()  # the verdict sits beside the picture
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.set_class(compact, "-compact")
+            self.query_one("#xor-boundary", BoundaryView).set_legend(not compact)
+            self._refresh_text()
+            self._draw_middle()
 
     def show_config(self, config: XorConfig) -> None:
         """The config the next run will train (--no-autostart: before any run)."""
@@ -330,7 +342,10 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         view = self.shown
         if view == "boundary":
             self.query_one("#xor-boundary", BoundaryView).show(snap.boundary)
-            self._set("xor-rows", xor_text.rows_text(self.glyphs, snap, self._xor_rows()) + self.probe_text())
+            legend = self.query_one("#xor-boundary", BoundaryView).legend_text(short=True) if self.compact else None
+            self._set("xor-rows", xor_text.boundary_side(self.glyphs, snap, self.snapshot, self.state, self.message,
+                                                         xor_labelled(self.configs[0]) if self.configs else True,
+                                                         legend) + self.probe_text())
         elif view == "features":
             self.query_one(FeaturesView).show(snap.inside, self.configs[0].activation)
         elif view == "space":
@@ -349,12 +364,6 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
             if self.other is not None:
                 self.query_one("#cmp-b", BoundaryView).show(self.other.boundary)
                 self._set("cmp-b-title", xor_text.side_title("B", self._label(1), self.other))
-
-    def _xor_rows(self) -> bool:
-        """The lesson's four rows mean something only where the labels are XOR's."""
-        from neurotui.core.data import xor_labelled
-
-        return not self.configs or xor_labelled(self.configs[0])
 
     def _label(self, i: int) -> str:
         return xor_text.short_config(self.configs[i]) if i < len(self.configs) else ""

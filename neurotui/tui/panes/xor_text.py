@@ -76,7 +76,8 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
     return t
 
 
-def diagnosis_text(state: str, message: str, snap: Snapshot | None) -> Text:
+def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool = False) -> Text:
+    """The doctor's words; `short` (beside the picture at 80x24): the verdict and fix, no hint."""
     t = Text()
     if message:
         t.append(message, "bold red" if state in ("error", "diverged") else "yellow")
@@ -92,13 +93,14 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None) -> Text:
             t.append(d.title, "bold green" if d.kind == "solved" else "bold red")
             t.append(f": {d.detail}")
             if d.kind == "solved":
-                t.append("\ntry: press a until 'None' - the failure probe", "italic")
+                if not short:
+                    t.append("\ntry: press a until 'None' - the failure probe", "italic")
             elif d.fix:
                 t.append(f"\nfix: {d.fix}", "italic")
     return t
 
 
-def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True) -> Text:
+def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = True) -> Text:
     """The lesson's four printed rows, each marked right or wrong, and the loss; on other
     data, the accuracies instead."""
     t = Text(no_wrap=True)
@@ -111,7 +113,8 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True) -> Text:
         if has_loss(snap):
             t.append(f"loss= {snap.loss:.4f}")
         return t
-    t.append("the lesson's rows\n", "dim")
+    if header:
+        t.append("the lesson's rows\n", "dim")
     for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
         right = pred == int(y)
         t.append(line)
@@ -131,3 +134,13 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
     t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
              ("dim" if d.kind == "training" else "bold red"))
     return t
+
+
+def boundary_side(g: Glyphs, snap: Snapshot, live: Snapshot | None, state: str, message: str, xor_rows: bool,
+                  legend: Text | None = None) -> Text:
+    """What sits beside the boundary: the lesson's rows (or the accuracies). In the compact layout
+    (`legend` given) the doctor's verdict comes first and the picture's legend last."""
+    rows = rows_text(g, snap, xor_rows, header=legend is None)
+    if legend is None:
+        return rows
+    return Text("\n").join([diagnosis_text(state, message, live, short=True), rows, legend])

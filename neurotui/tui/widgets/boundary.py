@@ -155,12 +155,38 @@ class BoundaryView(CachedText):
     def _lines(self, grid) -> list[str]:
         return render(grid, ascii=self.ascii, points=self.points, low=self.span[0], high=self.span[1])
 
+    legend = True  # three lines under the grid; the compact layout shows them beside it instead
+
+    def set_legend(self, shown: bool) -> None:
+        if shown != self.legend:
+            self.legend = shown
+            self._key = None
+            self.refresh()
+            self.post_message(self.Resized(self))  # the grid may take the legend's rows
+
     def text_rows(self) -> int:
-        return max(3, self.size.height - 3)  # three lines of legend below the grid
+        return max(3, self.size.height - (3 if self.legend else 0))
 
     def wanted_size(self) -> tuple[int, int]:
         rows, cols = fit_grid(max(self.size.width, 6), self.text_rows())
         return (2 * rows, cols) if self.half_blocks else (rows, cols)
+
+    def legend_text(self, short: bool = False) -> Text:
+        """How to read the picture; `short`: two lines, for beside it."""
+        marks = ("o x: train (0/1), O X: validation" if short else "o x: train (class 0 / 1), O X: validation") \
+            if self.points is not None else "digits: true labels"
+        t = Text(style="dim")
+        t.append(("x1 →, x2 ↑; " if short and not self.ascii else "x1 across, x2 up; " if short else
+                  "x1 across, x2 up\n") + marks + "\n")
+        if self.half_blocks:
+            t.append("orange", HALF_COLORS[-1])
+            t.append(" near 1, ")
+            t.append("blue", HALF_COLORS[1])
+            t.append(" near 0")
+        else:
+            ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
+            t.append(f"{ramp[-1]} near 1, blank near 0")
+        return t
 
     def on_click(self, event: events.Click) -> None:
         """Probe the point under the pointer (the grid's own cell centre)."""
@@ -182,6 +208,8 @@ class BoundaryView(CachedText):
         text = Text(no_wrap=True, end="")
         if self.half_blocks:
             self._append_cells(text, self._cells(grid))
+            if not self.legend:
+                return text
             text.append("\nx1 across, x2 up\n", style="dim")
             text.append("o x: train (class 0 / 1), O X: validation" if self.points is not None
                         else "digits: true labels", style="dim")
@@ -194,10 +222,9 @@ class BoundaryView(CachedText):
         lines = self._lines(grid)
         self._append_cells(text, [[(ch, _MARK_STYLES[ch] if ch in _MARK_STYLES else _color(p))
                                    for ch, p in zip(line, probs)] for line, probs in zip(lines, grid)])
-        ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
-        marks = ("o x: train (class 0 / 1), O X: validation" if self.points is not None
-                 else "digits: true labels")
-        text.append(f"\nx1 across, x2 up\n{marks}\n{ramp[-1]} near 1, blank near 0", style="dim")
+        if self.legend:
+            text.append("\n")
+            text.append_text(self.legend_text())
         return text
 
     @staticmethod
