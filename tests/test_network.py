@@ -208,3 +208,27 @@ def test_at_80x24_the_boundary_keeps_20_plane_rows_the_doctor_sits_beside_it_and
     assert "solved" in side and "x=[0.0, 1.0]" in side and "true labels" in side
     assert not diagnosis_shown
     assert "┤" in loss and len(loss.splitlines()) >= 5  # a plot with its axis, not a sparkline
+
+
+def test_hidden_feature_tiles_grow_with_their_space_and_a_click_focuses_a_pane():
+    from neurotui.tui.widgets.inside import FeaturesView
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=30), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.click("#act-table")
+            focused = type(app.focused).__name__
+            await pilot.press("3", "v")
+            await settle(app, pilot)
+            await pilot.pause(0.5)
+            small = len(app.xor.snapshot.inside.features[0])
+            await pilot.press("z", "v", "v")  # zoomed opens the network view; on to the features again
+            await settle(app, pilot)
+            await pilot.pause(0.5)
+            maps = app.xor.snapshot.inside.features
+            return focused, small, (len(maps[0]), len(maps[0][0])), app.query_one(FeaturesView).size
+
+    focused, small, (rows, cols), size = run(go())
+    assert focused == "ActivationsPane"
+    assert rows > small and rows >= 10 and cols == 2 * rows  # five maps side by side fill the zoomed pane

@@ -29,7 +29,7 @@ from neurotui.tui.panes.xor_replay import ReplayMixin
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
-from neurotui.tui.widgets.inside import FeaturesView, WeightsView, space_figure, unit_pairs
+from neurotui.tui.widgets.inside import MAX_UNITS, FeaturesView, WeightsView, space_figure, unit_pairs
 from neurotui.tui.widgets.network import NetworkView
 from neurotui.tui.widgets.plot import Figure, PlotView
 
@@ -45,7 +45,6 @@ VIEW_TITLES = {
     "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
     "weights": "weights and gradients", "network": "the network", "compare": "compare", "code": "the run's PyTorch code",
 }
-FEATURE_GRID = (6, 12)
 FINISHED = ("done", "diverged", "error")
 
 
@@ -219,6 +218,9 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
                 self.control.grid_size = size
                 self.control.poke()
             self.sync_network_tile()
+            if self.feature_grid() != self.control.feature_grid:
+                self.control.feature_grid = self.feature_grid()
+                self.control.poke()
 
     @on(CachedText.Resized)
     def _boundary_resized(self, event: CachedText.Resized) -> None:
@@ -231,7 +233,10 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         return self.query_one(which, BoundaryView).wanted_size()
 
     def feature_grid(self) -> tuple[int, int] | None:
-        return FEATURE_GRID if self.view == "features" and not self.compare else None
+        if self.view != "features" or self.compare or self.code:
+            return None
+        hidden = min(self.configs[0].hidden, MAX_UNITS) if self.configs else 4
+        return self.query_one(FeaturesView).wanted_tile(hidden + 1)  # the units and the output
 
     @property
     def shown(self) -> str:

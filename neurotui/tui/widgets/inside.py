@@ -18,7 +18,8 @@ from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.plot import Figure, Series
 
 MAX_UNITS = 16
-TILE_ROWS, TILE_COLS = 6, 12
+TILE_ROWS, TILE_COLS = 6, 12  # the smallest map; bigger when there is room (FeaturesView.wanted_tile)
+MAX_TILE_ROWS = 16
 
 
 def feature_range(activation: str, values) -> tuple[float, float]:
@@ -45,6 +46,22 @@ class FeaturesView(CachedText):
         self.set_data(None if inside is None or inside.features is None else (
             inside.layer, inside.features, activation, inside.output_map))
 
+    def wanted_tile(self, maps: int) -> tuple[int, int]:
+        """The biggest (rows, cols) per map that lays `maps` maps out in this widget: tiles grow with
+        the space they are given (a cell is about twice as tall as wide)."""
+        width, height = self.size
+        if width < 8 or height < 4:
+            return TILE_ROWS, TILE_COLS
+        best = (0, TILE_ROWS, TILE_COLS)
+        for per_row in range(1, min(maps, MAX_UNITS + 1) + 1):
+            lines = -(-maps // per_row)  # rows of maps
+            cols = (width + 2) // per_row - 2
+            rows = min((height - 1) // lines - 1, cols // 2, MAX_TILE_ROWS)
+            cols = min(cols, 2 * rows)
+            if rows >= 3 and cols >= 6 and rows * cols > best[0]:
+                best = (rows * cols, rows, cols)
+        return best[1], best[2]
+
     def _build(self) -> Text:
         if not self._data:
             return Text("computing hidden features...", style="dim")
@@ -54,7 +71,8 @@ class FeaturesView(CachedText):
         units = [(f"h{i + 1}", unit, True) for i, unit in enumerate(features[:MAX_UNITS])]
         if output_map is not None:
             units.append(("out p(y=1)", output_map, False))
-        per_row = max(1, (self.size.width + 1) // (TILE_COLS + 2))
+        tile_cols = len(units[0][1][0]) if units and units[0][1] else TILE_COLS
+        per_row = max(1, (self.size.width + 2) // (tile_cols + 2))
         text = Text(no_wrap=True, end="")
         text.append(
             f"hidden layer {layer}: each map is one unit's {activation} output over the plane "
@@ -62,7 +80,7 @@ class FeaturesView(CachedText):
         )
         for start in range(0, len(units), per_row):
             group = units[start:start + per_row]
-            text.append("  ".join(f"{name:<{TILE_COLS}}"[:TILE_COLS] for name, _, _ in group) + "\n", "bold")
+            text.append("  ".join(f"{name:<{tile_cols}}"[:tile_cols] for name, _, _ in group) + "\n", "bold")
             scaled = []
             for _, unit, hidden in group:
                 flat = [v for row in unit for v in row]
