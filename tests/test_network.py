@@ -232,3 +232,25 @@ def test_hidden_feature_tiles_grow_with_their_space_and_a_click_focuses_a_pane()
     focused, small, (rows, cols), size = run(go())
     assert focused == "ActivationsPane"
     assert rows > small and rows >= 10 and cols == 2 * rows  # five maps side by side fill the zoomed pane
+
+
+def test_the_boundary_takes_its_colours_from_the_theme():
+    from textual.theme import BUILTIN_THEMES
+
+    from neurotui.tui.widgets.boundary import BoundaryView, theme_palette
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=30), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            dark = app.query_one("#xor-boundary", BoundaryView).palette
+            app.theme = "textual-light"
+            await pilot.pause(0.2)
+            view = app.query_one("#xor-boundary", BoundaryView)
+            return dark, view.palette, str(view.render())
+
+    dark, light, picture = run(go())
+    assert dark == theme_palette(BUILTIN_THEMES["textual-dark"])
+    assert light == theme_palette(BUILTIN_THEMES["textual-light"]) != dark
+    assert dark[0] == BUILTIN_THEMES["textual-dark"].primary.upper() or dark[0].upper() == "#0178D4"
+    assert "near 1" in picture

@@ -42,11 +42,26 @@ def _color(p: float) -> str:
     return _STYLES[min(i, len(_STYLES) - 1)]
 
 
-def half_color(p: float) -> str:
+def half_color(p: float, palette: tuple[str, ...] = HALF_COLORS) -> str:
     if p != p:  # nan
         return "red"
-    i = int(min(max(p, 0.0), 1.0) * len(HALF_COLORS))
-    return HALF_COLORS[min(i, len(HALF_COLORS) - 1)]
+    i = int(min(max(p, 0.0), 1.0) * len(palette))
+    return palette[min(i, len(palette) - 1)]
+
+
+def theme_palette(theme) -> tuple[str, ...]:
+    """The half-block levels from a Textual theme: its primary colour for class 0, its warning
+    colour for class 1, through a grey between them (so a light theme reads as a dark one does)."""
+    from textual.color import Color
+
+    try:
+        zero, one = Color.parse(theme.primary), Color.parse(theme.warning or theme.accent)
+    except Exception:  # a theme without usable colours keeps the built-in levels
+        return HALF_COLORS
+    middle = zero.blend(one, 0.5).blend(Color(128, 128, 128), 0.6)
+    n = len(HALF_COLORS)
+    return tuple((zero.blend(middle, 2 * i / (n - 1)) if i < n / 2 else middle.blend(one, 2 * i / (n - 1) - 1)).hex
+                 for i in range(n))
 
 
 # Beyond this the picture gains nothing a person can see, but every redraw costs bytes
@@ -77,7 +92,7 @@ def half_marks(points, rows: int, cols: int, low: float = LOW, high: float = HIG
     return {(cell_of(p, rows, cols)[0] // 2, cell_of(p, rows, cols)[1]): str(int(y)) for p, y in zip(XOR_X, XOR_Y)}
 
 
-def half_block_rows(grid, marks: dict) -> list[list[tuple[str, str]]]:
+def half_block_rows(grid, marks: dict, palette: tuple[str, ...] = HALF_COLORS) -> list[list[tuple[str, str]]]:
     """Text rows of (character, style): two plane rows per text row as `▀` (upper cell in
     the foreground colour, lower cell in the background); a marked cell shows its glyph."""
     rows = []
@@ -90,8 +105,8 @@ def half_block_rows(grid, marks: dict) -> list[list[tuple[str, str]]]:
             if glyph is not None:
                 row.append((glyph, _MARK_STYLES.get(glyph, "bold")))
                 continue
-            top = half_color(p)
-            bottom = half_color(lower[c]) if lower is not None else "default"
+            top = half_color(p, palette)
+            bottom = half_color(lower[c], palette) if lower is not None else "default"
             # one colour: a blank with that background (no foreground code to send)
             row.append((" ", f"on {top}") if top == bottom else (HALF, f"{top} on {bottom}"))
         rows.append(row)
@@ -124,6 +139,19 @@ class BoundaryView(CachedText):
         except Exception:  # not in an app (a widget alone in a test)
             return True
 
+    palette: tuple[str, ...] = HALF_COLORS
+
+    def on_mount(self) -> None:
+        self._follow_theme()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_theme())
+
+    def _follow_theme(self) -> None:
+        palette = theme_palette(self.app.current_theme)
+        if palette != self.palette:
+            self.palette = palette
+            self._shown_look = self._key = None
+            self.refresh()
+
     def set_points(self, points, span: tuple[float, float] = (LOW, HIGH)) -> None:
         """The data points to mark (None: the lesson's four XOR rows) and the plane's range."""
         if (points, span) != (self.points, self.span):
@@ -150,7 +178,8 @@ class BoundaryView(CachedText):
         return tuple(self._lines(grid)), tuple(tuple(map(_color, row)) for row in grid)
 
     def _cells(self, grid):
-        return half_block_rows(grid, half_marks(self.points, len(grid), len(grid[0]) if grid else 0, *self.span))
+        return half_block_rows(grid, half_marks(self.points, len(grid), len(grid[0]) if grid else 0, *self.span),
+                               self.palette)
 
     def _lines(self, grid) -> list[str]:
         return render(grid, ascii=self.ascii, points=self.points, low=self.span[0], high=self.span[1])
@@ -179,9 +208,9 @@ class BoundaryView(CachedText):
         t.append(("x1 →, x2 ↑; " if short and not self.ascii else "x1 across, x2 up; " if short else
                   "x1 across, x2 up\n") + marks + "\n")
         if self.half_blocks:
-            t.append("orange", HALF_COLORS[-1])
+            t.append("██", self.palette[-1])  # swatches, not names: the colours follow the theme
             t.append(" near 1, ")
-            t.append("blue", HALF_COLORS[1])
+            t.append("██", self.palette[0])
             t.append(" near 0")
         else:
             ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
@@ -214,9 +243,9 @@ class BoundaryView(CachedText):
             text.append("o x: train (class 0 / 1), O X: validation" if self.points is not None
                         else "digits: true labels", style="dim")
             text.append("\n")
-            text.append("orange", HALF_COLORS[-1])
+            text.append("██", self.palette[-1])
             text.append(" near 1, ", "dim")
-            text.append("blue", HALF_COLORS[1])
+            text.append("██", self.palette[0])
             text.append(" near 0", "dim")
             return text
         lines = self._lines(grid)
