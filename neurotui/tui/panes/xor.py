@@ -26,6 +26,7 @@ from neurotui.tui.panes import xor_text
 from neurotui.tui.panes.xor_loss import loss_figure, use_log
 from neurotui.tui.panes.xor_network import NetworkMixin, WeightField
 from neurotui.tui.panes.xor_replay import ReplayMixin
+from neurotui.tui.panes.xor_text import VIEW_TITLES, VIEWS
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
@@ -39,12 +40,6 @@ from neurotui.tui.widgets.plot import Figure, PlotView
 BOUNDARY_EVERY = 0.2
 PLOT_EVERY = 0.6
 
-# What the middle of the pane shows; `v` cycles them.
-VIEWS = ("boundary", "features", "space", "weights", "network")
-VIEW_TITLES = {
-    "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
-    "weights": "weights and gradients", "network": "the network", "compare": "compare", "code": "the run's PyTorch code",
-}
 FINISHED = ("done", "diverged", "error")
 
 

@@ -13,6 +13,13 @@ from neurotui.core.xor import XOR_Y, XorConfig
 from neurotui.session.control import speed_label
 from neurotui.tui.glyphs import Glyphs
 
+# What the middle of the XOR pane shows; `v` cycles them (compare and code are toggled apart).
+VIEWS = ("boundary", "features", "space", "weights", "network")
+VIEW_TITLES = {
+    "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
+    "weights": "weights and gradients", "network": "the network", "compare": "compare", "code": "the run's PyTorch code",
+}
+
 STATE_STYLE = {
     "loading": "yellow", "running": "bold green", "paused": "bold yellow",
     "done": "bold cyan", "diverged": "bold red", "error": "bold red", "waiting": "yellow",
