@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from neurotui.core.sweep.manual import ADAM_BETAS, ADAM_EPS, HandNets
-from neurotui.core.sweep.record import per_net_bce
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,25 +177,10 @@ class FitNets(HandNets):
         import numpy as np
         import torch
 
-        forward, backward, update = self.forward, self.backward, self.update
-        first_loss = final_loss = None
-        losses = []
-        last = steps - 1
-        for t in range(steps):
-            p = forward()
-            if t == 0:
-                first_loss = per_net_bce(p, self.y, seeds_last=True)
-            if t == last:
-                final_loss = per_net_bce(p, self.y, seeds_last=True)
-            if losses_every and t % losses_every == 0:
-                losses.append(per_net_bce(p, self.y, seeds_last=True))
-            backward(p)
-            update()
-            if on_check is not None and ((t + 1) % check_every == 0 or t == last):
-                on_check(t + 1)
+        first_loss, final_loss, losses = self._steps(steps, on_check, check_every, losses_every)
         d = self.data
         with torch.no_grad():
-            train_loss, train_acc = bce_and_accuracy(forward(), d.train_y)
+            train_loss, train_acc = bce_and_accuracy(self.forward(), d.train_y)
             if d.val_k is not None:
                 val_loss, val_acc = bce_and_accuracy(self.predict(d.val_k), d.val_y)
             else:

@@ -250,17 +250,16 @@ class HandNets:
         with intra_op_threads(threads):
             return self._train(steps, on_check, check_every, record_budget, losses_every)
 
-    def _train(self, steps, on_check, check_every, record_budget, losses_every) -> dict:
-        import torch
-
-        rec = SolveRecorder(self.S, steps, self.y_bool, self.device, record_budget, seeds_last=True)
-        forward, backward, update, see = self.forward, self.backward, self.update, rec.see
+    def _steps(self, steps, on_check, check_every, losses_every, see=None):
+        """The training loop itself: (first losses, final losses, every `losses_every`-th step's)."""
+        forward, backward, update = self.forward, self.backward, self.update
         first_loss = final_loss = None
         losses = []
         last = steps - 1
         for t in range(steps):
             p = forward()
-            see(p)
+            if see is not None:
+                see(p)
             if t == 0:
                 first_loss = per_net_bce(p, self.y, seeds_last=True)
             if t == last:
@@ -271,8 +270,15 @@ class HandNets:
             update()
             if on_check is not None and ((t + 1) % check_every == 0 or t == last):
                 on_check(t + 1)
-        p = forward()
-        see(p)
+        return first_loss, final_loss, losses
+
+    def _train(self, steps, on_check, check_every, record_budget, losses_every) -> dict:
+        import torch
+
+        rec = SolveRecorder(self.S, steps, self.y_bool, self.device, record_budget, seeds_last=True)
+        first_loss, final_loss, losses = self._steps(steps, on_check, check_every, losses_every, see=rec.see)
+        p = self.forward()
+        rec.see(p)
         rec.flush()
         out = {
             "first_loss": first_loss.cpu().numpy(),
