@@ -88,21 +88,30 @@ def diagnose(
             "add a nonlinear hidden activation (tanh or relu)",
         )
     if all(abs(p - 0.5) < 0.1 for p in probs):
-        return Diagnosis(
-            "near_half", "probabilities all near 0.5",
-            f"the model is not learning (loss {last:.4f}, ln 2 = {LN2:.4f})",
-            "train longer, inspect gradients, change hidden size",
-        )
+        return near_half(f"loss {last:.4f}")
     if len(losses) > 1 and last >= losses[0] * 0.99:
-        return Diagnosis(
-            "not_decreasing", "loss does not decrease",
-            f"loss went from {losses[0]:.4g} to {last:.4g}",
-            "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
-        )
+        return not_decreasing(losses[0], last)
     return Diagnosis(
         "stuck", "stuck: not all four rows correct",
         f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}",
         "train longer, try another seed, or add hidden units",
+    )
+
+
+def near_half(loss_text: str) -> Diagnosis:
+    """Every probability near 0.5: the checklist's "not learning"; loss_text: 'loss 0.6931'."""
+    return Diagnosis(
+        "near_half", "probabilities all near 0.5",
+        f"the model is not learning ({loss_text}, ln 2 = {LN2:.4f})",
+        "train longer, inspect gradients, change hidden size",
+    )
+
+
+def not_decreasing(first: float, last: float) -> Diagnosis:
+    return Diagnosis(
+        "not_decreasing", "loss does not decrease",
+        f"loss went from {first:.4g} to {last:.4g}",
+        "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from neurotui.core.diagnosis import LN2, Diagnosis
+from neurotui.core.diagnosis import LN2, Diagnosis, near_half, not_decreasing
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
 SOLVED_ACCURACY = 0.95  # off the lesson's four rows, "solved" means this accuracy (validation if any)
@@ -171,17 +171,9 @@ def diagnose_fit(
             "add a nonlinear hidden activation (tanh or relu), or an input feature such as x1x2",
         )
     if abs(train_loss - LN2) < 0.01:
-        return Diagnosis(
-            "near_half", "probabilities all near 0.5",
-            f"the model is not learning (train loss {train_loss:.4f}, ln 2 = {LN2:.4f})",
-            "train longer, inspect gradients, change hidden size",
-        )
+        return near_half(f"train loss {train_loss:.4f}")
     if len(losses) > 1 and last >= losses[0] * 0.99:
-        return Diagnosis(
-            "not_decreasing", "loss does not decrease",
-            f"loss went from {losses[0]:.4g} to {last:.4g}",
-            "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
-        )
+        return not_decreasing(losses[0], last)
     if val_accuracy is not None and train_accuracy < SOLVED_ACCURACY:
         return Diagnosis(
             "stuck", "not accurate enough (no sign of memorization)",

@@ -39,6 +39,17 @@ class RunControl:
     def poke(self) -> None:
         self.wake.set()
 
+    def ask(self, **wanted) -> None:
+        """UI thread: the pictures the views on screen need (grid_size, feature_grid, ...); the worker
+        is woken only when one of them changed."""
+        changed = False
+        for name, value in wanted.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+                changed = True
+        if changed:
+            self.poke()
+
     def holding(self, step: int) -> bool:
         """Paused by the user, or standing at the pause_at step."""
         return self.paused or (self.pause_at is not None and step >= self.pause_at)

@@ -201,21 +201,14 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
     def look_at(self, layer: int) -> None:
         """Tell the worker which pictures the views on screen need."""
         if self.control is not None:
-            self.control.feature_grid = self.feature_grid()
-            self.control.layer = layer
-            self.control.poke()
+            self.control.ask(layer=layer, feature_grid=self.feature_grid())
         self.call_after_refresh(self.sync_grid_size)
 
     def sync_grid_size(self) -> None:
+        """Tell the worker every picture size the views now on screen want."""
         if self.control is not None:
-            size = self.grid_size()
-            if size != self.control.grid_size:
-                self.control.grid_size = size
-                self.control.poke()
-            self.sync_network_tile()
-            if self.feature_grid() != self.control.feature_grid:
-                self.control.feature_grid = self.feature_grid()
-                self.control.poke()
+            self.control.ask(grid_size=self.grid_size(), feature_grid=self.feature_grid(),
+                             network_tile=self.network_tile())
 
     @on(CachedText.Resized)
     def _boundary_resized(self, event: CachedText.Resized) -> None:

@@ -47,13 +47,6 @@ class NetworkMixin:
         c = self.configs[0]
         return self.query_one(NetworkView).wanted_tile((len(c.features), *([c.hidden] * c.layers), 1))
 
-    def sync_network_tile(self) -> None:
-        if self.control is not None:
-            tile = self.network_tile()
-            if tile != self.control.network_tile:
-                self.control.network_tile = tile
-                self.control.poke()
-
     # The pane's own keys (tui.keys.XOR_KEYS): arrows, home/end, Enter.
     def action_arrow(self, dx: int, dy: int) -> None:
         """Arrows: the network view's selection there; elsewhere left/right step through replay."""
@@ -156,5 +149,4 @@ class NetworkMixin:
             if self.view == "network":
                 self.set_view(self._view_before_zoom)
             self._view_before_zoom = None
-        if self.control is not None:
-            self.sync_network_tile()
+        self.sync_grid_size()
