@@ -93,6 +93,7 @@ def test_compare_with_a_bug_puts_the_healthy_run_beside_it():
     assert other.bug is None and other.activation == "tanh"
     assert a_kind == "not_decreasing" and b_kind == "solved"
     assert "solved" in b_title
+    assert "A: 2-4-1 Tanh, bug no-step" in a_title and "bug" not in b_title
 
 
 def test_code_view_marks_the_changed_line_and_capital_y_writes_the_script(tmp_path, monkeypatch):

@@ -27,8 +27,8 @@ STATE_STYLE = {
 
 
 def short_config(c: XorConfig) -> str:
-    """'2-4-1 Tanh'."""
-    return f"{c.shape} {get_activation(c.activation).label}"
+    """'2-4-1 Tanh', and its bug when it has one (compare mode puts a buggy run beside a healthy one)."""
+    return f"{c.shape} {get_activation(c.activation).label}" + (f", bug {c.bug}" if c.bug else "")
 
 
 def describe_config(c: XorConfig) -> str:
