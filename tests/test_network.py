@@ -254,3 +254,17 @@ def test_the_boundary_takes_its_colours_from_the_theme():
     assert light == theme_palette(BUILTIN_THEMES["textual-light"]) != dark
     assert dark[0] == BUILTIN_THEMES["textual-dark"].primary.upper() or dark[0].upper() == "#0178D4"
     assert "near 1" in picture
+
+
+def test_compare_chooses_the_log_axis_from_both_curves():
+    async def go():
+        app = NeuroApp(XorConfig(bug="no-step", steps=300), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("c")
+            await settle(app, pilot)
+            await pilot.pause(0.7)
+            return app.query_one("#xor-loss").figure
+
+    figure = run(go())
+    assert figure.log_y and "log scale (automatic)" in figure.title  # A is flat, B falls by decades

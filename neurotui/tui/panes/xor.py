@@ -260,7 +260,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         self._draw_middle()
 
     def toggle_log(self) -> None:
-        shown = self.snapshot is not None and use_log(self.log_choice, self.snapshot)
+        shown = self.snapshot is not None and use_log(self.log_choice, self.snapshot, self.compare and self.other or None)
         self.log_choice = not shown  # the other axis from the one on screen
         self._show_loss()
 

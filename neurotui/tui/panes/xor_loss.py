@@ -18,16 +18,18 @@ def spans_decades(losses, decades: float = AUTO_LOG_DECADES) -> bool:
     return bool(finite) and math.log10(max(finite) / min(finite)) > decades
 
 
-def use_log(log_choice: bool | None, snap: Snapshot) -> bool:
-    """`l`'s choice when it made one (True/False), else automatic from the loss's span."""
-    return spans_decades(snap.losses) if log_choice is None else log_choice
+def use_log(log_choice: bool | None, *snaps: Snapshot | None) -> bool:
+    """`l`'s choice when it made one (True/False), else automatic from the span of every curve shown."""
+    if log_choice is not None:
+        return log_choice
+    return spans_decades([v for snap in snaps if snap is not None for v in snap.losses])
 
 
 def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: bool, log_choice: bool | None,
                 width: int, vline: float | None) -> Figure:
     """runs: (snapshot, label, colour, marker) for A, and B in compare mode."""
     snap = runs[0][0]
-    log = use_log(log_choice, snap)
+    log = use_log(log_choice, *(run for run, _, _, _ in runs))
     series = []
     for run, label, color, marker in runs:
         xs, ys = downsample(run.losses, width)
