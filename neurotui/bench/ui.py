@@ -154,8 +154,7 @@ def _child_json(*args: str, timeout: float = 600) -> dict:
 def first_step(rounds: int = 3) -> dict:
     """Launch to the first training step on screen, against `import torch`, both as whole
     fresh processes timed from this one (interpreter start-up included on both sides),
-    alternating, medians. "warm": the same app with session.loop.start_warm_up() called first
-    thing, as the app's launch does when the warm-up is wired in."""
+    alternating, medians."""
     import subprocess
     import sys
 
@@ -174,14 +173,12 @@ def first_step(rounds: int = 3) -> dict:
         proc.wait(120)
         return t
 
-    torch_s, cold_s, warm_s = [], [], []
+    torch_s, first_s = [], []
     for _ in range(rounds):
         torch_s.append(wall([sys.executable, "-c", "import torch"], None))
-        cold_s.append(wall([sys.executable, "-m", "neurotui.bench.ui", "--first-step"], "FIRST_STEP"))
-        warm_s.append(wall([sys.executable, "-m", "neurotui.bench.ui", "--first-step", "--warm"], "FIRST_STEP"))
-    t, c, w = (statistics.median(v) for v in (torch_s, cold_s, warm_s))
-    return {"import_torch_s": t, "first_step_s": c, "first_step_warm_s": w,
-            "first_step_vs_import_torch": c / t, "first_step_warm_vs_import_torch": w / t, "rounds": rounds}
+        first_s.append(wall([sys.executable, "-m", "neurotui.bench.ui", "--first-step"], "FIRST_STEP"))
+    t, f = statistics.median(torch_s), statistics.median(first_s)
+    return {"import_torch_s": t, "first_step_s": f, "first_step_vs_import_torch": f / t, "rounds": rounds}
 
 
 RSS_STEPS = 200_000
@@ -216,7 +213,6 @@ def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> d
         f"torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
         f"first step on screen, from launch (fresh processes, median of {fs['rounds']}): "
         f"{fs['first_step_s']:.2f} s = {fs['first_step_vs_import_torch']:.2f}x `import torch` ({fs['import_torch_s']:.2f} s); "
-        f"with the warm-up thread {fs['first_step_warm_s']:.2f} s = {fs['first_step_warm_vs_import_torch']:.2f}x; "
         f"goal <= {FIRST_STEP_GOAL}x",
     ]
     report = {"ui": ui, "first_frame": ff, "first_step": fs, "lines": lines,
@@ -228,22 +224,22 @@ def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> d
     return report
 
 
-async def _first_step_child(warm: bool) -> None:
-    """Run in a fresh interpreter by first_step(): start the app and print FIRST_STEP as soon
-    as the app has a snapshot with at least one step to draw."""
+async def _first_step_child() -> None:
+    """Run in a fresh interpreter by first_step(): start the app and print FIRST_STEP once the
+    screen has been refreshed with a snapshot of at least one step."""
     import sys
 
-    if warm:
-        from neurotui.session.loop import start_warm_up
-
-        start_warm_up()
     done = asyncio.Event()
 
+    def on_screen() -> None:
+        if not done.is_set():
+            print("FIRST_STEP", flush=True)
+            done.set()
+
     class Measured(_measured_base()):
-        def on_train_progress(self, message) -> None:
-            if message.snapshot.step >= 1 and not done.is_set():
-                print("FIRST_STEP", flush=True)
-                done.set()
+        def on_train_progress(self, message) -> None:  # bubbled up from the XOR pane, drawn there
+            if message.snapshot.step >= 1:
+                self.call_after_refresh(on_screen)
 
     app = Measured(XorConfig(steps=2000))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -287,6 +283,6 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--first-frame"]:
         print(json.dumps(asyncio.run(_first_frame_child())))
     elif sys.argv[1:2] == ["--first-step"]:
-        asyncio.run(_first_step_child(warm="--warm" in sys.argv))
+        asyncio.run(_first_step_child())
     elif sys.argv[1:2] == ["--rss"]:
         print(json.dumps(asyncio.run(_rss_child(int(sys.argv[2])))))

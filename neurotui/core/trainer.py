@@ -17,8 +17,9 @@ from neurotui.core.data import is_lesson_data, load_dataset
 from neurotui.core.diagnosis import Diagnosis, diagnose
 from neurotui.core.fit import SOLVED_ACCURACY, Batches, curve_every, diagnose_fit, evaluate, l1_penalty, train_forwards
 from neurotui.core.inside import Inside
+from neurotui.core.optim import make_step_optimizer
 from neurotui.core.symptoms import first_line
-from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, make_optimizer, xor_tensors
+from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, xor_tensors
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Trainer:
         # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
         self.loss_fn = nn.MSELoss() if m.mse_loss else nn.BCELoss()
-        self.optimizer = make_optimizer(config.with_(lr=m.lr), self.model.parameters(), self.device)
+        self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
         # CUDA's BCELoss checks its input range with a device-side assert that ruins the
         # whole CUDA context; raw scores are checked here instead, raising CPU's own error.
         self._range_check = not m.output_sigmoid and not m.mse_loss and self.device.type != "cpu"

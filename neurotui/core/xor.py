@@ -136,7 +136,6 @@ def build_model(config: XorConfig, generator=None):
     import torch
     import torch.nn as nn
     from torch.nn import init
-    from torch.nn.utils import skip_init
 
     if generator is None:
         generator = torch.Generator().manual_seed(config.seed)
@@ -148,7 +147,12 @@ def build_model(config: XorConfig, generator=None):
         layers.append(Features(config.features))  # no parameters: the lesson's draws stay in order
     sizes = layer_sizes(config)
     for i, (fan_in, fan_out) in enumerate(sizes):
-        linear = skip_init(nn.Linear, fan_in, fan_out)
+        # Made on the meta device (no draws) with real storage set in place: the weights are then
+        # drawn from `generator`. Not torch.nn.utils.skip_init: its to_empty() goes through
+        # torch._refs, whose first use imports sympy (~0.4 s before the first step).
+        linear = nn.Linear(fan_in, fan_out, device="meta")
+        linear.weight = nn.Parameter(torch.empty(fan_out, fan_in))
+        linear.bias = nn.Parameter(torch.empty(fan_out))
         with torch.no_grad():
             init.kaiming_uniform_(linear.weight, a=math.sqrt(5), generator=generator)
             bound = linear_bounds(fan_in)
@@ -163,19 +167,3 @@ def build_model(config: XorConfig, generator=None):
     if config.bug == "no-output-sigmoid":
         layers.pop()  # the mistake: the final nn.Sigmoid() left out, so raw scores reach the loss
     return nn.Sequential(*layers)
-
-
-def make_optimizer(config: XorConfig, params, device):
-    import torch
-
-    params = list(params)
-    if getattr(config, "l2", 0):
-        # L2 on weights only, as the usual recipe: a penalty on biases shifts the boundary for nothing.
-        params = [
-            {"params": [p for p in params if p.dim() > 1], "weight_decay": config.l2},
-            {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0},
-        ]
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr)
-    # fused Adam does the whole update in one kernel: same numbers, fewer ops.
-    return torch.optim.Adam(params, lr=config.lr, fused=True)

@@ -15,31 +15,6 @@ from neurotui.session.control import RunControl
 POST_INTERVAL = 0.2  # seconds between snapshots: 5 Hz reads as live; each frame costs the UI ~20 ms here
 
 
-_warm_up_thread = None
-
-
-def start_warm_up():
-    """Start PyTorch's one-off start-up work in a background thread, once per process.
-
-    The first training step waits on `import torch` (~1 s here) and then on the first
-    torch.optim optimizer, whose add_param_group imports torch._dynamo (~1 s more). Started at
-    launch, both run while Textual starts and the first frame is drawn, instead of after.
-    Returns the thread (joinable; daemon, so it never holds up an exit).
-    """
-    global _warm_up_thread
-    if _warm_up_thread is None:
-        import threading
-
-        def work() -> None:
-            import torch
-
-            torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.1, fused=True)
-
-        _warm_up_thread = threading.Thread(target=work, name="torch-warm-up", daemon=True)
-        _warm_up_thread.start()
-    return _warm_up_thread
-
-
 class Lockstep:
     """One or more trainers (compare mode) stepped together, seen as one run."""
 
@@ -157,7 +132,7 @@ def train_loop(
     posted = view_key()
     trainer.record(control, force=True)
     origin, origin_steps, speed = clock(), 0, control.speed
-    last_post = clock()
+    last_post = clock() - POST_INTERVAL  # the first steps go up at once: the run is seen to start
     rate_mark = (clock(), 0)
     dirty = False
     while not is_cancelled() and not trainer.finished:

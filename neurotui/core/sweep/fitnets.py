@@ -9,7 +9,7 @@ this class adds what the single Trainer does off the lesson's rows:
 
 - the loss is BCE averaged over the n rows, its gradient computed as BCELoss's backward
   computes it (per row, then divided by n);
-- L2 is the optimizer's weight decay on weights (not biases), as core.xor.make_optimizer
+- L2 is the optimizer's weight decay on weights (not biases), as core.optim.param_groups
   asks torch.optim for it; L1 adds l1 * sign(w) to each weight's gradient, as autograd
   differentiates the Trainer's penalty;
 - after training, every net's train and validation loss and accuracy, measured as
@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from neurotui.core.sweep.manual import ADAM_BETAS, ADAM_EPS, HandNets
+from neurotui.core.optim import ADAM_BETAS, ADAM_EPS
+from neurotui.core.sweep.manual import HandNets
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,12 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from neurotui.core.optim import ADAM_BETAS, ADAM_EPS
 from neurotui.core.sweep.record import SolveRecorder, per_net_bce
 from neurotui.core.xor import XOR_X, XOR_Y
 
 DEFAULT_CHECK_EVERY = 20
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
 
 
 def _tanh_into(z, out):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from neurotui.core.activations import get_activation
+from neurotui.core.optim import make_torch_optimizer
 from neurotui.core.sweep.config import SweepConfig
-from neurotui.core.xor import XOR_X, XOR_Y, make_optimizer
+from neurotui.core.xor import XOR_X, XOR_Y
 
 # Steps between should_stop()/progress calls.
 DEFAULT_CHECK_EVERY = 20
@@ -85,7 +86,7 @@ class StackedNets:
         self.linear_model = act.linear
         # Adam and SGD are element-wise: one optimizer over the stacked tensors updates each
         # net as its own would, and it is the single trainer's (fused Adam included).
-        self.optimizer = make_optimizer(config.model, self.params, device)
+        self.optimizer = make_torch_optimizer(config.model, self.params)
         self._bce = F.binary_cross_entropy
         self._baddbmm = torch.baddbmm
         self._mm = torch.mm

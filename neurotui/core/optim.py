@@ -1,0 +1,104 @@
+"""The optimizer the trainer steps: torch.optim's own update, without torch.optim's start-up.
+
+torch.optim wraps Optimizer.add_param_group, zero_grad and step for torch.compile, and the
+first call of each imports torch._dynamo: 0.9-1.7 s here, more than `import torch` itself,
+all of it before the first training step can run. We never compile, so that import buys
+nothing. `KernelOptimizer` makes the calls torch.optim.Adam(fused=True) and torch.optim.SGD
+make for our parameter groups (the same kernels, the same arguments, the same state), so a
+run's numbers are torch.optim's bit for bit; tests/test_optim.py compares whole runs, every
+optimizer and bug. Where a torch build lacks the kernel, `make_step_optimizer` returns
+torch.optim itself: slower to start, same numbers.
+"""
+
+from __future__ import annotations
+
+ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults, which the lesson uses
+ADAM_EPS = 1e-8
+
+
+def param_groups(config, params) -> list[dict]:
+    """The optimizer's parameter groups. L2 goes on weights only, as the usual recipe: a
+    penalty on biases shifts the boundary for nothing."""
+    params = list(params)
+    l2 = getattr(config, "l2", 0)
+    if not l2:
+        return [{"params": params, "weight_decay": 0.0}]
+    return [
+        {"params": [p for p in params if p.dim() > 1], "weight_decay": l2},
+        {"params": [p for p in params if p.dim() <= 1], "weight_decay": 0.0},
+    ]
+
+
+def make_torch_optimizer(config, params):
+    """torch.optim itself (the reference, and what a run's script shows)."""
+    import torch
+
+    groups = param_groups(config, params)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=config.lr)
+    # fused Adam does the whole update in one kernel: same numbers, fewer ops.
+    return torch.optim.Adam(groups, lr=config.lr, fused=True)
+
+
+def make_step_optimizer(config, params):
+    """What the trainer steps: the kernels directly where this torch has them."""
+    import torch
+
+    if config.optimizer == "adam" and not hasattr(torch, "_fused_adam_"):
+        return make_torch_optimizer(config, params)
+    return KernelOptimizer(config.optimizer, param_groups(config, params), config.lr)
+
+
+class KernelOptimizer:
+    """zero_grad() and step() as torch.optim does them for plain Adam(fused=True) and SGD (no
+    momentum): per group, only parameters with a gradient, Adam's state made on first use."""
+
+    def __init__(self, kind: str, groups: list[dict], lr: float):
+        self.adam = kind == "adam"
+        self.param_groups = [dict(g, lr=lr) for g in groups]
+        self.state: dict = {}  # parameter -> {"step", "exp_avg", "exp_avg_sq"}, as torch.optim.Adam keeps it
+
+    def zero_grad(self) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None  # torch.optim's default, set_to_none=True
+
+    def step(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                if params:
+                    (self._adam if self.adam else self._sgd)(group, params)
+
+    def _sgd(self, group: dict, params: list) -> None:
+        import torch
+
+        grads = [p.grad for p in params]
+        if group["weight_decay"]:
+            grads = torch._foreach_add(grads, params, alpha=group["weight_decay"])
+        torch._foreach_add_(params, grads, alpha=-group["lr"])
+
+    def _adam(self, group: dict, params: list) -> None:
+        import torch
+
+        states = [self.state.get(p) or self._new_state(p) for p in params]
+        steps = [s["step"] for s in states]
+        torch._foreach_add_(steps, 1)
+        torch._fused_adam_(
+            params, [p.grad for p in params], [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states], [], steps,
+            amsgrad=False, lr=group["lr"], beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1],
+            weight_decay=group["weight_decay"], eps=ADAM_EPS, maximize=False, grad_scale=None, found_inf=None,
+        )
+
+    def _new_state(self, p) -> dict:
+        import torch
+
+        # fused Adam keeps its step count as a float32 scalar beside the parameter
+        s = {"step": torch.zeros((), dtype=torch.float32, device=p.device),
+             "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+             "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}
+        self.state[p] = s
+        return s

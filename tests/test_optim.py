@@ -1,0 +1,84 @@
+"""The trainer's optimizer (core.optim) against torch.optim itself: the same numbers bit for
+bit over whole runs, and no torch._dynamo import before the first step."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import neurotui.core.trainer as trainer_module
+from neurotui.core.optim import KernelOptimizer, make_step_optimizer, make_torch_optimizer
+from neurotui.core.trainer import Trainer
+from neurotui.core.xor import XorConfig
+
+CONFIGS = [
+    XorConfig(),  # the lesson
+    XorConfig(optimizer="sgd", lr=1.0),
+    XorConfig(l2=0.01),
+    XorConfig(optimizer="sgd", lr=0.5, l2=0.05),
+    XorConfig(bug="no-zero-grad"),
+    XorConfig(bug="no-step"),
+    XorConfig(hidden=8, layers=2, activation="relu", steps=300),
+    XorConfig(dataset="circle", batch=16, dropout=0.2, steps=200),
+    XorConfig(dataset="moons", optimizer="sgd", lr=0.3, l1=0.01, steps=200),
+]
+
+
+def run(config, make):
+    original = trainer_module.make_step_optimizer
+    trainer_module.make_step_optimizer = make
+    try:
+        t = Trainer(config)
+        t.run()
+    finally:
+        trainer_module.make_step_optimizer = original
+    return t
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.shape + (f" {c.optimizer}" if c.optimizer != "adam" else ""))
+def test_kernel_runs_equal_torch_optim_bit_for_bit(config):
+    ours = run(config, make_step_optimizer)
+    ref = run(config, make_torch_optimizer)
+    assert isinstance(ours.optimizer, KernelOptimizer)
+    assert type(ref.optimizer).__module__.startswith("torch.optim")
+    assert ours.step_count == ref.step_count > 0
+    assert ours.losses == ref.losses  # exact floats, every step
+    for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_adam_state_matches_torch_optim_layout():
+    ours = run(XorConfig(steps=10), make_step_optimizer)
+    ref = run(XorConfig(steps=10), make_torch_optimizer)
+    for p, q in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
+        mine, theirs = ours.optimizer.state[p], ref.optimizer.state[q]
+        assert set(mine) == set(theirs)
+        for key in mine:
+            assert mine[key].dtype == theirs[key].dtype and torch.equal(mine[key], theirs[key])
+
+
+def test_l2_groups_keep_biases_undecayed():
+    groups = make_step_optimizer(XorConfig(l2=0.5), Trainer(XorConfig()).model.parameters()).param_groups
+    assert [g["weight_decay"] for g in groups] == [0.5, 0.0]
+
+
+def test_a_torch_without_the_kernel_gets_torch_optim(monkeypatch):
+    monkeypatch.delattr(torch, "_fused_adam_")
+    opt = make_step_optimizer(XorConfig(), [torch.zeros(2, requires_grad=True)])
+    assert isinstance(opt, torch.optim.Adam)
+
+
+def test_a_run_never_imports_dynamo():
+    """The reason for core.optim: torch.optim's first call imports torch._dynamo (~1-1.7 s
+    here) before the first step can run."""
+    code = (
+        "import sys\n"
+        "from neurotui.core.trainer import Trainer\n"
+        "from neurotui.core.xor import XorConfig\n"
+        "for c in (XorConfig(steps=50), XorConfig(optimizer='sgd', steps=50, l2=0.1)):\n"
+        "    t = Trainer(c); t.run(); assert t.step_count == 50\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
