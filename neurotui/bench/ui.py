@@ -8,6 +8,7 @@ With a thread worker every millisecond the UI thread spends comes out of trainin
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import threading
 import time
@@ -187,7 +188,8 @@ RSS_GOAL = 400 * 2**20
 
 def app_peak_rss(steps: int = RSS_STEPS) -> dict:
     """Peak RSS (ru_maxrss) of a fresh process that runs the app (Pilot, 120x40) through a
-    `steps`-step flat-out run to its end."""
+    `steps`-step flat-out run to its end, and what each frame cost there early and late in the
+    run (it must not grow with the run): the worker's snapshot, and the pane's handling of it."""
     return _child_json("--rss", str(steps), timeout=1800)
 
 
@@ -221,6 +223,9 @@ def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> d
         r = report["rss"] = app_peak_rss()
         lines.append(f"app peak RSS after a {r['steps']}-step run: {r['peak_rss_bytes'] / 2**20:.0f} MiB "
                      f"(goal <= {RSS_GOAL / 2**20:.0f} MiB: {'met' if r['peak_rss_bytes'] <= RSS_GOAL else 'NOT met'})")
+        (w0, w1), (u0, u1) = r["snapshot_ms_early_late"], r["ui_frame_ms_early_late"]
+        lines.append(f"  per frame, first tenth of the run -> last tenth (medians): worker's snapshot "
+                     f"{w0:.2f} -> {w1:.2f} ms; the pane's handling {u0:.2f} -> {u1:.2f} ms")
     return report
 
 
@@ -248,14 +253,42 @@ async def _first_step_child() -> None:
     sys.stdout.flush()
 
 
+def _timed(cls, name: str, log: list, step_of) -> None:
+    """Wrap cls.name to append (step, seconds) to log on every call (bench processes only)."""
+    original = getattr(cls, name)
+
+    def timed(self, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = original(self, *args, **kwargs)
+        log.append((step_of(self, args, out), time.perf_counter() - t0))
+        return out
+
+    setattr(cls, name, timed)
+
+
+def early_late_ms(log: list, total: int) -> tuple[float, float]:
+    """Median cost (ms) of the calls in the first and the last tenth of the run's steps."""
+    early = [s for step, s in log if step <= total // 10] or [math.nan]
+    late = [s for step, s in log if step >= total - total // 10] or [math.nan]
+    return statistics.median(early) * 1000, statistics.median(late) * 1000
+
+
 async def _rss_child(steps: int) -> dict:
     import resource
     import sys
 
+    from neurotui.session.loop import Lockstep
+    from neurotui.tui.panes.xor import XorPane
+
+    worker: list = []
+    ui: list = []
+    _timed(Lockstep, "snapshot", worker, lambda lockstep, _args, _out: lockstep.step_count)
+    _timed(XorPane, "on_train_progress", ui, lambda _pane, args, _out: args[0].snapshot.step)
     rate = await _app_rate(XorConfig(steps=steps))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"steps": steps, "peak_rss_bytes": peak if sys.platform == "darwin" else peak * 1024,
-            "snapshots": rate.snapshots}
+            "snapshots": rate.snapshots, "snapshot_ms_early_late": early_late_ms(worker, steps),
+            "ui_frame_ms_early_late": early_late_ms(ui, steps)}
 
 
 async def _first_frame_child() -> dict:

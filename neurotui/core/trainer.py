@@ -8,7 +8,7 @@ asks for it, so there is no host sync per step.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from neurotui.core.activations import get_activation
@@ -18,17 +18,19 @@ from neurotui.core.diagnosis import Diagnosis, diagnose
 from neurotui.core.fit import SOLVED_ACCURACY, Batches, curve_every, diagnose_fit, evaluate, l1_penalty, train_forwards
 from neurotui.core.inside import Inside
 from neurotui.core.optim import make_step_optimizer
+from neurotui.core.series import LossSeries, SpanTracker
 from neurotui.core.symptoms import first_line
 from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, xor_tensors
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Plain Python values only, safe to hand to another thread."""
+    """Plain Python values, safe to hand to another thread. `losses` shares the trainer's
+    append-only list (core.series): the first len(losses) values never change."""
 
     step: int
     total: int
-    losses: tuple[float, ...]
+    losses: Sequence[float]  # a core.series.LossSeries, or a plain list (a replayed frame)
     probs: tuple[float, ...]
     preds: tuple[int, ...]
     diagnosis: Diagnosis
@@ -100,7 +102,8 @@ class Trainer:
         self.error: str | None = None  # PyTorch refused a step: a symptom, not a crash
         self._start = [p.detach().clone() for p in self.model.parameters()]  # has anything moved?
         self.step_count = 0
-        self.losses: list[float] = []
+        self.losses: list[float] = []  # append-only: snapshots share it (core.series)
+        self._loss_span = SpanTracker()
         self._pending: list = []  # device loss tensors not yet read back (CUDA)
         self.nonfinite_where: str | None = None
         self.halted = False  # stopped early on purpose (e.g. a saturated, blown-up run)
@@ -190,7 +193,8 @@ class Trainer:
             if should_stop is not None and should_stop():
                 break
             self.step()
-            if self.halt_on_saturation and self.step_count % SATURATION_CHECK_EVERY == 0:
+            # on CUDA the check would wait for the device every 50 steps: snapshot() does it there
+            if self.halt_on_saturation and not self._sync_free and self.step_count % SATURATION_CHECK_EVERY == 0:
                 self._check_saturation()
         self._flush()
         return self.step_count - start
@@ -228,9 +232,9 @@ class Trainer:
             out.update(val_loss=None, val_accuracy=None)
         return out
 
-    def _diagnose_fit(self, m: dict, finished: bool) -> Diagnosis:
+    def _diagnose_fit(self, m: dict, finished: bool, losses: list | None = None) -> Diagnosis:
         return diagnose_fit(
-            self.losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
+            self.losses if losses is None else losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
             train_accuracy=m["train_accuracy"], val_accuracy=m["val_accuracy"], curve=self.curve,
             linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
             n_train=self.data.n_train, n_val=self.data.n_val,
@@ -286,8 +290,14 @@ class Trainer:
         boundary_size: tuple[int, int] | None = None,
         inside_layer: int | None = None,
         feature_grid: tuple[int, int] | None = None,
+        edited_loss: float | None = None,
     ) -> Snapshot:
+        """`edited_loss`: the loss of weights just set by hand, shown as the latest until training
+        goes on from them."""
+        if self._sync_free and self.halt_on_saturation and not self.finished:
+            self._check_saturation()  # here, where the losses are read back anyway: no extra sync
         self._flush()
+        losses = self.losses if edited_loss is None else [*self.losses, edited_loss]
         probs = self.probabilities()
         preds = tuple(int(p >= 0.5) for p in probs)
         grid = None
@@ -299,18 +309,19 @@ class Trainer:
         m = self.metrics()
         if self.lesson_data:
             diag = diagnose(
-                self.losses, probs, linear_model=self.linear_model, finished=self.finished,
+                losses, probs, linear_model=self.linear_model, finished=self.finished,
                 nonfinite_where=self.nonfinite_where, error=self.error, **self.symptoms(),
             )
             data_solved = None
         else:
-            diag = self._diagnose_fit(m, self.finished)
+            diag = self._diagnose_fit(m, self.finished, losses)
             acc = m["train_accuracy"] if m["val_accuracy"] is None else m["val_accuracy"]
             data_solved = acc >= SOLVED_ACCURACY
         return Snapshot(
             step=self.step_count,
             total=self.config.steps,
-            losses=tuple(self.losses),
+            losses=LossSeries(self.losses, len(self.losses), self._loss_span.update(self.losses),
+                              () if edited_loss is None else (edited_loss,)),
             probs=tuple(probs),
             preds=preds,
             diagnosis=diag,

@@ -26,7 +26,7 @@ class RunControl:
     paused: bool = False
     speed: int | None = SPEEDS[DEFAULT_SPEED]
     pause_at: int | None = None  # hold by itself at this step (screenshots, tests, lessons)
-    layer: int = 1  # hidden layer to look inside
+    layer: int | None = 1  # hidden layer to look inside; None while no view shows it
     feature_grid: tuple[int, int] | None = None  # per-unit grids, only while that view is shown
     grid_size: tuple[int, int] = (12, 24)
     network_tile: tuple[int, int] | None = None  # each unit's map in the network view, only while shown

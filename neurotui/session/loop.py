@@ -50,16 +50,13 @@ class Lockstep:
         from dataclasses import replace
 
         a = self.trainers[0]
-        edited = self._edited_at is not None and self._edited_at == a.step_count
-        if edited:  # the loss at this step is the edited model's (a forward pass), until it trains on
-            a.run(0)
-            a.losses.append(a.metrics()["train_loss"])
-        try:
-            snaps = [t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid)
-                     for t in self.trainers]
-        finally:
-            if edited:
-                a.losses.pop()
+        edited_loss = None
+        if self._edited_at is not None and self._edited_at == a.step_count:
+            a.run(0)  # the loss at this step is the edited model's (a forward pass), until it trains on
+            edited_loss = a.metrics()["train_loss"]
+        snaps = [t.snapshot(control.grid_size, inside_layer=control.layer, feature_grid=control.feature_grid,
+                            edited_loss=edited_loss if t is a else None)
+                 for t in self.trainers]
         network = None
         if control.network_tile is not None or control.probe_at is not None:
             from neurotui.core.network import look_network

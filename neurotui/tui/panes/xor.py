@@ -26,7 +26,7 @@ from neurotui.tui.panes import xor_text
 from neurotui.tui.panes.xor_loss import loss_figure, use_log
 from neurotui.tui.panes.xor_network import NetworkMixin, WeightField
 from neurotui.tui.panes.xor_replay import ReplayMixin
-from neurotui.tui.panes.xor_text import VIEW_TITLES, VIEWS
+from neurotui.tui.panes.xor_text import INSIDE_VIEWS, VIEW_TITLES, VIEWS
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
@@ -119,7 +119,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
               pause_at: int | None = None, paused: bool = False, previous: XorConfig | None = None,
               question: str = "") -> None:
         """Train `configs` (A, or A and B in lockstep) from step 0, replacing any run."""
-        self.previous, self.question = previous, question
+        self.previous, self.question, self.hidden_layer = previous, question, layer
         if (len(configs) > 1) != self.compare:  # compare mode is training A and B: the pane follows
             self.set_view(compare=len(configs) > 1)
         if self.control is not None:
@@ -128,7 +128,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         self.configs = list(configs)
         self.control = RunControl(
             speed=speed, grid_size=self.grid_size(), pause_at=pause_at, paused=paused,
-            layer=layer, feature_grid=self.feature_grid(), network_tile=self.network_tile(),
+            layer=self.inside_layer(), feature_grid=self.feature_grid(), network_tile=self.network_tile(),
         )
         self.replay = None
         self.snapshot = self.other = self.steps_per_s = None
@@ -200,15 +200,16 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
 
     def look_at(self, layer: int) -> None:
         """Tell the worker which pictures the views on screen need."""
+        self.hidden_layer = layer
         if self.control is not None:
-            self.control.ask(layer=layer, feature_grid=self.feature_grid())
+            self.control.ask(layer=self.inside_layer(), feature_grid=self.feature_grid())
         self.call_after_refresh(self.sync_grid_size)
 
     def sync_grid_size(self) -> None:
         """Tell the worker every picture size the views now on screen want."""
         if self.control is not None:
             self.control.ask(grid_size=self.grid_size(), feature_grid=self.feature_grid(),
-                             network_tile=self.network_tile())
+                             network_tile=self.network_tile(), layer=self.inside_layer())
 
     @on(CachedText.Resized)
     def _boundary_resized(self, event: CachedText.Resized) -> None:
@@ -219,6 +220,13 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
     def grid_size(self) -> tuple[int, int]:
         which = "#cmp-a" if self.compare else "#xor-boundary"
         return self.query_one(which, BoundaryView).wanted_size()
+
+    hidden_layer = 1  # the hidden layer the inside views look at (the session's); not `layer`: a Textual name
+
+    def inside_layer(self) -> int | None:
+        """The layer the worker should look inside, only while a view that shows it is on screen:
+        on every snapshot it is a forward pass and a grid per unit, for nothing otherwise."""
+        return self.hidden_layer if self.shown in INSIDE_VIEWS else None
 
     def feature_grid(self) -> tuple[int, int] | None:
         if self.view != "features" or self.compare or self.code:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from neurotui.core.series import positive_span
 from neurotui.core.trainer import Snapshot
 from neurotui.tui.widgets.plot import Figure, Series, downsample
 
@@ -13,16 +14,18 @@ from neurotui.tui.widgets.plot import Figure, Series, downsample
 AUTO_LOG_DECADES = 2.0
 
 
-def spans_decades(losses, decades: float = AUTO_LOG_DECADES) -> bool:
-    finite = [v for v in losses if math.isfinite(v) and v > 0]
-    return bool(finite) and math.log10(max(finite) / min(finite)) > decades
+def spans_decades(*series, decades: float = AUTO_LOG_DECADES) -> bool:
+    """Whether the positive losses of all `series` together span more than `decades` (O(1) for a
+    snapshot's LossSeries, which keeps its span as it grows)."""
+    spans = [s for s in map(positive_span, series) if s is not None]
+    return bool(spans) and math.log10(max(hi for _, hi in spans) / min(lo for lo, _ in spans)) > decades
 
 
 def use_log(log_choice: bool | None, *snaps: Snapshot | None) -> bool:
     """`l`'s choice when it made one (True/False), else automatic from the span of every curve shown."""
     if log_choice is not None:
         return log_choice
-    return spans_decades([v for snap in snaps if snap is not None for v in snap.losses])
+    return spans_decades(*(snap.losses for snap in snaps if snap is not None))
 
 
 def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: bool, log_choice: bool | None,

@@ -15,6 +15,7 @@ from neurotui.tui.glyphs import Glyphs
 
 # What the middle of the XOR pane shows; `v` cycles them (compare and code are toggled apart).
 VIEWS = ("boundary", "features", "space", "weights", "network")
+INSIDE_VIEWS = ("features", "space", "weights")  # the views drawn from Snapshot.inside
 VIEW_TITLES = {
     "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
     "weights": "weights and gradients", "network": "the network", "compare": "compare", "code": "the run's PyTorch code",

@@ -234,9 +234,11 @@ class BoundaryView(CachedText):
         # Until the model's grid for a new size arrives (milliseconds later), stretch the one
         # we have to the new size: never a cropped, wrapped or stale-sized picture.
         grid = resample(self._data, *self.wanted_size())
+        # show() worked out the cells of this very grid to decide whether to repaint: reuse them
+        look = self._shown_look if grid is self._data and self._shown_look is not None else None
         text = Text(no_wrap=True, end="")
         if self.half_blocks:
-            self._append_cells(text, self._cells(grid))
+            self._append_cells(text, look if look is not None else self._cells(grid))
             if not self.legend:
                 return text
             text.append("\nx1 across, x2 up\n", style="dim")
@@ -248,9 +250,9 @@ class BoundaryView(CachedText):
             text.append("██", self.palette[0])
             text.append(" near 0", "dim")
             return text
-        lines = self._lines(grid)
-        self._append_cells(text, [[(ch, _MARK_STYLES[ch] if ch in _MARK_STYLES else _color(p))
-                                   for ch, p in zip(line, probs)] for line, probs in zip(lines, grid)])
+        lines, colors = look if look is not None else self._look(grid)
+        self._append_cells(text, [[(ch, _MARK_STYLES.get(ch, color)) for ch, color in zip(line, row)]
+                                  for line, row in zip(lines, colors)])
         if self.legend:
             text.append("\n")
             text.append_text(self.legend_text())
