@@ -69,16 +69,26 @@ def test_a_torch_without_the_kernel_gets_torch_optim(monkeypatch):
     assert isinstance(opt, torch.optim.Adam)
 
 
-def test_a_run_never_imports_dynamo():
+def test_a_run_never_imports_dynamo_or_sympy():
     """The reason for core.optim: torch.optim's first call imports torch._dynamo (~1-1.7 s
-    here) before the first step can run."""
+    here), and torch.nn.utils.skip_init imports sympy (~0.4 s), before the first step can run."""
     code = (
         "import sys\n"
         "from neurotui.core.trainer import Trainer\n"
         "from neurotui.core.xor import XorConfig\n"
         "for c in (XorConfig(steps=50), XorConfig(optimizer='sgd', steps=50, l2=0.1)):\n"
         "    t = Trainer(c); t.run(); assert t.step_count == 50\n"
-        "print('torch._dynamo' in sys.modules)\n"
+        "    t.snapshot((12, 24), inside_layer=1, feature_grid=(4, 8))\n"
+        "print('torch._dynamo' in sys.modules, 'sympy' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: nothing ran on a GPU")
+def test_kernel_runs_equal_torch_optim_on_cuda():
+    for config in (XorConfig(device="cuda", steps=300), XorConfig(device="cuda", optimizer="sgd", lr=1.0, steps=300)):
+        ours, ref = run(config, make_step_optimizer), run(config, make_torch_optimizer)
+        assert ours.losses == ref.losses
+        for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
+            assert torch.equal(a, b)
