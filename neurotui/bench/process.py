@@ -1,5 +1,5 @@
-"""Whole processes against the lesson's script: `neurotui sweep` of 4096 seeds, and the
-Reliability pane's grid as one command, each timed from launch to exit (interpreter start,
+"""Whole processes against the lesson's script: `neurotui lab` (the same run), `neurotui sweep`
+of 4096 seeds, and the Reliability pane's grid as one command, each timed from launch to exit (interpreter start,
 imports, everything), alternating with the lesson's script, medians."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ for x, p in zip(X.tolist(), prob.squeeze().tolist()):
 SWEEP_SEEDS_ARGS = ("sweep", "--seeds", "4096")
 GRID_ARGS = ("sweep", "--seeds", "256", "--hidden", "2,4,8", "--layers", "1,2",
              "--activation", "tanh,relu,sigmoid,identity")
+LAB_SPEEDUP_GOAL = 1.15  # `neurotui lab` at least this much faster than the script, whole process
 SWEEP_PROCESS_GOAL = 1.4
 GRID_PROCESS_GOAL = 2.5
 
@@ -50,6 +51,7 @@ def bench_processes(rounds: int = 3) -> dict:
 
     commands = {
         "lesson": [sys.executable, "-c", LESSON_SCRIPT],
+        "lab": [sys.executable, "-m", "neurotui", "lab"],
         "sweep_4096": [sys.executable, "-m", "neurotui", *SWEEP_SEEDS_ARGS],
         "grid": [sys.executable, "-m", "neurotui", *GRID_ARGS],
     }
@@ -59,12 +61,15 @@ def bench_processes(rounds: int = 3) -> dict:
             times[name].append(_timed(lambda cmd=cmd: _run(cmd))[0])
     med = {k: statistics.median(v) for k, v in times.items()}
     out = {f"{k}_s": v for k, v in med.items()}
+    out["lab_speedup"] = lab = med["lesson"] / med["lab"]
     out["sweep_4096_vs_lesson"] = s = med["sweep_4096"] / med["lesson"]
     out["grid_vs_lesson"] = g = med["grid"] / med["lesson"]
     out["rounds"] = rounds
     out["lines"] = [
         f"whole processes vs the lesson's script ({rounds} rounds in turn, median)",
         f"  lesson script          {med['lesson']:6.2f} s",
+        f"  neurotui lab           {med['lab']:6.2f} s: {lab:.2f}x faster   goal >= {LAB_SPEEDUP_GOAL}x: "
+        f"{'met' if lab >= LAB_SPEEDUP_GOAL else 'NOT met'}",
         f"  neurotui {' '.join(SWEEP_SEEDS_ARGS):<14} {med['sweep_4096']:6.2f} s = {s:.2f}x   goal <= {SWEEP_PROCESS_GOAL}x: "
         f"{'met' if s <= SWEEP_PROCESS_GOAL else 'NOT met'}",
         f"  the Reliability grid   {med['grid']:6.2f} s = {g:.2f}x   goal <= {GRID_PROCESS_GOAL}x: "
