@@ -76,3 +76,10 @@ def test_the_worker_looks_inside_only_while_an_inside_view_is_shown():
     assert on_boundary is None  # the boundary view draws no unit maps: none were computed
     assert on_features is not None and on_features.layer == 1
     assert view == "network" and on_network is None
+
+
+def test_slices_and_iteration_read_the_shared_list():
+    values = [float(v) for v in range(10)]
+    s = LossSeries(values, 8, None, extra=(-1.0,))
+    assert s[2:5] == [2.0, 3.0, 4.0] and s[6:] == [6.0, 7.0, -1.0] and s[::4] == [0.0, 4.0, -1.0]
+    assert list(s) == values[:8] + [-1.0] and list(reversed(s))[0] == -1.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import islice
 
 
 class LossSeries(Sequence):
@@ -26,9 +27,16 @@ class LossSeries(Sequence):
     def __len__(self) -> int:
         return self._n + len(self._extra)
 
+    def __iter__(self):
+        yield from islice(self._values, self._n)
+        yield from self._extra
+
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+        if isinstance(i, slice):  # a list: a replayed frame's losses, the start of the run
+            start, stop, step = i.indices(len(self))
+            if step == 1 and stop <= self._n:
+                return self._values[start:stop]
+            return [self[j] for j in range(start, stop, step)]
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
