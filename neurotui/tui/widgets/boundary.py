@@ -7,9 +7,13 @@ colour as foreground and the lower cell's as background (half blocks). Without c
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.message import Message
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 
 from neurotui.core.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, cell_of, point_marks, render
 from neurotui.core.xor import XOR_X, XOR_Y
@@ -228,48 +232,85 @@ class BoundaryView(CachedText):
         x2 = high - (event.y + 0.5) * (high - low) / text_rows
         self.post_message(self.Probed(self, x1, x2))
 
+    # ----- drawing --------------------------------------------------------------------------
+    # Through Textual's line API: each row of cells becomes a Strip of a few runs with styles
+    # parsed once. The same rows as a Rich Text took ~17x longer to reach the screen (measured:
+    # 6.8 ms a frame against 0.4 ms, 24x24 plane), on the UI thread that training shares.
+    _styles: dict = {}
+
+    def render_line(self, y: int) -> Strip:
+        key = (self.size, self._data, self.palette, self.points, self.span, self.legend, self.half_blocks)
+        if key != self._key:
+            self._key, self._strips = key, self._make_strips()
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.visual_style.rich_style)
+
     def _build(self) -> Text:
+        """Only measured (an auto width in the compact layout): the same lines, unstyled, and
+        none of them cut to the widget's current size (which is what is being measured)."""
         if not self._data:
-            return Text("waiting for the model...", style="dim")
+            return Text("waiting for the model...")
+        lines = ["".join(ch for ch, _ in row) for row in self._rows()]
+        if self.legend:
+            lines += self._legend().plain.splitlines()
+        return Text("\n".join(lines), no_wrap=True, end="")
+
+    def _make_strips(self) -> list[Strip]:
+        if not self._data:
+            return self._text_strips(Text("waiting for the model...", style="dim"))
+        base = self.visual_style.rich_style
+        strips = [self._strip(row, base) for row in self._rows()]
+        if self.legend:
+            strips += self._text_strips(self._legend())
+        return strips
+
+    def _rows(self) -> list:
+        """The plane as text rows of (character, style) cells."""
         # Until the model's grid for a new size arrives (milliseconds later), stretch the one
         # we have to the new size: never a cropped, wrapped or stale-sized picture.
         grid = resample(self._data, *self.wanted_size())
         # show() worked out the cells of this very grid to decide whether to repaint: reuse them
-        look = self._shown_look if grid is self._data and self._shown_look is not None else None
-        text = Text(no_wrap=True, end="")
+        look = self._shown_look if grid is self._data and self._shown_look is not None else self._look(grid)
         if self.half_blocks:
-            self._append_cells(text, look if look is not None else self._cells(grid))
-            if not self.legend:
-                return text
-            text.append("\nx1 across, x2 up\n", style="dim")
-            text.append("o x: train (class 0 / 1), O X: validation" if self.points is not None
-                        else "digits: true labels", style="dim")
-            text.append("\n")
-            text.append("██", self.palette[-1])
-            text.append(" near 1, ", "dim")
-            text.append("██", self.palette[0])
-            text.append(" near 0", "dim")
-            return text
-        lines, colors = look if look is not None else self._look(grid)
-        self._append_cells(text, [[(ch, _MARK_STYLES.get(ch, color)) for ch, color in zip(line, row)]
-                                  for line, row in zip(lines, colors)])
-        if self.legend:
-            text.append("\n")
-            text.append_text(self.legend_text())
-        return text
+            return look
+        lines, colors = look
+        return [[(ch, _MARK_STYLES.get(ch, color)) for ch, color in zip(line, row)] for line, row in zip(lines, colors)]
 
-    @staticmethod
-    def _append_cells(text: Text, rows) -> None:
-        """Rows of (character, style) as runs: one style change per run, not per cell."""
-        for r, row in enumerate(rows):
-            if r:
-                text.append("\n")
-            run, style = [], None
-            for ch, st in row:
-                if st != style and run:
-                    text.append("".join(run), style)
-                    run = []
-                style = st
-                run.append(ch)
-            if run:
-                text.append("".join(run), style)
+    def _strip(self, row, base) -> Strip:
+        """(character, style) cells as runs: one segment per change of style, not per cell."""
+        segments, run, style = [], [], None
+        for ch, st in row:
+            if st != style and run:
+                segments.append(Segment("".join(run), self._style(style)))
+                run = []
+            style = st
+            run.append(ch)
+        if run:
+            segments.append(Segment("".join(run), self._style(style)))
+        return Strip(segments).apply_style(base)
+
+    def _style(self, spec: str) -> Style:
+        style = self._styles.get(spec)
+        if style is None:
+            style = self._styles[spec] = Style.parse(spec)
+        return style
+
+    def _text_strips(self, text: Text) -> list[Strip]:
+        """A few lines of text (the legend), through Textual's own pipeline like any Static."""
+        return Visual.to_strips(self, visualize(self, text), self.size.width, None, self.visual_style)
+
+    def _legend(self) -> Text:
+        """Under the picture, cropped (not wrapped) where the pane is narrow."""
+        if not self.half_blocks:
+            text = self.legend_text()
+            text.no_wrap = True
+            return text
+        text = Text(end="", no_wrap=True)  # dim words, full-colour swatches
+        text.append("x1 across, x2 up\n", style="dim")
+        text.append("o x: train (class 0 / 1), O X: validation" if self.points is not None
+                    else "digits: true labels", style="dim")
+        text.append("\n")
+        text.append("██", self.palette[-1])
+        text.append(" near 1, ", "dim")
+        text.append("██", self.palette[0])
+        text.append(" near 0", "dim")
+        return text
