@@ -83,3 +83,17 @@ def test_slices_and_iteration_read_the_shared_list():
     s = LossSeries(values, 8, None, extra=(-1.0,))
     assert s[2:5] == [2.0, 3.0, 4.0] and s[6:] == [6.0, 7.0, -1.0] and s[::4] == [0.0, 4.0, -1.0]
     assert list(s) == values[:8] + [-1.0] and list(reversed(s))[0] == -1.0
+
+
+def test_compact_picture_sits_right_beside_its_text():
+    """The boundary's auto width is measured from the grid, not from the 'waiting' line shown
+    before the first grid (that left a gap of blank columns at 80x24)."""
+    async def go():
+        app = NeuroApp(XorConfig(steps=300), speed=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            b, rows = app.query_one("#xor-boundary"), app.query_one("#xor-rows")
+            return b.region, rows.region, len(b._data[0])
+
+    picture, text, cols = asyncio.run(go())
+    assert picture.width == cols and text.x == picture.right

@@ -170,10 +170,13 @@ class BoundaryView(CachedText):
         # Late in training the probabilities still move, but rarely enough to change a glyph
         # or a colour: repaint (and send bytes down an SSH link) only when the picture changes.
         look = self._look(grid)
+        # A grid of another shape (or the first, after "waiting for the model...") may change an
+        # auto width (the compact layout): measure again, or the old width stays.
+        reshaped = not self._data or (len(grid), len(grid[0])) != (len(self._data), len(self._data[0]))
         self._data = grid
-        if look != self._shown_look:
+        if look != self._shown_look or reshaped:
             self._shown_look = look
-            self.refresh()
+            self.refresh(layout=reshaped)
 
     def _look(self, grid) -> tuple:
         """What the grid draws as: its characters and each cell's colour."""
@@ -208,17 +211,18 @@ class BoundaryView(CachedText):
         """How to read the picture; `short`: two lines, for beside it."""
         marks = ("o x: train (0/1), O X: validation" if short else "o x: train (class 0 / 1), O X: validation") \
             if self.points is not None else "digits: true labels"
-        t = Text(style="dim")
+        t = Text(no_wrap=True, end="")  # cropped, not wrapped, where it is narrow
         t.append(("x1 →, x2 ↑; " if short and not self.ascii else "x1 across, x2 up; " if short else
-                  "x1 across, x2 up\n") + marks + "\n")
+                  "x1 across, x2 up\n") + marks + "\n", "dim")
         if self.half_blocks:
-            t.append("██", self.palette[-1])  # swatches, not names: the colours follow the theme
-            t.append(" near 1, ")
+            # swatches in the picture's own colours (not dimmed), which follow the theme
+            t.append("██", self.palette[-1])
+            t.append(" near 1, ", "dim")
             t.append("██", self.palette[0])
-            t.append(" near 0")
+            t.append(" near 0", "dim")
         else:
             ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
-            t.append(f"{ramp[-1]} near 1, blank near 0")
+            t.append(f"{ramp[-1]} near 1, blank near 0", "dim")
         return t
 
     def on_click(self, event: events.Click) -> None:
@@ -251,7 +255,7 @@ class BoundaryView(CachedText):
             return Text("waiting for the model...")
         lines = ["".join(ch for ch, _ in row) for row in self._rows()]
         if self.legend:
-            lines += self._legend().plain.splitlines()
+            lines += self.legend_text().plain.splitlines()
         return Text("\n".join(lines), no_wrap=True, end="")
 
     def _make_strips(self) -> list[Strip]:
@@ -260,7 +264,7 @@ class BoundaryView(CachedText):
         base = self.visual_style.rich_style
         strips = [self._strip(row, base) for row in self._rows()]
         if self.legend:
-            strips += self._text_strips(self._legend())
+            strips += self._text_strips(self.legend_text())
         return strips
 
     def _rows(self) -> list:
@@ -298,12 +302,6 @@ class BoundaryView(CachedText):
         """A few lines of text (the legend), through Textual's own pipeline like any Static."""
         return Visual.to_strips(self, visualize(self, text), self.size.width, None, self.visual_style)
 
-    def _legend(self) -> Text:
-        """Under the picture, cropped (not wrapped) where the pane is narrow."""
-        if not self.half_blocks:
-            text = self.legend_text()
-            text.no_wrap = True
-            return text
         text = Text(end="", no_wrap=True)  # dim words, full-colour swatches
         text.append("x1 across, x2 up\n", style="dim")
         text.append("o x: train (class 0 / 1), O X: validation" if self.points is not None
