@@ -109,6 +109,7 @@ def test_selection_edit_bad_esc_and_resume_from_the_edited_weights():
             seen["edit"] = (snap.edits, snap.loss, snap.step, app.xor.paused)
             net = snap.network
             seen["weights"] = (net.weights, net.biases)
+            seen["grads"] = (net.weight_grads, net.bias_grads)
             # resume: the first step's loss is the edited model's forward pass
             await pilot.press("full_stop")
             for _ in range(100):
@@ -132,10 +133,16 @@ def test_selection_edit_bad_esc_and_resume_from_the_edited_weights():
     assert weights[1][0][0] == 3.5
     # the edited model, rebuilt by hand from the numbers the view shows
     x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y).reshape(-1, 1)
-    w1, b1, w2, b2 = (torch.tensor(v) for v in (weights[0], biases[0], weights[1], biases[1]))
+    w1, b1, w2, b2 = (torch.tensor(v, requires_grad=True) for v in (weights[0], biases[0], weights[1], biases[1]))
     p = torch.sigmoid(torch.tanh(x @ w1.T + b1) @ w2.T + b2)
-    loss = torch.nn.functional.binary_cross_entropy(p, y).item()
+    bce = torch.nn.functional.binary_cross_entropy(p, y)
+    bce.backward()
+    loss = bce.item()
     assert abs(shown_loss - loss) < 1e-5  # shown at once, from a forward pass
+    # and the gradients shown are the edited model's, not the last step's
+    weight_grads, bias_grads = seen["grads"]
+    assert torch.allclose(torch.tensor(weight_grads[1]), w2.grad, atol=1e-7)
+    assert torch.allclose(torch.tensor(bias_grads[0]), b1.grad, atol=1e-7)
     assert abs(seen["resumed"] - loss) < 1e-5  # training resumed from the edited weights
     assert seen["quit_edits"] == ["w2[0,0]"]
 

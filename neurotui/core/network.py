@@ -65,7 +65,9 @@ def _columns(model, x) -> list:
 
 
 def look_network(model, x, input_names, tile: tuple[int, int] | None = None, probe=None, device=None,
-                 low: float = -0.25, high: float = 1.25) -> Network:
+                 low: float = -0.25, high: float = 1.25, grads: dict | None = None) -> Network:
+    """`grads`: parameter -> gradient to show instead of each parameter's .grad (weights just
+    edited by hand: .grad still holds the last step's, for the old weights)."""
     import torch
 
     linears = _linears(model)
@@ -89,7 +91,8 @@ def look_network(model, x, input_names, tile: tuple[int, int] | None = None, pro
                       tuple(tuple(c[0].tolist()) for c in cols_[:-1]))
 
         def grad(p):
-            return None if p.grad is None else p.grad.tolist()
+            g = p.grad if grads is None else grads.get(p)
+            return None if g is None else g.tolist()
 
         return Network(
             inputs=tuple(input_names),

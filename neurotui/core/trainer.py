@@ -351,6 +351,23 @@ class Trainer:
             grad_norm = torch.cat(grads).norm().item() if grads else None
         return {"moved": moved, "grad_norm": grad_norm}
 
+    def gradients_now(self) -> dict | None:
+        """Parameter -> gradient of the training loss at the weights as they are now (the whole
+        training set, no dropout), leaving .grad alone: after a hand edit, the direction the
+        next step will push. None where PyTorch refuses the loss (an injected bug)."""
+        import torch
+
+        params = list(self.model.parameters())
+        y = self.data.train_y.reshape(-1) if self.mistakes.flat_target else self.data.train_y
+        try:
+            loss = self._loss(self.model(self.data.train_x), y)
+            if self._penalty is not None:
+                loss = loss + self._penalty()
+            grads = torch.autograd.grad(loss, params, allow_unused=True)
+        except (RuntimeError, ValueError):
+            return None
+        return dict(zip(params, grads))
+
     def look_inside(self, layer: int = 1, feature_grid: tuple[int, int] | None = None):
         from neurotui.core.inside import look_inside
 

@@ -63,7 +63,8 @@ class Lockstep:
 
             d = a.data
             network = look_network(a.model, a.x, a.config.features, control.network_tile, control.probe_at,
-                                   device=a.device, low=d.low, high=d.high)
+                                   device=a.device, low=d.low, high=d.high,
+                                   grads=(a.gradients_now() or {}) if edited_loss is not None else None)
         snaps[0] = replace(snaps[0], frames=tuple(self.history.frames), network=network, edits=tuple(self.edits))
         return tuple(snaps)
 
