@@ -158,14 +158,22 @@ def test_replay_keys_step_through_frames_and_a_training_key_leaves():
             await pilot.press("home")
             first = (app.xor.replay, str(app.query_one("#xor-status").render()),
                      app.query_one("#xor-loss").figure.vline)
-            await pilot.press("right", "right")
+            await pilot.press("right")
+            doctor = [(app.xor.replay_frame().step, str(app.query_one("#xor-diagnosis").render()))]
+            await pilot.press("right")
             two = app.xor.replay_frame().step
             await pilot.press("end")
             end = app.xor.replay
+            doctor.append(str(app.query_one("#xor-diagnosis").render()))  # the last frame, as replayed
             await pilot.press("space")  # a training key (the run is over: it only leaves replay)
-            return frames, last, first, two, end, app.xor.replay
+            doctor.append(str(app.query_one("#xor-diagnosis").render()))
+            return frames, last, first, two, end, app.xor.replay, doctor
 
-    frames, last, first, two, end, after = run(go())
+    frames, last, first, two, end, after, doctor = run(go())
+    # the doctor speaks of the frame on screen: mid-run words while replaying, the verdict after
+    assert doctor[0] == (frames[1].step, "training")  # step ~10: row 4 is still wrong
+    assert doctor[1] == "all four rows correct so far"
+    assert doctor[2].startswith("solved: all four XOR rows correct")
     assert 100 <= len(frames) <= 200 and frames[0].step == 0 and frames[-1].step == 2000
     assert last[0] == len(frames) - 2 and f"replay step {frames[-2].step}/2000" in last[1]
     assert first[0] == 0 and "replay step 0/2000" in first[1] and first[2] == 1.0

@@ -290,7 +290,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         question = self.query_one("#xor-question", Static)
         question.display = bool(self.question)
         self._set("xor-question", xor_text.question_text(self.question))
-        self._set("xor-diagnosis", xor_text.diagnosis_text(self.state, self.message, self.snapshot))
+        self._set("xor-diagnosis", xor_text.diagnosis_text(self.state, self.message, self.view_snapshot()))
         if self.compact:
             self._draw_middle()  # the verdict sits beside the picture
 
@@ -344,7 +344,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         if view == "boundary":
             self.query_one("#xor-boundary", BoundaryView).show(snap.boundary)
             legend = self.query_one("#xor-boundary", BoundaryView).legend_text(short=True) if self.compact else None
-            self._set("xor-rows", xor_text.boundary_side(self.glyphs, snap, self.snapshot, self.state, self.message,
+            self._set("xor-rows", xor_text.boundary_side(self.glyphs, snap, self.state, self.message,
                                                          xor_labelled(self.configs[0]) if self.configs else True,
                                                          legend) + self.probe_text())
         elif view == "features":

@@ -11,6 +11,8 @@ from dataclasses import replace
 
 from rich.text import Text
 
+from neurotui.core.data import xor_labelled
+
 
 class ReplayMixin:
     replay: int | None = None
@@ -82,8 +84,19 @@ class ReplayMixin:
         snap, frame = self.snapshot, self.replay_frame()
         if frame is None or snap is None or self.shown != "boundary":
             return snap
+        losses = snap.losses[:frame.loss_index]
         return replace(snap, step=frame.step, probs=frame.probs, preds=tuple(int(p >= 0.5) for p in frame.probs),
-                       losses=snap.losses[:frame.loss_index], boundary=frame.grid(), finished=False)
+                       losses=losses, boundary=frame.grid(), finished=False,
+                       diagnosis=self.frame_diagnosis(losses, frame.probs))
+
+    def frame_diagnosis(self, losses, probs):
+        """The doctor's mid-run verdict at a replayed frame: on the lesson's four rows it reads
+        the frame's own probabilities; elsewhere a frame keeps no accuracies, so no verdict."""
+        from neurotui.core.diagnosis import Diagnosis, diagnose
+
+        if self.configs and xor_labelled(self.configs[0]):
+            return diagnose(losses, probs, finished=False)
+        return Diagnosis("training", "training", f"loss {losses[-1]:.4g}" if losses else "", "")
 
     def replay_status(self) -> Text | None:
         frame = self.replay_frame()
@@ -93,9 +106,8 @@ class ReplayMixin:
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"{g.dot} replay", "bold magenta")
         t.append(f" step {frame.step}/{self.snapshot.total}")
-        losses = self.snapshot.losses[:frame.loss_index]
-        if losses:
-            t.append(f" loss {g.num(f'{losses[-1]:.4f}')}")
+        if frame.loss_index:
+            t.append(f" loss {g.num(f'{self.snapshot.losses[frame.loss_index - 1]:.4f}')}")
         t.append(f"  frame {self.replay + 1}/{len(self.replay_frames())}", "dim")
         t.append("  left/right, home/end; space leaves", "dim")
         return t

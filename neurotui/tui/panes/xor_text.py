@@ -144,11 +144,11 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
     return t
 
 
-def boundary_side(g: Glyphs, snap: Snapshot, live: Snapshot | None, state: str, message: str, xor_rows: bool,
+def boundary_side(g: Glyphs, snap: Snapshot, state: str, message: str, xor_rows: bool,
                   legend: Text | None = None) -> Text:
     """What sits beside the boundary: the lesson's rows (or the accuracies). In the compact layout
     (`legend` given) the doctor's verdict comes first and the picture's legend last."""
     rows = rows_text(g, snap, xor_rows, header=legend is None)
     if legend is None:
         return rows
-    return Text("\n").join([diagnosis_text(state, message, live, short=True), rows, legend])
+    return Text("\n").join([diagnosis_text(state, message, snap, short=True), rows, legend])
