@@ -92,3 +92,22 @@ def test_kernel_runs_equal_torch_optim_on_cuda():
         assert ours.losses == ref.losses
         for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
             assert torch.equal(a, b)
+
+
+def test_a_kernel_that_takes_other_arguments_hands_the_run_to_torch_optim(monkeypatch):
+    """torch._fused_adam_ is private: a torch whose kernel is called differently must still
+    train, with torch.optim's numbers."""
+    real = torch._fused_adam_
+
+    def other_signature(*args, **kwargs):  # torch.optim's own call still works, as it would there
+        if sys._getframe(1).f_globals.get("__name__") == "neurotui.core.optim":
+            raise TypeError("_fused_adam_() got an unexpected keyword argument 'beta1'")
+        return real(*args, **kwargs)
+
+    ref = run(XorConfig(steps=100, l2=0.01), make_torch_optimizer)
+    monkeypatch.setattr(torch, "_fused_adam_", other_signature)
+    ours = run(XorConfig(steps=100, l2=0.01), make_step_optimizer)
+    assert isinstance(ours.optimizer.fallback, torch.optim.Adam)
+    assert ours.losses == ref.losses
+    for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
+        assert torch.equal(a, b)

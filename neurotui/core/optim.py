@@ -6,8 +6,9 @@ all of it before the first training step can run. We never compile, so that impo
 nothing. `KernelOptimizer` makes the calls torch.optim.Adam(fused=True) and torch.optim.SGD
 make for our parameter groups (the same kernels, the same arguments, the same state), so a
 run's numbers are torch.optim's bit for bit; tests/test_optim.py compares whole runs, every
-optimizer and bug. Where a torch build lacks the kernel, `make_step_optimizer` returns
-torch.optim itself: slower to start, same numbers.
+optimizer and bug. Where a torch build lacks the kernel, or calls it differently (it is a
+private op: the first step finds out), torch.optim itself takes over: slower to start, same
+numbers.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ class KernelOptimizer:
 
     def __init__(self, kind: str, groups: list[dict], lr: float):
         self.adam = kind == "adam"
+        self.lr = lr
         self.param_groups = [dict(g, lr=lr) for g in groups]
         self.state: dict = {}  # parameter -> {"step", "exp_avg", "exp_avg_sq"}, as torch.optim.Adam keeps it
+        self.fallback = None  # torch.optim.Adam, where this torch's kernel takes other arguments
+        self._stepped = False
 
     def zero_grad(self) -> None:
         for group in self.param_groups:
@@ -66,11 +70,25 @@ class KernelOptimizer:
     def step(self) -> None:
         import torch
 
-        with torch.no_grad():
-            for group in self.param_groups:
-                params = [p for p in group["params"] if p.grad is not None]
-                if params:
-                    (self._adam if self.adam else self._sgd)(group, params)
+        if self.fallback is not None:
+            self.fallback.step()
+            return
+        try:
+            with torch.no_grad():
+                for group in self.param_groups:
+                    params = [p for p in group["params"] if p.grad is not None]
+                    if params:
+                        (self._adam if self.adam else self._sgd)(group, params)
+        except TypeError:
+            if self._stepped:
+                raise
+            # The first call failed before any parameter moved (Adam's kernel is called first
+            # thing): hand the run to torch.optim from a fresh state.
+            self.state.clear()
+            groups = [{"params": g["params"], "weight_decay": g["weight_decay"]} for g in self.param_groups]
+            self.fallback = torch.optim.Adam(groups, lr=self.lr, fused=True)
+            self.fallback.step()
+        self._stepped = True
 
     def _sgd(self, group: dict, params: list) -> None:
         import torch
