@@ -136,12 +136,7 @@ class BoundaryView(CachedText):
     @property
     def half_blocks(self) -> bool:
         """Two plane rows per text row: only where colour carries the picture."""
-        if self.ascii:
-            return False
-        try:
-            return not self.app.no_color
-        except Exception:  # not in an app (a widget alone in a test)
-            return True
+        return self.colour
 
     palette: tuple[str, ...] = HALF_COLORS
 

@@ -28,6 +28,16 @@ class CachedText(Widget):
         self._key: tuple | None = None
         self._text = Text()
 
+    @property
+    def colour(self) -> bool:
+        """Whether colour may carry the picture: not under --ascii, nor NO_COLOR."""
+        if self.ascii:
+            return False
+        try:
+            return not self.app.no_color
+        except Exception:  # not in an app (a widget alone in a test)
+            return True
+
     def set_data(self, data) -> None:
         """Show new data; a repaint is asked for only when it differs."""
         if data is not None and data != self._data:

@@ -106,15 +106,6 @@ class NetworkView(CachedText):
         self.activation = "tanh"
 
     @property
-    def colour(self) -> bool:
-        if self.ascii:
-            return False
-        try:
-            return not self.app.no_color
-        except Exception:
-            return True
-
-    @property
     def network(self) -> Network | None:
         return self._data
 
