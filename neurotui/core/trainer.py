@@ -232,7 +232,7 @@ class Trainer:
             out.update(val_loss=None, val_accuracy=None)
         return out
 
-    def _diagnose_fit(self, m: dict, finished: bool, losses: list | None = None) -> Diagnosis:
+    def _diagnose_fit(self, m: dict, finished: bool, losses=None) -> Diagnosis:
         return diagnose_fit(
             self.losses if losses is None else losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
             train_accuracy=m["train_accuracy"], val_accuracy=m["val_accuracy"], curve=self.curve,
@@ -297,7 +297,8 @@ class Trainer:
         if self._sync_free and self.halt_on_saturation and not self.finished:
             self._check_saturation()  # here, where the losses are read back anyway: no extra sync
         self._flush()
-        losses = self.losses if edited_loss is None else [*self.losses, edited_loss]
+        losses = LossSeries(self.losses, len(self.losses), self._loss_span.update(self.losses),
+                            () if edited_loss is None else (edited_loss,))
         probs = self.probabilities()
         preds = tuple(int(p >= 0.5) for p in probs)
         grid = None
@@ -320,8 +321,7 @@ class Trainer:
         return Snapshot(
             step=self.step_count,
             total=self.config.steps,
-            losses=LossSeries(self.losses, len(self.losses), self._loss_span.update(self.losses),
-                              () if edited_loss is None else (edited_loss,)),
+            losses=losses,
             probs=tuple(probs),
             preds=preds,
             diagnosis=diag,
