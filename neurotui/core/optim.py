@@ -80,7 +80,7 @@ class KernelOptimizer:
                     if params:
                         (self._adam if self.adam else self._sgd)(group, params)
         except TypeError:
-            if self._stepped:
+            if self._stepped or not self.adam:  # only Adam's private kernel may be called differently
                 raise
             # The first call failed before any parameter moved (Adam's kernel is called first
             # thing): hand the run to torch.optim from a fresh state.
