@@ -114,8 +114,8 @@ def _settings_from(raw: dict, bindings: Mapping[str, str] | None) -> Settings:
     if "theme" in values and (problem := theme_problem(values["theme"])):
         raise _Bad(problem)
     if "device" in raw:
-        from neurotui.core.device import check_spec
         from neurotui.core.errors import ConfigError
+        from neurotui.core.model.device import check_spec
 
         try:
             values["device"] = check_spec(_text("device", raw["device"]))

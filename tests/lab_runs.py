@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 
 DATA = Path(__file__).parent / "data"
 LESSON_OUTPUT = (DATA / "expected_output.txt").read_text()
@@ -19,7 +19,7 @@ GRID = (12, 28)
 @cache
 def trained(config: XorConfig = XorConfig()):
     """(trainer, snapshot with a 12x28 boundary) after a full run of `config`."""
-    from neurotui.core.trainer import Trainer
+    from neurotui.core.training.trainer import Trainer
 
     trainer = Trainer(config)
     trainer.run()
@@ -29,6 +29,6 @@ def trained(config: XorConfig = XorConfig()):
 @cache
 def probe(config: XorConfig = XorConfig()):
     """The failure probe's finished snapshot for `config`."""
-    from neurotui.core.card import failure_probe
+    from neurotui.core.course.card import failure_probe
 
     return failure_probe(config)

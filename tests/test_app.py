@@ -2,7 +2,7 @@
 
 import asyncio
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.session.control import SPEEDS
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.help import HelpScreen

@@ -10,9 +10,8 @@ import tempfile
 import pytest
 from lab_runs import LESSON_ROWS, probe, trained
 
-from neurotui.core import card as card_mod
-from neurotui.core.boundary import render
-from neurotui.core.card import (
+from neurotui.core.course import card as card_mod
+from neurotui.core.course.card import (
     CardError,
     card_markdown,
     check_card_path,
@@ -23,7 +22,8 @@ from neurotui.core.card import (
     write_card,
 )
 from neurotui.core.errors import ConfigError
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.boundary import render
+from neurotui.core.model.config import XorConfig
 
 LESSON_ITEMS = (
     "**Single Neuron**: z = x @ w + b, activation changes the signal",
@@ -240,7 +240,7 @@ def test_read_only_directory(tmp_path):
 
 def test_card_of_a_run_still_training():
     """The app's `e` key may come mid-run: the card says so and probes the same number of steps."""
-    from neurotui.core.trainer import Trainer
+    from neurotui.core.training.trainer import Trainer
 
     trainer = Trainer(XorConfig())
     trainer.run(10)
@@ -258,7 +258,7 @@ def test_card_of_a_run_still_training():
 def test_card_says_when_weights_were_edited_by_hand():
     from dataclasses import replace
 
-    from neurotui.core.network import Edit
+    from neurotui.core.model.network import Edit
 
     trainer, snap = trained()
     edited = replace(snap, edits=(Edit(layer=1, unit=0, source=1, old=0.5, new=20.0, step=2000),))

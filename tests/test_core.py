@@ -14,8 +14,9 @@ import torch
 import torch.nn as nn
 from lab_runs import GRID, LESSON_ROWS, trained
 
-from neurotui.core import neuron
-from neurotui.core.boundary import (
+from neurotui.core.doctor.diagnosis import diagnose
+from neurotui.core.model import neuron
+from neurotui.core.model.boundary import (
     ASCII_RAMP,
     UNICODE_RAMP,
     cell_of,
@@ -24,9 +25,8 @@ from neurotui.core.boundary import (
     render,
     shade,
 )
-from neurotui.core.diagnosis import diagnose
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model
+from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model
+from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "neurotui" / "core"
@@ -298,19 +298,30 @@ def test_trained_default_model_corners_read_the_right_class(ascii):
 
 # ---------------------------------------------------------------- core stays UI-free
 
-CORE_MODULES = sorted(p.stem for p in CORE.glob("*.py") if p.stem != "__init__")
+# every module under core/, dotted from core: "lesson", "model.neuron", "sweep.run"...
+CORE_MODULES = sorted(
+    ".".join(p.relative_to(CORE).with_suffix("").parts)
+    for p in CORE.rglob("*.py")
+    if p.name != "__init__.py"
+)
 
 
 def test_core_modules_found():
-    assert {"activations", "neuron", "xor", "trainer", "boundary", "device", "diagnosis", "card"} <= set(
-        CORE_MODULES
-    )
+    assert {"lesson", "model.activations", "model.neuron", "model.config", "training.trainer",
+            "model.boundary", "model.device", "doctor.diagnosis", "course.card"} <= set(CORE_MODULES)
+
+
+def test_core_top_level_stays_readable():
+    """A newcomer opens core/ and sees a dozen names at most, lesson.py among them."""
+    top = sorted(p.name for p in CORE.iterdir() if p.name != "__pycache__" and p.name != "__init__.py")
+    assert len(top) <= 12, top
+    assert "lesson.py" in top
 
 
 @pytest.mark.parametrize("module", ["__init__"] + CORE_MODULES)
 def test_core_module_imports_no_ui_anywhere_in_its_source(module):
     """Static: no import of a UI package at any level, lazy imports inside functions included."""
-    tree = ast.parse((CORE / f"{module}.py").read_text())
+    tree = ast.parse((CORE / (module.replace(".", "/") + ".py")).read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
@@ -342,11 +353,11 @@ def test_using_core_end_to_end_loads_no_ui():
     """Train, diagnose, draw the boundary and build a card: still no UI package loaded."""
     code = (
         "import sys\n"
-        "from neurotui.core.trainer import Trainer\n"
-        "from neurotui.core.xor import XorConfig\n"
-        "from neurotui.core.boundary import render\n"
-        "from neurotui.core.card import card_markdown, failure_probe\n"
-        "from neurotui.core import neuron, device\n"
+        "from neurotui.core.training.trainer import Trainer\n"
+        "from neurotui.core.model.config import XorConfig\n"
+        "from neurotui.core.model.boundary import render\n"
+        "from neurotui.core.course.card import card_markdown, failure_probe\n"
+        "from neurotui.core.model import neuron, device\n"
         "c = XorConfig(steps=5)\n"
         "t = Trainer(c); t.run(); s = t.snapshot(boundary_size=(3, 5))\n"
         "render(s.boundary); neuron.compute().arithmetic(); device.describe(t.device)\n"

@@ -16,8 +16,7 @@ import pytest
 import torch
 
 from neurotui.cli import main
-from neurotui.core.boundary import TRAIN_GLYPHS, VAL_GLYPHS, render
-from neurotui.core.data import (
+from neurotui.core.data.datasets import (
     DATASETS,
     DEFAULT_SAMPLES,
     check_features,
@@ -27,9 +26,10 @@ from neurotui.core.data import (
     read_csv_rows,
 )
 from neurotui.core.errors import ConfigError
-from neurotui.core.fit import diagnose_fit, val_loss_rise
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XOR_X, XOR_Y, XorConfig
+from neurotui.core.model.boundary import TRAIN_GLYPHS, VAL_GLYPHS, render
+from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig
+from neurotui.core.training.fit import diagnose_fit, val_loss_rise
+from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = [d for d in DATASETS if d != "xor"]
@@ -121,7 +121,7 @@ def test_feature_columns_values():
 
 
 def test_default_features_build_the_lessons_module_list():
-    from neurotui.core.xor import build_model
+    from neurotui.core.model.config import build_model
 
     assert [type(m).__name__ for m in build_model(XorConfig())] == ["Linear", "Tanh", "Linear", "Sigmoid"]
     model = build_model(XorConfig(features=("x1", "x2", "x1x2"), dropout=0.5).validated())

@@ -11,7 +11,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.worker import WorkerState
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.panes.xor_text import describe_config
@@ -161,7 +161,7 @@ def test_plot_survives_unplottable_data(ascii, size):
 
 
 def test_a_trainer_that_raises_shows_the_error_and_the_app_stays_up(monkeypatch):
-    from neurotui.core import trainer
+    from neurotui.core.training import trainer
 
     def broken_step(self):
         raise RuntimeError("simulated failure inside step")

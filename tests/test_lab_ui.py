@@ -2,7 +2,7 @@
 
 import asyncio
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.picker import MultiPicker, Picker
 from neurotui.tui.screenshots import settle
@@ -115,7 +115,7 @@ def test_code_view_marks_the_changed_line_and_capital_y_writes_the_script(tmp_pa
             return shown, note, app.xor.shown, view
 
     shown, note, after, _ = run(go())
-    from neurotui.core.script import changed_line, script_lines
+    from neurotui.core.course.script import changed_line, script_lines
 
     line = changed_line(XorConfig(steps=50), XorConfig(steps=50, activation="relu"))
     assert shown == "code" and after == "boundary"

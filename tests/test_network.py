@@ -31,7 +31,7 @@ def test_xor_digits_land_on_their_text_rows():
 
 # ----- replay frames -------------------------------------------------------------------------------
 def test_thinning_keeps_a_bounded_count_first_and_last():
-    from neurotui.core.replay import Frame, FrameHistory, thin
+    from neurotui.core.training.replay import Frame, FrameHistory, thin
 
     assert thin(list(range(10)), 4)[0] == 0 and thin(list(range(10)), 4)[-1] == 9
     assert len(thin(list(range(1000)), 200)) <= 200
@@ -53,7 +53,7 @@ import asyncio  # noqa: E402
 
 import torch  # noqa: E402
 
-from neurotui.core.xor import XOR_X, XOR_Y, XorConfig  # noqa: E402
+from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig  # noqa: E402
 from neurotui.tui.app import NeuroApp  # noqa: E402
 from neurotui.tui.screenshots import settle  # noqa: E402
 from neurotui.tui.widgets.network import Item, NetworkView  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.session.control import speed_label
 from neurotui.session.state import LEARNING_RATES
 from neurotui.tui.app import NeuroApp

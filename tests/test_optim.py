@@ -7,10 +7,10 @@ import sys
 import pytest
 import torch
 
-import neurotui.core.trainer as trainer_module
-from neurotui.core.optim import KernelOptimizer, make_step_optimizer, make_torch_optimizer
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XorConfig
+import neurotui.core.training.trainer as trainer_module
+from neurotui.core.model.config import XorConfig
+from neurotui.core.training.optim import KernelOptimizer, make_step_optimizer, make_torch_optimizer
+from neurotui.core.training.trainer import Trainer
 
 CONFIGS = [
     XorConfig(),  # the lesson
@@ -74,8 +74,8 @@ def test_a_run_never_imports_dynamo_or_sympy():
     here), and torch.nn.utils.skip_init imports sympy (~0.4 s), before the first step can run."""
     code = (
         "import sys\n"
-        "from neurotui.core.trainer import Trainer\n"
-        "from neurotui.core.xor import XorConfig\n"
+        "from neurotui.core.training.trainer import Trainer\n"
+        "from neurotui.core.model.config import XorConfig\n"
         "for c in (XorConfig(steps=50), XorConfig(optimizer='sgd', steps=50, l2=0.1)):\n"
         "    t = Trainer(c); t.run(); assert t.step_count == 50\n"
         "    t.snapshot((12, 24), inside_layer=1, feature_grid=(4, 8))\n"
@@ -100,7 +100,7 @@ def test_a_kernel_that_takes_other_arguments_hands_the_run_to_torch_optim(monkey
     real = torch._fused_adam_
 
     def other_signature(*args, **kwargs):  # torch.optim's own call still works, as it would there
-        if sys._getframe(1).f_globals.get("__name__") == "neurotui.core.optim":
+        if sys._getframe(1).f_globals.get("__name__") == "neurotui.core.training.optim":
             raise TypeError("_fused_adam_() got an unexpected keyword argument 'beta1'")
         return real(*args, **kwargs)
 

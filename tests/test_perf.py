@@ -82,8 +82,8 @@ def test_hand_written_gradients_are_autograds():
 
 
 def test_seed_42_of_the_hand_written_program_is_the_single_trainers_run():
-    from neurotui.core.trainer import Trainer
-    from neurotui.core.xor import XorConfig
+    from neurotui.core.model.config import XorConfig
+    from neurotui.core.training.trainer import Trainer
 
     result = run_sweep(SweepConfig.of(seeds=100, seed_start=0), method="hand")
     trainer = Trainer(XorConfig())

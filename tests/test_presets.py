@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from neurotui.cli import build_parser, config_from_args, main
-from neurotui.core.presets import PRESETS, get_preset
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XorConfig
+from neurotui.core.course.presets import PRESETS, get_preset
+from neurotui.core.model.config import XorConfig
+from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPECTED_BYTES = (Path(__file__).parent / "data" / "expected_output.txt").read_bytes()

@@ -20,10 +20,8 @@ import pytest
 from lab_runs import LESSON_OUTPUT
 
 from neurotui.cli import main
-from neurotui.core.bugs import BUG_ORDER, BUGS, check_bug, next_bug
-from neurotui.core.diagnosis import diagnose
-from neurotui.core.errors import ConfigError
-from neurotui.core.script import (
+from neurotui.core.course.bugs import BUG_ORDER, BUGS, check_bug, next_bug
+from neurotui.core.course.script import (
     ScriptError,
     bug_line,
     changed_line,
@@ -32,8 +30,10 @@ from neurotui.core.script import (
     script_lines,
     write_script,
 )
-from neurotui.core.script_doctor import DOCTOR_VERDICT
-from neurotui.core.xor import XorConfig
+from neurotui.core.course.script_doctor import DOCTOR_VERDICT
+from neurotui.core.doctor.diagnosis import diagnose
+from neurotui.core.errors import ConfigError
+from neurotui.core.model.config import XorConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -223,7 +223,7 @@ def test_a_raised_pytorch_error_is_shown_not_crashed(bug):
 
 
 def test_the_same_symptoms_without_a_bug_get_the_same_verdict():
-    from neurotui.core.trainer import Trainer
+    from neurotui.core.training.trainer import Trainer
 
     def verdict(config):
         trainer = Trainer(config)
@@ -359,6 +359,6 @@ def test_the_script_covers_features_and_regularization(changes, tmp_path, monkey
 
 
 def test_each_bug_has_a_preset():
-    presets = pytest.importorskip("neurotui.core.presets")
+    presets = pytest.importorskip("neurotui.core.course.presets")
     for name in BUG_ORDER:
         assert presets.get_preset(f"bug-{name}").apply().bug == name

@@ -4,9 +4,9 @@ keeps showing what it showed, and the plot's log-axis choice reads a kept span."
 import asyncio
 import math
 
-from neurotui.core.series import LossSeries, SpanTracker, positive_span
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
+from neurotui.core.training.series import LossSeries, SpanTracker, positive_span
+from neurotui.core.training.trainer import Trainer
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.panes.xor_loss import spans_decades
 from neurotui.tui.screenshots import settle

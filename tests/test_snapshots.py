@@ -2,7 +2,7 @@
 
 import pytest
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.panes.neuron import NumberField
 from neurotui.tui.panes.reliability import ReliabilityPane
@@ -108,7 +108,7 @@ def test_spiral_mid_training_with_train_and_validation_points(snap_compare):
 
 
 def test_memorization_both_curves(snap_compare):
-    from neurotui.core.presets import get_preset
+    from neurotui.core.course.presets import get_preset
 
     app = NeuroApp(get_preset("memorization").apply(), speed=None)
     assert snap_compare(app, terminal_size=(120, 40), run_before=before())

@@ -18,7 +18,8 @@ import pytest
 import torch
 
 from neurotui.cli import main
-from neurotui.core.diagnosis import diagnose
+from neurotui.core.doctor.diagnosis import diagnose
+from neurotui.core.model.config import XorConfig, build_model
 from neurotui.core.sweep import (
     KINDS,
     StackedNets,
@@ -31,8 +32,7 @@ from neurotui.core.sweep import (
     run_grid,
     run_sweep,
 )
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XorConfig, build_model
+from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 

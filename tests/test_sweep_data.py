@@ -19,11 +19,11 @@ import pytest
 import torch
 
 from neurotui.cli import main
-from neurotui.core.data import load_dataset
+from neurotui.core.data.datasets import load_dataset
+from neurotui.core.model.config import XorConfig
 from neurotui.core.sweep import SweepConfig, run_grid, run_sweep
 from neurotui.core.sweep.fitnets import sweep_data
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XorConfig
+from neurotui.core.training.trainer import Trainer
 
 MATCH_CONFIGS = [
     {"dataset": "circle"},

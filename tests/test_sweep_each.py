@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
+from neurotui.core.model.config import XorConfig
 from neurotui.core.sweep import SweepConfig, run_grid, run_sweep
-from neurotui.core.trainer import Trainer
-from neurotui.core.xor import XorConfig
+from neurotui.core.training.trainer import Trainer
 
 
 @pytest.mark.parametrize("changes", [

@@ -21,7 +21,7 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
     steps, timed end to end: initial weights, training, read-back and the result);
     rates are medians over rounds, measured in turn in this one process.
     """
-    from neurotui.core.lesson_loop import run_lesson_loop
+    from neurotui.core.lesson import train_xor
     from neurotui.core.sweep import SweepConfig, run_sweep
     from neurotui.core.sweep.block import resolve_workers
 
@@ -31,7 +31,7 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
     times: dict[int, list[float]] = {S: [] for S in sizes}
     solved: dict[int, float] = {}
     for _ in range(rounds):
-        t, _ = _timed(lambda: run_lesson_loop(steps=lesson_steps))
+        t, _ = _timed(lambda: train_xor(steps=lesson_steps))
         lesson_times.append(t)
         for S, config in configs.items():
             # as `neurotui sweep` runs it: every core (worker threads where the sweep is big enough)
@@ -69,8 +69,8 @@ INIT_BENCH_SEEDS = 4096
 def bench_init(seeds: int = INIT_BENCH_SEEDS, rounds: int = 2) -> dict:
     """What the vectorised MT19937 replica saves: initial weights of `seeds` nets drawn by
     it vs by build_model per seed, each as a share of a whole 2000-step sweep of them."""
+    from neurotui.core.model.config import XorConfig
     from neurotui.core.sweep import SweepConfig, initial_parameters, run_sweep
-    from neurotui.core.xor import XorConfig
 
     config = XorConfig()
     vec, loop = [], []

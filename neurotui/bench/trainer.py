@@ -8,17 +8,17 @@ from neurotui.bench.timing import timed as _timed
 
 
 def bench_trainer_vs_lesson(rounds: int, steps: int) -> dict:
-    from neurotui.core.lesson_loop import run_lesson_loop
-    from neurotui.core.trainer import Trainer
-    from neurotui.core.xor import XorConfig
+    from neurotui.core.lesson import train_xor
+    from neurotui.core.model.config import XorConfig
+    from neurotui.core.training.trainer import Trainer
 
     config = XorConfig(steps=steps)
     lesson_times, core_times = [], []
     same = True
     max_diff = 0.0
-    run_lesson_loop(steps=50)  # warm up allocator and kernels for both sides
+    train_xor(steps=50)  # warm up allocator and kernels for both sides
     for _ in range(rounds):
-        t, (lesson_loss, lesson_probs) = _timed(lambda: run_lesson_loop(steps=steps))
+        t, (lesson_loss, lesson_probs) = _timed(lambda: train_xor(steps=steps))
         lesson_times.append(t)
         trainer = Trainer(config)
         t, _ = _timed(trainer.run)

@@ -13,7 +13,7 @@ import statistics
 import threading
 import time
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 

@@ -16,7 +16,8 @@ import argparse
 import sys
 
 from neurotui.cli.convert import _float, _int
-from neurotui.core.data import (
+from neurotui.core.course.presets import PRESETS, get_preset, preset_lines  # noqa: F401 (get_preset: cli.cmd_app)
+from neurotui.core.data.datasets import (
     DATASETS,
     FEATURES,
     OPTION_FIELDS,
@@ -27,8 +28,7 @@ from neurotui.core.data import (
     resolved,
     xor_labelled,
 )
-from neurotui.core.presets import PRESETS, get_preset, preset_lines  # noqa: F401 (get_preset: cli.cmd_app)
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 
 DATA_DESTS = OPTION_FIELDS
 # With --data the file is the data: a preset's generated-set options do not apply to it.
@@ -151,7 +151,7 @@ def fit_json(config: XorConfig, trainer, snap) -> dict:
 
 
 def boundary_lines(trainer, snap, ascii: bool) -> list[str]:
-    from neurotui.core.boundary import render
+    from neurotui.core.model.boundary import render
 
     d = trainer.data
     return render(snap.boundary, ascii=ascii, points=d.points(), low=d.low, high=d.high)
@@ -182,7 +182,7 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
     if not snap.diagnosis.ok:
         print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
     if args.boundary:
-        from neurotui.core.boundary import TRAIN_GLYPHS, UNICODE_RAMP, VAL_GLYPHS
+        from neurotui.core.model.boundary import TRAIN_GLYPHS, UNICODE_RAMP, VAL_GLYPHS
 
         print(f"decision boundary (x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}; darker = closer to 1; "
               f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1)")

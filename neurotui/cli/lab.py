@@ -13,16 +13,16 @@ from neurotui.core.numbers import finite_or_none
 def cmd_lab(args) -> int:
     config = config_from_args(args)
     if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
-        from neurotui.core.script import script_text
+        from neurotui.core.course.script import script_text
 
         print(script_text(config, args.log_every, others=args.json or args.boundary or args.card), end="")
         return 0
     if args.card:
-        from neurotui.core.card import check_card_path
+        from neurotui.core.course.card import check_card_path
 
         check_card_path(args.card)  # before training: a taken name fails at once
-    from neurotui.core import neuron
-    from neurotui.core.trainer import Trainer
+    from neurotui.core.model import neuron
+    from neurotui.core.training.trainer import Trainer
 
     cell = neuron.compute()
     trainer = Trainer(config)
@@ -43,7 +43,7 @@ def cmd_lab(args) -> int:
     rows, cols = (12, 28)
     snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
     if args.json:
-        from neurotui.core.boundary import render
+        from neurotui.core.model.boundary import render
 
         result = {
             "config": config.as_dict(),
@@ -74,7 +74,7 @@ def cmd_lab(args) -> int:
     if not snap.diagnosis.ok:
         print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
     if args.boundary:
-        from neurotui.core.boundary import UNICODE_RAMP, render
+        from neurotui.core.model.boundary import UNICODE_RAMP, render
         from neurotui.tui.launch import wants_ascii  # stdlib only: no UI library is loaded
 
         plain = args.ascii or wants_ascii() or not _stdout_takes(UNICODE_RAMP)
@@ -88,7 +88,7 @@ def cmd_lab(args) -> int:
 
 def _write_card(args, config, snap) -> str:
     """Train the failure probe, then write the card; CardError (exit 2) if the name got taken."""
-    from neurotui.core.card import card_markdown, failure_probe, write_card
+    from neurotui.core.course.card import card_markdown, failure_probe, write_card
 
     text = card_markdown(config, snap, failure_probe(config, steps=snap.step), ascii=args.ascii)
     return str(write_card(args.card, text))

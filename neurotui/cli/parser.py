@@ -10,8 +10,8 @@ import argparse
 from neurotui import __version__
 from neurotui.cli import data as cli_data  # the data, training and preset options
 from neurotui.cli.convert import _float, _int
-from neurotui.core.bugs import BUG_ORDER
-from neurotui.core.xor import XorConfig
+from neurotui.core.course.bugs import BUG_ORDER
+from neurotui.core.model.config import XorConfig
 
 EXIT_USAGE = 2
 

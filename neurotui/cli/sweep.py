@@ -7,13 +7,13 @@ import sys
 import time
 
 from neurotui.cli.parser import _listed
-from neurotui.core.data import is_lesson_data
+from neurotui.core.data.datasets import is_lesson_data
 from neurotui.core.errors import ConfigError
 
 
 def cmd_sweep(args) -> int:
     from neurotui.cli.data import DATA_DESTS
-    from neurotui.core.data import check_data
+    from neurotui.core.data.datasets import check_data
     from neurotui.core.sweep import SweepConfig, grid_configs
 
     if getattr(args, "preset", None) is not None:
@@ -27,7 +27,7 @@ def cmd_sweep(args) -> int:
     hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
     configs = grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
     check_data(configs[0].model)  # a bad file or split: one line before anything is trained
-    from neurotui.core.device import resolve_device
+    from neurotui.core.model.device import resolve_device
     from neurotui.core.sweep import run_grid
 
     resolve_device(base.validated().device)  # a missing GPU is a usage error, not a traceback

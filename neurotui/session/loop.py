@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.session.control import RunControl
 
 POST_INTERVAL = 0.2  # seconds between snapshots: 5 Hz reads as live; each frame costs the UI ~20 ms here
@@ -19,8 +19,8 @@ class Lockstep:
     """One or more trainers (compare mode) stepped together, seen as one run."""
 
     def __init__(self, configs: list[XorConfig]):
-        from neurotui.core.replay import FrameHistory
-        from neurotui.core.trainer import Trainer
+        from neurotui.core.training.replay import FrameHistory
+        from neurotui.core.training.trainer import Trainer
 
         self.trainers = [Trainer(c, halt_on_saturation=True) for c in configs]
         self.device = self.trainers[0].device
@@ -59,7 +59,7 @@ class Lockstep:
                  for t in self.trainers]
         network = None
         if control.network_tile is not None or control.probe_at is not None:
-            from neurotui.core.network import look_network
+            from neurotui.core.model.network import look_network
 
             d = a.data
             network = look_network(a.model, a.x, a.config.features, control.network_tile, control.probe_at,
@@ -73,7 +73,7 @@ class Lockstep:
         a = self.trainers[0]
         if not (force or self.history.due(a.step_count)) or a.nonfinite_where is not None:
             return
-        from neurotui.core.replay import take_frame
+        from neurotui.core.training.replay import take_frame
 
         a.run(0)  # read back any losses still on the device
         self.history.add(take_frame(a.model, a.probabilities(), a.step_count, len(a.losses), *control.grid_size,
@@ -86,7 +86,7 @@ class Lockstep:
 
     def apply_edits(self, control: RunControl) -> bool:
         """Set the weights the UI asked for (between steps); True if any was set."""
-        from neurotui.core.network import Edit, apply_edit
+        from neurotui.core.model.network import Edit, apply_edit
 
         a = self.trainers[0]
         done = False
@@ -114,7 +114,7 @@ def train_loop(
     """Train until done or cancelled; `post_snapshot` gets a tuple of snapshots (one per config)."""
     import torch
 
-    from neurotui.core.device import describe
+    from neurotui.core.model.device import describe
 
     # A 2-H-1 network gains nothing from intra-op threads, and beside the UI thread their
     # spin-waiting costs training a quarter of its speed (measured: UI on/off 0.74 -> 0.87).

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from neurotui.core.activations import next_activation
-from neurotui.core.bugs import check_bug
-from neurotui.core.card import probe_config
-from neurotui.core.data import DATASETS, DEFAULT_NOISE, check_features
-from neurotui.core.presets import get_preset
-from neurotui.core.xor import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
+from neurotui.core.course.bugs import check_bug
+from neurotui.core.course.card import probe_config
+from neurotui.core.course.presets import get_preset
+from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, check_features
+from neurotui.core.model.activations import next_activation
+from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
 from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 
 # learning rates `<` and `>` step through: 1-3-10 steps, as far as the validator allows

@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import Refused, Session
 from neurotui.tui import picker

@@ -9,7 +9,7 @@ import io
 from textual.app import App
 from textual.worker import get_current_worker
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.tui.messages import CardWritten
 
 
@@ -24,7 +24,7 @@ def write_card(app: App, config: XorConfig, snap) -> None:
     web = under_web_driver()
 
     def work() -> None:
-        from neurotui.core.card import DEFAULT_CARD_NAME, card_markdown, failure_probe, save_card
+        from neurotui.core.course.card import DEFAULT_CARD_NAME, card_markdown, failure_probe, save_card
         from neurotui.core.errors import ConfigError
 
         worker = get_current_worker()
@@ -47,8 +47,8 @@ def write_card(app: App, config: XorConfig, snap) -> None:
 
 def write_script(app: App, config: XorConfig) -> None:
     """`Y`: the run's script to ./neurotui-lab.py (never over a file), or to the browser when served."""
-    from neurotui.core.script import DEFAULT_SCRIPT_NAME, ScriptError, script_for
-    from neurotui.core.script import write_script as save
+    from neurotui.core.course.script import DEFAULT_SCRIPT_NAME, ScriptError, script_for
+    from neurotui.core.course.script import write_script as save
     from neurotui.tui.process import under_web_driver
 
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.tui.process import hard_exit, under_web_driver, watch_for_hangup
 
 

@@ -67,7 +67,7 @@ class MultiPicker(ModalScreen[tuple[str, ...] | None]):
 
 # ----- the app's pickers: each ends in one Session change ------------------------------------
 def pick_preset(app) -> None:
-    from neurotui.core.presets import PRESETS
+    from neurotui.core.course.presets import PRESETS
 
     choices = [(p.name, f"{p.name:<22} {p.question}") for p in PRESETS.values()]
     app.push_screen(Picker("Presets: the lesson as experiments", choices),
@@ -78,7 +78,7 @@ def pick_bug(app) -> None:
     if app.session.config.bug:  # B again clears it
         app.change(app.session.set_bug, None)
         return
-    from neurotui.core.bugs import BUGS
+    from neurotui.core.course.bugs import BUGS
 
     choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in BUGS.values()]
     app.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices),
@@ -86,7 +86,7 @@ def pick_bug(app) -> None:
 
 
 def pick_features(app) -> None:
-    from neurotui.core.data import FEATURES
+    from neurotui.core.data.datasets import FEATURES
 
     app.push_screen(MultiPicker("Input features", [(f, f) for f in FEATURES], tuple(app.session.config.features)),
                     lambda picked: picked and app.change(app.session.set_features, picked))

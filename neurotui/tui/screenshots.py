@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 
 
 @dataclass(frozen=True)

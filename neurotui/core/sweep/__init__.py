@@ -17,7 +17,7 @@ seed_start + i.
 - run:     run_sweep / run_grid (chunking, threads, the numbers)
 """
 
-from neurotui.core.diagnosis import KINDS, diagnose_kinds
+from neurotui.core.doctor.diagnosis import KINDS, diagnose_kinds
 from neurotui.core.sweep.config import DEFAULT_SEEDS, SEEDS_MAX, SweepCancelled, SweepConfig, grid_configs
 from neurotui.core.sweep.results import SweepProgress, SweepResult
 from neurotui.core.sweep.run import run_grid, run_sweep

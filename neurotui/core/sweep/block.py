@@ -8,8 +8,8 @@ import threading
 from array import array
 from collections.abc import Callable
 
-from neurotui.core.activations import get_activation
-from neurotui.core.diagnosis import KINDS, diagnose_kinds
+from neurotui.core.doctor.diagnosis import KINDS, diagnose_kinds
+from neurotui.core.model.activations import get_activation
 from neurotui.core.sweep.config import SweepCancelled, SweepConfig
 from neurotui.core.sweep.results import SweepResult, median, nearest_rank
 
@@ -145,7 +145,7 @@ def fit_kinds(config: SweepConfig, arrays: dict, data) -> tuple[list[str], list[
     """The doctor of core.fit net by net (it has no loss curve here, so memorization is seen by the
     accuracy gap only), and "solved": validation accuracy >= SOLVED_ACCURACY (train accuracy without
     a validation set), as the Trainer's snapshot says."""
-    from neurotui.core.fit import SOLVED_ACCURACY, diagnose_fit
+    from neurotui.core.training.fit import SOLVED_ACCURACY, diagnose_fit
 
     linear = get_activation(config.activation).linear
     cols = [arrays[k].tolist() for k in ("first_loss", "final_loss", *FIT_KEYS)]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from neurotui.core.errors import ConfigError
-from neurotui.core.xor import SEED_MAX, XorConfig
+from neurotui.core.model.config import SEED_MAX, XorConfig
 
 SEEDS_MAX = 1_000_000
 DEFAULT_SEEDS = 256
@@ -77,8 +77,8 @@ class SweepConfig:
 def trains_on_data(m: XorConfig) -> bool:
     """Whether the general program (fitnets.py: any rows, features, L1/L2, validation) trains this
     config; False for the lesson's run, which keeps its own faster program (manual.py)."""
-    from neurotui.core.data import is_lesson_data
-    from neurotui.core.xor import DEFAULT_FEATURES
+    from neurotui.core.data.datasets import is_lesson_data
+    from neurotui.core.model.config import DEFAULT_FEATURES
 
     return not (is_lesson_data(m) and tuple(m.features) == DEFAULT_FEATURES and not m.l1 and not m.l2)
 
@@ -89,7 +89,7 @@ def _unsupported(m: XorConfig) -> list[str]:
     if m.dropout:
         out.append(f"--dropout {m.dropout:g}")
     if m.batch is not None:
-        from neurotui.core.data import check_data
+        from neurotui.core.data.datasets import check_data
 
         n_train, _ = check_data(m)
         if m.batch < n_train:  # a batch of all the rows or more is full batch, as for the Trainer

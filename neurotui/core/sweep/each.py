@@ -17,8 +17,8 @@ from neurotui.core.sweep.results import SweepProgress, SweepResult, median, near
 def run_each(config: SweepConfig, *, progress: Callable[[SweepProgress], None] | None = None,
              should_stop: Callable[[], bool] | None = None, check_every: int = 20,
              grid_position: tuple[int, int, int, int] = (0, 1, 0, 0)) -> SweepResult:
-    from neurotui.core.device import describe
-    from neurotui.core.trainer import Trainer
+    from neurotui.core.model.device import describe
+    from neurotui.core.training.trainer import Trainer
 
     index, count, grid_done, grid_total = grid_position
     grid_total = grid_total or config.seeds * config.steps

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from neurotui.core.optim import ADAM_BETAS, ADAM_EPS
 from neurotui.core.sweep.manual import HandNets
+from neurotui.core.training.optim import ADAM_BETAS, ADAM_EPS
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +51,7 @@ def sweep_data(model, device) -> SweepData:
     """The SweepData of a validated XorConfig, built by core.data.load_dataset as the Trainer builds it."""
     import torch
 
-    from neurotui.core.data import XOR_X, feature_columns, is_lesson_data, load_dataset
+    from neurotui.core.data.datasets import XOR_X, feature_columns, is_lesson_data, load_dataset
 
     data = load_dataset(model)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from neurotui.core.data import OPTION_FIELDS
+from neurotui.core.data.datasets import OPTION_FIELDS
 from neurotui.core.sweep.block import resolve_workers, slice_layers, sweep_result, train_block
 from neurotui.core.sweep.config import SweepConfig
 from neurotui.core.sweep.results import SweepProgress, SweepResult
@@ -73,7 +73,7 @@ def train_group(
     """
     import numpy as np
 
-    from neurotui.core.device import describe
+    from neurotui.core.model.device import describe
     from neurotui.core.sweep.fitnets import FitNets
     from neurotui.core.sweep.manual import HandNets
 

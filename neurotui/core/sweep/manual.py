@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from neurotui.core.optim import ADAM_BETAS, ADAM_EPS
+from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.core.sweep.record import SolveRecorder, per_net_bce
-from neurotui.core.xor import XOR_X, XOR_Y
+from neurotui.core.training.optim import ADAM_BETAS, ADAM_EPS
 
 DEFAULT_CHECK_EVERY = 20
 

@@ -6,7 +6,7 @@ import math
 from array import array
 from dataclasses import dataclass
 
-from neurotui.core.diagnosis import KINDS
+from neurotui.core.doctor.diagnosis import KINDS
 from neurotui.core.numbers import finite_or_none
 from neurotui.core.sweep.config import SweepConfig
 
@@ -142,7 +142,7 @@ class SweepResult:
 
 def data_summary(m) -> dict:
     """What a sweep off the lesson's run trained on, for --json."""
-    from neurotui.core.data import resolved
+    from neurotui.core.data.datasets import resolved
 
     return {
         "dataset": m.dataset if m.data is None else None, "data": m.data, "data_seed": m.data_seed, **resolved(m),

@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.model.config import layer_sizes
 from neurotui.core.sweep.block import resolve_workers, slice_layers, sweep_result, train_block
 from neurotui.core.sweep.config import SweepCancelled, SweepConfig, grid_configs
 from neurotui.core.sweep.grid import groups_of, progress_reporter, train_group
 from neurotui.core.sweep.manual import DEFAULT_CHECK_EVERY, HandNets
 from neurotui.core.sweep.results import SweepProgress, SweepResult
 from neurotui.core.sweep.seeds import initial_parameters
-from neurotui.core.xor import layer_sizes
 
 # Working-set target per chunk of nets; bigger sweeps are trained chunk after chunk.
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
@@ -124,7 +124,7 @@ def run_sweep(
     block.resolve_workers). method: "hand" (hand-written forward/backward, manual.py),
     "autograd" (the reference, stacked.py), or "auto" (hand).
     """
-    from neurotui.core.device import describe, resolve_device
+    from neurotui.core.model.device import describe, resolve_device
 
     config = config.validated()
     if config.one_by_one:
@@ -193,7 +193,7 @@ def run_grid(
     Every config is validated before the first is trained (ConfigError); SweepCancelled
     propagates out of the iteration when should_stop() returns True.
     """
-    from neurotui.core.device import resolve_device
+    from neurotui.core.model.device import resolve_device
 
     configs = grid_configs(base, hidden, layers, activations)
     total = sum(c.seeds * c.steps for c in configs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from neurotui.core.xor import XorConfig, layer_sizes, linear_bounds
+from neurotui.core.model.config import XorConfig, layer_sizes, linear_bounds
 
 # torch.Generator on the CPU is MT19937 seeded with the low 32 bits of the seed;
 # uniform_(lo, hi) on a float32 tensor takes one 32-bit draw per element, in
@@ -138,7 +138,7 @@ def _init_one(config: XorConfig, seed: int):
     """One seed through build_model itself: [(W [in, out], b [1, out])] as numpy."""
     import torch
 
-    from neurotui.core.xor import build_model
+    from neurotui.core.model.config import build_model
 
     model = build_model(config.with_(seed=seed))
     return [

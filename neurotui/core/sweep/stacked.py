@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from neurotui.core.activations import get_activation
-from neurotui.core.optim import make_torch_optimizer
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.core.sweep.config import SweepConfig
-from neurotui.core.xor import XOR_X, XOR_Y
+from neurotui.core.training.optim import make_torch_optimizer
 
 # Steps between should_stop()/progress calls.
 DEFAULT_CHECK_EVERY = 20

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from neurotui.core.activations import ACTIVATIONS
+from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.plot import Figure, PlotView, Series

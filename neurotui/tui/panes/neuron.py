@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from neurotui.core import neuron
-from neurotui.core.activations import ACTIVATIONS
+from neurotui.core.model import neuron
+from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import FIELD_KEYS, bindings

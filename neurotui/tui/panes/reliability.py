@@ -19,10 +19,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from neurotui.core.activations import get_activation
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import XorConfig
 from neurotui.core.numbers import fmt_loss
 from neurotui.core.sweep import DEFAULT_SEEDS
-from neurotui.core.xor import XorConfig
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
 from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate

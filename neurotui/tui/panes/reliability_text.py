@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from neurotui.core.activations import get_activation
+from neurotui.core.model.activations import get_activation
 from neurotui.core.numbers import fmt_loss
 
 HIST_BINS = 10

@@ -13,10 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Static
 from textual.worker import get_current_worker
 
-from neurotui.core.data import xor_labelled  # the lesson's rows mean something only on XOR labels
+from neurotui.core.data.datasets import xor_labelled  # the lesson's rows mean something only on XOR labels
 from neurotui.core.errors import ConfigError
-from neurotui.core.trainer import Snapshot
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
+from neurotui.core.training.trainer import Snapshot
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 from neurotui.tui.glyphs import Glyphs

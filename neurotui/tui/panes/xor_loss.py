@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from neurotui.core.series import positive_span
-from neurotui.core.trainer import Snapshot
+from neurotui.core.training.series import positive_span
+from neurotui.core.training.trainer import Snapshot
 from neurotui.tui.widgets.plot import Figure, Series, downsample
 
 # Past this many decades between the largest and smallest loss, a linear axis shows a wall then

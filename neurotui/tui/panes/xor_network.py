@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-from neurotui.core.network import name_of
+from neurotui.core.model.network import name_of
 from neurotui.tui.widgets.network import NetworkView, unit_name, value_of
 
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from rich.text import Text
 
-from neurotui.core.data import xor_labelled
+from neurotui.core.data.datasets import xor_labelled
 
 
 class ReplayMixin:
@@ -92,7 +92,7 @@ class ReplayMixin:
     def frame_diagnosis(self, losses, probs):
         """The doctor's mid-run verdict at a replayed frame: on the lesson's four rows it reads
         the frame's own probabilities; elsewhere a frame keeps no accuracies, so no verdict."""
-        from neurotui.core.diagnosis import Diagnosis, diagnose
+        from neurotui.core.doctor.diagnosis import Diagnosis, diagnose
 
         if self.configs and xor_labelled(self.configs[0]):
             return diagnose(losses, probs, finished=False)

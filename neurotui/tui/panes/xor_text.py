@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from neurotui.core.activations import get_activation
-from neurotui.core.trainer import Snapshot
-from neurotui.core.xor import XOR_Y, XorConfig
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import XOR_Y, XorConfig
+from neurotui.core.training.trainer import Snapshot
 from neurotui.session.control import speed_label
 from neurotui.tui.glyphs import Glyphs
 

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
-from neurotui.core.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, cell_of, point_marks, render
-from neurotui.core.xor import XOR_X, XOR_Y
+from neurotui.core.model.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, cell_of, point_marks, render
+from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.tui.widgets.cached import CachedText
 
 # Blue for class 0, orange for class 1, on a tinted background; the glyph carries the

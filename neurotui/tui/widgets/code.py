@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 
 
 class CodeView(VerticalScroll):
@@ -29,7 +29,7 @@ class CodeView(VerticalScroll):
         if key == self._shown:
             return
         self._shown = key
-        from neurotui.core.script import ScriptError, bug_line, changed_lines, script_for
+        from neurotui.core.course.script import ScriptError, bug_line, changed_lines, script_for
 
         try:
             code = script_for(config)

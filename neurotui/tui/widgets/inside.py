@@ -10,10 +10,10 @@ import math
 
 from rich.text import Text
 
-from neurotui.core.activations import get_activation
-from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, shade
-from neurotui.core.inside import Inside
-from neurotui.core.xor import XOR_Y
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
+from neurotui.core.model.config import XOR_Y
+from neurotui.core.model.inside import Inside
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.plot import Figure, Series
 

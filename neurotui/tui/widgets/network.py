@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events
 
-from neurotui.core.boundary import ASCII_RAMP, UNICODE_RAMP, shade
-from neurotui.core.network import Network, name_of
-from neurotui.core.xor import XOR_X
+from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
+from neurotui.core.model.config import XOR_X
+from neurotui.core.model.network import Network, name_of
 from neurotui.tui.widgets.boundary import half_block_rows
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.inside import feature_range

@@ -17,10 +17,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from neurotui.core.activations import get_activation
+from neurotui.core.course.script_doctor import DOCTOR_MEASURE, DOCTOR_VERDICT
 from neurotui.core.errors import ConfigError
-from neurotui.core.script_doctor import DOCTOR_MEASURE, DOCTOR_VERDICT
-from neurotui.core.xor import XorConfig, layer_sizes
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import XorConfig, layer_sizes
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
@@ -57,7 +57,7 @@ def _check(config: XorConfig) -> XorConfig:
 
 def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
     """The script as a list of lines (no newlines); line i+1 of the file is element i."""
-    from neurotui.core.bugs import BUG_LR, mistakes
+    from neurotui.core.course.bugs import BUG_LR, mistakes
 
     config = _check(config)
     bug, m = config.bug, mistakes(config)
@@ -224,7 +224,7 @@ def changed_line(old: XorConfig, new: XorConfig) -> int | None:
 def write_script(config: XorConfig, path=DEFAULT_SCRIPT_NAME, *, fresh: bool = True,
                  log_every: int | None = None) -> Path:
     """Write the script atomically, never over an existing file (fresh: name-1.py, name-2.py ...)."""
-    from neurotui.core.card import CardError, write_card
+    from neurotui.core.course.card import CardError, write_card
 
     text = script_for(config, log_every)
     try:

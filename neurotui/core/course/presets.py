@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from neurotui.core.bugs import BUGS
+from neurotui.core.course.bugs import BUGS
 from neurotui.core.errors import ConfigError
-from neurotui.core.xor import XorConfig
+from neurotui.core.model.config import XorConfig
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from neurotui.core.symptoms import error_verdict, slow_verdict
+from neurotui.core.doctor.symptoms import error_verdict, slow_verdict
 
 LN2 = math.log(2.0)
 
@@ -120,7 +120,7 @@ KINDS = ("solved", "stuck", "near_half", "not_decreasing", "saturated", "linear"
 
 
 def diagnose_kinds(first_losses, final_losses, probs, *, linear_model: bool, steps: int) -> list[str]:
-    """Vectorised neurotui.core.diagnosis.diagnose(finished=True) over many nets: the `kind` strings.
+    """Vectorised neurotui.core.doctor.diagnosis.diagnose(finished=True) over many nets: the `kind` strings.
 
     first_losses, final_losses: [S]; probs: [S, 4] (NumPy or lists).  Mirrors diagnose's
     order of checks and its float64 comparisons.

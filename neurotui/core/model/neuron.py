@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neurotui.core.activations import ACTIVATIONS
+from neurotui.core.model.activations import ACTIVATIONS
 
 LESSON_X = (0.8, 0.3, 0.5)
 LESSON_W = (0.2, -0.4, 0.6)

@@ -19,9 +19,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from neurotui.core.activations import get_activation
 from neurotui.core.errors import ConfigError
-from neurotui.core.xor import XOR_Y, XorConfig
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import XOR_Y, XorConfig
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
 PROBE_ACTIVATION = "identity"
@@ -54,7 +54,7 @@ def failure_probe(
     Returns the probe's finished Snapshot, or None when `should_stop` cut it short.
     Costs as much as the run itself (about a second for the lesson's 2000 steps on CPU).
     """
-    from neurotui.core.trainer import Trainer
+    from neurotui.core.training.trainer import Trainer
 
     probe = probe_config(config)
     if steps is not None:
@@ -98,7 +98,7 @@ def _activation_name(config: XorConfig) -> str:
 
 def data_rows(config: XorConfig, snapshot) -> list[str]:
     """Run-table rows for the data and training options; none for the lesson's own run."""
-    from neurotui.core.data import OPTION_FIELDS, check_data, resolved
+    from neurotui.core.data.datasets import OPTION_FIELDS, check_data, resolved
 
     lesson = XorConfig()
     if all(getattr(config, k) == getattr(lesson, k) for k in OPTION_FIELDS):
@@ -147,8 +147,8 @@ def card_markdown(
     ascii: ASCII-only text (boundary shades, arithmetic); otherwise Unicode.
     neuron: a core.neuron.NeuronResult; defaults to the lesson's neuron.
     """
-    from neurotui.core import neuron as neuron_mod
-    from neurotui.core.boundary import render
+    from neurotui.core.model import neuron as neuron_mod
+    from neurotui.core.model.boundary import render
 
     config = config.validated()
     cell = neuron if neuron is not None else neuron_mod.compute()

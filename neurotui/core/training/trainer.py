@@ -11,16 +11,24 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from neurotui.core.activations import get_activation
-from neurotui.core.bugs import mistakes
-from neurotui.core.data import is_lesson_data, load_dataset
-from neurotui.core.diagnosis import Diagnosis, diagnose
-from neurotui.core.fit import SOLVED_ACCURACY, Batches, curve_every, diagnose_fit, evaluate, l1_penalty, train_forwards
-from neurotui.core.inside import Inside
-from neurotui.core.optim import make_step_optimizer
-from neurotui.core.series import LossSeries, SpanTracker
-from neurotui.core.symptoms import first_line
-from neurotui.core.xor import XOR_X, XOR_Y, XorConfig, build_model, xor_tensors
+from neurotui.core.course.bugs import mistakes
+from neurotui.core.data.datasets import is_lesson_data, load_dataset
+from neurotui.core.doctor.diagnosis import Diagnosis, diagnose
+from neurotui.core.doctor.symptoms import first_line
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model, xor_tensors
+from neurotui.core.model.inside import Inside
+from neurotui.core.training.fit import (
+    SOLVED_ACCURACY,
+    Batches,
+    curve_every,
+    diagnose_fit,
+    evaluate,
+    l1_penalty,
+    train_forwards,
+)
+from neurotui.core.training.optim import make_step_optimizer
+from neurotui.core.training.series import LossSeries, SpanTracker
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class Trainer:
         import torch
         import torch.nn as nn
 
-        from neurotui.core.device import resolve_device
+        from neurotui.core.model.device import resolve_device
 
         self.config = config = config.validated()
         self.device = resolve_device(config.device)
@@ -121,7 +129,7 @@ class Trainer:
         """Data, minibatches, L1 and the train/val curve; all None/off for the lesson's run."""
         import torch
 
-        from neurotui.core.layers import Features, SeededDropout
+        from neurotui.core.model.layers import Features, SeededDropout
 
         feats = self.model[0] if isinstance(self.model[0], Features) else None
         self._fx = feats(self.data.train_x) if feats is not None else self.data.train_x
@@ -303,7 +311,7 @@ class Trainer:
         preds = tuple(int(p >= 0.5) for p in probs)
         grid = None
         if boundary_size is not None:
-            from neurotui.core.boundary import probability_grid
+            from neurotui.core.model.boundary import probability_grid
 
             grid = tuple(tuple(r) for r in probability_grid(
                 self.model, *boundary_size, device=self.device, low=self.data.low, high=self.data.high))
@@ -338,7 +346,7 @@ class Trainer:
     def symptoms(self) -> dict:
         """How far the weights moved (relative to their size at the start), the last gradient's norm.
 
-        Computed exactly as the script of core/script.py computes them, so both doctors agree.
+        Computed exactly as the script of core/course/script.py computes them, so both doctors agree.
         """
         import torch
 
@@ -369,6 +377,6 @@ class Trainer:
         return dict(zip(params, grads))
 
     def look_inside(self, layer: int = 1, feature_grid: tuple[int, int] | None = None):
-        from neurotui.core.inside import look_inside
+        from neurotui.core.model.inside import look_inside
 
         return look_inside(self.model, self.x, layer, feature_grid, device=self.device)

@@ -51,7 +51,7 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
         hidden = hidden_outputs(model, x)[layer - 1]
         features = output_map = None
         if feature_grid is not None:
-            from neurotui.core.boundary import plane_points
+            from neurotui.core.model.boundary import plane_points
 
             rows, cols = feature_grid
             pts = torch.tensor(plane_points(rows, cols), device=device)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from neurotui.core.datafile import (  # noqa: F401 (re-exported: the data options read them here)
+from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data options read them here)
     CSV_MAX_ABS,
     CSV_MAX_BYTES,
     SAMPLES_MAX,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from neurotui.core.diagnosis import LN2, Diagnosis, near_half, not_decreasing
+from neurotui.core.doctor.diagnosis import LN2, Diagnosis, near_half, not_decreasing
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
 SOLVED_ACCURACY = 0.95  # off the lesson's four rows, "solved" means this accuracy (validation if any)
@@ -62,7 +62,7 @@ def train_forwards(model, skip_features: bool) -> list:
     The model itself stays in eval mode, so everything that evaluates it (the
     boundary, the views inside, the metrics) sees it without dropout.
     """
-    from neurotui.core.layers import Features, SeededDropout
+    from neurotui.core.model.layers import Features, SeededDropout
 
     out = []
     for m in model:

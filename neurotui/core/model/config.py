@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-from neurotui.core.activations import get_activation
-from neurotui.core.bugs import check_bug
-from neurotui.core.data import XOR_X, XOR_Y  # the lesson's four rows (re-exported: most code reads them here)
-from neurotui.core.device import check_spec
+from neurotui.core.course.bugs import check_bug
+from neurotui.core.data.datasets import XOR_X, XOR_Y  # the lesson's four rows (re-exported: most code reads them here)
 from neurotui.core.errors import ConfigError
+from neurotui.core.model.activations import get_activation
+from neurotui.core.model.device import check_spec
 
 HIDDEN_MIN, HIDDEN_MAX = 1, 32
 LAYERS_MIN, LAYERS_MAX = 1, 3
@@ -62,7 +62,7 @@ class XorConfig:
         opt = self.optimizer.strip().lower()
         if opt not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r} (choose from adam, sgd)")
-        from neurotui.core.data import checked_options
+        from neurotui.core.data.datasets import checked_options
 
         return replace(
             self,
@@ -142,7 +142,7 @@ def build_model(config: XorConfig, generator=None):
     act = get_activation(config.activation)
     layers: list = []
     if tuple(config.features) != DEFAULT_FEATURES:
-        from neurotui.core.layers import Features
+        from neurotui.core.model.layers import Features
 
         layers.append(Features(config.features))  # no parameters: the lesson's draws stay in order
     sizes = layer_sizes(config)
@@ -160,7 +160,7 @@ def build_model(config: XorConfig, generator=None):
         layers.append(linear)
         layers.append(act.module() if i < len(sizes) - 1 else nn.Sigmoid())
         if config.dropout and i < len(sizes) - 1:
-            from neurotui.core.layers import SeededDropout
+            from neurotui.core.model.layers import SeededDropout
 
             # masks continue the init generator: one seed, one run, whatever other threads do
             layers.append(SeededDropout(config.dropout, generator))

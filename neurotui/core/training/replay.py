@@ -92,7 +92,7 @@ def take_frame(model, probs, step: int, loss_index: int, rows: int, cols: int, d
     """The model's frame now: its boundary over a rows x cols plane, straight to float32 bytes."""
     import torch
 
-    from neurotui.core.boundary import _plane_tensor
+    from neurotui.core.model.boundary import _plane_tensor
 
     pts = _plane_tensor(rows, cols, low, high, str(device) if device is not None else "cpu")
     with torch.no_grad():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neurotui.core.data import feature_columns
+from neurotui.core.data.datasets import feature_columns
 
 
 class Features(nn.Module):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from neurotui.core.inside import hidden_outputs
+from neurotui.core.model.inside import hidden_outputs
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def look_network(model, x, input_names, tile: tuple[int, int] | None = None, pro
         at = [tuple(tuple(u) for u in col.T.tolist()) for col in _columns(model, x)]
         maps = None
         if tile is not None:
-            from neurotui.core.boundary import _plane_tensor
+            from neurotui.core.model.boundary import _plane_tensor
 
             rows, cols = tile
             pts = _plane_tensor(rows, cols, low, high, str(device) if device is not None else "cpu")

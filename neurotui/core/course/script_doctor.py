@@ -1,6 +1,6 @@
-"""The doctor as the generated script writes it: plain Python at the end of core/script.py's output.
+"""The doctor as the generated script writes it: plain Python at the end of core/course/script.py's output.
 
-It is core/diagnosis.py's diagnose() (with core/symptoms.py's checks) transcribed
+It is core/doctor/diagnosis.py's diagnose() (with core/doctor/symptoms.py's checks) transcribed
 for a reader: the same checks in the same order, the same words. Two parts:
 DOCTOR_MEASURE reads the finished model (how far the weights moved, the last
 gradient, where a nan sits, PyTorch's error); DOCTOR_VERDICT turns those plain
