@@ -63,6 +63,7 @@ SCRIPT_RUNS = [
     (),  # the lesson
     ("--activation", "relu", "--hidden", "8", "--layers", "2"),
     ("--activation", "identity", "--steps", "500"),  # not solved: the doctor's line too
+    ("--layers", "0", "--steps", "500"),  # the single-layer perceptron, 2-1
     ("--optimizer", "sgd", "--lr", "0.5", "--seed", "3", "--log-every", "100"),
     ("--bug", "no-step", "--steps", "300"),
     ("--bug", "target-shape"),  # PyTorch raises at the first step

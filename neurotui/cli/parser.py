@@ -37,7 +37,7 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--device", default=keep(d.device), help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--seed", type=_int, default=keep(d.seed), help=f"random seed (default: {d.seed})")
     g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, 1-32 (default: {d.hidden})")
-    g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, 1-3 (default: {d.layers})")
+    g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, 0-3; 0 is the single-layer perceptron, 2-1 (default: {d.layers})")
     g.add_argument("--activation", default=keep(d.activation), help=f"tanh, relu, sigmoid or identity (default: {d.activation})")
     g.add_argument("--lr", type=_float, default=keep(d.lr), help=f"learning rate (default: {d.lr})")
     g.add_argument("--steps", type=_int, default=keep(d.steps), help=f"training steps (default: {d.steps})")
@@ -143,7 +143,7 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
                    help=f"train seeds K .. K+N-1, N up to {SEEDS_MAX:,} (default: %(default)s)")
     g.add_argument("--seed-start", type=_int, default=0, metavar="K", help="first seed (default: %(default)s)")
     g.add_argument("--hidden", type=_int_list, default=s, metavar="LIST", help=f"hidden units, e.g. 2,4,8 (default: {d.hidden})")
-    g.add_argument("--layers", type=_int_list, default=s, metavar="LIST", help=f"hidden layers, e.g. 1,2 (default: {d.layers})")
+    g.add_argument("--layers", type=_int_list, default=s, metavar="LIST", help=f"hidden layers, e.g. 0,1,2 (0: the perceptron, 2-1) (default: {d.layers})")
     g.add_argument("--activation", type=_split_list, default=s, metavar="LIST",
                    help=f"any of tanh,relu,sigmoid,identity (default: {d.activation})")
     g.add_argument("--steps", type=_int, default=s, help=f"training steps (default: {d.steps})")

@@ -151,7 +151,8 @@ class Session:
         self.reconfigure(seed=self.config.seed + 1)
 
     def cycle_layers(self) -> None:
-        self.reconfigure(layers=self.config.layers % LAYERS_MAX + 1)
+        # 1 -> 2 -> 3 -> 0 (the single-layer perceptron, 2-1) -> 1
+        self.reconfigure(layers=(self.config.layers + 1) % (LAYERS_MAX + 1))
 
     def toggle_optimizer(self) -> None:
         self.reconfigure(optimizer="sgd" if self.config.optimizer == "adam" else "adam")
@@ -176,6 +177,8 @@ class Session:
         return f"network B: {self.other.activation}"
 
     def next_inside_layer(self) -> int:
+        if self.config.layers == 0:
+            raise Refused("the perceptron (2-1) has no hidden layer to look inside")
         self.inside_layer = self.inside_layer % self.config.layers + 1
         return self.inside_layer
 

@@ -54,7 +54,7 @@ APP_KEYS: tuple[Key, ...] = (
         display="+", id="hidden_more"),
     Key("minus,underscore", S("change_hidden", -1), "-Units", "Fewer hidden units",
         "fewer hidden units (down to 1)", display="-", id="hidden_fewer"),
-    Key("n", S("cycle_layers"), "Layers", "Cycle hidden layers", "hidden layers: 1 -> 2 -> 3", id="cycle_layers"),
+    Key("n", S("cycle_layers"), "Layers", "Cycle hidden layers", "hidden layers: 1 -> 2 -> 3 -> 0 (the perceptron, 2-1)", id="cycle_layers"),
     Key("o", S("toggle_optimizer"), "Optim.", "Toggle optimizer", "optimizer: Adam <-> SGD", id="toggle_optimizer"),
     Key("less_than_sign", S("step_lr", -1), "LR-", "Lower learning rate", "lower the learning rate (down to 0.001)",
         display="<", id="lr_lower"),

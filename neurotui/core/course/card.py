@@ -21,7 +21,7 @@ from pathlib import Path
 
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XOR_Y, XorConfig
+from neurotui.core.model.config import XOR_Y, XorConfig, is_linear
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
 PROBE_ACTIVATION = "identity"
@@ -42,6 +42,8 @@ def probe_config(config: XorConfig) -> XorConfig:
     A run that already has no hidden activation is contrasted with the lesson's
     Tanh instead, so the card always compares "with" against "without".
     """
+    if config.layers == 0:  # the perceptron: contrasted with the lesson's hidden layer
+        return config.with_(layers=XorConfig().layers, activation=CONTRAST_ACTIVATION)
     linear = get_activation(config.activation).linear
     return config.with_(activation=CONTRAST_ACTIVATION if linear else PROBE_ACTIVATION)
 
@@ -80,14 +82,14 @@ def _loss_text(v: float) -> str:
 
 
 def shape_text(config: XorConfig) -> str:
-    """'2-4-1', or '2-8-8-1' for two hidden layers of 8."""
-    return "-".join([str(len(config.features))] + [str(config.hidden)] * config.layers + ["1"])
+    """'2-4-1', or '2-8-8-1' for two hidden layers of 8, '2-1' for the perceptron."""
+    return config.shape
 
 
 def network_text(config: XorConfig) -> str:
     """'2-4-1 (Tanh hidden, Sigmoid output)'."""
     a = get_activation(config.activation)
-    hidden = "no hidden activation" if a.linear else f"{a.label} hidden"
+    hidden = "no hidden layer" if config.layers == 0 else "no hidden activation" if a.linear else f"{a.label} hidden"
     return f"{shape_text(config)} ({hidden}, Sigmoid output)"
 
 
@@ -245,7 +247,7 @@ def card_markdown(
     else:
         add(f"- **XOR result**: not recovered: predicted {preds} for {targets} "
             f"after {snapshot.step} steps, final_loss {loss} ({diag.title}).")
-    linear = get_activation(config.activation).linear
+    linear = is_linear(config)
     if probe_loss is None:
         add("- **Core Reason**: nonlinear hidden layers create intermediate features "
             "(run the failure probe to see it in numbers).")

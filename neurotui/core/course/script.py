@@ -20,7 +20,7 @@ from pathlib import Path
 from neurotui.core.course.script_doctor import DOCTOR_MEASURE, DOCTOR_VERDICT
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XorConfig, layer_sizes
+from neurotui.core.model.config import XorConfig, is_linear, layer_sizes
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
@@ -175,7 +175,7 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         "",
     ]
     out += DOCTOR_MEASURE.splitlines()
-    out.append(f"linear = {get_activation(config.activation).linear}  # no hidden activation: layers collapse into one")
+    out.append(f"linear = {is_linear(config)}  # no hidden layer or activation: one linear map")
     out += DOCTOR_VERDICT.splitlines()
     return out
 

@@ -12,7 +12,7 @@ from neurotui.core.model.activations import get_activation
 from neurotui.core.model.device import check_spec
 
 HIDDEN_MIN, HIDDEN_MAX = 1, 32
-LAYERS_MIN, LAYERS_MAX = 1, 3
+LAYERS_MIN, LAYERS_MAX = 0, 3
 STEPS_MAX = 200_000
 LR_MAX = 1e4
 SEED_MAX = 2**63 - 1
@@ -119,11 +119,22 @@ def linear_bounds(fan_in: int) -> float:
 
 
 def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
-    """(in, out) of every nn.Linear in order: inputs (2, or the feature count) -> hidden (x layers) -> 1."""
+    """(in, out) of every nn.Linear in order: inputs (2, or the feature count) -> hidden (x layers) -> 1.
+
+    No hidden layer (layers 0) is the single-layer perceptron, inputs -> 1: one straight line.
+    """
+    if config.layers == 0:
+        return [(len(config.features), 1)]
     sizes = [(len(config.features), config.hidden)]
     sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
     sizes.append((config.hidden, 1))
     return sizes
+
+
+def is_linear(config: XorConfig) -> bool:
+    """No hidden layer (the perceptron) or no hidden activation: one linear map before the sigmoid,
+    so the boundary is one straight line and XOR stays out of reach."""
+    return config.layers == 0 or get_activation(config.activation).linear
 
 
 def build_model(config: XorConfig, generator=None):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Inside:
-    layer: int  # 1-based hidden layer the features and hidden space are taken from
+    layer: int  # 1-based hidden layer the features and hidden space are taken from; 0: none (the perceptron)
     hidden_points: tuple[tuple[float, ...], ...]  # the four XOR points, one value per hidden unit
     weights: tuple[tuple[tuple[float, ...], ...], ...]  # per Linear: [out][in]
     biases: tuple[tuple[float, ...], ...]
@@ -42,20 +42,26 @@ def hidden_outputs(model, x) -> list:
 
 
 def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None = None, device=None) -> Inside:
+    """The single-layer perceptron (2-1) has no hidden layer: layer 0, no hidden points or features,
+    its one Linear's weights and the output map."""
     import torch
     import torch.nn as nn
 
-    layer = max(1, min(layer, hidden_layer_count(model)))
+    layer = max(min(1, hidden_layer_count(model)), min(layer, hidden_layer_count(model)))
     linears = [m for m in model if isinstance(m, nn.Linear)]
+
+    def hidden_of(points):
+        return hidden_outputs(model, points)[layer - 1] if layer else points[:, :0]
+
     with torch.no_grad():
-        hidden = hidden_outputs(model, x)[layer - 1]
+        hidden = hidden_of(x)
         features = output_map = None
         if feature_grid is not None:
             from neurotui.core.model.boundary import plane_points
 
             rows, cols = feature_grid
             pts = torch.tensor(plane_points(rows, cols), device=device)
-            h = hidden_outputs(model, pts)[layer - 1]  # [rows*cols, H]
+            h = hidden_of(pts)  # [rows*cols, H]
             features = tuple(
                 tuple(tuple(r) for r in unit) for unit in h.T.reshape(-1, rows, cols).tolist()
             )

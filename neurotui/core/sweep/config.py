@@ -56,7 +56,7 @@ class SweepConfig:
 
     @property
     def one_by_one(self) -> bool:
-        """Options the batched programs do not implement (a bug, dropout, minibatches): each seed is
+        """Options the batched programs do not implement (no hidden layer, a bug, dropout, minibatches): each seed is
         then the single Trainer's run (each.py)."""
         return bool(_unsupported(self.model))
 
@@ -86,6 +86,8 @@ def trains_on_data(m: XorConfig) -> bool:
 def _unsupported(m: XorConfig) -> list[str]:
     """Options of the single trainer the batched programs do not implement, as the flags that ask for them."""
     out = []
+    if m.layers == 0:
+        out.append("--layers 0 (no hidden layer)")
     if m.dropout:
         out.append(f"--dropout {m.dropout:g}")
     if m.batch is not None:

@@ -15,8 +15,7 @@ from neurotui.core.course.bugs import mistakes
 from neurotui.core.data.datasets import is_lesson_data, load_dataset
 from neurotui.core.doctor.diagnosis import Diagnosis, diagnose
 from neurotui.core.doctor.symptoms import first_line
-from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model, xor_tensors
+from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.inside import Inside
 from neurotui.core.training.fit import (
     SOLVED_ACCURACY,
@@ -118,7 +117,7 @@ class Trainer:
         # BCELoss's clamp keeps a blown-up run's loss finite (e.g. 50.0), so without this
         # it would "train" to the end; the app stops it and says why, the lab reports it.
         self.halt_on_saturation = halt_on_saturation
-        self.linear_model = get_activation(config.activation).linear
+        self.linear_model = is_linear(config)
         # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
         # are ever registered here, so calling forward() directly is the same maths
         # with less Python per step.

@@ -29,7 +29,8 @@ STATE_STYLE = {
 
 def short_config(c: XorConfig) -> str:
     """'2-4-1 Tanh', and its bug when it has one (compare mode puts a buggy run beside a healthy one)."""
-    return f"{c.shape} {get_activation(c.activation).label}" + (f", bug {c.bug}" if c.bug else "")
+    kind = "perceptron" if c.layers == 0 else get_activation(c.activation).label  # no hidden activation to name
+    return f"{c.shape} {kind}" + (f", bug {c.bug}" if c.bug else "")
 
 
 def describe_config(c: XorConfig) -> str:

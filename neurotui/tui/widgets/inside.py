@@ -74,10 +74,14 @@ class FeaturesView(CachedText):
         tile_cols = len(units[0][1][0]) if units and units[0][1] else TILE_COLS
         per_row = max(1, (self.size.width + 2) // (tile_cols + 2))
         text = Text(no_wrap=True, end="")
-        text.append(
-            f"hidden layer {layer}: each map is one unit's {activation} output over the plane "
-            f"(x1 across, x2 up; {ramp[-1]} = high)\n", "dim",
-        )
+        if layer == 0:
+            text.append("the perceptron (2-1) has no hidden layer, so no hidden features: its output map is "
+                        f"one straight split of the plane (x1 across, x2 up; {ramp[-1]} = high)\n", "dim")
+        else:
+            text.append(
+                f"hidden layer {layer}: each map is one unit's {activation} output over the plane "
+                f"(x1 across, x2 up; {ramp[-1]} = high)\n", "dim",
+            )
         for start in range(0, len(units), per_row):
             group = units[start:start + per_row]
             text.append("  ".join(f"{name:<{tile_cols}}"[:tile_cols] for name, _, _ in group) + "\n", "bold")
@@ -96,6 +100,9 @@ class FeaturesView(CachedText):
 
 def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
     """The four XOR points placed by two hidden units' values: class digit as the marker."""
+    if inside is not None and inside.layer == 0:
+        return Figure(empty_text="the perceptron (2-1) has no hidden layer, so no hidden space: "
+                                 "its inputs go straight to the output")
     if inside is None or not inside.hidden_points or not inside.hidden_points[0]:
         return Figure(empty_text="waiting for the model...")
     units = len(inside.hidden_points[0])
