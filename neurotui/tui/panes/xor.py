@@ -98,6 +98,10 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         yield PlotView(ascii=ascii, id="xor-loss")
 
     def on_mount(self) -> None:
+        self._clear_loss()
+
+    def _clear_loss(self) -> None:
+        """No curve until this run's first step: never the previous run's."""
         self.query_one("#xor-loss", PlotView).show(Figure(empty_text="loss curve: waiting for the first step"))
 
     # ----- the run ---------------------------------------------------------------------------
@@ -133,6 +137,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         self.replay = None
         self.snapshot = self.other = self.steps_per_s = None
         self.state, self.message = "loading", ""
+        self._clear_loss()
         self._refresh_text()
         if self.code:
             self.query_one(CodeView).show(self.configs[0], self.previous)
@@ -177,7 +182,7 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
         if message.steps_per_s is not None:
             self.steps_per_s = message.steps_per_s
         if snap.finished:
-            self.state = "diverged" if snap.diagnosis.kind in ("nonfinite", "saturated") else "done"
+            self.state = xor_text.end_state(snap)
         else:
             self.state = "paused" if held else "running"
         self._refresh_text()
@@ -372,7 +377,11 @@ class XorPane(ReplayMixin, NetworkMixin, Vertical):
     def _show_loss(self) -> None:
         plot = self.query_one("#xor-loss", PlotView)
         snap = self.snapshot
-        if snap is None or not snap.losses:
+        if snap is None:
+            return
+        if not snap.losses:
+            if snap.finished:  # PyTorch refused the first step: there will be no curve, say why
+                plot.show(Figure(empty_text=f"no loss: the run stopped at step {snap.step + 1} (see the doctor above)"))
             return
         runs = [(snap, "A: " + self._label(0) if self.compare else "", "orange", "A" if self.compare else None)]
         if self.compare and self.other is not None:

@@ -61,9 +61,22 @@ def question_text(question: str) -> Text:
     return Text(question, style="bold italic") if question else Text()
 
 
+def end_state(snap: Snapshot) -> str:
+    """How a finished run ended: PyTorch refused a step, it blew up, or it ran to the end."""
+    if snap.error is not None:
+        return "error"
+    return "diverged" if snap.diagnosis.kind in ("nonfinite", "saturated") else "done"
+
+
 def has_loss(snap: Snapshot | None) -> bool:
-    """Before the first step there is no loss to show or to diagnose."""
+    """Before the first step there is no loss to show."""
     return snap is not None and bool(snap.losses)
+
+
+def has_verdict(snap: Snapshot | None) -> bool:
+    """The doctor speaks once there is a loss, or once the run ended without one (PyTorch
+    refused the very first step: the verdict is all there is to show)."""
+    return has_loss(snap) or (snap is not None and snap.finished)
 
 
 def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
@@ -90,7 +103,7 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool 
     t = Text()
     if message:
         t.append(message, "bold red" if state in ("error", "diverged") else "yellow")
-    elif has_loss(snap):
+    elif has_verdict(snap):
         d = snap.diagnosis
         if not snap.finished:
             # Mid-run, words only (the numbers are on the status line): the text then

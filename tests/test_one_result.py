@@ -1,0 +1,77 @@
+"""One run, one result (issue 20): the app, lab and the doctor say the same thing about a run,
+and what they say agrees with the numbers beside it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from neurotui.core.model.config import XorConfig
+from neurotui.session.state import Session
+from neurotui.tui.app import NeuroApp
+from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.screenshots import settle
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def text_of(app, selector) -> str:
+    return str(app.query_one(selector).render())
+
+
+# ----- 2. PyTorch refusing the very first step still gets the doctor's verdict ----------------------
+def test_target_shape_bug_shows_its_verdict_and_no_stale_curve():
+    async def go():
+        app = NeuroApp(XorConfig(steps=60), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            before = app.query_one("#xor-loss").figure.series  # the healthy run's curve
+            app.change(app.session.set_bug, "target-shape")
+            await pilot.pause(0.2)
+            await settle(app, pilot)
+            xor = app.query_one(XorPane)
+            return (before, xor.state, text_of(app, "#xor-status"), text_of(app, "#xor-diagnosis"),
+                    app.query_one("#xor-loss").figure)
+
+    before, state, status, diagnosis, figure = run(go())
+    assert before  # there was a curve to leave behind
+    assert state == "error" and "error step 0/60" in status
+    assert "output shape error" in diagnosis and "step 1" in diagnosis
+    assert "fix: use target shape [batch, 1]" in diagnosis
+    assert not figure.series and "stopped at step 1" in figure.empty_text  # not the old run, not "waiting"
+
+
+# ----- 5. the lesson preset is the lesson's run, seed included -------------------------------------------
+def test_lesson_preset_sets_the_lessons_seed_after_s_or_a_picked_seed():
+    session = Session(XorConfig())
+    session.new_seed()
+    assert session.config.seed == 43
+    session.apply_preset("lesson")
+    assert session.config == XorConfig() and session.question == ""
+    session.pick(XorConfig(seed=137, hidden=2))  # Reliability's f / w
+    session.apply_preset("lesson")
+    assert session.config == XorConfig()
+    session.new_seed()
+    session.apply_preset("relu")  # a preset that names no seed keeps the one in use
+    assert session.config.seed == 43 and session.config.activation == "relu"
+
+
+def test_lesson_preset_picked_in_the_app_trains_seed_42():
+    async def go():
+        app = NeuroApp(XorConfig(steps=30), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("s")
+            await settle(app, pilot)
+            seed_after_s = app.query_one(XorPane).configs[0].seed
+            await pilot.press("P")
+            await pilot.pause(0.2)
+            await pilot.press("home", "enter")  # the first entry: lesson
+            await pilot.pause(0.2)
+            await settle(app, pilot)
+            return seed_after_s, app.query_one(XorPane).configs[0], text_of(app, "#xor-config")
+
+    seed_after_s, config, line = run(go())
+    assert seed_after_s == 43
+    assert config.seed == 42 and "seed 42" in line
