@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from neurotui.core.course.bugs import check_bug
 from neurotui.core.course.card import probe_config
-from neurotui.core.course.presets import get_preset
+from neurotui.core.course.presets import DEFAULT_PRESET, get_preset
 from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, check_features
 from neurotui.core.model.activations import next_activation
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
@@ -90,10 +90,11 @@ class Session:
         self.other = partner(self.config)
 
     def apply_preset(self, name: str) -> str:
-        """The lesson's config with the preset's options (device and seed kept); its question."""
+        """The lesson's config with the preset's options (device kept, and the seed unless the preset
+        names one: `lesson` does); its question (none for the lesson's own run)."""
         preset = get_preset(name)
         self.pick(preset.apply(XorConfig(seed=self.config.seed)))
-        self.question = preset.question if preset.options else ""
+        self.question = preset.question if preset.name != DEFAULT_PRESET else ""
         return f"preset {preset.name}"
 
     def set_bug(self, name: str | None) -> str:
