@@ -277,12 +277,12 @@ async def _rss_child(steps: int) -> dict:
     import resource
     import sys
 
-    from neurotui.session.loop import Lockstep
+    from neurotui.core.run import Run
     from neurotui.tui.panes.xor import XorPane
 
     worker: list = []
     ui: list = []
-    _timed(Lockstep, "snapshot", worker, lambda lockstep, _args, _out: lockstep.step_count)
+    _timed(Run, "snapshot", worker, lambda run, _args, _out: run.step_count)
     _timed(XorPane, "on_train_progress", ui, lambda _pane, args, _out: args[0].snapshot.step)
     rate = await _app_rate(XorConfig(steps=steps))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

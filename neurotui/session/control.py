@@ -1,14 +1,18 @@
 """RunControl: the one object the UI thread and the training worker share.
 
-The UI writes it, the worker reads it; the worker never writes back (where it stopped
-shows in its snapshots). Step requests are a counter both sides change, so they are
-taken under a lock; every other field is a single attribute write, atomic under the GIL.
+The UI writes it, the worker reads it. The worker writes back only to use up what it
+was asked for: a step request (`take_step`), the edits (`take_edits`) and the wake-up
+(`wake.clear()`); where it stopped shows in its snapshots. Step requests and edits are
+changed by both sides, so they are taken under a lock; every other field is a single
+attribute write, atomic under the GIL.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+
+from neurotui.core.run import View
 
 # steps per second; None = flat out. The default lets a person watch 2000 steps in ~4 s.
 SPEEDS: tuple[int | None, ...] = (1, 3, 10, 30, 100, 250, 500, 1000, 2500, None)
@@ -35,6 +39,10 @@ class RunControl:
     _steps_wanted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _edits: list = field(default_factory=list)
+
+    def view(self) -> View:
+        """The pictures the views on screen ask for, as the run computes them."""
+        return View(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at)
 
     def poke(self) -> None:
         self.wake.set()

@@ -55,9 +55,9 @@ class Snapshot:
     data_solved: bool | None = None
     grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
     error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
-    # Filled by the session's worker (session/loop.py), not by the Trainer: the replay's frames
-    # (core.replay.Frame), the network view's picture (core.network.Network, only while shown),
-    # and the weights edited by hand (core.network.Edit), oldest first.
+    # What only the run knows (core.run.Run hands them to Trainer.snapshot): the replay's frames
+    # (core.training.replay.Frame), the network view's picture (core.model.network.Network, only
+    # while shown), and the weights edited by hand (core.model.network.Edit), oldest first.
     frames: tuple = ()
     network: object | None = None
     edits: tuple = ()
@@ -298,9 +298,12 @@ class Trainer:
         inside_layer: int | None = None,
         feature_grid: tuple[int, int] | None = None,
         edited_loss: float | None = None,
+        frames: tuple = (),
+        network: object | None = None,
+        edits: tuple = (),
     ) -> Snapshot:
         """`edited_loss`: the loss of weights just set by hand, shown as the latest until training
-        goes on from them."""
+        goes on from them. `frames`, `network` and `edits` are what only the run knows (core.run)."""
         if self._sync_free and self.halt_on_saturation and not self.finished:
             self._check_saturation()  # here, where the losses are read back anyway: no extra sync
         self._flush()
@@ -339,6 +342,9 @@ class Trainer:
             data_solved=data_solved,
             grid_range=(self.data.low, self.data.high),
             error=self.error,
+            frames=frames,
+            network=network,
+            edits=edits,
             **m,
         )
 

@@ -1,0 +1,124 @@
+"""One run as the app steers it: A (and B, in compare mode) trained in lockstep.
+
+A `Run` owns its trainers, the weights set by hand and the replay's frames of A, and
+builds each look at the run (one `Snapshot` per trainer) in one place. What pictures a
+look carries is a `View`: the worker's loop (session/loop.py) reads it from the UI's
+requests, so this module knows nothing of threads, pacing or pausing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from neurotui.core.model.config import XorConfig
+
+
+@dataclass(frozen=True)
+class View:
+    """The pictures the views on screen need: the boundary's grid (rows, cols), the hidden layer
+    to look inside (None: no view shows one), per-unit grids, the network view's tiles and a
+    point of the plane probed by a click. Only what is asked for is computed."""
+
+    grid_size: tuple[int, int] = (12, 24)
+    layer: int | None = 1
+    feature_grid: tuple[int, int] | None = None
+    network_tile: tuple[int, int] | None = None
+    probe_at: tuple[float, float] | None = None
+
+
+class Run:
+    """One or more trainers (compare mode) stepped together, seen as one run."""
+
+    def __init__(self, configs: Sequence[XorConfig]):
+        from neurotui.core.training.replay import FrameHistory
+        from neurotui.core.training.trainer import Trainer
+
+        # A blown-up run is stopped and explained rather than trained to its end (core.doctor).
+        self.trainers = [Trainer(c, halt_on_saturation=True) for c in configs]
+        self.device = self.trainers[0].device
+        self.history = FrameHistory(total_steps=configs[0].steps)  # the replay's frames, of A
+        self.edits: list = []  # core.model.network.Edit: weights of A set by hand, oldest first
+        self._edited_at: int | None = None  # the step of the last edit: the loss shown is the edited model's
+
+    def points(self) -> tuple | None:
+        """The data points to draw on the boundary; None for the lesson's four XOR rows."""
+        data = self.trainers[0].data
+        return None if data.name == "xor" else tuple(data.points())
+
+    @property
+    def step_count(self) -> int:
+        return max(t.step_count for t in self.trainers)
+
+    @property
+    def finished(self) -> bool:
+        return all(t.finished for t in self.trainers)
+
+    def train(self, n: int, view: View, should_stop: Callable[[], bool]) -> None:
+        """At most n steps, stopping where the next replay frame is due (and keeping that frame)."""
+        gap = self.history.next_step() - self.step_count
+        self._run(min(n, gap) if gap > 0 else n, should_stop)
+        self.record(view)
+
+    def step(self, view: View, should_stop: Callable[[], bool]) -> None:
+        """One step, asked for while paused, and a replay frame of it."""
+        self._run(1, should_stop)
+        self.record(view, force=True)
+
+    def _run(self, n: int, should_stop: Callable[[], bool]) -> None:
+        for t in self.trainers:
+            if not t.finished:
+                t.run(n, should_stop=should_stop)
+
+    def record(self, view: View, force: bool = False) -> None:
+        """Keep a replay frame of A when one is due (or `force`: a pause, the end, an edit)."""
+        a = self.trainers[0]
+        if not (force or self.history.due(a.step_count)) or a.nonfinite_where is not None:
+            return
+        from neurotui.core.training.replay import take_frame
+
+        a.run(0)  # read back any losses still on the device
+        self.history.add(take_frame(a.model, a.probabilities(), a.step_count, len(a.losses), *view.grid_size,
+                                    device=a.device, low=a.data.low, high=a.data.high))
+
+    def apply_edits(self, edits: Iterable[tuple], view: View) -> bool:
+        """Set weights of A by hand, (layer, unit, source, value) each, between steps; True if any was set.
+        A request that no longer fits the network (a stale one) is dropped: the UI checked it first."""
+        from neurotui.core.model.network import Edit, apply_edit
+
+        a = self.trainers[0]
+        done = False
+        for layer, unit, source, value in edits:
+            try:
+                old = apply_edit(a.model, layer, unit, source, value)
+            except (ValueError, IndexError):
+                continue
+            self.edits.append(Edit(layer, unit, source, old, float(value), a.step_count))
+            self._edited_at = a.step_count
+            done = True
+        if done:
+            self.record(view, force=True)
+        return done
+
+    def snapshot(self, view: View) -> tuple:
+        """One Snapshot per trainer, A first, with the pictures `view` asks for. A's also carries the
+        run's own: the replay's frames, the network view and the edits."""
+        a = self.trainers[0]
+        edited_loss = None
+        if self._edited_at is not None and self._edited_at == a.step_count:
+            a.run(0)  # the loss at this step is the edited model's (a forward pass), until it trains on
+            edited_loss = a.metrics()["train_loss"]
+        network = None
+        if view.network_tile is not None or view.probe_at is not None:
+            from neurotui.core.model.network import look_network
+
+            d = a.data
+            # After an edit .grad still holds the old weights' gradients: show where the next step pushes.
+            network = look_network(a.model, a.x, a.config.features, view.network_tile, view.probe_at,
+                                   device=a.device, low=d.low, high=d.high,
+                                   grads=(a.gradients_now() or {}) if edited_loss is not None else None)
+        first = a.snapshot(view.grid_size, inside_layer=view.layer, feature_grid=view.feature_grid,
+                           edited_loss=edited_loss, frames=tuple(self.history.frames), network=network,
+                           edits=tuple(self.edits))
+        return (first, *(t.snapshot(view.grid_size, inside_layer=view.layer, feature_grid=view.feature_grid)
+                         for t in self.trainers[1:]))
