@@ -12,6 +12,7 @@ from neurotui.core.course.bugs import check_bug
 from neurotui.core.course.card import probe_config
 from neurotui.core.course.presets import DEFAULT_PRESET, get_preset
 from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, check_features
+from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import next_activation
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
 from neurotui.session.control import DEFAULT_SPEED, SPEEDS
@@ -73,15 +74,17 @@ class Session:
 
     def reconfigure(self, **changes) -> None:
         """Change A; B follows every change except its activation (B keeps its own) and a bug
-        (B is then A without the bug)."""
-        self.previous = self.config
-        self.config = self.config.with_(**changes).validated()
-        if "bug" in changes:
-            self.other = partner(self.config)
-            return
-        shared = {k: v for k, v in changes.items() if k != "activation"}
-        if shared:
-            self.other = self.other.with_(**shared).validated()
+        (B is then A without the bug). A change the config refuses is Refused, with its reason."""
+        try:
+            config = self.config.with_(**changes).validated()
+            if "bug" in changes:
+                other = partner(config)
+            else:
+                shared = {k: v for k, v in changes.items() if k != "activation"}
+                other = self.other.with_(**shared).validated() if shared else self.other
+        except ConfigError as exc:  # nothing changes: neither A, B nor what the code view compares
+            raise Refused(str(exc)) from None
+        self.previous, self.config, self.other = self.config, config, other
 
     def pick(self, config: XorConfig) -> None:
         """Train this exact config (a seed picked in the Reliability pane); B is its partner."""
@@ -108,7 +111,9 @@ class Session:
         return f"dataset: {nxt}"
 
     def _generated(self) -> None:
-        if self.config.dataset == "xor" and self.config.data is None:
+        if self.config.data is not None:
+            raise Refused("a data file has no noise or sample count: D picks a generated dataset")
+        if self.config.dataset == "xor":
             raise Refused("the lesson's four XOR rows have no noise or sample count: D picks a dataset")
 
     def cycle_noise(self) -> str:
