@@ -75,3 +75,49 @@ def test_lesson_preset_picked_in_the_app_trains_seed_42():
     seed_after_s, config, line = run(go())
     assert seed_after_s == 43
     assert config.seed == 42 and "seed 42" in line
+
+
+# ----- 3. a missing zero_grad(): one run wherever it runs, and the doctor names zero_grad --------------
+def test_no_zero_grad_is_one_run_in_lab_app_and_script(capsys, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from neurotui.cli import main
+
+    assert main(["lab", "--bug", "no-zero-grad", "--json"]) == 0
+    lab = json.loads(capsys.readouterr().out)
+    assert main(["lab", "--bug", "no-zero-grad"]) == 0
+    lab_text = capsys.readouterr().out
+    assert main(["lab", "--bug", "no-zero-grad", "--script"]) == 0
+    script = tmp_path / "run.py"
+    script.write_text(capsys.readouterr().out)
+    printed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300).stdout
+
+    async def go():
+        app = NeuroApp(XorConfig(bug="no-zero-grad"), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            xor = app.query_one(XorPane)
+            return xor.snapshot, xor.state, text_of(app, "#xor-diagnosis")
+
+    snap, state, words = run(go())
+    # the same step, loss and rows everywhere: the blow-up is stopped at the same check
+    assert lab["steps_done"] == snap.step < 2000 and lab["final_loss"] == snap.loss
+    assert lab["preds"] == list(snap.preds)
+    assert [line for line in printed.splitlines() if not line.startswith("diagnosis:")] == \
+        [line for line in lab_text.splitlines() if not line.startswith("diagnosis:")]
+    # and the same verdict, which is zero_grad(), not the learning rate
+    assert lab["diagnosis"]["kind"] == snap.diagnosis.kind == "piling_gradients"
+    assert "zero_grad()" in snap.diagnosis.fix and "learning rate" not in snap.diagnosis.fix
+    assert state == "diverged" and "gradients pile up" in words and "fix: call optimizer.zero_grad()" in words
+
+
+def test_a_too_high_learning_rate_is_still_sent_to_the_learning_rate():
+    from neurotui.core.training.trainer import Trainer
+
+    for config in (XorConfig(bug="lr-high"), XorConfig(lr=50.0, optimizer="sgd")):
+        trainer = Trainer(config)
+        trainer.run()
+        d = trainer.snapshot().diagnosis
+        assert d.kind == "saturated" and d.fix == "lower the learning rate"

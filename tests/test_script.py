@@ -68,6 +68,7 @@ SCRIPT_RUNS = [
     ("--bug", "no-step", "--steps", "300"),
     ("--bug", "target-shape"),  # PyTorch raises at the first step
     ("--bug", "no-output-sigmoid", "--log-every", "10"),  # raises at step 25, after two log lines
+    ("--bug", "lr-high", "--log-every", "20"),  # blows up: lab and the script stop at the same step (50)
 ]
 
 
@@ -186,7 +187,7 @@ BUG_VERDICTS = {
     "target-shape": "shape_error",
     "broadcast-target": "near_half",
     "no-output-sigmoid": "loss_pair_error",
-    "no-zero-grad": "saturated",  # what its symptoms earn on the lesson's seed: loss 25, one row wrong for sure
+    "no-zero-grad": "piling_gradients",  # it blows up like lr-high, but the held gradients say why
 }
 
 
@@ -263,9 +264,17 @@ LOSSES_SLOW = [0.7598 - 0.0000063 * i for i in range(2000)]
         (dict(losses=[0.7], probs=[0.5] * 4, error="RuntimeError: mat1 and mat2 shapes cannot be multiplied"),
          "shape_error"),
         (dict(losses=[0.7], probs=[0.5] * 4, error="RuntimeError: out of memory"), "error"),
+        # gradients found held before a backward(): zero_grad() is missing, whatever the outputs did
+        (dict(losses=[0.76, 6.17], probs=[1e-9, 1e-9, 1.0, 1e-9], moved=40.0, grad_norm=15.0, leftover=14.9),
+         "piling_gradients"),
+        (dict(losses=[0.76, 0.6], probs=[0.4, 0.6, 0.4, 0.6], moved=2.0, grad_norm=3.0, leftover=2.5),
+         "piling_gradients"),
         # healthy runs are untouched by the new checks
         (dict(losses=[0.76, 0.0001], probs=[0.0, 1.0, 1.0, 0.0], moved=10.9, grad_norm=6e-5), "solved"),
         (dict(losses=[0.76, 0.4], probs=[0.1, 0.9, 0.9, 0.9], moved=3.0, grad_norm=0.1), "stuck"),
+        (dict(losses=[0.76, 0.4], probs=[0.1, 0.9, 0.9, 0.9], moved=3.0, grad_norm=0.1, leftover=0.0), "stuck"),
+        # solved in spite of piled-up gradients: nothing to fix in what the run shows
+        (dict(losses=[0.76, 0.01], probs=[0.0, 1.0, 1.0, 0.0], moved=3.0, grad_norm=1.7, leftover=1.7), "solved"),
     ],
 )
 def test_doctor_symptoms(symptoms, kind):

@@ -18,6 +18,7 @@ import difflib
 from pathlib import Path
 
 from neurotui.core.course.script_doctor import DOCTOR_MEASURE, DOCTOR_VERDICT
+from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear, layer_sizes
@@ -132,6 +133,18 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         out.append(f"optimizer = torch.optim.Adam({params}, lr={lr}, fused=True){lr_bug}")
     out += [
         "",
+        "",
+        "def blown_up(loss_value):",
+        '    """Where neurotui stops a run: BCELoss clamps log(0) at -100, so outputs pinned at exactly 0 or 1',
+        '    on the wrong side show as a finite loss above 5, not nan; training on cannot bring them back."""',
+        "    if loss_value <= 5.0:",
+        "        return False",
+        "    with torch.no_grad():",
+        f"        probs_now = model({inputs}).squeeze(1).tolist()",
+        "    return all(map(math.isfinite, probs_now)) and any(",
+        "        (p >= 0.5) != (t == 1.0) and (p < 1e-6 or p > 1 - 1e-6) for p, t in zip(probs_now, [0.0, 1.0, 1.0, 0.0]))",
+        "",
+        "",
         "start = [p.detach().clone() for p in model.parameters()]  # for the doctor: do the weights move?",
         "losses = []",
         "error = None",
@@ -159,7 +172,8 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
     if log_every:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
-    out += ["    if not math.isfinite(losses[-1]):", "        break"]
+    out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
+            f"{SATURATION_CHECK_EVERY} == 0 and blown_up(losses[-1]):", "        break"]
     if log_every:
         out += [f"if losses and (error is not None or len(losses) % {log_every} != 0):",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']

@@ -51,6 +51,22 @@ def error_verdict(error: str, losses, probs) -> Verdict:
     )
 
 
+def piling_verdict(leftover: float | None) -> Verdict | None:
+    """Gradients found already held just before a backward(): it adds to them, so every step
+    follows the sum of all the steps before it. optimizer.zero_grad() leaves none to find.
+
+    This tells a missing zero_grad() from a learning rate too high, which blow up alike: here
+    the rate is not the cause, the gradient each step follows keeps growing."""
+    if not leftover or leftover != leftover:  # none held (or nan: the non-finite check says more)
+        return None
+    return (
+        "piling_gradients", "gradients pile up",
+        f"before backward() the earlier steps' gradients were still held (norm {leftover:.3g}); backward() "
+        "adds to them, so each step follows the sum of every gradient so far, not its own, and overshoots",
+        "call optimizer.zero_grad() every step, before loss.backward()",
+    )
+
+
 def slow_verdict(losses, moved: float | None, grad_norm: float | None) -> Verdict | None:
     """'loss does not decrease' from the weights: never moved, or moved too little to matter."""
     if moved is None or len(losses) < 2:

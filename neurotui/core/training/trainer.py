@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from neurotui.core.course.bugs import mistakes
 from neurotui.core.data.datasets import is_lesson_data, load_dataset
-from neurotui.core.doctor.diagnosis import Diagnosis, diagnose
+from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, diagnose
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.inside import Inside
@@ -79,11 +79,10 @@ class Snapshot:
         ]
 
 
-SATURATION_CHECK_EVERY = 50  # steps; by step count, so where a run stops is deterministic
 
 
 class Trainer:
-    def __init__(self, config: XorConfig, halt_on_saturation: bool = False):
+    def __init__(self, config: XorConfig, halt_on_saturation: bool = True):
         import torch
         import torch.nn as nn
 
@@ -115,8 +114,12 @@ class Trainer:
         self.nonfinite_where: str | None = None
         self.halted = False  # stopped early on purpose (e.g. a saturated, blown-up run)
         # BCELoss's clamp keeps a blown-up run's loss finite (e.g. 50.0), so without this
-        # it would "train" to the end; the app stops it and says why, the lab reports it.
+        # it would "train" to the end. The app, lab and the card all stop it at the same
+        # step and say why: one run, one result (the script's loop stops there too).
         self.halt_on_saturation = halt_on_saturation
+        # The gradients found already held just before a backward() (checked once every
+        # SATURATION_CHECK_EVERY steps): zero_grad() leaves none, so any means they pile up.
+        self._leftover = None
         self.linear_model = is_linear(config)
         # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
         # are ever registered here, so calling forward() directly is the same maths
@@ -177,6 +180,8 @@ class Trainer:
             return
         if self.mistakes.zero_grad:
             self.optimizer.zero_grad()
+        if self.step_count % SATURATION_CHECK_EVERY == SATURATION_CHECK_EVERY - 1:
+            self._leftover = self._held_gradient()  # what backward() is about to add to
         (loss if self._penalty is None else loss + self._penalty()).backward()
         if self.mistakes.step:
             self.optimizer.step()
@@ -348,6 +353,13 @@ class Trainer:
             **m,
         )
 
+    def _held_gradient(self):
+        """The norm of the gradients the parameters hold now (a tensor: no device sync), 0 for none."""
+        import torch
+
+        grads = [p.grad.reshape(-1) for p in self.model.parameters() if p.grad is not None]
+        return torch.cat(grads).norm() if grads else torch.zeros(())
+
     def symptoms(self) -> dict:
         """How far the weights moved (relative to their size at the start), the last gradient's norm.
 
@@ -362,7 +374,8 @@ class Trainer:
             moved = ((now - start).norm() / start.norm()).item()
             grads = [p.grad.reshape(-1) for p in params if p.grad is not None]
             grad_norm = torch.cat(grads).norm().item() if grads else None
-        return {"moved": moved, "grad_norm": grad_norm}
+        leftover = None if self._leftover is None else self._leftover.item()
+        return {"moved": moved, "grad_norm": grad_norm, "leftover": leftover}
 
     def gradients_now(self) -> dict | None:
         """Parameter -> gradient of the training loss at the weights as they are now (the whole

@@ -62,10 +62,12 @@ def question_text(question: str) -> Text:
 
 
 def end_state(snap: Snapshot) -> str:
-    """How a finished run ended: PyTorch refused a step, it blew up, or it ran to the end."""
+    """How a finished run ended: PyTorch refused a step, it blew up (stopped before its last step,
+    whatever the doctor names as the cause), or it ran to the end."""
     if snap.error is not None:
         return "error"
-    return "diverged" if snap.diagnosis.kind in ("nonfinite", "saturated") else "done"
+    blown = snap.step < snap.total or snap.diagnosis.kind in ("nonfinite", "saturated")
+    return "diverged" if blown else "done"
 
 
 def has_loss(snap: Snapshot | None) -> bool:
