@@ -89,3 +89,36 @@ def test_ci_runs_the_readmes_own_test_command():
     command = readme.split("Install the test extra", 1)[1].split("```sh\n", 1)[1].split("\n", 1)[0]
     assert "ruff check" in command and "pytest" in command
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+TUI = sorted(m for m in MODULES if m.startswith("neurotui.tui"))
+
+
+def test_every_key_binding_comes_from_the_key_table():
+    import importlib
+    import inspect
+
+    from neurotui.tui import keys
+
+    table = {(k.keys, k.action, k.binding_id) for group in vars(keys).values()
+             if isinstance(group, tuple) and group and all(isinstance(k, keys.Key) for k in group) for k in group}
+    checked = 0
+    for name in TUI:
+        module = importlib.import_module(name)
+        for cls in vars(module).values():
+            if inspect.isclass(cls) and cls.__module__ == name and "BINDINGS" in vars(cls):
+                for b in cls.BINDINGS:
+                    assert (b.key, b.action, b.id) in table, f"{name}.{cls.__name__} binds {b.key!r} outside keys.py"
+                    checked += 1
+    assert checked >= 60  # the app's, the XOR pane's, Reliability's, the fields', the pickers', help's
+    # and nobody builds a Binding by hand
+    for name in TUI:
+        if name != "neurotui.tui.keys":
+            source = MODULES[name].read_text(encoding="utf-8")
+            assert "Binding(" not in source, f"{name} builds a Binding; add a Key to tui/keys.py"
+
+
+def test_no_mixins_in_the_ui():
+    mixins = [f"{name}.{node.name}" for name in TUI for node in ast.walk(ast.parse(MODULES[name].read_text()))
+              if isinstance(node, ast.ClassDef) and node.name.endswith("Mixin")]
+    assert not mixins, mixins

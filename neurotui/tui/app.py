@@ -197,12 +197,12 @@ class NeuroApp(App[XorConfig]):
         if self.xor.control is None:  # --no-autostart: space starts
             self.start_run()
         else:
-            self.xor._say(self.xor.toggle_pause())
+            self.xor.say(self.xor.toggle_pause())
 
     def action_step_once(self) -> None:
         if self.xor.control is None:  # --no-autostart: start held at step 0, then take the step
             self.start_run(paused=True)
-        self.xor._say(self.xor.step_once())
+        self.xor.say(self.xor.step_once())
 
     def action_speed(self, delta: int) -> None:
         self.xor.set_speed(self.session.change_speed(delta))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from neurotui.tui.keys import help_rows
+from neurotui.tui.keys import HELP_KEYS, bindings, help_rows
+from neurotui.tui.panes.xor_views import VIEWS
 
 PANES = (
     ("Neuron", "one neuron computes z = x @ w + b, term by term, then an activation bends z. "
@@ -26,9 +26,7 @@ PANES = (
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close help"),
-    ]
+    BINDINGS = bindings(HELP_KEYS)
 
     def compose(self) -> ComposeResult:
         keys = Table(box=None, show_header=False, pad_edge=False)
@@ -40,6 +38,10 @@ class HelpScreen(ModalScreen[None]):
         for name, what in PANES:
             panes.append(f"{name}: ", "bold")
             panes.append(what + "\n")
+        panes.append("The XOR pane's views (v cycles them):\n", "bold")
+        for view in VIEWS.values():
+            panes.append(f"  {view.title}: ", "bold")
+            panes.append(view.help + "\n")
         with VerticalScroll(id="help-box") as box:
             box.border_title = "neurotui help - Esc closes"
             yield Static(keys)

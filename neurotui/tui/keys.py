@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from neurotui.tui.panes.xor_views import cycle_help
+
 
 @dataclass(frozen=True)
 class Key:
@@ -20,6 +22,10 @@ class Key:
     show: bool = True  # in the Footer
     id: str | None = None  # binding id for keymaps; default: the action's name
     priority: bool = False
+    # Acts on the XOR run: restarts it, paces it, or changes what its pane shows. On the Reliability
+    # screen such a key would act on a run out of sight, so there it is inert and out of the Footer.
+    # True unless said otherwise: a new key forgotten here is hidden, never acting unseen.
+    steers_run: bool = True
 
     @property
     def binding_id(self) -> str:
@@ -71,8 +77,7 @@ APP_KEYS: tuple[Key, ...] = (
         display="]", id="faster"),
     Key("l", "toggle_log", "Log", "Toggle log loss scale", "loss plot: linear / log scale"),
     Key("d", "toggle_slopes", "Slopes", "Toggle activation slopes", "activations: values / slopes (derivatives)"),
-    Key("v", "next_view", "View", "Next XOR view",
-        "XOR view: decision boundary -> hidden features -> hidden space -> weights and gradients"),
+    Key("v", "next_view", "View", "Next XOR view", cycle_help()),
     Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",
         "hidden space: next pair of hidden units; weights: the next row's exact numbers", show=False),
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
@@ -104,18 +109,19 @@ APP_KEYS: tuple[Key, ...] = (
     Key("e", "write_card", "Card", "Write result card",
         "write the lesson's result card (Markdown) to ./neurotui-card.md (a new name if taken)"),
     Key("1", "focus_pane(0)", "Neuron", "Focus Neuron pane", "focus the Neuron pane (one-pane mode: show it)",
-        show=False, id="pane_neuron"),
+        show=False, id="pane_neuron", steers_run=False),
     Key("2", "focus_pane(1)", "Activ.", "Focus Activations pane",
-        "focus the Activations pane (one-pane mode: show it)", show=False, id="pane_activations"),
+        "focus the Activations pane (one-pane mode: show it)", show=False, id="pane_activations", steers_run=False),
     Key("3", "focus_pane(2)", "XOR", "Focus XOR pane", "focus the XOR pane (one-pane mode: show it)",
-        show=False, id="pane_xor"),
+        show=False, id="pane_xor", steers_run=False),
     Key("4", "focus_pane(3)", "Reliability", "Reliability: many seeds at once",
         "Reliability: hidden 2/4/8 x layers 1/2 x 4 activations, 256 seeds each, trained at once",
-        id="pane_reliability"),
+        id="pane_reliability", steers_run=False),
     Key("z", "zoom", "Zoom", "Zoom pane", "zoom the focused pane to the full screen and back"),
-    Key("question_mark", "help", "Help", "Help", "this help", display="?"),
-    Key("q", "quit", "Quit", "", "quit at once, even mid-run (prints the command that reproduces the run)"),
-    Key("ctrl+c", "quit", "Quit", "", "quit at once", show=False, id="quit_now", priority=True),
+    Key("question_mark", "help", "Help", "Help", "this help", display="?", steers_run=False),
+    Key("q", "quit", "Quit", "", "quit at once, even mid-run (prints the command that reproduces the run)",
+        steers_run=False),
+    Key("ctrl+c", "quit", "Quit", "", "quit at once", show=False, id="quit_now", priority=True, steers_run=False),
 )
 
 # Keys of the XOR pane itself (bindings of XorPane: arrows and Enter mean nothing elsewhere).
@@ -157,6 +163,24 @@ FIELD_KEYS: tuple[Key, ...] = (
 )
 
 
+# Keys of the small screens and fields: not in the `?` screen's list (each says its keys itself).
+NEURON_PANE_KEYS: tuple[Key, ...] = (
+    Key("enter", "edit", "Edit", "", "in the Neuron pane: Enter moves into its first field", show=False, id="neuron_edit"),
+)
+WEIGHT_FIELD_KEYS: tuple[Key, ...] = (
+    Key("escape", "cancel", "Cancel edit", "", "in a weight's field: cancel the edit", id="weight_cancel"),
+)
+PICKER_KEYS: tuple[Key, ...] = (
+    Key("escape", "dismiss(None)", "Cancel", "", "in a picker: pick nothing", id="picker_cancel"),
+)
+MULTI_PICKER_KEYS: tuple[Key, ...] = PICKER_KEYS + (
+    Key("enter", "accept", "Accept", "", "in the features picker: accept the ticked ones", id="picker_accept",
+        priority=True),
+)
+HELP_KEYS: tuple[Key, ...] = (
+    Key("escape,question_mark,q", "dismiss", "Close help", "", "close this help", id="help_close"),
+)
+
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
     return [k.binding() for k in keys]
 
@@ -180,11 +204,7 @@ def palette_entries() -> list[tuple[str, str, str]]:
     return [(k.title, f"{k.help} (key {k.shown_key})", k.action) for k in APP_KEYS if k.title]
 
 
-# Keys that steer the XOR run: on the Reliability screen they would act on a run out of sight.
-RUN_ACTIONS = {
-    "session", "restart", "pause", "step_once", "speed", "toggle_log", "next_view", "next_pair",
-    "next_inside_layer", "toggle_compare", "toggle_device", "write_card", "toggle_slopes", "zoom",
-    "pick_preset", "pick_bug", "pick_features", "toggle_code", "write_script",
-}
+# The actions of keys that steer the XOR run (Key.steers_run).
+RUN_ACTIONS = {k.action_name for k in APP_KEYS if k.steers_run}
 # Actions on printable keys: an Input being edited takes those keys as text.
 TYPED_ACTIONS = {k.action_name for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}

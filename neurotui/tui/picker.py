@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
+from neurotui.tui.keys import MULTI_PICKER_KEYS, PICKER_KEYS, bindings
+
 
 class Picker(ModalScreen[str | None]):
     """Enter picks the highlighted entry; Esc picks nothing."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = bindings(PICKER_KEYS)
 
     def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None) -> None:
         super().__init__()
@@ -40,7 +41,7 @@ class Picker(ModalScreen[str | None]):
 class MultiPicker(ModalScreen[tuple[str, ...] | None]):
     """Space toggles an entry, Enter accepts the ticked ones, Esc changes nothing."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("enter", "accept", "Accept", priority=True)]
+    BINDINGS = bindings(MULTI_PICKER_KEYS)
 
     def __init__(self, title: str, choices: list[tuple[str, str]], chosen: tuple[str, ...]) -> None:
         super().__init__()

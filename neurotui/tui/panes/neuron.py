@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
@@ -16,7 +15,7 @@ from neurotui.core.model import neuron
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
-from neurotui.tui.keys import FIELD_KEYS, bindings
+from neurotui.tui.keys import FIELD_KEYS, NEURON_PANE_KEYS, bindings
 
 NUDGE = 0.1
 
@@ -83,7 +82,7 @@ class NumberField(Input):
 
 class NeuronPane(Vertical):
     can_focus = True
-    BINDINGS = [Binding("enter", "edit", "Edit", show=False)]
+    BINDINGS = bindings(NEURON_PANE_KEYS)
 
     @dataclass
     class ZChanged(Message):

@@ -1,4 +1,4 @@
-"""The XOR pane's lines of text: status, config, doctor, the lesson's rows, compare titles.
+"""The XOR pane's lines of text: status, config, doctor, the lesson's rows, compare titles, the probe.
 
 Pure functions of plain values, so they are tested without an app.
 """
@@ -12,14 +12,7 @@ from neurotui.core.model.config import XOR_Y, XorConfig
 from neurotui.core.training.trainer import Snapshot
 from neurotui.session.control import speed_label
 from neurotui.tui.glyphs import Glyphs
-
-# What the middle of the XOR pane shows; `v` cycles them (compare and code are toggled apart).
-VIEWS = ("boundary", "features", "space", "weights", "network")
-INSIDE_VIEWS = ("features", "space", "weights")  # the views drawn from Snapshot.inside
-VIEW_TITLES = {
-    "boundary": "decision boundary", "features": "hidden features", "space": "hidden space",
-    "weights": "weights and gradients", "network": "the network", "compare": "compare", "code": "the run's PyTorch code",
-}
+from neurotui.tui.widgets.network import unit_name
 
 STATE_STYLE = {
     "loading": "yellow", "running": "bold green", "paused": "bold yellow",
@@ -168,3 +161,17 @@ def boundary_side(g: Glyphs, snap: Snapshot, state: str, message: str, xor_rows:
     if legend is None:
         return rows
     return Text("\n").join([diagnosis_text(state, message, snap, short=True), rows, legend])
+
+
+def probe_text(snap: Snapshot | None) -> Text:
+    """Under the lesson's rows: the clicked point's output and hidden values (the worker computes them)."""
+    net = snap.network if snap is not None else None
+    if net is None or net.probe is None:
+        return Text()
+    x1, x2, p, hidden = net.probe
+    t = Text(no_wrap=True, overflow="ellipsis", end="")
+    t.append(f"probe x1={x1:+.2f} x2={x2:+.2f}: p(y=1)={p:.3f}\n", "bold")
+    for k, layer in enumerate(hidden, start=1):
+        t.append(" ".join(f"{unit_name(net, k, i)} {v:+.2f}" for i, v in enumerate(layer[:8])))
+        t.append("\n")
+    return t

@@ -1,0 +1,131 @@
+"""The views of the XOR pane's middle, one entry each: a new view is one `View` here plus its widget.
+
+An entry says what the view is called, the widget it shows (built once, in the pane's
+ContentSwitcher, with the id `view-NAME`), what it asks the training worker to compute while it
+is on screen (RunControl fields; every field no view asks for is None, so nothing is computed for
+a view out of sight), how it draws a snapshot, and its line on the `?` screen. `v` cycles the
+entries with `cycle=True` in order; compare and code are toggled apart (`c`, `y`).
+
+`draw` and `asks` take the pane (tui/panes/xor.py) and read its public state: `glyphs`,
+`configs`, `state`, `message`, `compact`, `hidden_layer`, `pair_index`, `other`, `query_one`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from neurotui.core.data.datasets import xor_labelled  # the lesson's rows mean something only on XOR labels
+from neurotui.tui.panes import xor_text
+from neurotui.tui.widgets.boundary import BoundaryView
+from neurotui.tui.widgets.code import CodeView
+from neurotui.tui.widgets.inside import MAX_UNITS, FeaturesView, WeightsView, space_figure, unit_pairs
+from neurotui.tui.widgets.network import NetworkView
+from neurotui.tui.widgets.plot import PlotView
+
+# The RunControl fields a view may ask for; the pane sends every one, None where no view asks.
+ASKABLE = ("layer", "feature_grid", "network_tile")
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    title: str  # the pane's border title: "3 XOR training - TITLE"; also `v`'s help line
+    help: str  # what the view shows, on the `?` screen
+    widget: Callable[[bool], Widget]  # ascii -> the widget, with id f"view-{name}"
+    draw: Callable[[object, object], None]  # (pane, snapshot) -> draws it on the widget
+    asks: Callable[[object], dict] = lambda pane: {}  # pane -> {RunControl field: value}
+    cycle: bool = True  # one of `v`'s views
+    replays: bool = False  # draws the frame replayed (left/right on a paused run); else replay shows boundary
+
+
+# ----- boundary -----------------------------------------------------------------------------------
+def _boundary_widget(ascii: bool) -> Widget:
+    return Horizontal(BoundaryView(ascii=ascii, id="xor-boundary"), Static(id="xor-rows"), id="view-boundary")
+
+
+def _draw_boundary(pane, snap) -> None:
+    view = pane.query_one("#xor-boundary", BoundaryView)
+    view.show(snap.boundary)
+    legend = view.legend_text(short=True) if pane.compact else None
+    labelled = xor_labelled(pane.configs[0]) if pane.configs else True
+    pane.set_text("xor-rows", xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend)
+                  + xor_text.probe_text(pane.snapshot))
+
+
+# ----- inside the network -------------------------------------------------------------------------
+def _asks_layer(pane) -> dict:
+    return {"layer": pane.hidden_layer}
+
+
+def _asks_features(pane) -> dict:
+    hidden = min(pane.configs[0].hidden, MAX_UNITS) if pane.configs else 4
+    return {"layer": pane.hidden_layer,
+            "feature_grid": pane.query_one(FeaturesView).wanted_tile(hidden + 1)}  # the units and the output
+
+
+def _draw_space(pane, snap) -> None:
+    inside = snap.inside
+    units = len(inside.hidden_points[0]) if inside and inside.hidden_points else 1
+    pairs = unit_pairs(units)
+    pane.query_one("#view-space", PlotView).show(space_figure(inside, pairs[pane.pair_index % len(pairs)]))
+
+
+def _asks_network(pane) -> dict:
+    if not pane.configs:
+        return {}
+    c = pane.configs[0]
+    return {"network_tile": pane.query_one(NetworkView).wanted_tile((len(c.features), *([c.hidden] * c.layers), 1))}
+
+
+# ----- compare -------------------------------------------------------------------------------------
+def _compare_widget(ascii: bool) -> Widget:
+    def side(name: str) -> Vertical:
+        return Vertical(Static(id=f"cmp-{name}-title", classes="cmp-title"), BoundaryView(ascii=ascii, id=f"cmp-{name}"),
+                        classes="cmp-side")
+
+    return Horizontal(side("a"), side("b"), id="view-compare")
+
+
+def _draw_compare(pane, snap) -> None:
+    pane.query_one("#cmp-a", BoundaryView).show(snap.boundary)
+    pane.set_text("cmp-a-title", xor_text.side_title("A", pane.label(0), snap))
+    if pane.other is not None:
+        pane.query_one("#cmp-b", BoundaryView).show(pane.other.boundary)
+        pane.set_text("cmp-b-title", xor_text.side_title("B", pane.label(1), pane.other))
+
+
+VIEWS: dict[str, View] = {v.name: v for v in (
+    View("boundary", "decision boundary",
+         "the network's p(y=1) over the input plane, with the data on top; click a point to probe it",
+         _boundary_widget, _draw_boundary, replays=True),
+    View("features", "hidden features", "each hidden unit's output over the input plane, and the output's",
+         lambda ascii: FeaturesView(ascii=ascii, id="view-features"),
+         lambda pane, snap: pane.query_one(FeaturesView).show(snap.inside, pane.configs[0].activation),
+         asks=_asks_features),
+    View("space", "hidden space", "the data placed by two hidden units' values (p: the next pair)",
+         lambda ascii: PlotView(ascii=ascii, id="view-space"), _draw_space, asks=_asks_layer),
+    View("weights", "weights and gradients", "every weight and its gradient (p: a row's exact numbers)",
+         lambda ascii: WeightsView(ascii=ascii, id="view-weights"),
+         lambda pane, snap: pane.query_one(WeightsView).show(snap.inside), asks=_asks_layer),
+    View("code", "the run's PyTorch code", "the run's own PyTorch script (y)",
+         lambda ascii: CodeView(ascii=ascii, id="view-code"), lambda pane, snap: None, cycle=False),
+    View("network", "the network",
+         "units and links drawn as the network; arrows select, Enter edits a weight by hand",
+         lambda ascii: NetworkView(ascii=ascii, id="view-network"),
+         lambda pane, snap: pane.query_one(NetworkView).show(snap.network, pane.configs[0].activation),
+         asks=_asks_network),
+    View("compare", "compare", "A beside B, trained in lockstep on the same seed (c)",
+         _compare_widget, _draw_compare, cycle=False),
+)}
+
+CYCLE = tuple(name for name, v in VIEWS.items() if v.cycle)
+
+
+def cycle_help() -> str:
+    """`v`'s line on the `?` screen and in the palette, from the views themselves."""
+    return "XOR view: " + " -> ".join(VIEWS[name].title for name in CYCLE)
