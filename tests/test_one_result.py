@@ -121,3 +121,41 @@ def test_a_too_high_learning_rate_is_still_sent_to_the_learning_rate():
         trainer.run()
         d = trainer.snapshot().diagnosis
         assert d.kind == "saturated" and d.fix == "lower the learning rate"
+
+
+# ----- 4. memorization is training solved and validation lagging -----------------------------------------
+RISE = [(10 * i, 0.7 - 0.06 * i, 0.5 - 0.05 * i if i < 5 else 0.25 + 0.1 * (i - 5)) for i in range(10)]
+
+
+def _fit(train, val, curve=(), n_train=140, n_val=60):
+    from neurotui.core.training.fit import diagnose_fit
+
+    return diagnose_fit([0.7, 0.3], train_loss=0.3, val_loss=0.6, train_accuracy=train, val_accuracy=val,
+                        curve=curve, n_train=n_train, n_val=n_val)
+
+
+def test_memorization_needs_training_solved_and_validation_lagging():
+    assert _fit(1.0, 0.73, n_train=40, n_val=160).kind == "memorization"  # the memorization preset
+    assert _fit(0.99, 0.90, curve=RISE).kind == "memorization"  # lagging, and its loss rose
+    spiral = _fit(0.71, 0.63, curve=RISE)  # training not solved: not memorizing anything
+    assert spiral.kind == "stuck" and "memoriz" not in spiral.title.replace("not memoriz", "")
+    gauss = _fit(1.0, 0.983, curve=RISE)  # validation solved: it generalizes, whatever its loss did
+    assert gauss.kind == "solved" and "validation loss rose late" in gauss.detail
+
+
+def test_the_doctors_words_agree_with_the_accuracies():
+    regularized = _fit(0.925, 0.82, n_train=40, n_val=160)
+    assert regularized.kind == "stuck"
+    assert "as well as it fits" not in regularized.detail and "does not fit even its training points" in regularized.detail
+    chance = _fit(0.96, 0.91, n_train=40, n_val=160)  # fits; a gap within what 40 and 160 points vary by
+    assert chance.kind == "stuck" and "it fits its training points" in chance.detail and "chance" in chance.detail
+
+
+def test_lab_json_never_says_solved_and_memorization_at_once(capsys):
+    import json
+
+    from neurotui.cli import main
+
+    assert main(["lab", "--json", "--dataset", "gauss", "--seed", "0"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["solved"] is True and result["diagnosis"]["kind"] == "solved"

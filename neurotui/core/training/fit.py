@@ -143,11 +143,16 @@ def diagnose_fit(
     if not finished:
         return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
     rise = val_loss_rise(curve)
-    gap = None if val_accuracy is None else memorization_gap(val_accuracy, n_train, n_val)
-    if val_accuracy is not None and (
-        train_accuracy - val_accuracy >= gap or (rise and val_accuracy < train_accuracy)
+    # Memorization: training solved and validation lagging, by more than small sets vary by chance
+    # or with a validation loss that rose while the train loss fell. A run that does not fit its own
+    # training points is not memorizing, and one whose validation is solved generalizes.
+    fits = train_accuracy >= SOLVED_ACCURACY
+    big_gap = val_accuracy is not None and train_accuracy - val_accuracy >= memorization_gap(
+        val_accuracy, n_train, n_val)
+    if fits and val_accuracy is not None and val_accuracy < SOLVED_ACCURACY and (
+        big_gap or (rise and val_accuracy < train_accuracy)
     ):
-        if train_accuracy - val_accuracy >= gap:
+        if big_gap:
             detail = (f"train accuracy {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
                       "it fits its training points, not the pattern")
         else:
@@ -159,8 +164,10 @@ def diagnose_fit(
         )
     acc = train_accuracy if val_accuracy is None else val_accuracy
     if acc >= SOLVED_ACCURACY:
+        late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
+                "while accuracy held") if rise else ""
         return Diagnosis(
-            "solved", "solved", f"{scores}, train loss {train_loss:.4g}",
+            "solved", "solved", f"{scores}, train loss {train_loss:.4g}{late}",
             "nothing to fix: try the failure probe (no hidden activation) to compare",
         )
     if linear_model:
@@ -174,12 +181,20 @@ def diagnose_fit(
         return near_half(f"train loss {train_loss:.4f}")
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
-    if val_accuracy is not None and train_accuracy < SOLVED_ACCURACY:
+    if val_accuracy is not None and not fits:
         return Diagnosis(
-            "stuck", "not accurate enough (no sign of memorization)",
-            f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}); it generalizes as well "
-            "as it fits, so with noisy data this may be near the best possible",
+            "stuck", "not accurate enough (not memorization)",
+            f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}): it does not fit even "
+            "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
             "lower the noise or add samples; if the data is clean, train longer or add hidden units",
+        )
+    if val_accuracy is not None:
+        return Diagnosis(
+            "stuck", "not accurate enough on new data",
+            f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}): it fits its training "
+            f"points; validation trails by less than sets of {n_train or '?'} and {n_val or '?'} points "
+            "differ by chance",
+            "add samples (M) to tell memorization from chance; lower the noise if the data allow",
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",
