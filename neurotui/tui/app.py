@@ -16,6 +16,7 @@ from neurotui.session.state import Refused, Session
 from neurotui.tui import picker
 from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
+from neurotui.tui.keyorder import KeysInOrder, focus_now
 from neurotui.tui.keys import APP_KEYS, RUN_ACTIONS, TYPED_ACTIONS, bindings, palette_entries
 from neurotui.tui.messages import CardWritten, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
@@ -26,7 +27,7 @@ from neurotui.tui.process import exit_on_signals, exit_soon
 from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
 
 
-class NeuroApp(App[XorConfig]):
+class NeuroApp(KeysInOrder, App[XorConfig]):
     CSS_PATH = "neurotui.tcss"
     TITLE = "neurotui"
     BINDINGS = bindings(APP_KEYS)
@@ -106,7 +107,7 @@ class NeuroApp(App[XorConfig]):
         exit_on_signals(self._on_signal)
         self.watch(self.screen, "focused", self._mark_focused_pane)
         self._apply_layout()
-        self.xor.focus()
+        focus_now(self.xor)  # now: a key typed during start-up must not be undone by a late focus
         if self.autostart:
             self.start_run()
         else:

@@ -9,6 +9,7 @@ from textual.geometry import Size
 from textual.widgets import Static
 
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.keyorder import focus_now
 
 # Below this the three panes do not fit: show one at a time. At 100-119 columns the XOR
 # pane's boundary would shrink to a few rows beside its rows text: one pane reads better.
@@ -88,7 +89,7 @@ class Workspace(Container):
         elif self._auto_zoom:
             self.zoomed = self._auto_zoom = False
         self.current = index
-        self.pane(index).focus()
+        focus_now(self.pane(index))
 
     def toggle_zoom(self, focused) -> None:
         index = self.index_of(focused)

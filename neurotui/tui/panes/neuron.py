@@ -15,6 +15,7 @@ from neurotui.core.model import neuron
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import FIELD_KEYS, NEURON_PANE_KEYS, bindings
 
 NUDGE = 0.1
@@ -77,7 +78,7 @@ class NumberField(Input):
     def action_leave(self) -> None:
         pane = next((a for a in self.ancestors if isinstance(a, NeuronPane)), None)
         if pane is not None:
-            pane.focus()
+            focus_now(pane)
 
 
 class NeuronPane(Vertical):
@@ -112,7 +113,7 @@ class NeuronPane(Vertical):
         self._recompute()
 
     def action_edit(self) -> None:
-        self.query(NumberField).first().focus()
+        focus_now(self.query(NumberField).first())
 
     def on_number_field_edited(self, event: NumberField.Edited) -> None:
         event.stop()

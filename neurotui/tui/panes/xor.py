@@ -14,6 +14,7 @@ from textual.widgets import ContentSwitcher, Static
 from neurotui.core.model.config import XorConfig
 from neurotui.session.control import RunControl
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import XOR_KEYS, bindings
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
@@ -368,12 +369,12 @@ class XorPane(Vertical):
     def _weight_submitted(self, event: WeightField.Submitted) -> None:
         event.stop()
         if self.editor.submit(event.value, self.control):
-            self.focus()
+            focus_now(self)
 
     @on(WeightField.Cancelled)
     def _weight_cancelled(self) -> None:
         self.editor.close()
-        self.focus()
+        focus_now(self)
 
     @on(BoundaryView.Probed)
     def _probed(self, event: BoundaryView.Probed) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Input
 
 from neurotui.core.model.network import name_of
 from neurotui.session.control import RunControl
+from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import WEIGHT_FIELD_KEYS, bindings
 from neurotui.tui.widgets.network import NetworkView, unit_name, value_of
 
@@ -56,7 +57,7 @@ class WeightEditor:
         field.value = f"{value:.4f}"
         field.display = True
         self.editing = item
-        field.focus()
+        focus_now(field)
 
     def why_not(self, on_network: bool, has_model: bool) -> str | None:
         """Why Enter cannot open the field now, or None."""

@@ -1,0 +1,87 @@
+"""Keys handled one after another, each where focus is when its turn comes.
+
+Textual hands a key to the focused widget's own message queue and resolves its binding
+only once it has bubbled back up to the app, while the app has already handed the next
+keys out; and `Widget.focus()` moves focus only later still. When the app is busy (at
+start-up torch loads beside it) the keys of `1` Enter `10` Enter arrive together: Enter
+went to the pane that was focused before `1`, and the digits after it, so the edit was
+lost. Here the app resolves every key itself, in order, with focus moved at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import events
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.widget import Widget
+
+# A widget that never takes its key turn (closed while its queue was busy) must not hold
+# the keyboard: after this the key goes on to the bindings.
+TURN_TIMEOUT_S = 1.0
+
+
+def focus_now(widget: Widget) -> None:
+    """Focus `widget` (or, if it cannot take focus, its first descendant that can: a pane whose
+    table holds its focus) before the next key is resolved; Textual's `focus()` waits a turn."""
+    target = widget if widget.focusable else next((w for w in widget.query("*") if w.focusable), None)
+    if target is None:
+        return
+    try:
+        target.screen.set_focus(target)
+    except Exception:  # not mounted yet, or its screen is gone: let Textual focus it when it can
+        target.focus()
+
+
+def _reads_keys(widget: Widget) -> bool:
+    """Does the widget handle keys itself (an Input types characters), beyond bindings?"""
+    return type(widget)._on_key is not Widget._on_key
+
+
+async def _in_its_turn(widget: Widget, event: events.Key) -> None:
+    """Let `widget` handle `event` in its own queue, after what is already there (an Input
+    selects its text on Focus: the first character typed must come after that)."""
+    done = asyncio.Event()
+
+    async def handle() -> None:
+        try:
+            await widget._on_key(event)
+        finally:
+            done.set()
+
+    if widget.call_later(handle):
+        try:
+            await asyncio.wait_for(done.wait(), TURN_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            pass
+
+
+class KeysInOrder(MessagePump):
+    """Mix into the App (before `App`): key events are resolved in order, bindings included."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._key_in_order(event)
+        else:
+            await super().on_event(event)
+
+    async def _key_in_order(self, event: events.Key) -> None:
+        app = self.app
+        app.app_focus = True
+        screen: Screen = app.screen
+        if screen.maximized is not None and event.key == "escape" and app.escape_to_minimize:
+            screen.minimize()
+            return
+        if app.focused is not None:
+            screen._clear_tooltip()
+        if await app._check_bindings(event.key, priority=True):
+            return
+        target = app.focused
+        if target is not None and _reads_keys(target):
+            event._set_forwarded()
+            await _in_its_turn(target, event)
+            if event._stop_propagation:
+                return
+        if not await app._check_bindings(event.key):  # from the focused widget up, as Textual does
+            await (target or screen).handle_key(event)  # its key_ methods, if any
