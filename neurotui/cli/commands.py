@@ -29,6 +29,12 @@ def cmd_bench(args) -> int:
         if sys.platform == "win32":
             raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
         report = run_bandwidth_bench(*args.size)
+    elif args.keys:
+        if sys.platform == "win32":
+            raise ConfigError("--keys needs a POSIX pseudo-terminal")
+        from neurotui.bench.keys import run_keys_bench
+
+        report = run_keys_bench(rounds=min(args.rounds, 3))
     elif args.ui:
         from neurotui.bench.ui import UI_STEPS, run_ui_bench
 

@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(parser, top=True)
     cli_data.add_data_options(parser, top=True)
     parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
+    parser.add_argument("--speed", type=_speed, default=None, metavar="N|max",
+                        help='starting training speed in steps/s, snapped to the [ ] ladder, or "max" (default: 500)')
     parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
     parser.add_argument("--theme", metavar="NAME", type=_theme,
                         help="Textual theme, e.g. nord or textual-light (the palette's \"Change theme\" tries them)")
@@ -91,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="terminal size for --bandwidth (default: 120x40)")
     bench.add_argument("--ui", action="store_true",
                        help="instead, training steps/s with the app drawing vs not, the first frame's and first step's time")
+    bench.add_argument("--keys", action="store_true",
+                       help="instead, each key's latency in a pty (paused and training), q after a 400-key mash, "
+                            "and keys typed at the first frame")
     bench.add_argument("--rss", action="store_true", help="with --ui: also the app's peak RSS after a 200,000-step run")
 
     from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
@@ -109,6 +114,16 @@ def _size(text: str) -> tuple[int, int]:
     if not sep or size is None or not (20 <= size[0] <= 1000 and 5 <= size[1] <= 500):
         raise argparse.ArgumentTypeError(f"size must be COLSxROWS, e.g. 120x40 (20-1000 x 5-500), got {text!r}")
     return size
+
+def _speed(text: str) -> int | str:
+    from neurotui.settings import SPEED_MAX
+
+    if text.strip().lower() == "max":
+        return "max"
+    value = _int(text)
+    if not 1 <= value <= SPEED_MAX:
+        raise argparse.ArgumentTypeError(f'must be 1-{SPEED_MAX:,} steps/s or "max", got {text!r}')
+    return value
 
 def _theme(text: str) -> str:
     from neurotui.settings import theme_problem

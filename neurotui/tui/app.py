@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from neurotui.core.model.config import XorConfig
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import Refused, Session
 from neurotui.tui import picker
+from neurotui.tui.footer import KeysFooter
 from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
 from neurotui.tui.keyorder import KeysInOrder, focus_now
@@ -87,7 +88,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
             yield ActivationsPane(self.glyphs, id="activations", classes="pane")
             yield ReliabilityPane(self.glyphs, seeds=self.sweep_seeds, id="reliability", classes="pane")
         yield Static(id="too-small")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def xor(self) -> XorPane:
@@ -156,7 +157,22 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         if self.xor.control is None:  # --no-autostart: nothing runs until space
             self.xor.show_config(self.session.config)
             return
-        self.start_run(paused=self.xor.paused)  # a change while paused stays paused
+        self.restart_soon()
+
+    _restart_paused: bool | None = None  # a restart owed once the keys typed in a burst are handled
+
+    def restart_soon(self) -> None:
+        """Retrain from step 0, keeping a paused run paused. Keys typed in a burst (`+++`) restart
+        once, after the last of them: each restart costs the UI thread a worker and a redraw."""
+        if self._restart_paused is None:
+            self._restart_paused = self.xor.paused
+        if not self.keys_waiting:
+            self.keys_drained()
+
+    def keys_drained(self) -> None:
+        if self._restart_paused is not None:
+            paused, self._restart_paused = self._restart_paused, None
+            self.start_run(paused=paused)
 
     @on(TrainStarted)
     def _device_known(self, message: TrainStarted) -> None:
@@ -172,7 +188,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.change(getattr(self.session, method), *args)
 
     def action_restart(self) -> None:
-        self.start_run(paused=self.xor.paused)
+        self.restart_soon()
 
     def action_toggle_compare(self) -> None:
         self.change(self.session.toggle_compare)
@@ -226,7 +242,9 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            if not self.is_screen_installed("help"):  # built once: composing its table cost ~0.1 s a time
+                self.install_screen(HelpScreen(), "help")
+            self.push_screen("help")
 
     def action_next_inside_layer(self) -> None:
         layer = self.session.next_inside_layer()

@@ -11,6 +11,7 @@ lost. Here the app resolves every key itself, in order, with focus moved at once
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from textual import events
 from textual.message_pump import MessagePump
@@ -57,12 +58,69 @@ async def _in_its_turn(widget: Widget, event: events.Key) -> None:
             pass
 
 
+# Actions after which `q` may no longer quit: they open a screen (where q closes it) or can move
+# focus into a text field (where q is typed).
+CHANGES_WHAT_Q_DOES = {"help", "pick_preset", "pick_bug", "pick_features", "command_palette",
+                       "focus_next", "focus_previous", "edit", "edit_weight"}
+
+
 class KeysInOrder(MessagePump):
-    """Mix into the App (before `App`): key events are resolved in order, bindings included."""
+    """Mix into the App (before `App`): key events are resolved in order, bindings included.
+
+    Keys typed faster than they are handled wait their turn; `keys_waiting` says how many, so
+    a costly consequence (a restart) can be done once for the whole burst (`keys_drained`).
+    Quit does not wait behind a burst: it leaves at once when nothing before it could have
+    changed what `q` does.
+    """
+
+    _waiting: deque | None = None  # per key posted and not yet handled: may it change what q does?
+
+    @property
+    def keys_waiting(self) -> int:
+        return len(self._waiting or ())
+
+    def keys_drained(self) -> None:
+        """Called when the last key waiting has been handled."""
+
+    def post_message(self, message) -> bool:
+        if isinstance(message, events.Key) and not message.is_forwarded:
+            if self._waiting is None:
+                self._waiting = deque()
+            action = self._action_now(message.key)
+            if self._waiting and action == "quit" and not any(self._waiting) and self._quit_is_plain():
+                self.run_action_now("quit")  # not behind the burst: nothing in it changes what q does
+                return True
+            self._waiting.append(action is None or action in CHANGES_WHAT_Q_DOES)
+        return super().post_message(message)
+
+    def _action_now(self, key: str) -> str | None:
+        """The action `key` is bound to in the focus chain now (None: unbound, or no screen yet)."""
+        try:
+            found = self.screen.active_bindings.get(key)
+        except Exception:
+            return None
+        return found[1].action if found is not None and found[2] else None
+
+    def _quit_is_plain(self) -> bool:
+        """On the main screen, with no text field focused: q quits rather than closes or types."""
+        try:
+            return self.screen is self.screen_stack[0] and not (self.focused and _reads_keys(self.focused))
+        except Exception:
+            return False
+
+    def run_action_now(self, action: str) -> None:
+        getattr(self, f"action_{action}")()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            await self._key_in_order(event)
+            try:
+                if not getattr(self, "_exit", False):  # keys typed after a quit are not for us
+                    await self._key_in_order(event)
+            finally:
+                if self._waiting:
+                    self._waiting.popleft()
+                if not self._waiting:
+                    self.keys_drained()
         else:
             await super().on_event(event)
 

@@ -27,6 +27,8 @@ def terminal_problem() -> str | None:
     return None
 
 
+ESCAPE_DELAY_MS = 40
+
 # What Python itself sets LC_CTYPE to when it coerces a C locale (PEP 538).
 _COERCED = {"c.utf-8", "c.utf8", "utf-8"}
 
@@ -79,6 +81,10 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
     if problem:
         print(f"neurotui: error: {problem}", file=sys.stderr)
         return 2
+    # Esc alone: Textual waits ESCDELAY ms for the rest of an escape sequence before it calls
+    # the key Esc (curses' convention, 100 by default), which alone broke the 100 ms a key may take.
+    # A terminal writes a sequence at once; 40 ms still covers a slow link. The user's value wins.
+    os.environ.setdefault("ESCDELAY", str(ESCAPE_DELAY_MS))
     from neurotui.tui.app import NeuroApp
 
     web = under_web_driver()
