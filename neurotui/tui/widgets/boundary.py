@@ -11,6 +11,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.visual import Visual, visualize
@@ -165,13 +166,20 @@ class BoundaryView(CachedText):
         # Late in training the probabilities still move, but rarely enough to change a glyph
         # or a colour: repaint (and send bytes down an SSH link) only when the picture changes.
         look = self._look(grid)
-        # A grid of another shape (or the first, after "waiting for the model...") may change an
-        # auto width (the compact layout): measure again, or the old width stays.
-        reshaped = not self._data or (len(grid), len(grid[0])) != (len(self._data), len(self._data[0]))
         self._data = grid
-        if look != self._shown_look or reshaped:
+        if look != self._shown_look:
             self._shown_look = look
-            self.refresh(layout=reshaped)
+            self.refresh()  # the width never depends on the grid (get_content_width): no relayout
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        """An auto width (the compact layout, 80x24): as wide as a plane of the height it has.
+
+        Not measured from the picture on screen: that picture's width came from the widget's
+        last width, so once shrunk (through a too-small window, or a zoom) it stayed a 6x3
+        stamp, and how wide it came out at start depended on when the first grid arrived.
+        """
+        rows = max(3, min(container.height - (3 if self.legend else 0), MAX_GRID_ROWS))
+        return max(6, 2 * rows)
 
     def _look(self, grid) -> tuple:
         """What the grid draws as: its characters and each cell's colour."""
@@ -244,8 +252,8 @@ class BoundaryView(CachedText):
         return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.visual_style.rich_style)
 
     def _build(self) -> Text:
-        """Only measured (an auto width in the compact layout): the same lines, unstyled, and
-        none of them cut to the widget's current size (which is what is being measured)."""
+        """The same lines as plain text (`render`, e.g. for a height measured by Textual); the
+        screen is drawn by render_line."""
         if not self._data:
             return Text("waiting for the model...")
         lines = ["".join(ch for ch, _ in row) for row in self._rows()]
