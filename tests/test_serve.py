@@ -9,15 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import socket
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
+from served import Served, cookie_name, first_screen, group_members, start, wait_until
 
 from neurotui import cli
 
@@ -42,7 +39,8 @@ signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print("__GANGLION__", flush=True)
 time.sleep(600)
 """
-SERVE_ARGV = "import sys; from neurotui.serve.server import serve; sys.exit(serve(sys.argv[2:], '127.0.0.1', 0, int(sys.argv[1])))"
+SERVE_ARGV = ("import json, sys; from neurotui.serve.server import serve; "
+              "sys.exit(serve(sys.argv[2:], '127.0.0.1', 0, **json.loads(sys.argv[1])))")
 
 
 @pytest.fixture
@@ -50,41 +48,17 @@ def web():
     return pytest.importorskip("aiohttp", reason="textual-serve is not installed (pip install 'neurotui[web]')")
 
 
-class Served:
-    def __init__(self, proc: subprocess.Popen, url: str, log: Path):
-        self.proc, self.url, self.log = proc, url, log
-        self.base, self.token = url.split("/?token=")
-        self.cookie = {"Cookie": f"neurotui_token_{self.base.rsplit(':', 1)[1]}={self.token}"}
-
-    def stop(self, sig=signal.SIGTERM) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=30)
-
-
-def start(cwd: Path, argv: list[str]) -> Served:
-    """A server in its own process group; output to a file (an unread pipe would fill up and stall it)."""
-    log = cwd / "serve.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        match = re.search(r"http://\S+\?token=\S+", log.read_text())
-        if match:
-            return Served(proc, match.group(0), log)
-        time.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"the server printed no URL:\n{log.read_text()}")
-
-
 @pytest.fixture
 def serve_app(tmp_path, web):
     """Start a server for an app script; every server is stopped and its group checked at the end."""
     servers: list[Served] = []
 
-    def run(source: str, max_sessions: int = 8) -> Served:
+    def run(source: str, max_sessions: int = 8, **options) -> Served:
+        """`options`: serve()'s keywords (token, base_path)."""
         script = tmp_path / f"app{len(servers)}.py"
         script.write_text(source)
-        served = start(tmp_path, [sys.executable, "-c", SERVE_ARGV, str(max_sessions), sys.executable, str(script)])
+        settings = json.dumps({"max_sessions": max_sessions, **options})
+        served = start(tmp_path, [sys.executable, "-c", SERVE_ARGV, settings, sys.executable, str(script)])
         servers.append(served)
         return served
 
@@ -96,47 +70,6 @@ def serve_app(tmp_path, web):
         if leftovers:
             os.killpg(served.proc.pid, signal.SIGKILL)
         assert not leftovers
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes in a process group, from /proc."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()  # after "(comm)": state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
-
-
-def wait_until(predicate, timeout_s: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-async def first_screen(ws, needle: bytes, timeout_s: float = 60.0) -> list[str]:
-    """Read the app's bytes until `needle` shows; returns the text (JSON) messages seen meanwhile."""
-    import aiohttp
-
-    seen, texts = b"", []
-    deadline = time.monotonic() + timeout_s
-    while needle not in seen:
-        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
-        if msg.type == aiohttp.WSMsgType.BINARY:
-            seen += msg.data
-        elif msg.type == aiohttp.WSMsgType.TEXT:
-            texts.append(msg.data)
-        else:
-            raise AssertionError(f"the websocket ended ({msg.type}) before {needle!r}; got {seen[-500:]!r}")
-    return texts
 
 
 # ----- the token -------------------------------------------------------------------------------
@@ -158,7 +91,7 @@ def test_page_websocket_static_and_downloads_are_refused_without_the_token(serve
             async with s.get(served.url) as r:
                 assert r.status == 200
                 assert "neurotui" in await r.text()
-                assert r.cookies[f"neurotui_token_{served.base.rsplit(':', 1)[1]}"].value == served.token
+                assert r.cookies[cookie_name(served.token)].value == served.token
             # The websocket: refused before any app process starts.
             for headers, status in [({}, 401), (wrong, 403)]:
                 with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
@@ -230,7 +163,8 @@ def test_a_signal_ends_the_server_and_every_neurotui_it_started(tmp_path, web, s
                     for _ in range(2)]
             for ws in tabs:
                 await first_screen(ws, b"neurotui")  # the app drew its title bar
-            assert len(group_members(pgid)) == 3  # the server and two apps, all in its process group
+            # The server, its warm parent, and per tab a launcher and the app forked for it: one process group.
+            assert len(group_members(pgid)) == 6
             # The signal goes to the server alone (as `kill PID` would): it must end the apps itself.
             served.proc.send_signal(sig)
             code = await asyncio.to_thread(served.proc.wait, 30)

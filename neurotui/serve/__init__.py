@@ -7,6 +7,8 @@ aiohttp or textual-serve; `neurotui.serve.server` holds the web server itself.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 
 from neurotui.serve.options import DEFAULT_MAX_SESSIONS, DEFAULT_PORT, add_arguments  # noqa: F401
@@ -46,6 +48,32 @@ def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
     return options
 
 
+TOKEN_ENV = "NEUROTUI_TOKEN"
+MIN_TOKEN = 16
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~-]+")  # what a URL's query carries as is
+
+
+def shared_token(path: str | None, env=None) -> str | None:
+    """The token from --token-file, else $NEUROTUI_TOKEN; None: the server makes a random one."""
+    from neurotui.core.errors import ConfigError
+
+    env = os.environ if env is None else env
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                token, where = f.read().strip(), f"--token-file {path}"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read --token-file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    elif env.get(TOKEN_ENV):
+        token, where = env[TOKEN_ENV].strip(), TOKEN_ENV
+    else:
+        return None
+    if len(token) < MIN_TOKEN or not TOKEN_CHARS.fullmatch(token):
+        raise ConfigError(f"the token in {where} must be at least {MIN_TOKEN} characters of A-Z a-z 0-9 . _ ~ -"
+                          " (e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')")
+    return token
+
+
 def main(args: argparse.Namespace) -> int:
     try:
         import textual_serve.server  # noqa: F401  (an optional extra)
@@ -55,5 +83,6 @@ def main(args: argparse.Namespace) -> int:
     from neurotui.serve.server import serve
 
     options = app_options(args, getattr(args, "extra", []))
-    return serve([sys.executable, "-m", "neurotui", *options],
-                 host=args.host, port=args.port, max_sessions=args.max_sessions)
+    token = shared_token(args.token_file)
+    return serve([sys.executable, "-m", "neurotui", *options], host=args.host, port=args.port,
+                 max_sessions=args.max_sessions, token=token, base_path=args.base_path, warm=not args.no_warm)

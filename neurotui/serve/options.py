@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 DEFAULT_PORT = 8000
 DEFAULT_MAX_SESSIONS = 8
@@ -28,10 +29,27 @@ def _sessions(text: str) -> int:
     return n
 
 
+def _base_path(text: str) -> str:
+    """'/class/' -> '/class'; '' or '/' -> '' (the root). Letters, digits and -._~/ only."""
+    path = "/" + text.strip("/") if text.strip("/") else ""
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)*", path) or "/." in path:
+        raise argparse.ArgumentTypeError(f"a base path is /name or /name/name (letters, digits, -._~), got {text!r}")
+    return path
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("server (any other option is passed on to the app in each tab)")
     g.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: %(default)s; 0.0.0.0 lets other machines in)")
     g.add_argument("--port", type=_port, default=DEFAULT_PORT, help="port (default: %(default)s)")
     g.add_argument("--max-sessions", type=_sessions, default=DEFAULT_MAX_SESSIONS, metavar="N",
-                   help="most browser tabs (app processes) at once (default: %(default)s)")
+                   help="most browser tabs (app processes) at once (default: %(default)s; the README's"
+                   " 'In a classroom' says how many a machine holds)")
+    g.add_argument("--token-file", metavar="PATH",
+                   help="read the secret token from PATH (else $NEUROTUI_TOKEN, else a new random one): "
+                   "servers behind one proxy share it")
+    g.add_argument("--base-path", type=_base_path, default="", metavar="/PREFIX",
+                   help="serve under this path (e.g. /neurotui behind a reverse proxy)")
+    g.add_argument("--no-warm", action="store_true",
+                   help="start each tab in its own Python instead of forking it from a warm parent "
+                   "(slower, ~250 MB per tab; for comparison)")

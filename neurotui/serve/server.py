@@ -3,23 +3,19 @@
 textual-serve starts one app process per browser tab and has no authentication. On top of
 its `Server` this adds:
 
-- a secret token: the printed URL carries `?token=...`; that page sets a cookie (HttpOnly,
-  SameSite=Strict, named per port) so the websocket, the static files and the downloads the
-  page's JavaScript opens -- it cannot add query parameters to them -- are let in too. Without
-  the token a request gets 401, with a wrong one 403;
-- a cap on concurrent app processes, with a short "server is full" page past it;
+- the token and origin checks of `access.py`, and a base path for serving under a prefix;
+- tabs forked from a warm parent (`warm.py`, `zygote.py`) instead of a new Python each;
+- a cap on concurrent tabs, with a short "server is full" page past it;
 - SIGINT/SIGTERM end the server and every app process it started: each is asked to quit,
-  then terminated, then killed;
+  then terminated, then killed. SIGKILL of the server ends them too (their death signal);
 - URLs built from the address the browser used (through an SSH tunnel that is localhost,
-  not the address the server bound), so the cookie and the websocket share one origin.
+  behind a proxy the proxy's), so the cookie and the websocket share one origin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import html
 import ipaddress
 import logging
 import os
@@ -27,26 +23,33 @@ import secrets
 import signal
 import socket
 import sys
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import WSCloseCode, web
 from aiohttp.web_runner import GracefulExit
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
-from yarl import URL
+
+from neurotui.serve.access import HEALTH, TOKEN_PARAM, Access, healthz, page, public_origin
+from neurotui.serve.warm import WarmParent, launcher_argv
 
 log = logging.getLogger("textual-serve")
 
 QUIT_GRACE_S = 2.0  # an app asked to quit gets this long before SIGTERM ...
 TERM_GRACE_S = 3.0  # ... and this long after it (launch.py's own hard exit is 3 s) before SIGKILL
-TOKEN_PARAM = "token"
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
-def _page(title: str, text: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-            f"<body style='font-family:sans-serif;margin:3em'><h1>{html.escape(title)}</h1>"
-            f"<p>{html.escape(text)}</p></body></html>")
+def tab_environment(width: int = 80, height: int = 24, debug: bool = False) -> dict[str, str]:
+    """The environment textual-serve gives a tab (its driver, colours, size) -- the warm parent
+    imports Textual under it, as Textual reads these at import."""
+    env = AppService._build_environment(SimpleNamespace(debug=debug), width=width, height=height)
+    # The app draws its own colours; a NO_COLOR the server was started with is no reason to grey a tab.
+    env.pop("NO_COLOR", None)
+    return env
 
 
 async def end_process(process: asyncio.subprocess.Process | None, quit_grace: float = 0.0) -> None:
@@ -74,9 +77,7 @@ class TabApp(AppService):
         self.argv = argv
 
     async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
-        env = self._build_environment(width=width, height=height)
-        # The app draws its own colours; a NO_COLOR the server was started with is no reason to grey a tab.
-        env.pop("NO_COLOR", None)
+        env = tab_environment(width, height, self.debug)
         self._process = process = await asyncio.create_subprocess_exec(
             *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env,
@@ -109,76 +110,67 @@ class TabApp(AppService):
 
 
 class GuardedServer(Server):
-    """textual-serve's Server with a token, a session cap and a clean shutdown."""
+    """textual-serve's Server with a token, a session cap, a base path and a clean shutdown."""
 
     def __init__(self, argv: list[str], *, host: str, port: int, max_sessions: int,
-                 token: str | None = None) -> None:
+                 token: str | None = None, base_path: str = "", warm: WarmParent | None = None) -> None:
         super().__init__(" ".join(argv), host=host, port=port, title="neurotui")
         self.argv = argv
         self.max_sessions = max_sessions
-        self.token = token or secrets.token_urlsafe(24)
-        self.cookie_name = f"neurotui_token_{port}"  # a cookie is shared by every port of a host
+        self.access = Access(token or secrets.token_urlsafe(24), base_path)
+        self.base_path = base_path
+        self.warm = warm
         self.sessions: dict[TabApp, web.WebSocketResponse] = {}
         self.started: list[asyncio.subprocess.Process] = []  # every app process, for the last sweep
 
-    # ----- access ------------------------------------------------------------------------
-    def _token_status(self, request: web.Request) -> int:
-        """200 with the right token (query or cookie), 401 without one, 403 with a wrong one."""
-        offered = [t for t in (request.query.get(TOKEN_PARAM), request.cookies.get(self.cookie_name)) if t]
-        if not offered:
-            return 401
-        good = any(hmac.compare_digest(t.encode(), self.token.encode()) for t in offered)
-        return 200 if good else 403
-
-    @staticmethod
-    def _cross_origin(request: web.Request) -> bool:
-        """A page from elsewhere (even another port of localhost: the same *site*, so a SameSite
-        cookie still goes along) opening our websocket. Browsers always send Origin there."""
-        origin = request.headers.get("Origin")
-        if origin is None:
-            return False
-        theirs = URL(origin)
-        return (theirs.host, theirs.port) != (request.url.host, request.url.port)
-
-    @web.middleware
-    async def _guard(self, request: web.Request, handler):
-        status = 403 if self._cross_origin(request) else self._token_status(request)
-        if status == 401:
-            return web.Response(status=401, content_type="text/html", text=_page(
-                "neurotui: token needed",
-                "Open the full link printed by `neurotui serve`, including ?token=..."))
-        if status == 403:
-            return web.Response(status=403, content_type="text/html", text=_page(
-                "neurotui: refused", "This link's token is not this server's (or the request came from another"
-                " site). Ask for the current link."))
-        response = await handler(request)
-        if request.query.get(TOKEN_PARAM) and not response.prepared:
-            # The page's script opens the websocket and downloads without our query string.
-            response.set_cookie(self.cookie_name, self.token, httponly=True, samesite="Strict", path="/")
-        return response
+    @property
+    def token(self) -> str:
+        return self.access.token
 
     def _full(self) -> web.Response:
-        return web.Response(status=503, content_type="text/html", text=_page(
+        return web.Response(status=503, content_type="text/html", text=page(
             "neurotui: the server is full",
             f"All {self.max_sessions} sessions are in use. Close another tab or try again in a minute."))
 
     async def _make_app(self) -> web.Application:
-        app = await super()._make_app()
-        app.middlewares.append(self._guard)
+        app = web.Application(middlewares=[self.access.guard])
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+        base = self.base_path
+        routes = [
+            web.get(base + "/", self.handle_index),
+            web.get(base + "/ws", self.handle_websocket),
+            web.get(base + "/download/{key}", self.handle_download),
+            web.static(base + "/static", self.statics_path),
+            web.get(HEALTH, healthz),
+        ]
+        if base:
+            routes += [
+                web.get(base, self.handle_bare_base),
+                web.get(base + HEALTH, healthz),
+                # textual-serve's JavaScript asks for downloads at the host's root, whatever the page's path.
+                web.get("/download/{key}", self.handle_download),
+            ]
+        app.add_routes(routes)
+        app.on_shutdown.append(self.on_shutdown)
         return app
 
     # ----- pages -------------------------------------------------------------------------
+    async def handle_bare_base(self, request: web.Request) -> web.StreamResponse:
+        """`/prefix` -> `/prefix/`, at the address the browser used (a proxy's, if any)."""
+        target = public_origin(request).with_path(self.base_path + "/").with_query(request.query)
+        raise web.HTTPFound(str(target))
+
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if len(self.sessions) >= self.max_sessions:
             return self._full()
         # The origin the browser used, not the bound address: through `ssh -L` that is
-        # localhost, and the websocket must go where the cookie went.
-        origin = request.url.origin()
+        # localhost, behind a proxy the proxy's; the websocket must go where the cookie went.
+        origin = public_origin(request)
         ws_scheme = "wss" if origin.scheme == "https" else "ws"
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": str(origin.with_scheme(ws_scheme).with_path("/ws")),
-            "config": {"static": {"url": f"{origin}/static/"}},
+            "app_websocket_url": str(origin.with_scheme(ws_scheme).with_path(self.base_path + "/ws")),
+            "config": {"static": {"url": f"{origin}{self.base_path}/static/"}},
             "application": {"name": self.title},
         }
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
@@ -189,7 +181,8 @@ class GuardedServer(Server):
         if len(self.sessions) >= self.max_sessions:
             return self._full()
         websocket = web.WebSocketResponse(heartbeat=15)
-        tab = TabApp(self.argv, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+        argv = self.warm.tab_argv() if self.warm is not None else launcher_argv("", self.argv)
+        tab = TabApp(argv, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                      close=websocket.close, download_manager=self.download_manager, debug=self.debug)
         self.sessions[tab] = websocket  # counted before any await, so two tabs cannot both take the last slot
         try:
@@ -213,9 +206,6 @@ class GuardedServer(Server):
         return websocket
 
     # ----- start and stop ----------------------------------------------------------------
-    async def on_startup(self, app: web.Application) -> None:
-        pass  # the URL is printed by serve() once the socket is bound
-
     async def on_shutdown(self, app: web.Application) -> None:
         tabs = list(self.sessions.items())
         await asyncio.gather(*(tab.stop() for tab, _ in tabs), return_exceptions=True)
@@ -234,8 +224,9 @@ class GuardedServer(Server):
         self.initialize_logging()
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, self.request_exit)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # one that came meanwhile is handled now
         try:
             web.run_app(self._make_app(), sock=sock, handle_signals=False, loop=loop, print=None,
                         shutdown_timeout=TERM_GRACE_S + QUIT_GRACE_S, access_log=None)
@@ -272,24 +263,37 @@ def announce(server: GuardedServer, host: str, port: int, out=None) -> None:
     shown = host if is_loopback(host) or host not in ("0.0.0.0", "::", "") else socket.gethostname()
     if ":" in shown:
         shown = f"[{shown}]"
-    query = f"?{TOKEN_PARAM}={server.token}"
+    path = f"{server.base_path}/?{TOKEN_PARAM}={server.token}"
     lines = [
-        f"neurotui is served at http://{shown}:{port}/{query}",
+        f"neurotui is served at http://{shown}:{port}{path}",
         f"  the link's token is the only key: share it only with your class (at most {server.max_sessions} tabs at once)",
         f"  from a laptop to a GPU box: ssh -L {port}:localhost:{port} user@gpu-box",
-        f"  then open on the laptop: http://localhost:{port}/{query}",
+        f"  then open on the laptop: http://localhost:{port}{path}",
         "  press Ctrl+C to stop the server and every app it started",
     ]
     print("\n".join(lines), file=out or sys.stdout, flush=True)
 
 
-def serve(argv: list[str], host: str, port: int, max_sessions: int) -> int:
+def serve(argv: list[str], host: str, port: int, max_sessions: int, *, token: str | None = None,
+          base_path: str = "", warm: bool = True) -> int:
+    """Serve `argv` (`python -m neurotui OPTIONS...`) to browser tabs until SIGINT/SIGTERM."""
     if not is_loopback(host):
         print(f"neurotui: warning: --host {host} lets other machines in: anyone who can reach this port "
               "and has the URL can run the app", file=sys.stderr, flush=True)
     sock = bind(host, port)
     port = sock.getsockname()[1]
-    server = GuardedServer(argv, host=host, port=port, max_sessions=max_sessions)
-    announce(server, host, port)
-    server.run(sock)
+    # Started before the event loop and any thread: its own fork loop must be the only one.
+    # It warms up the app only: another command (the tests' tiny apps) is started per tab.
+    warm = warm and argv[:3] == [sys.executable, "-m", "neurotui"]
+    parent = WarmParent(argv, tab_environment()) if warm else None
+    try:
+        server = GuardedServer(argv, host=host, port=port, max_sessions=max_sessions, token=token,
+                               base_path=base_path, warm=parent)
+        # From the printed URL on, a SIGTERM must end the tabs too: held until the loop handles it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        announce(server, host, port)
+        server.run(sock)
+    finally:
+        if parent is not None:
+            parent.stop()
     return 0
