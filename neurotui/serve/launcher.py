@@ -118,8 +118,12 @@ def stand_in(sock: socket.socket) -> int:
             data = sock.recv(64)
         except InterruptedError:
             continue
-        if not data:  # the warm parent is gone, and with it the child (its death signal)
-            return 1
+        except ConnectionResetError:  # the warm parent died with our request in its queue
+            data = b""
+        if not data:
+            # Before a child: the warm parent never took the request, so the caller falls back.
+            # After one: the parent is gone, and with it the child (its death signal).
+            return 1 if child else -1
         kind, value = parse_reply(data)
         if kind == "pid":
             child = value

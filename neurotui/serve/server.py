@@ -89,6 +89,15 @@ class TabApp(AppService):
     def process(self) -> asyncio.subprocess.Process | None:
         return self._process
 
+    async def run(self) -> None:
+        """textual-serve's reader; when the app's output ends (it left, or died) the tab's websocket
+        closes too, so the browser is told and the tab's slot comes free."""
+        try:
+            await super().run()
+        finally:
+            with contextlib.suppress(Exception):
+                await self.remote_close()
+
     async def stop(self) -> None:
         """Ask the app to quit; if it has not gone after a grace period, terminate it, then kill it.
 

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import neurotui.serve.launcher as launcher_module
+from neurotui.serve.zygote import SAID_WHY
 
 LAUNCHER = str(Path(launcher_module.__file__).resolve())
 
@@ -61,6 +62,8 @@ class WarmParent:
         """
         if not self.alive and not self.warned:
             self.warned = True
+            if self.process.returncode == SAID_WHY:  # it printed the reason in its own warning line
+                return launcher_argv("", self.app_argv)
             print(f"neurotui: warning: the warm parent has gone (exit code {self.process.returncode}); each new "
                   "tab starts its own Python (slower to open, ~250 MB more memory)", file=sys.stderr, flush=True)
         return launcher_argv(self.path if self.alive else "", self.app_argv)

@@ -63,14 +63,18 @@ def warm_up(options: list[str]) -> None:
     from neurotui.cli.parser import build_parser, config_from_args
     from neurotui.core.model.config import XorConfig
     from neurotui.session.control import RunControl
-    from neurotui.session.loop import Lockstep
+    from neurotui.session.loop import train_loop
 
     config_from_args(build_parser().parse_args(options))  # the server checked them; this loads the checks
-    control = RunControl()
-    run = Lockstep([XorConfig()])
-    run.run(WARM_UP_STEPS, should_stop=lambda: False)
-    run.record(control, force=True)
-    run.snapshot(control)
+    # The worker's own body, at full speed, for a few steps: every lazy import of a run happens here.
+    control, done = RunControl(), []
+    control.speed = None
+
+    def posted(snapshots, _rate) -> None:
+        if all(s.finished for s in snapshots):
+            done.append(True)
+
+    train_loop(XorConfig(steps=WARM_UP_STEPS), control, lambda *_: None, posted, lambda: bool(done))
 
 
 def become_tab(request: dict, fds: list[int], keep_closed: list[int], zygote: int) -> None:
@@ -224,6 +228,16 @@ class Zygote:
                 conn.close()
 
 
+SAID_WHY = 3  # the exit code after our own warning line: the server adds none
+
+
+def gone(why: str) -> int:
+    """The one warning line the server's log gets; the server then starts a Python per tab."""
+    print(f"neurotui: warning: the warm parent {why}; each tab starts its own Python (slower to open, "
+          "~250 MB more memory)", file=sys.stderr, flush=True)
+    return SAID_WHY
+
+
 def main(argv: list[str]) -> int:
     listen_fd, server_pid, options = int(argv[0]), int(argv[1]), argv[2:]
     arm_death_signal(server_pid)
@@ -232,14 +246,11 @@ def main(argv: list[str]) -> int:
     listener.setblocking(False)
     try:
         warm_up(options)
-    except Exception as exc:  # the server falls back to a process per tab, and says so
-        print(f"neurotui: warning: the warm parent failed to start ({exc!r})", file=sys.stderr, flush=True)
-        return 1
+    except Exception as exc:
+        return gone(f"failed to start ({exc!r})")
     threads = thread_count()
     if threads != 1:
-        print(f"neurotui: warning: the warm parent has {threads} threads; forking them is unsafe",
-              file=sys.stderr, flush=True)
-        return 1
+        return gone(f"has {threads} threads after warming up, and forking them is unsafe")
     gc.freeze()  # what is here now is shared by every tab; the collector never touches it again
     Zygote(listener).serve()
     return 0
