@@ -277,3 +277,27 @@ def test_app_options_pass_through_from_either_side_of_serve():
     ]:
         args, extra = parser.parse_known_args(argv)
         assert app_options(args, extra) == expected, argv
+
+
+# ----- fair CPU ----------------------------------------------------------------------------------
+def test_served_training_runs_below_the_screens_and_only_where_asked():
+    import threading
+
+    from neurotui.serve.server import TRAIN_NICE, TRAIN_NICE_ENV, tab_environment
+    from neurotui.session.loop import TRAIN_NICE_ENV as READ
+    from neurotui.session.loop import give_way
+
+    assert TRAIN_NICE_ENV == READ and tab_environment()[READ] == str(TRAIN_NICE)
+    main_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    got = {}
+
+    def worker(name, env):
+        got[name] = (give_way(env), os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    for name, env in [("served", {READ: "10"}), ("terminal", {})]:
+        t = threading.Thread(target=worker, args=(name, env))
+        t.start()
+        t.join()
+    assert got["served"] == (max(10, main_nice), max(10, main_nice))  # that thread alone ...
+    assert got["terminal"] == (None, main_nice)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == main_nice  # ... never the screen's

@@ -28,6 +28,7 @@ MAX_MESSAGE = 1 << 20  # a request is the argv and the environment: a few kB
 STDIO = (0, 1, 2)
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 PR_SET_PDEATHSIG = 1
+SAID_WHY = 3  # the warm parent's exit code after its own warning line: the server adds none
 
 
 # ----- the protocol, shared with the warm parent (one SOCK_SEQPACKET message each) ---------------

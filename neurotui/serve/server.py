@@ -41,6 +41,8 @@ log = logging.getLogger("textual-serve")
 QUIT_GRACE_S = 2.0  # an app asked to quit gets this long before SIGTERM ...
 TERM_GRACE_S = 3.0  # ... and this long after it (launch.py's own hard exit is 3 s) before SIGKILL
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+TRAIN_NICE = 10  # CFS weight 110 against a screen's 1024: a waking screen thread gets the core at once
+TRAIN_NICE_ENV = "NEUROTUI_TRAIN_NICE"  # read by session.loop.give_way (serve does not import the session)
 
 
 def tab_environment(width: int = 80, height: int = 24, debug: bool = False) -> dict[str, str]:
@@ -49,6 +51,8 @@ def tab_environment(width: int = 80, height: int = 24, debug: bool = False) -> d
     env = AppService._build_environment(SimpleNamespace(debug=debug), width=width, height=height)
     # The app draws its own colours; a NO_COLOR the server was started with is no reason to grey a tab.
     env.pop("NO_COLOR", None)
+    # Every tab's training below every tab's screen (session.loop.give_way): keys stay quick when busy.
+    env[TRAIN_NICE_ENV] = str(TRAIN_NICE)
     return env
 
 

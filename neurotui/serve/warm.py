@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import neurotui.serve.launcher as launcher_module
-from neurotui.serve.zygote import SAID_WHY
+from neurotui.serve.launcher import SAID_WHY
 
 LAUNCHER = str(Path(launcher_module.__file__).resolve())
 

@@ -27,7 +27,7 @@ import signal
 import socket
 import sys
 
-from neurotui.serve.launcher import PR_SET_PDEATHSIG, receive_request, reply
+from neurotui.serve.launcher import PR_SET_PDEATHSIG, SAID_WHY, receive_request, reply
 
 APP_COMMAND = (sys.executable, "-m", "neurotui")  # what a request must ask for: the app, no other program
 WARM_UP_STEPS = 40
@@ -63,7 +63,7 @@ def warm_up(options: list[str]) -> None:
     from neurotui.cli.parser import build_parser, config_from_args
     from neurotui.core.model.config import XorConfig
     from neurotui.session.control import RunControl
-    from neurotui.session.loop import train_loop
+    from neurotui.session.loop import TRAIN_NICE_ENV, train_loop
 
     config_from_args(build_parser().parse_args(options))  # the server checked them; this loads the checks
     # The worker's own body, at full speed, for a few steps: every lazy import of a run happens here.
@@ -74,7 +74,13 @@ def warm_up(options: list[str]) -> None:
         if all(s.finished for s in snapshots):
             done.append(True)
 
-    train_loop(XorConfig(steps=WARM_UP_STEPS), control, lambda *_: None, posted, lambda: bool(done))
+    # Not niced: that is for a tab's training thread, and here it would be the main thread every tab inherits.
+    nice = os.environ.pop(TRAIN_NICE_ENV, None)
+    try:
+        train_loop(XorConfig(steps=WARM_UP_STEPS), control, lambda *_: None, posted, lambda: bool(done))
+    finally:
+        if nice is not None:
+            os.environ[TRAIN_NICE_ENV] = nice
 
 
 def become_tab(request: dict, fds: list[int], keep_closed: list[int], zygote: int) -> None:
@@ -226,9 +232,6 @@ class Zygote:
                     reply(conn, "exit", os.waitstatus_to_exitcode(status))
                 self.selector.unregister(conn)
                 conn.close()
-
-
-SAID_WHY = 3  # the exit code after our own warning line: the server adds none
 
 
 def gone(why: str) -> int:
