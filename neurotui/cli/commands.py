@@ -25,7 +25,11 @@ def cmd_bench(args) -> int:
     from neurotui.bench.bandwidth import run_bandwidth_bench
     from neurotui.bench.trainer import run_bench
 
-    if args.bandwidth:
+    if args.tabs:
+        from neurotui.bench.tabs import run_tabs_bench
+
+        report = run_tabs_bench(args.tabs, rounds=args.rounds, steps=args.steps or 20000, warm=not args.no_warm)
+    elif args.bandwidth:
         if sys.platform == "win32":
             raise ConfigError("--bandwidth needs a POSIX pseudo-terminal")
         report = run_bandwidth_bench(*args.size)

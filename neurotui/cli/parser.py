@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead, each key's latency in a pty (paused and training), q after a 400-key mash, "
                             "and keys typed at the first frame")
     bench.add_argument("--rss", action="store_true", help="with --ui: also the app's peak RSS after a 200,000-step run")
+    bench.add_argument("--tabs", type=_positive_int, default=None, metavar="N",
+                       help="instead, open N tabs on a real `neurotui serve`: memory per tab, and key latency while "
+                       "all train (--rounds presses per tab; --steps each tab trains, default 20000)")
+    bench.add_argument("--no-warm", action="store_true", help="with --tabs: a Python per tab, for comparison")
 
     from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
 

@@ -1,0 +1,65 @@
+"""A classroom in one headless Chromium: 8 tabs on one `neurotui serve`, and what they cost it.
+
+Memory is read from /proc/PID/smaps_rollup (PSS: each shared page split among its sharers)
+over the server's whole process group: server, warm parent, launchers and forked apps.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+from served import group_members, start
+from test_browser import CHROMIUM, NETWORK, Screen, sync_api  # noqa: F401  (a fixture)
+
+from neurotui.bench.tabs import group_pss_kb
+
+pytestmark = pytest.mark.slow
+TABS = 8
+MAX_MB_PER_TAB = 80  # after the 4th; one Python per tab was ~250 MB
+
+
+def test_eight_tabs_in_one_browser_share_the_warm_parents_memory(sync_api, tmp_path):  # noqa: F811
+    served = start(tmp_path, [sys.executable, "-m", "neurotui", "serve", "--port", "0",
+                              "--max-sessions", str(TABS)])
+    pgid = served.proc.pid
+    pss_mb = []
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            try:
+                context = browser.new_context(viewport={"width": 1280, "height": 720})
+                pages, screens = [], []
+                for _ in range(TABS):
+                    page, screen = context.new_page(), Screen()
+                    page.on("websocket", screen.on_websocket)
+                    assert page.goto(served.url).status == 200
+                    screen.wait_for(page, "XOR training", timeout_s=120)
+                    screen.wait_for(page, NETWORK.format("Tanh"), timeout_s=60)
+                    page.wait_for_timeout(1000)  # the first run's pictures drawn
+                    pages.append(page)
+                    screens.append(screen)
+                    pss_mb.append(group_pss_kb(pgid) / 1024)
+                # Every tab still shows the app; the last one answers a key.
+                for screen in screens:
+                    assert "XOR training" in screen.text()
+                last, screen = pages[-1], screens[-1]
+                last.bring_to_front()
+                last.locator(".xterm-helper-textarea").focus()
+                before = len(screen.frames)
+                last.keyboard.press("a")
+                screen.wait_for(last, NETWORK.format("ReLU"), since=before, timeout_s=60)
+            finally:
+                browser.close()
+        added = [b - a for a, b in zip(pss_mb, pss_mb[1:])]
+        print(f"\nPSS of the server's processes with 1..{TABS} tabs (MB): " + " ".join(f"{m:.0f}" for m in pss_mb))
+        print("added by tabs 2..8 (MB): " + " ".join(f"{a:.0f}" for a in added))
+        after_fourth = added[3:]
+        assert max(after_fourth) <= MAX_MB_PER_TAB, added
+    finally:
+        served.proc.send_signal(signal.SIGTERM)
+        served.proc.wait(timeout=60)
+        if group_members(pgid):
+            os.killpg(pgid, signal.SIGKILL)
