@@ -50,6 +50,7 @@ def test_thinning_keeps_a_bounded_count_first_and_last():
 
 # ----- the app: network view, edits, replay, probe -----------------------------------------------
 import asyncio  # noqa: E402
+import re  # noqa: E402
 
 import torch  # noqa: E402
 
@@ -283,3 +284,34 @@ def test_compare_chooses_the_log_axis_from_both_curves():
 
     figure = run(go())
     assert figure.log_y and "log scale (automatic)" in figure.title  # A is flat, B falls by decades
+
+
+# ----- issue 20 item 8: wide layers are summarised, never wrapped or mislabelled -----------------
+def test_network_view_with_32_units_summarises_and_never_wraps():
+    async def go():
+        app = NeuroApp(XorConfig(hidden=32, layers=2, steps=60), speed=None)
+        seen = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("3", "z")  # zoomed at 120x40: the network view
+            await network_of(app, pilot)
+            await pilot.pause(0.3)
+            for size in ((120, 40), (80, 24)):
+                await pilot.resize_terminal(*size)
+                await settle(app, pilot)
+                await pilot.pause(0.5)
+                view = app.query_one(NetworkView)
+                seen[size] = (view.size.width, str(view.render()))
+        return seen
+
+    for (cols, _), (width, text) in run(go()).items():
+        lines = text.splitlines()
+        assert all(len(line) <= width for line in lines), f"a line wider than the view at {cols} columns"
+        summary = [line for line in lines if "strongest of 32 units" in line]
+        assert summary and summary[0].startswith("showing h's ") and "g's " in summary[0], summary
+        header = next(line for line in lines if line.startswith("in "))
+        names = re.findall(r"\b[hg]\d+\b", header)
+        shown = int(re.search(r"h's (\d+) strongest", summary[0]).group(1))
+        assert 1 <= shown < 32
+        assert len(set(names)) == len(names), f"a unit named twice in the header: {header}"  # h1 h1 h1...
+        assert any(int(n[1:]) >= 10 for n in names)  # h10+ keep their number (seed 42 keeps some)

@@ -96,6 +96,81 @@ def value_of(net: Network, item: Item) -> tuple[float, float | None]:
     return net.biases[k][item.unit], None if g is None else g[item.unit]
 
 
+BIAS = 6  # a bias beside a one-row unit: short_number's width
+
+
+def short_number(v: float) -> str:
+    """A bias in at most 6 characters (+0.26, -597, -6e+03): never glued to the next column."""
+    for text in (f"{v:+.2f}", f"{v:+.1f}", f"{v:+.0f}", f"{v:+.0e}"):
+        if len(text) <= BIAS:
+            return text
+    return f"{v:+.0e}"[:BIAS]
+
+
+def names_line(layers: int) -> str:
+    return ", ".join(f"{LETTERS[k]}: hidden layer {k + 1}" for k in range(min(layers - 1, 3)))
+
+
+def link_cell(net: Network, col: int, sources: list[int]) -> int:
+    """Characters per link into the next column: the widest source name (h10, x1sq), a space."""
+    return max([2] + [len(unit_name(net, col, s)) for s in sources]) + 1
+
+
+def strength(net: Network, col: int, unit: int) -> float:
+    """How much a hidden unit matters to the next layer: the sum of its outgoing |weights|."""
+    return sum(abs(row[unit]) for row in net.weights[col] if math.isfinite(row[unit]))
+
+
+def layout_width(net: Network, keep: list[list[int]], uh: int) -> int:
+    width = max(2, *(len(net.inputs[i]) for i in keep[0])) + 1
+    for col in range(1, len(keep)):
+        width += link_cell(net, col - 1, keep[col - 1]) * len(keep[col - 1]) + 1
+        width += 2 * uh + LABEL + (0 if uh > 1 else BIAS) + 1
+    return width
+
+
+def shown_units(net: Network, sel: Item | None, uh: int, rows: int, width: int) -> list[list[int]]:
+    """The units of each column drawn: all when they fit (at most `rows` units in a column, at most
+    `width` characters across; `uh` rows per unit were chosen to fit the tallest column, or 1);
+    past that, each hidden layer's strongest units (the most that fit), always with the selection."""
+    sizes = [len(net.inputs)] + [len(w) for w in net.weights]
+
+    def pick(k: int) -> list[list[int]]:
+        keep = []
+        for col, n in enumerate(sizes):
+            if col == 0 or col == len(sizes) - 1 or n <= k:
+                keep.append(list(range(n)))
+                continue
+            wanted = {sel.unit} if sel is not None and sel.col == col else set()
+            if sel is not None and sel.is_link and sel.col == col + 1:
+                wanted.add(sel.source)
+            ranked = sorted(range(n), key=lambda u: -strength(net, col, u))
+            chosen = list(wanted)[:k]
+            chosen += [u for u in ranked if u not in wanted][:k - len(chosen)]
+            keep.append(sorted(chosen))
+        return keep
+
+    def fits(keep: list[list[int]]) -> bool:
+        return max(map(len, keep)) <= rows and layout_width(net, keep, uh) <= width
+
+    k = max(sizes[1:-1], default=1)
+    while k > 1 and not fits(pick(k)):
+        k -= 1
+    return pick(k)
+
+
+def summary_line(net: Network, keep: list[list[int]]) -> str:
+    """Say which hidden layers show only their strongest units (never silently leave units out)."""
+    parts = []
+    for col in range(1, len(keep) - 1):
+        n = len(net.weights[col - 1])
+        if len(keep[col]) < n:
+            parts.append(f"{LETTERS[min(col - 1, 2)]}'s {len(keep[col])} strongest of {n} units")
+    if not parts:
+        return ""
+    return "showing " + ", ".join(parts) + " (|outgoing weights|); up/down: the rest"
+
+
 class NetworkView(CachedText):
     DEFAULT_CSS = "NetworkView { height: 1fr; width: 1fr; }"
 
@@ -132,7 +207,8 @@ class NetworkView(CachedText):
 
     # ----- sizes -----------------------------------------------------------------------------
     def _unit_rows(self, tallest: int) -> tuple[int, bool]:
-        """Text rows per unit, and whether the columns scroll (more units than rows)."""
+        """Text rows per unit, and whether a column has more units than rows (then 1 row each, and
+        only the strongest units are drawn: shown_units)."""
         room = max(1, self.size.height - 2 - INFO_ROWS)
         if tallest > room:
             return 1, True
@@ -159,18 +235,13 @@ class NetworkView(CachedText):
         colour, ascii = self.colour, self.ascii
         layers = len(net.weights)
         sizes = [len(net.inputs)] + [len(w) for w in net.weights]
-        tallest = max(sizes)
-        uh, scrolls = self._unit_rows(tallest)
+        uh, _ = self._unit_rows(max(sizes))  # the tiles the worker computes (wanted_tile) fit these rows
         tw = 2 * uh
         gap = 1 if uh > 1 else 0  # rows between units
-        room = max(1, self.size.height - 2 - INFO_ROWS)
         sel = self.selected
-        first = 0
-        if scrolls:
-            focus = sel.unit if sel is not None else 0
-            first = min(max(0, focus - room // 2), tallest - room)
-        shown = min(tallest, room) if scrolls else tallest
-        height = shown * (uh + gap)
+        keep = shown_units(net, sel, uh, max(1, self.size.height - 2 - INFO_ROWS), self.size.width)
+        tallest = max(len(k) for k in keep)
+        height = tallest * (uh + gap)
         canvas = [[(" ", "")] * 0 for _ in range(height + 1)]  # row 0: the column headers
 
         def put(y: int, text: str, style: str = "", item: Item | None = None) -> None:
@@ -184,46 +255,41 @@ class NetworkView(CachedText):
             for row in canvas:
                 row.extend([(" ", "")] * (x - len(row)))
 
-        def top(col: int, unit: int) -> int | None:
-            """The canvas row of a unit (centred columns), None when scrolled out of sight."""
-            offset = (tallest - sizes[col]) // 2
-            r = (unit + offset - first) * (uh + gap) + 1
-            return r if 1 <= r <= height else None
+        def top(col: int, unit: int) -> int:
+            """The canvas row of a shown unit (each column centred)."""
+            offset = (tallest - len(keep[col])) // 2
+            return (keep[col].index(unit) + offset) * (uh + gap) + 1
 
         # inputs
         put(0, "in")
-        for i, name in enumerate(net.inputs):
-            y = top(0, i)
-            if y is not None:
-                put(y, name)
+        for i in keep[0]:
+            put(top(0, i), net.inputs[i])
         pad_to(max(len(r) for r in canvas) + 1)
         ramp = ASCII_RAMP if ascii else UNICODE_RAMP
         for col in range(1, layers + 1):
-            w, n_src = net.weights[col - 1], sizes[col - 1]
+            w, sources = net.weights[col - 1], keep[col - 1]
             scale = max([abs(v) for row in w for v in row if math.isfinite(v)] + [1e-12])
+            cell = link_cell(net, col - 1, sources)
             x0 = max(len(r) for r in canvas)
-            put(0, "".join(f"{unit_name(net, col - 1, s)[:2]:>2} " for s in range(n_src)), "dim")
-            for u in range(len(w)):
+            put(0, "".join(f"{unit_name(net, col - 1, s):>{cell - 1}} " for s in sources), "dim")
+            for u in keep[col]:
                 y = top(col, u)
-                if y is None:
-                    continue
-                for s in range(n_src):
+                for s in sources:
                     glyph, style = link_glyph(w[u][s], scale, ascii)
                     item = Item(col, u, s)
                     if item == sel:
                         style = "reverse " + style
+                    put(y, " " * (cell - 3))
                     put(y, glyph, style, item)
                     put(y, " ")
-            pad_to(x0 + 3 * n_src + 1)
+            pad_to(x0 + cell * len(sources) + 1)
             # the units: a map each, then name and bias
             maps = net.maps[col - 1] if net.maps is not None and col - 1 < len(net.maps) else None
             hidden = col < layers
             x0 = max(len(r) for r in canvas)
             put(0, "units" if hidden else "output", "dim")
-            for u in range(len(w)):
+            for u in keep[col]:
                 y = top(col, u)
-                if y is None:
-                    continue
                 item = Item(col, u)
                 chosen = item == sel
                 tile = self._tile(maps[u] if maps else None, hidden, colour, ramp, uh, tw)
@@ -233,30 +299,33 @@ class NetworkView(CachedText):
                             canvas[y + r].append((ch, st))
                         self._hits.append((y + r + 1, x0, x0 + tw, item))
                 label = f"{unit_name(net, col, u)}"
-                bias = f"{net.biases[col - 1][u]:+.2f}"
+                bias = short_number(net.biases[col - 1][u])
                 put(y, " " + label.ljust(LABEL - 1), "bold reverse" if chosen else "bold", item)
                 if uh > 1:
                     put(y + 1, " " + bias.ljust(LABEL - 1), "reverse" if chosen else "dim", item)
                 else:
                     put(y, bias, "reverse" if chosen else "dim", item)
-            pad_to(x0 + tw + LABEL + (0 if uh > 1 else 6) + 1)
-        text = Text(no_wrap=True, end="")
-        names = ", ".join(f"{LETTERS[k]}: hidden layer {k + 1}" for k in range(min(layers - 1, 3)))
-        legend = ("links (one per source, on the unit's row): + positive, - negative; "
-                  if ascii else "links (one per source, on the unit's row): + positive, − negative; ")
-        legend += (". ~0, - some, = strong" if ascii else "· ~0, ─ some, ━ strong")
-        text.append(f"{names}; maps: unit output over the plane (x1 across, x2 up)\n", "dim")
-        for r, row in enumerate(canvas):
-            if r:
-                text.append("\n")
+            pad_to(x0 + tw + LABEL + (0 if uh > 1 else BIAS) + 1)
+        lines = [Text(f"{names_line(layers)}; maps: unit output over the plane (x1 across, x2 up)", "dim")]
+        for row in canvas:
+            line = Text()
             for ch, st in row:
-                text.append(ch, st)
-        text.append("\n" + legend, "dim")
-        if scrolls:
-            text.append(f"\n(scrolls: units {first + 1}-{first + shown} of {tallest}; up/down moves)", "bold")
-        text.append("\n")
-        text.append_text(self.info())
-        return text
+                line.append(ch, st)
+            lines.append(line)
+        minus, weights = ("-", ". ~0, - some, = strong") if ascii else ("−", "· ~0, ─ some, ━ strong")
+        legend = f"links (one per source, on the unit's row): + positive, {minus} negative; {weights}"
+        if len(legend) > self.size.width:
+            legend = f"links: + positive, {minus} negative; {weights}"
+        lines.append(Text(legend, "dim"))
+        summary = summary_line(net, keep)
+        if summary:
+            lines.append(Text(summary, "bold"))
+        lines.extend(self.info().split("\n"))
+        # Never wrapped: a wrapped row would interleave the columns' rows. Past the width, cut.
+        width = max(1, self.size.width)
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n", no_wrap=True, end="").join(lines)
 
     def _tile(self, unit_map, hidden: bool, colour: bool, ramp: str, uh: int, tw: int):
         if unit_map is None:
