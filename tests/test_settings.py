@@ -161,3 +161,57 @@ def test_neurotui_config_prints_the_path_and_the_settings_in_effect(config, caps
     path.unlink()
     assert cli.main(["config"]) == 0
     assert "(not there: built-in defaults)" in capsys.readouterr().out
+
+
+# ----- issue 20 item 10: remapped keys stay in the Footer and in `?`, as the keys in force ---------
+def screen_text(svg: str) -> str:
+    """The rows of text of a Textual screenshot (SVG), as a person reads them."""
+    import html
+    import re
+
+    rows: dict[str, list[str]] = {}
+    for attrs, text in re.findall(r"<text([^>]*)>(.*?)</text>", svg, re.S):
+        y = re.search(r'\by="([\d.]+)"', attrs)
+        rows.setdefault(float(y.group(1)) if y else -1.0, []).append(html.unescape(re.sub("<[^>]+>", "", text)))
+    return "\n".join("".join(parts).replace("\xa0", " ") for _, parts in sorted(rows.items()))
+
+
+def test_remapped_keys_show_in_the_footer_and_the_help_as_the_keys_in_force():
+    import asyncio
+
+    from textual.widgets._footer import FooterKey
+
+    from neurotui.core.model.config import XorConfig
+    from neurotui.tui.app import NeuroApp
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=50), speed=None, keymap={"cycle_activation": "A", "restart": "ctrl+r"})
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):  # the Footer fills once the bindings are ready
+                if len(app.query(FooterKey)) > 10:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.1)
+            width = app.size.width
+            footer = {str(k.render()).strip(): k.region.right <= width and k.region.width > 0
+                      for k in app.query(FooterKey)}
+            await pilot.press("A")
+            await pilot.pause(0.3)
+            activation = app.config.activation
+            await pilot.press("question_mark")
+            await pilot.pause(0.3)
+            rows = screen_text(app.export_screenshot())
+            return footer, activation, rows
+
+    footer, activation, rows = asyncio.run(go())
+    assert footer.get("A Activation") and footer.get("^r Restart"), footer  # there, and on screen at 120 columns
+    assert "a Activation" not in footer and "r Restart" not in footer
+    assert activation == "relu"  # the remapped key works
+    import re
+
+    def key_of(what: str) -> str | None:
+        m = re.search(r"([^\s│]+)\s{2,}" + re.escape(what), rows)
+        return m.group(1) if m else None
+
+    assert key_of("cycle the hidden activation") == "A", rows
+    assert key_of("restart the run with the same seed") == "ctrl+r"

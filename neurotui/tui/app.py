@@ -18,7 +18,7 @@ from neurotui.tui.footer import KeysFooter
 from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
 from neurotui.tui.keyorder import KeysInOrder, focus_now
-from neurotui.tui.keys import APP_KEYS, RUN_ACTIONS, TYPED_ACTIONS, bindings, palette_entries
+from neurotui.tui.keys import APP_KEYS, RUN_ACTIONS, bindings, palette_entries, typed_actions
 from neurotui.tui.messages import CardWritten, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
@@ -35,7 +35,8 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
 
     def __init__(self, config: XorConfig | None = None, autostart: bool = True, ascii: bool = False,
                  speed: int | None | str = "default", pause_at: int | None = None,
-                 sweep_seeds: int = DEFAULT_SEEDS, ascii_bytes: bool = False, question: str = "") -> None:
+                 sweep_seeds: int = DEFAULT_SEEDS, ascii_bytes: bool = False, question: str = "",
+                 keymap: dict[str, str] | None = None) -> None:
         self.glyphs = ASCII if ascii else UNICODE
         self.ascii_bytes = ascii and ascii_bytes  # read by get_driver_class, called by App.__init__
         super().__init__()
@@ -46,6 +47,11 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.pause_at = pause_at
         self.sweep_seeds = sweep_seeds
         self._no_color_filter = None
+        # config.toml's [keys] (binding id -> Textual key names): the Footer, `?` and the palette show these
+        self.keymap = dict(keymap or {})
+        self.typed_actions = typed_actions(self.keymap)
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     # ----- Textual hooks -----------------------------------------------------------------------
     def get_driver_class(self):
@@ -65,17 +71,25 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self._no_color_filter = self._no_color_filter or NoColor()
         return [self._no_color_filter if isinstance(f, Monochrome) else f for f in filters]
 
+    def get_key_display(self, binding) -> str:
+        """A remapped key is written as itself, not as the table's display of the key it replaced."""
+        if binding.id in self.keymap and binding.key_display:
+            from dataclasses import replace
+
+            binding = replace(binding, key_display=None)
+        return super().get_key_display(binding)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
             if command.title != "Maximize":  # `z` zooms; Textual's own maximize would leave z dead
                 yield command
-        for title, help_text, action in palette_entries():
+        for title, help_text, action in palette_entries(self.keymap):
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
 
     def check_action(self, action: str, parameters) -> bool | None:
         if self.current_pane == RELIABILITY and self.zoomed and action in RUN_ACTIONS:
             return False  # hidden from the Footer and inert while the XOR run is out of sight
-        if isinstance(self.focused, Input) and action in TYPED_ACTIONS:
+        if isinstance(self.focused, Input) and action in self.typed_actions:
             return False  # a neuron field is being edited: these keys type into it
         return True
 

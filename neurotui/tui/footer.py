@@ -1,14 +1,22 @@
-"""The Footer, rebuilt only when the keys it shows change.
+"""The Footer: rebuilt only when the keys it shows change, and in the key table's order.
 
 Textual's Footer recomposes (about fifteen key widgets, each styled anew) on every change of
 the binding chain, which every focus change is: that was most of a `tab` or a pane key's
 cost on the UI thread (~0.2 s of 0.3 s at 120x40), for a Footer that looked the same.
+
+It also lists the bindings in the order their keys were bound. Remapping a key (config.toml's
+[keys], through `App.set_keymap`) binds it anew, at the end, which at 120 columns is past the
+right edge: the remapped keys vanished. Here the app's keys keep their places from tui/keys.py,
+whatever key each now has; every other entry (a screen's own keys, the palette's ^p) stays
+where Textual put it.
 """
 
 from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
+
+from neurotui.tui.keys import footer_order
 
 
 def shown_keys(screen: Screen) -> tuple:
@@ -30,3 +38,12 @@ class KeysFooter(Footer):
                 return
             self._drawn = keys
         super().bindings_changed(screen)
+
+    def compose(self):
+        order = footer_order()
+        entries = list(super().compose())
+        slots = [i for i, w in enumerate(entries) if getattr(w, "action", None) in order]
+        ranked = sorted((entries[i] for i in slots), key=lambda w: order[w.action])
+        for i, widget in zip(slots, ranked):
+            entries[i] = widget
+        yield from entries

@@ -32,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
         keys = Table(box=None, show_header=False, pad_edge=False)
         keys.add_column(style="bold", no_wrap=True)
         keys.add_column()
-        for k, what in help_rows():
+        for k, what in help_rows(getattr(self.app, "keymap", None)):
             keys.add_row(k, what)
         panes = Text()
         for name, what in PANES:

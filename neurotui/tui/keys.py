@@ -4,6 +4,7 @@ the README's key table (checked by a test) and the ids a config file remaps all 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -39,6 +40,11 @@ class Key:
     @property
     def shown_key(self) -> str:
         return self.display or self.keys.split(",")[0]
+
+    def key_in(self, keymap: Mapping[str, str] | None) -> str:
+        """How the key in force is written: config.toml's [keys] remap, or the table's own."""
+        remapped = (keymap or {}).get(self.binding_id)
+        return " / ".join(remapped.split(",")) if remapped else self.shown_key
 
     def binding(self) -> Binding:
         return Binding(
@@ -185,26 +191,42 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
     return [k.binding() for k in keys]
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(keys, what they do) for the `?` screen: keys of one action share a row."""
+def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(keys, what they do) for the `?` screen, with the keys in force: keys of one action share a row."""
     rows: list[tuple[str, str]] = []
     for group in (APP_KEYS, XOR_KEYS, RELIABILITY_KEYS, FIELD_KEYS):
         for k in group:
             if k.id == "quit_now":
-                rows[-1] = ("q / ctrl+c", rows[-1][1])
+                rows[-1] = (f"{rows[-1][0]} / {k.key_in(keymap)}", rows[-1][1])
                 continue
             where = "in Reliability: " if group is RELIABILITY_KEYS else ""
-            rows.append((k.shown_key, where + k.help if where and not k.help.startswith("in ") else k.help))
+            rows.append((k.key_in(keymap), where + k.help if where and not k.help.startswith("in ") else k.help))
     rows.append(("ctrl+p", "command palette: every action by name"))
     return rows
 
 
-def palette_entries() -> list[tuple[str, str, str]]:
+def palette_entries(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(title, help, action) of every key that belongs in the command palette."""
-    return [(k.title, f"{k.help} (key {k.shown_key})", k.action) for k in APP_KEYS if k.title]
+    return [(k.title, f"{k.help} (key {k.key_in(keymap)})", k.action) for k in APP_KEYS if k.title]
+
+
+def footer_order() -> dict[str, int]:
+    """Action -> place among the app's keys in the Footer: the table's order, wherever a remapped key now sits."""
+    order: dict[str, int] = {}
+    for k in APP_KEYS:
+        order.setdefault(k.action, len(order))
+    return order
 
 
 # The actions of keys that steer the XOR run (Key.steers_run).
 RUN_ACTIONS = {k.action_name for k in APP_KEYS if k.steers_run}
-# Actions on printable keys: an Input being edited takes those keys as text.
-TYPED_ACTIONS = {k.action_name for k in APP_KEYS if not k.keys.startswith("ctrl")} - {"quit"}
+
+
+def typed_actions(keymap: Mapping[str, str] | None = None) -> set[str]:
+    """Actions on printable keys (in force): an Input being edited takes those keys as text."""
+    return {k.action_name for k in APP_KEYS
+            if not any(name.startswith("ctrl") for name in ((keymap or {}).get(k.binding_id) or k.keys).split(","))
+            } - {"quit"}
+
+
+TYPED_ACTIONS = typed_actions()

@@ -90,9 +90,7 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
     web = under_web_driver()
     # A browser tab draws every glyph; the terminal's locale says nothing about it.
     app = NeuroApp(config, autostart=autostart, ascii=ascii or (wants_ascii() and not web), ascii_bytes=not web,
-                   speed=start_speed(speed), question=question)
-    if keymap:
-        app.set_keymap(keymap)  # config.toml's [keys]: binding id -> Textual key names
+                   speed=start_speed(speed), question=question, keymap=keymap)
     if theme:
         app.theme = theme
     if not web:
