@@ -95,19 +95,32 @@ def test_kernel_runs_equal_torch_optim_on_cuda():
 
 
 def test_a_kernel_that_takes_other_arguments_hands_the_run_to_torch_optim(monkeypatch):
-    """torch._fused_adam_ is private: a torch whose kernel is called differently must still
-    train, with torch.optim's numbers."""
-    real = torch._fused_adam_
-
-    def other_signature(*args, **kwargs):  # torch.optim's own call still works, as it would there
-        if sys._getframe(1).f_globals.get("__name__") == "neurotui.core.training.optim":
-            raise TypeError("_fused_adam_() got an unexpected keyword argument 'beta1'")
-        return real(*args, **kwargs)
+    """torch._fused_adam_ is private: where this torch calls it differently (core.training.kernels
+    says so, tests/test_kernels.py checks how) the run still trains, with torch.optim's numbers."""
+    from neurotui.core.training import kernels
 
     ref = run(XorConfig(steps=100, l2=0.01), make_torch_optimizer)
-    monkeypatch.setattr(torch, "_fused_adam_", other_signature)
+    calls = []
+
+    def refused(*args, **kwargs):
+        calls.append(1)
+        raise kernels.KernelUnavailable("torch 9.9 calls its fused Adam kernel differently")
+
+    monkeypatch.setattr(kernels, "fused_adam_", refused)
     ours = run(XorConfig(steps=100, l2=0.01), make_step_optimizer)
+    assert calls == [1]  # asked once, at the first step; torch.optim ran the rest
     assert isinstance(ours.optimizer.fallback, torch.optim.Adam)
     assert ours.losses == ref.losses
     for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_a_kernel_refused_after_the_first_step_is_not_hidden(monkeypatch):
+    """Past the first step parameters have moved: a fallback would silently restart Adam's state."""
+    from neurotui.core.training import kernels
+
+    t = Trainer(XorConfig(steps=10))
+    t.run(2)
+    monkeypatch.setattr(kernels, "fused_adam_", lambda *a, **k: (_ for _ in ()).throw(kernels.KernelUnavailable("x")))
+    with pytest.raises(kernels.KernelUnavailable):
+        t.run(1)

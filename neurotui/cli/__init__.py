@@ -20,6 +20,7 @@ from neurotui.cli.lab import cmd_lab
 from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser, config_from_args
 from neurotui.cli.sweep import cmd_sweep
 from neurotui.core.errors import ConfigError
+from neurotui.core.training.kernels import KernelUnavailable
 
 __all__ = ["EXIT_USAGE", "UsageError", "build_parser", "config_from_args", "main"]
 
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"neurotui: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KernelUnavailable as exc:  # a torch outside the versions pyproject.toml allows
+        print(f"neurotui: error: {exc} (see the README: trying a newer torch)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("neurotui: interrupted", file=sys.stderr)
         return 130

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from neurotui.core.sweep.manual import HandNets
-from neurotui.core.training.optim import ADAM_BETAS, ADAM_EPS
+from neurotui.core.training import kernels
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,39 +118,32 @@ class FitNets(HandNets):
         return n
 
     def _output_grad(self, p):
-        import torch
-
-        aten = torch.ops.aten
-        # BCELoss(reduction="mean")'s backward: each row's (p - y) / max(p (1 - p), eps), then / n
-        g = aten.binary_cross_entropy_backward.default(self.one, p, self.y, None, 2)
+        # each net's mean BCE over its n rows: the sum's backward, then / n (aten's own mean would
+        # divide by n times the number of nets)
+        g = kernels.bce_backward_sum(self.one, p, self.y)
         g.div_(self.n)
-        return aten.sigmoid_backward.default(g, p)
+        return kernels.sigmoid_backward(g, p)
 
     def update(self) -> None:
-        import torch
 
         if self.l1:
             # d(l1 * sum|w|)/dw = l1 * sign(w), added to the loss's gradient (weights only)
-            torch._foreach_add_(self.w_grads, torch._foreach_sign(self.w_params), alpha=self.l1)
+            kernels.add_(self.w_grads, kernels.signs(self.w_params), alpha=self.l1)
         if not self.l2:
             return super().update()
         if self.adam:
             # torch.optim's Adam with two parameter groups: weight decay on the weights only
-            torch._foreach_add_(self.w_steps, 1)
-            torch._foreach_add_(self.b_steps, 1)
+            kernels.add_scalar_(self.w_steps, 1)
+            kernels.add_scalar_(self.b_steps, 1)
             for params, grads, avg, avg_sq, steps, decay in (
                 (self.w_params, self.w_grads, self.w_avg, self.w_avg_sq, self.w_steps, self.l2),
                 (self.b_params, self.b_grads, self.b_avg, self.b_avg_sq, self.b_steps, 0.0),
             ):
-                torch._fused_adam_(
-                    params, grads, avg, avg_sq, [], steps, amsgrad=False, lr=self.lr, beta1=ADAM_BETAS[0],
-                    beta2=ADAM_BETAS[1], weight_decay=decay, eps=ADAM_EPS, maximize=False, grad_scale=None,
-                    found_inf=None,
-                )
+                kernels.fused_adam_(params, grads, avg, avg_sq, steps, lr=self.lr, weight_decay=decay)
         else:
             # torch.optim.SGD's weight decay: grad + l2 * w, then the step
-            torch._foreach_add_(self.w_grads, self.w_params, alpha=self.l2)
-            torch._foreach_add_(self.params, self.grads, alpha=-self.lr)
+            kernels.add_(self.w_grads, self.w_params, alpha=self.l2)
+            kernels.add_(self.params, self.grads, alpha=-self.lr)
 
     # ----- evaluation --------------------------------------------------------------------------
     def _act_new(self, z):

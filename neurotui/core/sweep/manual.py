@@ -8,7 +8,7 @@ Per step, for S nets of 2-H-...-H-1 (BCE on a Sigmoid output, mean over the four
     dz_out = (p - y) / 4            BCE through the Sigmoid: the gradient of each net's mean loss
                                     (computed as autograd computes it, see backward())
     dWo = h^T dz_out, dbo = sum(dz_out), dh = dz_out Wo^T, dz = act'(dh, h) ... back to layer 1
-    Adam (torch._fused_adam_, the kernel torch.optim's fused Adam runs) or SGD on the lists
+    Adam (the kernel torch.optim's fused Adam runs, core.training.kernels) or SGD on the lists
 
 Layer 1 of every net is one matrix product: the inputs are the four XOR rows for every
 net, so z1 = P1 @ K with P1 = [W1; b1] viewed [S, 3H] and K = kron([x, 1]^T, I_H) [3H, 4H],
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.core.sweep.record import SolveRecorder, per_net_bce
-from neurotui.core.training.optim import ADAM_BETAS, ADAM_EPS
+from neurotui.core.training import kernels
 
 DEFAULT_CHECK_EVERY = 20
 
@@ -48,16 +48,13 @@ def _activation_fns(name: str):
     """(forward into `out`, backward into `out`) for one activation; identity forward copies."""
     import torch
 
-    aten = torch.ops.aten
     if name == "tanh":
-        return _tanh_into, lambda dh, h, out: aten.tanh_backward.grad_input(dh, h, grad_input=out)
+        return _tanh_into, kernels.tanh_backward_into
     if name == "sigmoid":
-        return (lambda z, out: torch.sigmoid(z, out=out),
-                lambda dh, h, out: aten.sigmoid_backward.grad_input(dh, h, grad_input=out))
+        return (lambda z, out: torch.sigmoid(z, out=out)), kernels.sigmoid_backward_into
     if name == "relu":
         # relu's slope from its output: h > 0 exactly where z > 0 (autograd does the same)
-        return (lambda z, out: torch.clamp_min(z, 0.0, out=out),
-                lambda dh, h, out: aten.threshold_backward.grad_input(dh, h, 0.0, grad_input=out))
+        return (lambda z, out: torch.clamp_min(z, 0.0, out=out)), kernels.relu_backward_into
     if name == "identity":
         return (lambda z, out: out.copy_(z)), (lambda dh, h, out: out.copy_(dh))
     raise ValueError(f"no hand-written activation {name!r}")
@@ -136,11 +133,8 @@ class HandNets:
 
     def _output_grad(self, p):
         """d(each net's mean BCE)/d(its output layer's pre-activation), [4, 1, S]."""
-        import torch
-
-        aten = torch.ops.aten
-        g = aten.binary_cross_entropy_backward.default(self.quarter, p, self.y, None, 2)  # reduction: sum
-        return aten.sigmoid_backward.default(g, p)
+        # the sum over a net's rows, scaled by 1/4: that net's mean (the batch holds every net)
+        return kernels.sigmoid_backward(kernels.bce_backward_sum(self.quarter, p, self.y), p)
 
     # ----- the maths -------------------------------------------------------------------------
     def _act(self, i: int):
@@ -203,17 +197,13 @@ class HandNets:
         torch.mm(self.KT, dz.view(self.n, H * S), out=gP1.view(self.n_in + 1, H * S))
 
     def update(self) -> None:
-        import torch
 
         if self.adam:
-            torch._foreach_add_(self.state_steps, 1)
-            torch._fused_adam_(
-                self.params, self.grads, self.exp_avg, self.exp_avg_sq, [], self.state_steps,
-                amsgrad=False, lr=self.lr, beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1], weight_decay=0.0,
-                eps=ADAM_EPS, maximize=False, grad_scale=None, found_inf=None,
-            )
+            kernels.add_scalar_(self.state_steps, 1)
+            kernels.fused_adam_(self.params, self.grads, self.exp_avg, self.exp_avg_sq, self.state_steps,
+                                lr=self.lr, weight_decay=0.0)
         else:
-            torch._foreach_add_(self.params, self.grads, alpha=-self.lr)
+            kernels.add_(self.params, self.grads, alpha=-self.lr)
 
     def probabilities(self):
         """[S, 4]"""

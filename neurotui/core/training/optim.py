@@ -4,17 +4,16 @@ torch.optim wraps Optimizer.add_param_group, zero_grad and step for torch.compil
 first call of each imports torch._dynamo: 0.9-1.7 s here, more than `import torch` itself,
 all of it before the first training step can run. We never compile, so that import buys
 nothing. `KernelOptimizer` makes the calls torch.optim.Adam(fused=True) and torch.optim.SGD
-make for our parameter groups (the same kernels, the same arguments, the same state), so a
-run's numbers are torch.optim's bit for bit; tests/test_optim.py compares whole runs, every
-optimizer and bug. Where a torch build lacks the kernel, or calls it differently (it is a
-private op: the first step finds out), torch.optim itself takes over: slower to start, same
-numbers.
+make for our parameter groups (the same kernels, called through core.training.kernels, the
+same arguments, the same state), so a run's numbers are torch.optim's bit for bit;
+tests/test_optim.py compares whole runs, every optimizer and bug. Where a torch build lacks
+Adam's kernel, or calls it differently (it is a private op: the first step finds out),
+torch.optim itself takes over: slower to start, same numbers.
 """
 
 from __future__ import annotations
 
-ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults, which the lesson uses
-ADAM_EPS = 1e-8
+from neurotui.core.training import kernels
 
 
 def param_groups(config, params) -> list[dict]:
@@ -43,9 +42,7 @@ def make_torch_optimizer(config, params):
 
 def make_step_optimizer(config, params):
     """What the trainer steps: the kernels directly where this torch has them."""
-    import torch
-
-    if config.optimizer == "adam" and not hasattr(torch, "_fused_adam_"):
+    if config.optimizer == "adam" and not kernels.has_fused_adam():
         return make_torch_optimizer(config, params)
     return KernelOptimizer(config.optimizer, param_groups(config, params), config.lr)
 
@@ -79,8 +76,8 @@ class KernelOptimizer:
                     params = [p for p in group["params"] if p.grad is not None]
                     if params:
                         (self._adam if self.adam else self._sgd)(group, params)
-        except TypeError:
-            if self._stepped or not self.adam:  # only Adam's private kernel may be called differently
+        except kernels.KernelUnavailable:
+            if self._stepped:
                 raise
             # The first call failed before any parameter moved (Adam's kernel is called first
             # thing): hand the run to torch.optim from a fresh state.
@@ -91,25 +88,18 @@ class KernelOptimizer:
         self._stepped = True
 
     def _sgd(self, group: dict, params: list) -> None:
-        import torch
-
         grads = [p.grad for p in params]
         if group["weight_decay"]:
-            grads = torch._foreach_add(grads, params, alpha=group["weight_decay"])
-        torch._foreach_add_(params, grads, alpha=-group["lr"])
+            grads = kernels.added(grads, params, alpha=group["weight_decay"])
+        kernels.add_(params, grads, alpha=-group["lr"])
 
     def _adam(self, group: dict, params: list) -> None:
-        import torch
-
         states = [self.state.get(p) or self._new_state(p) for p in params]
         steps = [s["step"] for s in states]
-        torch._foreach_add_(steps, 1)
-        torch._fused_adam_(
-            params, [p.grad for p in params], [s["exp_avg"] for s in states],
-            [s["exp_avg_sq"] for s in states], [], steps,
-            amsgrad=False, lr=group["lr"], beta1=ADAM_BETAS[0], beta2=ADAM_BETAS[1],
-            weight_decay=group["weight_decay"], eps=ADAM_EPS, maximize=False, grad_scale=None, found_inf=None,
-        )
+        kernels.add_scalar_(steps, 1)
+        kernels.fused_adam_(params, [p.grad for p in params], [s["exp_avg"] for s in states],
+                            [s["exp_avg_sq"] for s in states], steps,
+                            lr=group["lr"], weight_decay=group["weight_decay"])
 
     def _new_state(self, p) -> dict:
         import torch
