@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:  # the app: the config file's defaults, under the command line's options
             from neurotui.settings import app_defaults
 
-            parser.set_defaults(**app_defaults())
+            parser.set_defaults(**{k: cli_data.Default(v) for k, v in app_defaults().items()})
             args, args.extra = parser.parse_known_args(argv)
         if args.extra and args.command != "serve":  # serve passes unknown options on to each tab's app
             parser.error(f"unrecognized arguments: {' '.join(args.extra)}")

@@ -1,13 +1,14 @@
 """The command line's data, training and preset options, and the lab's output off the four rows.
 
 Kept out of cli.py so that stays small: cli.py calls `add_data_options` for the
-app and `lab`, `track_given` once on the whole parser, `with_data_options` in
-config_from_args, and hands `lab` over to `print_fit_lab` / `fit_json` when the
-data is not the lesson's four rows.
+app and `lab`, `settle` after every parse, `with_data_options` in config_from_args,
+and hands `lab` over to `print_fit_lab` / `fit_json` when the data is not the
+lesson's four rows.
 
 A preset fills options; options typed on the command line win. argparse cannot
-tell `--hidden 4` from the default 4, so `track_given` makes every store action
-also note its option in one set shared by the parser and its subparsers.
+tell `--hidden 4` from the default 4, so the top-level parser's defaults are
+`Default(value)`: `settle` unwraps them after parsing, and whatever was not wrapped
+was typed (`args.given`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ GENERATED_ONLY = ("dataset", "samples", "noise")
 def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     """--preset, the data options and the training options; a subcommand's suppress their defaults."""
     # As for the model options: `neurotui --dataset circle lab` must not be reset by lab's defaults.
-    none = None if top else argparse.SUPPRESS
+    none = Default(None) if top else argparse.SUPPRESS
     g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
     g.add_argument("--preset", default=none, metavar="NAME",
                    help=f"start from a named experiment: {', '.join(PRESETS)} (see `neurotui presets`); "
@@ -64,32 +65,35 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
                    help=f"input features, any of {','.join(FEATURES)} (default: x1,x2)")
 
 
-def track_given(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Make every value-storing option of `parser` (and its subparsers) record that it was typed.
+class Default:
+    """An option's value when it was not typed (a default, or the config file's): a --preset may
+    replace it, a typed value never. Not a str, so argparse hands it over without converting it."""
 
-    The names land in `args.given`, one set per parser build; an option never typed
-    is not in it, whatever its value.
-    """
-    given: set[str] = set()
+    __slots__ = ("value",)
 
-    def walk(p: argparse.ArgumentParser) -> None:
-        for action in p._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub in set(action.choices.values()):
-                    walk(sub)
-            elif type(action) is argparse._StoreAction:
-                action.__class__ = _GivenStore
-                action.given = given
+    def __init__(self, value) -> None:
+        self.value = value
 
-    walk(parser)
-    return parser
+    def __repr__(self) -> str:
+        return f"Default({self.value!r})"
 
 
-class _GivenStore(argparse._StoreAction):
-    def __call__(self, parser, namespace, values, option_string=None):
-        super().__call__(parser, namespace, values, option_string)
-        self.given.add(self.dest)
-        namespace.given = self.given  # copied up from a subparser's namespace as the same set
+def default_of(action: argparse.Action):
+    """An option's default as a plain value."""
+    d = action.default
+    return d.value if isinstance(d, Default) else d
+
+
+def settle(args: argparse.Namespace) -> argparse.Namespace:
+    """Unwrap every `Default`; `args.given` names the options that were typed instead."""
+    given = set()
+    for dest, value in list(vars(args).items()):
+        if isinstance(value, Default):
+            setattr(args, dest, value.value)
+        elif dest != "given":
+            given.add(dest)
+    args.given = given
+    return args
 
 
 def with_data_options(config: XorConfig, args: argparse.Namespace) -> XorConfig:

@@ -22,6 +22,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would print the whole usage block
         raise UsageError(message)
 
+    def parse_known_args(self, args=None, namespace=None):
+        # parse_args comes here too: every caller gets plain values and args.given
+        parsed, extra = super().parse_known_args(args, namespace)
+        return cli_data.settle(parsed), extra
+
 def _positive_int(text: str) -> int:
     v = _int(text)
     if v < 1:
@@ -32,7 +37,7 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     d = XorConfig()
     # A subcommand repeats the options with suppressed defaults: otherwise argparse
     # would reset `neurotui --seed 7 lab` to the default seed without a word.
-    keep = (lambda v: v) if top else (lambda v: argparse.SUPPRESS)
+    keep = cli_data.Default if top else (lambda v: argparse.SUPPRESS)
     g = p.add_argument_group("model (defaults are the lesson's)")
     g.add_argument("--device", default=keep(d.device), help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--seed", type=_int, default=keep(d.seed), help=f"random seed (default: {d.seed})")
@@ -107,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
     sub.add_parser("config", help="print the config file's path and the settings in effect")
     cli_data.add_presets_command(sub)
-    return cli_data.track_given(parser)  # args.given: the options typed, which a --preset must not override
+    return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
 
 def _size(text: str) -> tuple[int, int]:
     cols, sep, rows = text.lower().partition("x")

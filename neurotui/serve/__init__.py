@@ -26,6 +26,7 @@ def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
     (`extra`), so `neurotui serve --seed 7` and `neurotui --seed 7 serve` mean the same, and a
     new app option (e.g. --preset) passes through without this module knowing it.
     """
+    from neurotui.cli.data import default_of
     from neurotui.cli.parser import UsageError, build_parser, config_from_args
 
     parser = build_parser()
@@ -33,8 +34,8 @@ def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
     for action in parser._actions:  # argparse has no public list of a parser's options
         if not action.option_strings or action.dest in _NOT_APP_OPTIONS:
             continue
-        value = getattr(args, action.dest, action.default)
-        if value is None or value == action.default:
+        value = getattr(args, action.dest, default_of(action))
+        if value is None or value == default_of(action):
             continue
         if action.nargs == 0:  # a flag such as --ascii or --no-autostart
             given.append(action.option_strings[0])
