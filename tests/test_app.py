@@ -233,20 +233,20 @@ def test_stale_run_messages_are_dropped():
     assert run(go()) == 100
 
 
-def test_quit_mid_run_returns_the_config_promptly():
+def test_quit_mid_run_returns_the_config_without_waiting_for_the_run():
+    """q ends the app while the run is still training: the worker is cancelled, not waited for.
+    (The time it takes is measured by `neurotui bench --bandwidth`, not asserted here.)"""
     async def go():
         app = NeuroApp(XorConfig(steps=200000, seed=7), speed=None)
         async with app.run_test(size=(120, 40)) as pilot:
             await _started(app, pilot)
             await pilot.pause(0.3)
-            loop = asyncio.get_running_loop()
-            t0 = loop.time()
             await pilot.press("q")
-        return app.return_value, loop.time() - t0
+        return app.return_value, app.xor.snapshot
 
-    value, elapsed = run(go())
+    value, last = run(go())
     assert value == XorConfig(steps=200000, seed=7)
-    assert elapsed < 5  # generous: shared CI machine; the pty test measures the real latency
+    assert 0 < last.step < 200000 and not last.finished  # quit came first, the run's end never did
 
 
 def test_the_command_palette_runs_actions_by_name_and_hides_textuals_maximize():

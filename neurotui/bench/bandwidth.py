@@ -1,4 +1,5 @@
-"""`neurotui bench --bandwidth`: the bytes per second the real app writes to a terminal.
+"""`neurotui bench --bandwidth`: the bytes per second the real app writes to a terminal, and
+how soon `q` ends it mid-run.
 
 Over SSH every byte crosses the link: training should cost little, and idle nothing.
 """
@@ -61,6 +62,20 @@ def measure_bandwidth(args=(), cols: int = 120, rows: int = 40, train_seconds: f
 
 
 BANDWIDTH_GOAL = 32 * 1024  # bytes per second while training, at 120x40
+QUIT_GOAL_S = 1.0  # from `q` mid-run to the process gone: the run must not hold the exit up
+
+
+def measure_quit(cols: int = 120, rows: int = 40, startup_timeout: float = 60.0) -> float:
+    """Seconds from `q`, pressed while a long run trains, to the process's exit (tests/test_terminal.py
+    checks that it exits and restores the terminal; the time is measured here, not asserted there)."""
+    with PtyApp(["--steps", "200000"], cols, rows) as app:
+        if not app.wait_for("running", startup_timeout):
+            raise RuntimeError("the app never showed 'running':\n" + app.text()[-2000:])
+        time.sleep(1.0)
+        code, seconds = app.exit_latency(app.press("q"), timeout=30)
+        if code != 0:
+            raise RuntimeError(f"q did not end the app (exit code {code}):\n" + app.text()[-2000:])
+        return seconds
 
 
 def run_bandwidth_bench(cols: int = 120, rows: int = 40, train_seconds: float = 3.0,
@@ -70,10 +85,13 @@ def run_bandwidth_bench(cols: int = 120, rows: int = 40, train_seconds: float = 
     Runs `python -m neurotui` in a pseudo-terminal (POSIX only), as a person over SSH would.
     """
     bw = measure_bandwidth(cols=cols, rows=rows, train_seconds=train_seconds, idle_seconds=idle_seconds)
+    quit_s = measure_quit(cols, rows)
     ok = bw.training_bytes_per_s <= BANDWIDTH_GOAL
     lines = bw.lines() + [
         f"  goal: at most {BANDWIDTH_GOAL // 1024} KB/s while training, ~0 idle: "
         f"{'met' if ok and bw.idle_bytes_per_s < 100 else 'NOT met'}",
+        f"  q mid-run: the process is gone {quit_s:.2f} s after the key "
+        f"(goal: under {QUIT_GOAL_S:g} s: {'met' if quit_s < QUIT_GOAL_S else 'NOT met'})",
     ]
     return {
         "size": [cols, rows],
@@ -83,5 +101,6 @@ def run_bandwidth_bench(cols: int = 120, rows: int = 40, train_seconds: float = 
         "idle_seconds": bw.idle_seconds,
         "startup_seconds": bw.startup_seconds,
         "goal_bytes_per_s": BANDWIDTH_GOAL,
+        "quit_seconds": quit_s,
         "lines": lines,
     }
