@@ -21,7 +21,6 @@ from neurotui.core.course.card import (
     save_card,
     write_card,
 )
-from neurotui.core.errors import ConfigError
 from neurotui.core.model.boundary import render
 from neurotui.core.model.config import XorConfig
 
@@ -137,8 +136,16 @@ def test_write_card_never_overwrites(tmp_path):
         check_card_path(path)
 
 
-def test_card_error_is_a_config_error():
-    assert issubclass(CardError, ConfigError)  # the CLI's exit-2, one-line path
+def test_a_card_that_exists_is_refused_by_lab_in_one_line_before_training(tmp_path, capsys):
+    from neurotui.cli import main
+
+    path = tmp_path / "card.md"
+    path.write_text("precious")
+    assert main(["lab", "--steps", "5", "--card", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # refused before the run: no lesson lines
+    assert err.count("\n") == 1 and err.startswith("neurotui: error: cannot write card") and "already exists" in err
+    assert path.read_text() == "precious" and os.listdir(tmp_path) == ["card.md"]
 
 
 def test_fresh_names(tmp_path):

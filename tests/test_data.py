@@ -330,9 +330,16 @@ def test_lab_json_on_other_data_is_deterministic(capsys):
     args = ("--dataset", "moons", "--steps", "150", "--batch", "32", "--dropout", "0.2", "--l1", "1e-4")
     first = lab_json(capsys, *args)
     assert lab_json(capsys, *args) == first
-    for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "solved"):
-        assert first[key] is not None
-    assert first["diagnosis"]["kind"]
+    # the numbers are the trainer's own, over the whole sets (eval mode), for this config
+    from neurotui.cli import build_parser, config_from_args
+
+    t = Trainer(config_from_args(build_parser().parse_args(["lab", *args])))
+    t.run()
+    snap = t.snapshot()
+    for key in ("train_loss", "val_loss", "train_accuracy", "val_accuracy"):
+        assert first[key] == getattr(snap, key), key
+    assert first["solved"] is snap.solved is (snap.val_accuracy >= 0.95)
+    assert first["diagnosis"]["kind"] == snap.diagnosis.kind
     assert first["config"]["dataset"] == "moons" and first["data"]["val_rows"] == 60
 
 

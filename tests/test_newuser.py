@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from neurotui.core.model.config import XorConfig
-from neurotui.session.control import speed_label
-from neurotui.session.state import LEARNING_RATES
+from neurotui.session.state import Refused, Session
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.keys import APP_KEYS, XOR_KEYS
 from neurotui.tui.panes.neuron import NumberField
@@ -287,9 +286,24 @@ def test_one_pane_mode_says_how_to_switch_panes():
 
 
 # ----- 11. wording and small things -------------------------------------------------------------
-def test_small_wording_fixes():
-    assert speed_label(1) == "1 step/s" and speed_label(500) == "500 steps/s"
-    assert 50.0 not in LEARNING_RATES and LEARNING_RATES[-3:] == (10.0, 30.0, 100.0)
+def test_the_status_line_says_step_in_the_singular_and_the_lr_keys_walk_1_3_10():
+    from neurotui.tui.glyphs import ASCII
+    from neurotui.tui.panes.xor_text import status_line
+
+    assert status_line(ASCII, "paused", None, 1, None).plain == "* paused (speed 1 step/s)"
+    assert status_line(ASCII, "running", None, 500, 480.0).plain == "* running 480 steps/s (speed 500 steps/s)"
+    s = Session(config=XorConfig(lr=3.0))
+    up = []
+    with pytest.raises(Refused, match="learning rate stays within 0.001-100"):
+        while True:
+            s.step_lr(+1)
+            up.append(s.config.lr)
+    assert up == [10.0, 30.0, 100.0]  # 1-3-10 steps, never 50
+    s = Session(config=XorConfig(lr=0.01))
+    with pytest.raises(Refused, match="learning rate stays within"):
+        for _ in range(3):
+            s.step_lr(-1)
+    assert s.config.lr == 0.001
 
 
 def test_a_change_while_paused_stays_paused():

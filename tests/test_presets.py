@@ -27,12 +27,20 @@ def lab_json(capsys, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_the_required_presets_exist_each_with_one_line_question():
-    for name in ("lesson", "hidden-2", "relu", "no-activation", "deeper", "features", "memorization", "regularized"):
-        p = get_preset(name)
-        assert p.question and "\n" not in p.question
-        p.apply().validated()  # every preset is a valid config
-    assert get_preset("lesson").apply() == XorConfig()
+NOISY_SMALL = {"dataset": "xor-noisy", "samples": 200, "noise": 0.3, "val_split": 0.8, "hidden": 32, "layers": 2,
+               "lr": 0.01}
+REQUIRED = {  # the lesson's practice questions, and what each changes from the lesson's run
+    "lesson": {}, "hidden-2": {"hidden": 2}, "relu": {"activation": "relu"}, "no-activation": {"activation": "identity"},
+    "deeper": {"layers": 2}, "features": {"activation": "identity", "features": ("x1", "x2", "x1x2")},
+    "memorization": NOISY_SMALL, "regularized": {**NOISY_SMALL, "l2": 0.01},
+}
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_each_required_preset_changes_only_what_its_question_asks(name):
+    p = get_preset(name)
+    assert "\n" not in p.question and p.question[-1] in ".?"  # one line, a whole sentence
+    assert config_of("--preset", name) == XorConfig().with_(**REQUIRED[name]).validated()
 
 
 def test_presets_command_lists_one_line_each(capsys):
