@@ -17,7 +17,7 @@ import torch
 
 from neurotui.cli import main
 from neurotui.core.data.datasets import (
-    DATASETS,
+    BINARY_DATASETS,
     DEFAULT_SAMPLES,
     check_features,
     feature_columns,
@@ -32,7 +32,7 @@ from neurotui.core.training.fit import diagnose_fit, val_loss_rise
 from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
-GENERATED = [d for d in DATASETS if d != "xor"]
+GENERATED = [d for d in BINARY_DATASETS if d != "xor"]  # two classes; the rest: tests/test_multiclass.py
 
 
 def run_cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
@@ -251,8 +251,11 @@ BAD_FILES = {
     "inf": ("0,0,0\n0,1,1\n1,0,1\n1,-inf,0\n", "line 4: x2 '-inf' is not finite"),
     "overflow": ("0,0,0\n0,1,1\n1e400,0,1\n1,1,0\n", "line 3: x1 '1e400' is not finite"),
     "huge": ("0,0,0\n0,1,1\n1e30,0,1\n1,1,0\n", "line 3: x1 '1e30' is out of range"),
-    "label": ("0,0,0\n0,1,1\n1,0,2\n1,1,0\n", "line 3: label y must be 0 or 1, got '2'"),
-    "label-frac": ("0,0,0\n0,1,0.5\n1,0,1\n1,1,0\n", "line 2: label y must be 0 or 1"),
+    # labels 0..K-1 are K classes and fractional labels regression (issue 22): these fit neither
+    "label": ("0,0,0\n0,1,1\n1,0,7\n1,1,0\n", "class labels must be 0-5 (6 classes at most), got 7"),
+    "label-negative": ("0,0,0\n0,1,-1\n1,0,1\n1,1,0\n", "class labels must be 0-5 (6 classes at most), got -1"),
+    "label-gap": ("0,0,0\n0,1,1\n1,0,3\n1,1,0\n", "class 2 has no rows"),
+    "label-huge": ("0,0,0\n0,1,1e30\n1,0,1\n1,1,0\n", "line 2: y '1e30' is out of range"),
     "few": ("x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n", "has 3 data rows; need at least 4"),
     "header-only": ("x1,x2,y\n", "has 0 data rows"),
     "columns": ("0,0,0\n0,1,1\n1,0\n1,1,0\n", "line 3: expected 3 columns x1,x2,y, got 2"),

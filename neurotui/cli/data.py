@@ -30,10 +30,11 @@ from neurotui.core.data.datasets import (
     xor_labelled,
 )
 from neurotui.core.model.config import XorConfig
+from neurotui.core.model.task import CLASSES_MAX, CLASSES_MIN, TASK_CHOICES
 
 DATA_DESTS = OPTION_FIELDS
 # With --data the file is the data: a preset's generated-set options do not apply to it.
-GENERATED_ONLY = ("dataset", "samples", "noise")
+GENERATED_ONLY = ("dataset", "samples", "noise", "classes")
 
 
 def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
@@ -46,7 +47,13 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
                         "options given here override it")
     g.add_argument("--dataset", default=none, metavar="NAME", help=f"{', '.join(DATASETS)} (default: xor)")
     g.add_argument("--data", default=none, metavar="FILE.csv",
-                   help="train on your own CSV of x1,x2,y rows (header optional, labels 0/1)")
+                   help="train on your own CSV of x1,x2,y rows (header optional): labels 0/1 are the lesson's "
+                        "two classes, integers 0..K-1 K classes, any fractional label regression")
+    g.add_argument("--task", default=none, choices=TASK_CHOICES,
+                   help="with --data: classify or regress, whatever the labels look like")
+    g.add_argument("--classes", type=_int, default=none, metavar="K",
+                   help=f"K arms of spiral or K blobs of gauss, {CLASSES_MIN}-{CLASSES_MAX} (default: 2); "
+                        "three or more train K scores with CrossEntropyLoss")
     g.add_argument("--data-seed", type=_int, default=none, metavar="N",
                    help="seed of the generated data and the split, apart from the init seed (default: 0)")
     g.add_argument("--samples", type=_int, default=none, metavar="N",
@@ -133,6 +140,7 @@ def fit_numbers(snap) -> dict:
     return {
         "train_loss": snap.train_loss, "val_loss": snap.val_loss,
         "train_accuracy": snap.train_accuracy, "val_accuracy": snap.val_accuracy,
+        "train_r2": snap.train_r2, "val_r2": snap.val_r2,
     }
 
 
@@ -141,6 +149,12 @@ def fit_json(config: XorConfig, trainer, snap) -> dict:
     from neurotui.core.numbers import finite_or_none
 
     out = {k: (None if v is None else finite_or_none(v)) for k, v in fit_numbers(snap).items()}
+    task = trainer.task
+    out["task"] = task.kind
+    out["classes"] = task.classes  # K (2 for the lesson's task), None for regression
+    out["loss"] = task.loss_name
+    out["confusion"] = None if task.regress else trainer.confusion()  # [true][predicted]
+    out["confusion_on"] = None if task.regress else ("validation" if trainer.data.has_val else "train")
     d = trainer.data
     out["data"] = {
         "name": d.name, "train_rows": d.n_train, "val_rows": d.n_val, "grid_range": [d.low, d.high],
@@ -155,10 +169,18 @@ def fit_json(config: XorConfig, trainer, snap) -> dict:
 
 
 def boundary_lines(trainer, snap, ascii: bool) -> list[str]:
-    from neurotui.core.model.boundary import render
+    from neurotui.core.model.boundary import render, render_task
 
     d = trainer.data
+    if not trainer.task.binary:
+        return render_task(snap.boundary, snap.boundary_classes, scale=target_scale(d), points=d.points(),
+                           low=d.low, high=d.high, k=trainer.task.classes)
     return render(snap.boundary, ascii=ascii, points=d.points(), low=d.low, high=d.high)
+
+
+def target_scale(d) -> float | None:
+    """A regression map's colour range: the largest |target| (the map is read against the data)."""
+    return float(d.train_y.abs().max()) if d.regress else None
 
 
 def _num(v, digits: int) -> str:
@@ -177,19 +199,45 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
         print("\n".join(snap.rows()))
     print("final_loss=", round(snap.loss, 4))
     d = trainer.data
-    print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
-    print(f"train_loss= {_num(snap.train_loss, 4)} val_loss= {_num(snap.val_loss, 4)}")
-    print(f"train_accuracy= {_num(snap.train_accuracy, 3)} val_accuracy= {_num(snap.val_accuracy, 3)}")
+    task = trainer.task
+    if task.binary:
+        print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
+    else:
+        kind = "regression" if task.regress else f"classes= {task.classes}"
+        print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val} {kind} loss= {task.loss_name}")
+    if task.regress:
+        print(f"train_mse= {_num(snap.train_loss, 4)} val_mse= {_num(snap.val_loss, 4)}")
+        print(f"train_r2= {_num(snap.train_r2, 3)} val_r2= {_num(snap.val_r2, 3)}")
+    else:
+        print(f"train_loss= {_num(snap.train_loss, 4)} val_loss= {_num(snap.val_loss, 4)}")
+        print(f"train_accuracy= {_num(snap.train_accuracy, 3)} val_accuracy= {_num(snap.val_accuracy, 3)}")
     error = getattr(snap, "error", None)
     if error:
         print(f"stopped at step {snap.step + 1}: {error}")
     if not snap.diagnosis.ok:
         print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
     if args.boundary:
-        from neurotui.core.model.boundary import TRAIN_GLYPHS, UNICODE_RAMP, VAL_GLYPHS
+        from neurotui.core.model.boundary import (
+            CLASS_FILLS,
+            CLASS_TRAIN_GLYPHS,
+            CLASS_VAL_GLYPHS,
+            DIVERGING_RAMP,
+            TRAIN_GLYPHS,
+            UNICODE_RAMP,
+            VAL_GLYPHS,
+        )
 
-        print(f"decision boundary (x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}; darker = closer to 1; "
-              f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1)")
+        where = f"x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}"
+        if task.regress:
+            print(f"prediction ({where}; {DIVERGING_RAMP[0]!r} = -{target_scale(d):.2f} ... blank = 0 ... "
+                  f"{DIVERGING_RAMP[-1]!r} = +{target_scale(d):.2f})")
+        elif not task.binary:
+            k = task.classes
+            print(f"decision regions ({where}; region of class 0/1/... = {'/'.join(CLASS_FILLS[:k])}, blank = "
+                  f"unsure; train {'/'.join(CLASS_TRAIN_GLYPHS[:k])}, validation {'/'.join(CLASS_VAL_GLYPHS[:k])})")
+        else:
+            print(f"decision boundary ({where}; darker = closer to 1; "
+                  f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1)")
         for line in boundary_lines(trainer, snap, ascii=getattr(args, "ascii", False) or not stdout_takes(UNICODE_RAMP)):
             print(f"|{line}|")
     if args.card:

@@ -10,7 +10,7 @@ import argparse
 from neurotui import __version__
 from neurotui.cli import data as cli_data  # the data, training and preset options
 from neurotui.cli.convert import _float, _int
-from neurotui.core.course.bugs import BUG_ORDER
+from neurotui.core.course.bugs import ALL_BUG_ORDER
 from neurotui.core.model.config import XorConfig
 
 EXIT_USAGE = 2
@@ -41,13 +41,13 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g = p.add_argument_group("model (defaults are the lesson's)")
     g.add_argument("--device", default=keep(d.device), help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--seed", type=_int, default=keep(d.seed), help=f"random seed (default: {d.seed})")
-    g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, 1-32 (default: {d.hidden})")
+    g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, 1-256 (default: {d.hidden})")
     g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, 0-3; 0 is the single-layer perceptron, 2-1 (default: {d.layers})")
     g.add_argument("--activation", default=keep(d.activation), help=f"tanh, relu, sigmoid or identity (default: {d.activation})")
     g.add_argument("--lr", type=_float, default=keep(d.lr), help=f"learning rate (default: {d.lr})")
     g.add_argument("--steps", type=_int, default=keep(d.steps), help=f"training steps (default: {d.steps})")
     g.add_argument("--optimizer", default=keep(d.optimizer), help=f"adam or sgd (default: {d.optimizer})")
-    g.add_argument("--bug", default=keep(d.bug), metavar="NAME", help=f"make a classic mistake on purpose: {', '.join(BUG_ORDER)}")
+    g.add_argument("--bug", default=keep(d.bug), metavar="NAME", help=f"make a classic mistake on purpose: {', '.join(ALL_BUG_ORDER)}")
 
 def config_from_args(args: argparse.Namespace) -> XorConfig:
     return cli_data.with_data_options(XorConfig(  # then the data options and --preset (options typed win)
@@ -175,7 +175,7 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--optimizer", default=s, help=f"adam or sgd (default: {d.optimizer})")
     g.add_argument("--device", default=s, help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--bug", default=s, metavar="NAME",
-                   help=f"make a classic mistake on purpose: {', '.join(BUG_ORDER)} (seeds then train one by one)")
+                   help=f"make a classic mistake on purpose: {', '.join(ALL_BUG_ORDER)} (seeds then train one by one)")
     g.add_argument("--json", action="store_true", help="print a JSON array, one object per configuration")
     _add_sweep_data_options(p)
 
@@ -183,9 +183,12 @@ SWEEP_SOLVED = (
     "On the lesson's four XOR rows a net is solved when all four rows are right after training. On any other "
     "data (--dataset, --data, --val-split, --features, --l1, --l2) a net is solved when its validation accuracy "
     "is at least 0.95 (its train accuracy when there is no validation set), as `neurotui lab` says; the table "
-    "then adds the median validation accuracy. All seeds share the data, drawn from --data-seed. The batched "
-    "program trains full batch without dropout or bugs: with --batch smaller than the training set, --dropout or "
-    "--bug each seed is trained one after another by the lab's own trainer (the same numbers, slower)."
+    "then adds the median validation accuracy. With K classes (spiral3, --classes 3-6, a CSV of labels 0..K-1) "
+    "solved is the same validation accuracy >= 0.95; a regression net (reg-plane, reg-gauss, a CSV of fractional "
+    "labels) is solved when its validation R² is at least 0.9, and the table shows the median R². All seeds share "
+    "the data, drawn from --data-seed. The batched program trains two classes full batch without dropout or "
+    "bugs: with K classes, regression, --batch smaller than the training set, --dropout or --bug each seed is "
+    "trained one after another by the lab's own trainer (the same numbers, slower)."
 )
 
 def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
@@ -194,7 +197,11 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     s = argparse.SUPPRESS  # `neurotui --dataset circle sweep` keeps the top-level value
     g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
     g.add_argument("--dataset", default=s, metavar="NAME", help=f"{', '.join(cli_data.DATASETS)} (default: xor)")
-    g.add_argument("--data", default=s, metavar="FILE.csv", help="your own CSV of x1,x2,y rows (header optional, labels 0/1)")
+    g.add_argument("--data", default=s, metavar="FILE.csv",
+                   help="your own CSV of x1,x2,y rows (header optional; labels 0/1, 0..K-1, or fractional: regression)")
+    g.add_argument("--task", default=s, choices=("classify", "regress"), help="with --data: classify or regress")
+    g.add_argument("--classes", type=_int, default=s, metavar="K",
+                   help="K arms of spiral or K blobs of gauss, 2-6 (three or more: trained seed by seed)")
     g.add_argument("--data-seed", type=_int, default=s, metavar="N",
                    help="seed of the generated data and the split, shared by every net (default: 0)")
     g.add_argument("--samples", type=_int, default=s, metavar="N",

@@ -61,7 +61,10 @@ def _shows_val(r) -> bool:
     return r.median_train_accuracy is not None and not is_lesson_data(r.config.model)
 
 def _header(r) -> str:
-    return _SWEEP_HEADER.replace("    time", f" {'val acc':>8}    time") if _shows_val(r) else _SWEEP_HEADER
+    from neurotui.core.model.task import task_of
+
+    name = "val R²" if task_of(r.config.model).regress else "val acc"
+    return _SWEEP_HEADER.replace("    time", f" {name:>8}    time") if _shows_val(r) else _SWEEP_HEADER
 
 def _sweep_row(r) -> str:
     from neurotui.core.numbers import fmt_loss as loss

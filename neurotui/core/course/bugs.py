@@ -1,5 +1,8 @@
 """The classic PyTorch mistakes a learner can inject on purpose (`--bug NAME`, `B` in the app).
 
+BUGS are the lesson's seven, each made on its four rows; TASK_BUGS the loss-pair mistakes of
+K classes and regression, each refused (one line) on data of another task (`BUG_TASKS`).
+
 Each bug is one realistic mistake in the lesson's script. The trainer makes
 exactly that mistake (it really skips optimizer.step(), really hands BCELoss a
 flat target ...), so what follows is PyTorch's own behaviour: a flat loss, a
@@ -34,8 +37,28 @@ BUGS: dict[str, Bug] = {
             "RuntimeError: BCELoss input should be between 0 and 1"),
     )
 }
-
 BUG_ORDER: tuple[str, ...] = tuple(BUGS)
+
+# The loss-pair mistakes beyond two classes (core.model.task): each needs its own task's data.
+TASK_BUGS: dict[str, Bug] = {
+    b.name: b
+    for b in (
+        Bug("softmax-before-ce", "nn.Softmax(dim=1) at the end of a model trained with nn.CrossEntropyLoss",
+            "the loss cannot fall below -ln(e / (e + K - 1)), however accurate the model gets"),
+        Bug("sigmoid-for-regression", "nn.Sigmoid() on a regression output trained with nn.MSELoss",
+            "predictions stay in (0, 1), so targets outside it are never reached and the loss floors"),
+    )
+}
+TASK_BUG_ORDER: tuple[str, ...] = tuple(TASK_BUGS)
+ALL_BUGS: dict[str, Bug] = {**BUGS, **TASK_BUGS}
+ALL_BUG_ORDER: tuple[str, ...] = BUG_ORDER + TASK_BUG_ORDER
+# The task each bug's mistake needs (core.model.task kinds); a bug not named here fits every task.
+BUG_TASKS = {
+    "target-shape": "binary", "broadcast-target": "binary", "no-output-sigmoid": "binary",
+    "softmax-before-ce": "classes", "sigmoid-for-regression": "regress",
+}
+_TASK_WORDS = {"binary": "two classes (the lesson's sigmoid and BCELoss)", "classes": "three or more classes",
+               "regress": "a regression dataset"}
 
 # The learning rate each lr bug forces, whatever --lr says: the bug is the mistake.
 BUG_LR = {"lr-high": 100.0, "lr-low": 1e-5}
@@ -48,10 +71,10 @@ def check_bug(name: str | None) -> str | None:
     key = str(name).strip().lower().replace("_", "-")
     if key in ("", "none"):
         return None
-    if key not in BUGS:
+    if key not in ALL_BUGS:
         from neurotui.core.errors import ConfigError
 
-        raise ConfigError(f"unknown bug {name!r} (choose from {', '.join(BUG_ORDER)})")
+        raise ConfigError(f"unknown bug {name!r} (choose from {', '.join(ALL_BUG_ORDER)})")
     return key
 
 
@@ -79,7 +102,22 @@ def mistakes(config) -> Mistakes:
     )
 
 
-def next_bug(name: str | None) -> str | None:
-    """None -> first bug -> ... -> last bug -> None (for a cycling key)."""
-    order = (None, *BUG_ORDER)
+def bug_fits(name: str | None, task_kind: str) -> bool:
+    return name is None or BUG_TASKS.get(name, task_kind) == task_kind
+
+
+def check_bug_task(name: str | None, task_kind: str) -> None:
+    """ConfigError (one line) when the bug's mistake cannot be made in this task."""
+    if not bug_fits(name, task_kind):
+        from neurotui.core.errors import ConfigError
+
+        raise ConfigError(f"--bug {name} needs {_TASK_WORDS[BUG_TASKS[name]]}; this data has "
+                          f"{_TASK_WORDS[task_kind].split(' (')[0]}")
+
+
+def next_bug(name: str | None, task_kind: str = "binary") -> str | None:
+    """None -> first bug -> ... -> last bug -> None (for a cycling key), skipping bugs the task cannot make."""
+    order = (None, *(b for b in ALL_BUG_ORDER if bug_fits(b, task_kind)))
+    if name not in order:
+        return None
     return order[(order.index(name) + 1) % len(order)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from neurotui.core.course.bugs import BUGS
+from neurotui.core.course.bugs import BUGS, TASK_BUGS
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
 
@@ -35,6 +35,17 @@ _NOISY_SMALL = (
     ("hidden", 32), ("layers", 2), ("lr", 0.01),
 )
 
+# CS231n's "Minimal neural network case study": three spiral arms, 100 ReLU units, SGD at step size 1
+# with L2 1e-3 (for SGD our --l2 is the case study's 0.5 * reg * |W|^2), 10,000 full-batch steps.
+_CS231N = (
+    ("dataset", "spiral3"), ("hidden", 100), ("activation", "relu"), ("optimizer", "sgd"), ("lr", 1.0),
+    ("l2", 0.001), ("steps", 10_000), ("val_split", 0.0),
+)
+# Playground's reg-gauss: six signed bumps, two tanh layers of 8, a linear output and MSELoss.
+_REGRESSION = (("dataset", "reg-gauss"), ("hidden", 8), ("layers", 2), ("lr", 0.03))
+_TASK_BUG_OPTIONS = {"softmax-before-ce": _CS231N[:-2] + (("steps", 2000), ("val_split", 0.0)),
+                     "sigmoid-for-regression": _REGRESSION}
+
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -53,9 +64,17 @@ PRESETS: dict[str, Preset] = {
                _NOISY_SMALL),
         Preset("regularized", "The same network and data with L2: does validation accuracy catch up?",
                _NOISY_SMALL + (("l2", 0.01),)),
+        Preset("cs231n-spiral", "CS231n's case study: three spiral arms and 100 ReLU units. Does training "
+               "accuracy reach the case study's 98%?", _CS231N),
+        Preset("linear-spiral", "The same network with no hidden activation: a linear classifier. Why does it "
+               "stop near the case study's 49%?", _CS231N + (("activation", "identity"),)),
+        Preset("regression", "Regression: can two tanh layers of 8, a linear output and MSELoss fit six "
+               "signed bumps (validation R² at least 0.9)?", _REGRESSION),
         # Break it on purpose: one preset per classic mistake (core.bugs), e.g. bug-no-step.
         *(Preset(f"bug-{b.name}", f"Break it on purpose: {b.mistake}. What does the doctor see?",
                  (("bug", b.name),)) for b in BUGS.values()),
+        *(Preset(f"bug-{b.name}", f"Break it on purpose: {b.mistake}. What does the doctor see?",
+                 _TASK_BUG_OPTIONS[b.name] + (("bug", b.name),)) for b in TASK_BUGS.values()),
     )
 }
 DEFAULT_PRESET = "lesson"

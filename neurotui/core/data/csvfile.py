@@ -1,8 +1,13 @@
-"""Your own data: a CSV file of x1,x2,y rows, read with one clear line for every way it can be bad."""
+"""Your own data: a CSV file of x1,x2,y rows, read with one clear line for every way it can be bad.
+
+The labels decide the task (core.model.task.labels_task): 0/1 the lesson's binary task, integers
+0..K-1 K classes, any fractional label regression.
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 
@@ -74,11 +79,9 @@ def read_csv_rows(path) -> tuple[list[tuple[float, float]], list[float]]:
             v = float(field)
             if not math.isfinite(v):
                 raise DataFileError(f"{where}: {col} {field[:40]!r} is not finite")
-            if col != "y" and abs(v) > CSV_MAX_ABS:
-                raise DataFileError(f"{where}: {col} {field[:40]!r} is out of range (|x| <= {CSV_MAX_ABS:g})")
+            if abs(v) > CSV_MAX_ABS:
+                raise DataFileError(f"{where}: {col} {field[:40]!r} is out of range (|{col}| <= {CSV_MAX_ABS:g})")
             values.append(v)
-        if values[2] not in (0.0, 1.0):
-            raise DataFileError(f"{where}: label y must be 0 or 1, got {fields[2][:40]!r}")
         rows.append((values[0], values[1]))
         labels.append(values[2])
         if len(rows) > SAMPLES_MAX:
@@ -86,6 +89,22 @@ def read_csv_rows(path) -> tuple[list[tuple[float, float]], list[float]]:
     if len(rows) < SAMPLES_MIN:
         raise DataFileError(f"data file {name} has {len(rows)} data rows; need at least {SAMPLES_MIN}")
     return rows, labels
+
+
+def csv_labels(path) -> tuple[float, ...]:
+    """The file's labels, read once per version of the file: the task (and so the model's shape)
+    is asked for often, the file read only when it changed."""
+    try:
+        st = os.stat(path)
+        key = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = (str(path), None, None)
+    return _labels(key)
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(key) -> tuple[float, ...]:
+    return tuple(read_csv_rows(key[0])[1])
 
 
 def _is_number(text: str) -> bool:

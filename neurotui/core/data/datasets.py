@@ -1,6 +1,8 @@
 """The data a run trains on: the lesson's XOR rows, generated 2-D sets, or a CSV file.
 
-Every set is two input columns (x1, x2) and labels 0/1. Generated sets come from
+Every set is two input columns (x1, x2) and a label: 0/1 for the lesson's binary task, a class
+0..K-1 for K classes (spiral3, --classes K), a number for regression (reg-plane, reg-gauss; see
+core.model.task for which loss each gets). Generated sets come from
 their own `torch.Generator` seeded with the *data* seed, never the init seed, so a
 new init seed trains a new network on the same points. The train/validation split
 is stratified (each class split in the same proportion) and drawn from that same
@@ -28,9 +30,13 @@ from neurotui.core.errors import ConfigError
 XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
 XOR_Y = (0.0, 1.0, 1.0, 0.0)
 
-DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
-# Noise is the standard deviation of Gaussian jitter, in input units; gauss's is the blobs' spread.
-DEFAULT_NOISE = {"xor-noisy": 0.2, "circle": 0.05, "gauss": 0.35, "spiral": 0.03, "moons": 0.1}
+BINARY_DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
+DATASETS = BINARY_DATASETS + ("spiral3", "reg-plane", "reg-gauss")
+# Noise is the standard deviation of Gaussian jitter, in input units; gauss's is the blobs' spread;
+# spiral3's is the case study's jitter of each point's angle (radians); a regression set's is
+# Playground's: the point where the label is computed moves by up to noise x the plane's half-width.
+DEFAULT_NOISE = {"xor-noisy": 0.2, "circle": 0.05, "gauss": 0.35, "spiral": 0.03, "moons": 0.1,
+                 "spiral3": 0.2, "reg-plane": 0.0, "reg-gauss": 0.0}
 DESCRIPTIONS = {
     "xor": "the lesson's four rows",
     "xor-noisy": "clouds around the lesson's four corners, labelled by XOR",
@@ -38,10 +44,16 @@ DESCRIPTIONS = {
     "gauss": "two Gaussian blobs",
     "spiral": "two interleaved spiral arms",
     "moons": "two interleaved half-moons",
+    "spiral3": "CS231n's three spiral arms (three classes)",
+    "reg-plane": "regression: a tilted plane, y = (x1 + x2) / 10 on Playground's scale",
+    "reg-gauss": "regression: six signed Gaussian-like bumps",
 }
+# Points per set when --samples is not given: the case study's 100 per class for spiral3, and
+# Playground's 1200 for its regression sets (a surface needs more points than a boundary).
+DEFAULT_SAMPLES_OF = {"spiral3": 300, "reg-plane": 1200, "reg-gauss": 1200}
 # The XorConfig fields this module owns (the rest are the model's).
 OPTION_FIELDS = ("dataset", "data", "data_seed", "samples", "noise", "val_split", "batch", "l2", "l1", "dropout",
-                 "features")
+                 "features", "classes", "task")
 FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
 DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
@@ -111,14 +123,37 @@ def checked_options(config) -> dict:
     batch = config.batch
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch size must be at least 1, got {batch}")
+    classes, task = _checked_task(config, dataset, data)
     return {
         "dataset": dataset, "data": data, "samples": samples, "noise": noise, "val_split": val_split,
-        "batch": batch,
+        "batch": batch, "classes": classes, "task": task,
         "l2": _finite_number("L2 strength", config.l2, 0.0),
         "l1": _finite_number("L1 strength", config.l1, 0.0),
         "dropout": _finite_number("dropout", config.dropout, 0.0, 1.0, high_open=True),
         "features": check_features(config.features),
     }
+
+
+def _checked_task(config, dataset: str, data) -> tuple[int | None, str | None]:
+    """--classes K (spiral, gauss) and --task (a --data file), normalised: K = 2 is the default, None."""
+    from neurotui.core.model.task import CLASSES_MAX, CLASSES_MIN, MULTICLASS_DATASETS, TASK_CHOICES
+
+    classes = getattr(config, "classes", None)
+    if classes is not None:
+        if isinstance(classes, bool) or not isinstance(classes, int) or not CLASSES_MIN <= classes <= CLASSES_MAX:
+            raise ConfigError(f"classes must be {CLASSES_MIN}-{CLASSES_MAX}, got {classes}")
+        if data is not None or dataset not in MULTICLASS_DATASETS:
+            what = "your data file (its labels say)" if data is not None else dataset
+            raise ConfigError(f"--classes applies to {' and '.join(MULTICLASS_DATASETS)}, not to {what}")
+        classes = None if classes == 2 else classes
+    task = getattr(config, "task", None)
+    if task is not None:
+        task = str(task).strip().lower()
+        if task not in TASK_CHOICES:
+            raise ConfigError(f"unknown task {config.task!r} (choose from {', '.join(TASK_CHOICES)})")
+        if data is None:
+            raise ConfigError("--task applies to a --data file (a named dataset has its own task)")
+    return classes, task
 
 
 def is_lesson_data(config) -> bool:
@@ -136,7 +171,7 @@ def resolved(config) -> dict:
     generated = config.data is None and config.dataset != "xor"
     default_split = 0.0 if (config.data is None and config.dataset == "xor") else DEFAULT_VAL_SPLIT
     return {
-        "samples": (config.samples or DEFAULT_SAMPLES) if generated else None,
+        "samples": (config.samples or DEFAULT_SAMPLES_OF.get(config.dataset, DEFAULT_SAMPLES)) if generated else None,
         "noise": (DEFAULT_NOISE[config.dataset] if config.noise is None else config.noise) if generated else None,
         "val_split": default_split if config.val_split is None else config.val_split,
     }
@@ -145,19 +180,42 @@ def resolved(config) -> dict:
 # ---------------------------------------------------------------- generated sets
 
 
-def _class_sizes(n: int) -> tuple[int, int]:
-    return (n + 1) // 2, n // 2
+def _class_sizes(n: int, k: int = 2) -> tuple[int, ...]:
+    """n points over k classes, the first ones one larger: (n + 1) // 2, n // 2 for two."""
+    return tuple(n // k + (1 if c < n % k else 0) for c in range(k))
 
 
-def generate(name: str, samples: int, noise: float, seed: int, generator=None):
+def generate(name: str, samples: int, noise: float, seed: int, generator=None, classes: int = 2):
     """(x [n, 2] float32, y [n] float32) of dataset `name`, balanced to within one point.
 
-    Class 0 is drawn first, then class 1, then the rows are shuffled; all from
-    `generator` (a fresh one seeded with `seed` when omitted).
+    Class 0 is drawn first, then class 1 (and on, for K classes), then the rows are
+    shuffled; all from `generator` (a fresh one seeded with `seed` when omitted).
+    Regression sets (reg-*) give a number per point instead of a class.
     """
     import torch
 
     g = generator if generator is not None else torch.Generator().manual_seed(seed)
+    if name in ("reg-plane", "reg-gauss"):
+        from neurotui.core.data.shapes import regression_set
+
+        return regression_set(name, samples, noise, g)
+    if name == "spiral3":
+        from neurotui.core.data.shapes import cs231n_spiral
+
+        x, y = cs231n_spiral(samples, noise, g)
+    elif classes > 2:
+        from neurotui.core.data.shapes import k_class_set
+
+        x, y = k_class_set(name, samples, noise, classes, g)
+    else:
+        x, y = _binary_set(name, samples, noise, g)
+    order = torch.randperm(len(y), generator=g)
+    return x[order].float(), y[order].float()
+
+
+def _binary_set(name: str, samples: int, noise: float, g):
+    import torch
+
     n0, n1 = _class_sizes(samples)
     parts = []
     for label, n in ((0, n0), (1, n1)):
@@ -191,10 +249,7 @@ def generate(name: str, samples: int, noise: float, seed: int, generator=None):
             raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
         pts = pts + noise * torch.randn(n, 2, generator=g, dtype=torch.float64)
         parts.append((pts, torch.full((n,), float(label), dtype=torch.float64)))
-    x = torch.cat([p for p, _ in parts])
-    y = torch.cat([lab for _, lab in parts])
-    order = torch.randperm(len(y), generator=g)
-    return x[order].float(), y[order].float()
+    return torch.cat([p for p, _ in parts]), torch.cat([lab for _, lab in parts])
 
 
 def validation_rows(class_size: int, fraction: float) -> int:
@@ -216,21 +271,26 @@ def check_data(config) -> tuple[int, int]:
     For the command line, so a bad file or split is refused before anything is printed or
     trained. Returns (train rows, validation rows).
     """
+    from neurotui.core.model.task import task_of
+
+    task = task_of(config)  # reads a CSV file, ConfigError for labels no task takes
     if config.data is not None:
         _, labels = read_csv_rows(config.data)
-        sizes = (labels.count(0.0), labels.count(1.0))
+        sizes = (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
     elif config.dataset == "xor":
         sizes = (2, 2)
     else:
-        sizes = _class_sizes(resolved(config)["samples"])
+        n = resolved(config)["samples"]
+        sizes = (n,) if task.regress else _class_sizes(n, task.classes)
     fraction = resolved(config)["val_split"]
     _check_split(sizes, fraction)
     n_val = sum(validation_rows(n, fraction) for n in sizes)
     return sum(sizes) - n_val, n_val
 
 
-def stratified_split(y, fraction: float, generator):
-    """(train indices, val indices), sorted; each class split in proportion `fraction`.
+def stratified_split(y, fraction: float, generator, classes: int | None = 2):
+    """(train indices, val indices), sorted; each class split in proportion `fraction`
+    (regression, classes None: all rows as one group).
 
     Every class keeps at least one training row; ConfigError when the split asked
     for leaves no validation row at all (too small a set for that fraction).
@@ -238,8 +298,9 @@ def stratified_split(y, fraction: float, generator):
     import torch
 
     train, val = [], []
-    for label in (0.0, 1.0):
-        idx = (y == label).nonzero().flatten()
+    groups = [None] if classes is None else [float(c) for c in range(classes)]
+    for label in groups:
+        idx = torch.arange(len(y)) if label is None else (y == label).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=generator)]
         n_val = validation_rows(len(idx), fraction)
         val.append(idx[:n_val])
@@ -254,7 +315,8 @@ def stratified_split(y, fraction: float, generator):
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Raw 2-D inputs (features are computed by the model's first module) and 0/1 labels [n, 1]."""
+    """Raw 2-D inputs (features are computed by the model's first module) and labels [n, 1]: 0/1,
+    a class index, or a number (regression), as floats; `task` says which (core.model.task)."""
 
     name: str  # a dataset name, or the CSV path
     train_x: object  # torch.Tensor [n, 2]
@@ -263,6 +325,7 @@ class Dataset:
     val_y: object | None
     low: float  # square plotting range that fits every point, both axes
     high: float
+    task: object = None  # core.model.task.Task; None: the lesson's binary task
 
     @property
     def has_val(self) -> bool:
@@ -276,19 +339,25 @@ class Dataset:
     def n_val(self) -> int:
         return 0 if self.val_y is None else len(self.val_y)
 
-    def points(self) -> list[tuple[float, float, int, bool]]:
-        """(x1, x2, label, is_validation) for every point, train first: for drawing."""
-        out = [(a, b, int(c), False) for (a, b), c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
+    def points(self) -> list[tuple[float, float, int | float, bool]]:
+        """(x1, x2, label, is_validation) for every point, train first: for drawing (a regression
+        label stays a number)."""
+        label = float if self.regress else int
+        out = [(a, b, label(c), False) for (a, b), c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
         if self.has_val:
-            out += [(a, b, int(c), True) for (a, b), c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
+            out += [(a, b, label(c), True) for (a, b), c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
         return out
+
+    @property
+    def regress(self) -> bool:
+        return self.task is not None and self.task.regress
 
     def to(self, device) -> Dataset:
         def move(t):
             return None if t is None else t.to(device)
 
         return Dataset(self.name, move(self.train_x), move(self.train_y), move(self.val_x), move(self.val_y),
-                       self.low, self.high)
+                       self.low, self.high, self.task)
 
 
 def grid_range(x) -> tuple[float, float]:
@@ -302,6 +371,9 @@ def load_dataset(config) -> Dataset:
     """The Dataset of a validated XorConfig (reads the CSV file if there is one)."""
     import torch
 
+    from neurotui.core.model.task import task_of
+
+    task = task_of(config)
     opts = resolved(config)
     g = torch.Generator().manual_seed(config.data_seed)
     if config.data is not None:
@@ -311,14 +383,15 @@ def load_dataset(config) -> Dataset:
         x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
         name = "xor"
     else:
-        x, y = generate(config.dataset, opts["samples"], opts["noise"], config.data_seed, generator=g)
+        x, y = generate(config.dataset, opts["samples"], opts["noise"], config.data_seed, generator=g,
+                        classes=task.classes or 2)
         name = config.dataset
     low, high = LESSON_RANGE if name == "xor" else grid_range(x)
     y = y.unsqueeze(1)
     if not opts["val_split"]:
-        return Dataset(name, x, y, None, None, low, high)
-    train_idx, val_idx = stratified_split(y.flatten(), opts["val_split"], g)
-    return Dataset(name, x[train_idx], y[train_idx], x[val_idx], y[val_idx], low, high)
+        return Dataset(name, x, y, None, None, low, high, task)
+    train_idx, val_idx = stratified_split(y.flatten(), opts["val_split"], g, task.classes)
+    return Dataset(name, x[train_idx], y[train_idx], x[val_idx], y[val_idx], low, high, task)
 
 
 def feature_columns(x, names):

@@ -88,3 +88,40 @@ def slow_verdict(losses, moved: float | None, grad_norm: float | None) -> Verdic
             "learning rate too low: raise it; check output activation and loss pair",
         )
     return None
+
+
+def loss_pair_verdict(outputs: dict, classes: int | None, train_loss: float, score: float | None) -> Verdict | None:
+    """Off the binary task, an output activation that does not pair with the loss, read from what
+    the loss was handed (core.training.trainer.Trainer.output_symptoms), never from a bug's name:
+
+    - K scores that already sum to 1 in every row reach nn.CrossEntropyLoss, which applies
+      log-softmax itself: its loss cannot fall below -ln(e / (e + K - 1));
+    - a regression whose every prediction lies in [0, 1] while many targets lie outside it:
+      an output squashed by an activation (a sigmoid) can never reach them.
+    """
+    import math
+
+    if classes and outputs.get("scores_are_probabilities"):
+        floor = -math.log(math.e / (math.e + classes - 1))
+        acc = "" if score is None else f" while accuracy is {score:.2f}"
+        return (
+            "loss_pair_error", "output activation and loss do not pair",
+            f"the {classes} scores handed to CrossEntropyLoss already sum to 1 in every row: they are "
+            f"probabilities, and CrossEntropyLoss applies log-softmax again, so its loss cannot fall below "
+            f"-ln(e/(e+{classes - 1})) = {floor:.3f}; it is {train_loss:.3f}{acc}",
+            "check output activation and loss pair: CrossEntropyLoss takes raw scores (logits); "
+            "remove the nn.Softmax at the end of the model",
+        )
+    low, high = outputs.get("out_low"), outputs.get("out_high")
+    if classes is None and low is not None and low >= 0 and high <= 1 and outputs.get("outside_unit", 0) >= 0.1:
+        r2 = "" if score is None else f", R² {score:.2f}"
+        return (
+            "output_activation", "the output activation cannot reach the targets",
+            f"every prediction lies between {low:.3f} and {high:.3f}, but the targets run from "
+            f"{outputs['target_low']:.2f} to {outputs['target_high']:.2f} ({outputs['outside_unit']:.0%} outside "
+            f"0..1): an output activation such as nn.Sigmoid squashes a regression output into (0, 1), so "
+            f"MSELoss floors at {train_loss:.4f}{r2}",
+            "check output activation and loss pair: end a regression model with a plain nn.Linear "
+            "(no output activation) for MSELoss",
+        )
+    return None

@@ -49,6 +49,18 @@ def probability_grid(
     return out.tolist()
 
 
+def class_grid(model, rows: int, cols: int, device=None, low: float = LOW, high: float = HIGH):
+    """K class scores over the grid -> (confidence, class) grids: the winning class's softmax
+    probability and its index per cell, as tuples of rows."""
+    import torch
+
+    pts = _plane_tensor(rows, cols, low, high, str(device) if device is not None else "cpu")
+    with torch.no_grad():
+        conf, cls = torch.softmax(model(pts), dim=1).max(1)
+    return (tuple(tuple(r) for r in conf.reshape(rows, cols).tolist()),
+            tuple(tuple(r) for r in cls.reshape(rows, cols).tolist()))
+
+
 @functools.lru_cache(maxsize=8)
 def _plane_tensor(rows: int, cols: int, low: float, high: float, device: str):
     """The grid's points as a tensor, built once per size and device: every snapshot of a run
@@ -68,6 +80,13 @@ def shade(p: float, ramp: str) -> str:
 # Data points: the class by glyph (not only by colour), training and validation points differ.
 TRAIN_GLYPHS = ("o", "x")  # class 0, class 1
 VAL_GLYPHS = ("O", "X")
+# Beyond two classes (core.model.task), class k's glyphs; the first two are the binary ones.
+CLASS_TRAIN_GLYPHS = TRAIN_GLYPHS + ("+", "s", "v", "*")
+CLASS_VAL_GLYPHS = VAL_GLYPHS + ("#", "S", "V", "@")
+# A class's region, where the model is fairly sure (blank where it hesitates): its own texture.
+CLASS_FILLS = (".", "-", ":", "=", "~", "'")
+# Regression: from the most negative prediction to the most positive, blank near zero.
+DIVERGING_RAMP = "=-~ :+#"
 
 
 def point_marks(points, rows: int, cols: int, low: float = LOW, high: float = HIGH) -> dict:
@@ -76,8 +95,46 @@ def point_marks(points, rows: int, cols: int, low: float = LOW, high: float = HI
     for x1, x2, label, is_val in points:
         cell = cell_of((x1, x2), rows, cols, low, high)
         if is_val or cell not in marks:
-            marks[cell] = (VAL_GLYPHS if is_val else TRAIN_GLYPHS)[int(label)]
+            marks[cell] = (CLASS_VAL_GLYPHS if is_val else CLASS_TRAIN_GLYPHS)[int(label)]
     return marks
+
+
+def class_char(confidence: float, cls: int, classes: int) -> str:
+    """A cell of a K-class map: the class's fill where its probability is past halfway from 1/K to 1."""
+    if not math.isfinite(confidence):
+        return "?"
+    sure = (confidence - 1 / classes) / (1 - 1 / classes)
+    return CLASS_FILLS[cls % len(CLASS_FILLS)] if sure >= 0.5 else " "
+
+
+def value_scale(values) -> float:
+    """Half-width of a regression map's symmetric colour range: the largest |value|, at least 1e-6."""
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    return max(finite + [1e-6])
+
+
+def value_char(v: float, scale: float) -> str:
+    if not math.isfinite(v):
+        return "?"
+    q = min(max(v / scale, -1.0), 1.0)  # -1 .. 1
+    i = int((q + 1) / 2 * len(DIVERGING_RAMP))
+    return DIVERGING_RAMP[min(i, len(DIVERGING_RAMP) - 1)]
+
+
+def render_task(grid, classes=None, scale: float | None = None, points=None,
+                low: float = LOW, high: float = HIGH, k: int | None = None) -> list[str]:
+    """Off the binary task: a K-class map (`classes` the winning class per cell, `grid` its
+    probability, data points as their class's glyph) or a regression map (`grid` the prediction,
+    shaded on a diverging ramp over +-scale; data points not drawn, the map is the answer)."""
+    if classes is not None:
+        rows = [[class_char(p, c, k) for p, c in zip(pr, cr)] for pr, cr in zip(grid, classes)]
+        if points is not None and rows:
+            for (r, c), glyph in point_marks(points, len(rows), len(rows[0]), low, high).items():
+                rows[r][c] = glyph
+    else:
+        scale = scale or value_scale([v for row in grid for v in row])
+        rows = [[value_char(v, scale) for v in row] for row in grid]
+    return ["".join(r) for r in rows]
 
 
 def render(

@@ -11,7 +11,9 @@ from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.device import check_spec
 
-HIDDEN_MIN, HIDDEN_MAX = 1, 32
+HIDDEN_MIN, HIDDEN_MAX = 1, 256
+# What + and - step through: every small size, then the sizes people try (the case study's 100).
+HIDDEN_STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 100, 128, 256)
 LAYERS_MIN, LAYERS_MAX = 0, 3
 STEPS_MAX = 200_000
 LR_MAX = 1e4
@@ -45,6 +47,8 @@ class XorConfig:
     l1: float = 0.0
     dropout: float = 0.0
     features: tuple[str, ...] = ("x1", "x2")
+    classes: int | None = None  # K arms / blobs of spiral or gauss (2-6); None: two (core.model.task)
+    task: str | None = None  # 'classify' or 'regress' for a --data file; None: its labels decide
     bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
 
     def validated(self) -> XorConfig:
@@ -62,9 +66,11 @@ class XorConfig:
         opt = self.optimizer.strip().lower()
         if opt not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r} (choose from adam, sgd)")
+        from neurotui.core.course.bugs import check_bug_task
         from neurotui.core.data.datasets import checked_options
+        from neurotui.core.model.task import task_of
 
-        return replace(
+        out = replace(
             self,
             activation=get_activation(self.activation).name,
             optimizer=opt,
@@ -72,6 +78,8 @@ class XorConfig:
             bug=check_bug(self.bug),
             **checked_options(self),
         )
+        check_bug_task(out.bug, task_of(out).kind)
+        return out
 
     @property
     def shape(self) -> str:
@@ -119,15 +127,18 @@ def linear_bounds(fan_in: int) -> float:
 
 
 def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
-    """(in, out) of every nn.Linear in order: inputs (2, or the feature count) -> hidden (x layers) -> 1.
+    """(in, out) of every nn.Linear in order: inputs (2, or the feature count) -> hidden (x layers) ->
+    outputs (1, or K scores for K classes: core.model.task).
 
-    No hidden layer (layers 0) is the single-layer perceptron, inputs -> 1: one straight line.
+    No hidden layer (layers 0) is the single-layer perceptron, inputs -> outputs: straight lines.
     """
+    from neurotui.core.model.task import task_of
+
     if config.layers == 0:
-        return [(len(config.features), 1)]
+        return [(len(config.features), task_of(config).outputs)]
     sizes = [(len(config.features), config.hidden)]
     sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
-    sizes.append((config.hidden, 1))
+    sizes.append((config.hidden, task_of(config).outputs))
     return sizes
 
 
@@ -138,7 +149,10 @@ def is_linear(config: XorConfig) -> bool:
 
 
 def build_model(config: XorConfig, generator=None):
-    """nn.Sequential(Linear, act, [Linear, act]..., Linear, Sigmoid), initialised as nn.Linear does.
+    """nn.Sequential(Linear, act, [Linear, act]..., Linear, output), initialised as nn.Linear does.
+
+    The output is the task's (core.model.task.output_layers): the lesson's Sigmoid, nothing after K
+    class scores or a regression's linear output, or the wrong one a bug asks for.
 
     The weights are drawn from `generator` (seeded from the config when omitted)
     in nn.Linear's own order and formula, so seed 42 gives the lesson's network
@@ -156,6 +170,8 @@ def build_model(config: XorConfig, generator=None):
         from neurotui.core.model.layers import Features
 
         layers.append(Features(config.features))  # no parameters: the lesson's draws stay in order
+    from neurotui.core.model.task import output_layers, task_of
+
     sizes = layer_sizes(config)
     for i, (fan_in, fan_out) in enumerate(sizes):
         # Made on the meta device (no draws) with real storage set in place: the weights are then
@@ -169,12 +185,13 @@ def build_model(config: XorConfig, generator=None):
             bound = linear_bounds(fan_in)
             init.uniform_(linear.bias, -bound, bound, generator=generator)
         layers.append(linear)
-        layers.append(act.module() if i < len(sizes) - 1 else nn.Sigmoid())
+        if i < len(sizes) - 1:
+            layers.append(act.module())
+        else:
+            layers += output_layers(task_of(config), config.bug)
         if config.dropout and i < len(sizes) - 1:
             from neurotui.core.model.layers import SeededDropout
 
             # masks continue the init generator: one seed, one run, whatever other threads do
             layers.append(SeededDropout(config.dropout, generator))
-    if config.bug == "no-output-sigmoid":
-        layers.pop()  # the mistake: the final nn.Sigmoid() left out, so raw scores reach the loss
     return nn.Sequential(*layers)

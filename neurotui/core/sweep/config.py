@@ -98,6 +98,11 @@ def _unsupported(m: XorConfig) -> list[str]:
             out.append(f"--batch {m.batch} (minibatches of {n_train} training rows)")
     if m.bug is not None:
         out.append(f"--bug {m.bug}")
+    from neurotui.core.model.task import task_of
+
+    task = task_of(m)
+    if not task.binary:  # the batched programs train one sigmoid output with BCE
+        out.append("regression" if task.regress else f"{task.classes} classes")
     return out
 
 

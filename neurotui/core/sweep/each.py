@@ -1,6 +1,6 @@
 """Seeds one after another through the single Trainer, for what the batched programs do not
 implement: a bug made on purpose (the Trainer makes the mistake for real, PyTorch's own errors
-included), dropout and minibatches. Slower by the number of seeds, and exactly the lab's run for
+included), dropout, minibatches, and K classes or regression (core.model.task). Slower by the number of seeds, and exactly the lab's run for
 every seed."""
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ def run_each(config: SweepConfig, *, progress: Callable[[SweepProgress], None] |
         solved.append(bool(snap.solved))
         kinds.append(snap.diagnosis.kind)
         probs.extend(snap.probs)
-        train_acc.append(snap.train_accuracy)
-        val_acc.append(snap.val_accuracy)
+        # the task's score: accuracy, or R² for regression (the table then names its column R²)
+        train_acc.append(snap.train_r2 if snap.task.regress else snap.train_accuracy)
+        val_acc.append(snap.val_r2 if snap.task.regress else snap.val_accuracy)
     ranked = [v if math.isfinite(v) else math.inf for v in losses]
     counts: dict[str, int] = {}
     for k in kinds:

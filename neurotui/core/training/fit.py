@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 
 from neurotui.core.doctor.diagnosis import LN2, Diagnosis, near_half, not_decreasing
+from neurotui.core.model.task import BINARY_TASK, SOLVED_ACCURACY, Task  # noqa: F401 (SOLVED_ACCURACY: re-exported)
+from neurotui.core.model.task import evaluate as task_evaluate
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
-SOLVED_ACCURACY = 0.95  # off the lesson's four rows, "solved" means this accuracy (validation if any)
 MEMORIZATION_GAP = 0.10  # train accuracy at least this far above validation accuracy is memorization ...
 GAP_STANDARD_ERRORS = 2.0  # ... and further than two standard errors: small sets differ by chance
 RISE_MIN = 0.05  # validation loss this far (and 20%) above its lowest, while train loss fell
@@ -72,17 +73,9 @@ def train_forwards(model, skip_features: bool) -> list:
     return out
 
 
-def evaluate(model, x, y):
-    """(BCE loss, accuracy) of `model` on x, y as two 0-d tensors (no host sync)."""
-    import torch
-
-    with torch.no_grad():
-        p = model(x)
-        # BCELoss's formula, log clamped at -100 as it does, written out because F.binary_cross_entropy
-        # raises on a NaN probability, and a diverged run must still be measured (as nan).
-        loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean()
-        acc = ((p >= 0.5).to(y.dtype) == y).to(torch.float32).mean()
-    return loss, acc
+def evaluate(model, x, y, task: Task = BINARY_TASK):
+    """(loss, accuracy or R²) of `model` on x, y as two 0-d tensors (no host sync): core.model.task."""
+    return task_evaluate(model, x, y, task)
 
 
 def val_loss_rise(curve) -> tuple[int, float, float] | None:
@@ -110,6 +103,13 @@ def _acc(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f}"
 
 
+_LINEAR_WORDS = {
+    "binary": ("cannot separate this data", "a straight line"),
+    "classes": ("cannot separate these classes", "straight lines"),
+    "regress": ("cannot fit this surface", "a flat plane"),
+}
+
+
 def diagnose_fit(
     losses,
     *,
@@ -123,8 +123,15 @@ def diagnose_fit(
     nonfinite_where: str | None = None,
     n_train: int | None = None,
     n_val: int | None = None,
+    task: Task = BINARY_TASK,
+    outputs: dict | None = None,
 ) -> Diagnosis:
-    """The doctor off the lesson's four rows: from train/validation loss and accuracy."""
+    """The doctor off the lesson's four rows: from train/validation loss and accuracy.
+
+    Off the binary task (core.model.task) `train_accuracy` / `val_accuracy` are the task's score
+    (accuracy, or R² for regression) and `outputs` what the loss was handed at the end
+    (Trainer.output_symptoms), for the loss-pair verdicts.
+    """
     last = losses[-1] if losses else math.nan
     if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
@@ -133,27 +140,39 @@ def diagnose_fit(
             f"unstable training: a non-finite value appeared{where}; the run was stopped",
             "lower the learning rate and check inputs",
         )
-    if train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
+    if task.binary and train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
         return Diagnosis(
             "saturated", "saturated (blown up)",
             f"outputs pinned at exactly 0 or 1 on the wrong side; train loss {train_loss:.4g}",
             "lower the learning rate",
         )
-    scores = f"train accuracy {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
+    word = task.score_name
+    scores = f"train {word} {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
     if not finished:
         return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
+    acc = train_accuracy if val_accuracy is None else val_accuracy
+    if outputs is not None:
+        from neurotui.core.doctor.symptoms import loss_pair_verdict
+
+        pair = loss_pair_verdict(outputs, None if task.regress else task.classes, train_loss, acc)
+        if pair:
+            return Diagnosis(*pair)
     rise = val_loss_rise(curve)
     # Memorization: training solved and validation lagging, by more than small sets vary by chance
     # or with a validation loss that rose while the train loss fell. A run that does not fit its own
     # training points is not memorizing, and one whose validation is solved generalizes.
-    fits = train_accuracy >= SOLVED_ACCURACY
-    big_gap = val_accuracy is not None and train_accuracy - val_accuracy >= memorization_gap(
-        val_accuracy, n_train, n_val)
-    if fits and val_accuracy is not None and val_accuracy < SOLVED_ACCURACY and (
+    solved_at = task.solved_at
+    fits = train_accuracy >= solved_at
+    if val_accuracy is None:
+        big_gap = False
+    else:
+        gap = MEMORIZATION_GAP if task.regress else memorization_gap(val_accuracy, n_train, n_val)
+        big_gap = train_accuracy - val_accuracy >= gap
+    if fits and val_accuracy is not None and val_accuracy < solved_at and (
         big_gap or (rise and val_accuracy < train_accuracy)
     ):
         if big_gap:
-            detail = (f"train accuracy {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
+            detail = (f"train {word} {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
                       "it fits its training points, not the pattern")
         else:
             detail = (f"validation loss rose from {rise[1]:.3f} (step {rise[0]}) to {rise[2]:.3f} "
@@ -162,42 +181,49 @@ def diagnose_fit(
             "memorization", "solves training but not new data (memorization)", detail,
             "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)",
         )
-    acc = train_accuracy if val_accuracy is None else val_accuracy
-    if acc >= SOLVED_ACCURACY:
+    if acc >= solved_at:
         late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
-                "while accuracy held") if rise else ""
+                f"while {word} held") if rise else ""
         return Diagnosis(
             "solved", "solved", f"{scores}, train loss {train_loss:.4g}{late}",
             "nothing to fix: try the failure probe (no hidden activation) to compare",
         )
     if linear_model:
+        title, shape = _LINEAR_WORDS[task.kind]
         return Diagnosis(
-            "linear", "cannot separate this data",
-            f"with no hidden activation the layers collapse into one linear map, a straight line "
+            "linear", title,
+            f"with no hidden activation the layers collapse into one linear map, {shape} "
             f"in the input features; {scores}",
             "add a nonlinear hidden activation (tanh or relu), or an input feature such as x1x2",
         )
-    if abs(train_loss - LN2) < 0.01:
+    if task.binary and abs(train_loss - LN2) < 0.01:
         return near_half(f"train loss {train_loss:.4f}")
+    if task.kind == "classes" and abs(train_loss - math.log(task.classes)) < 0.01:
+        return Diagnosis(
+            "near_half", f"probabilities all near 1/{task.classes}",
+            f"the model is not learning (train loss {train_loss:.4f}, ln {task.classes} = "
+            f"{math.log(task.classes):.4f}: every class equally likely)",
+            "train longer, inspect gradients, change hidden size",
+        )
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
     if val_accuracy is not None and not fits:
         return Diagnosis(
             "stuck", "not accurate enough (not memorization)",
-            f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}): it does not fit even "
+            f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
             "lower the noise or add samples; if the data is clean, train longer or add hidden units",
         )
     if val_accuracy is not None:
         return Diagnosis(
             "stuck", "not accurate enough on new data",
-            f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}): it fits its training "
+            f"training ended with {scores} (solved means {solved_at:.2f}): it fits its training "
             f"points; validation trails by less than sets of {n_train or '?'} and {n_val or '?'} points "
             "differ by chance",
             "add samples (M) to tell memorization from chance; lower the noise if the data allow",
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",
-        f"training ended with {scores} (solved means {SOLVED_ACCURACY:.2f}), train loss {train_loss:.4g}",
+        f"training ended with {scores} (solved means {solved_at:.2f}), train loss {train_loss:.4g}",
         "train longer, try another seed, add hidden units or input features",
     )

@@ -1,6 +1,7 @@
 """The lesson's training loop as an object a worker thread can drive.
 
-Real PyTorch — nn.Sequential, BCELoss, torch.optim, backward(), step() — with
+Real PyTorch — nn.Sequential, BCELoss (or the task's loss: core.model.task), torch.optim,
+backward(), step() — with
 nothing extra per step: on CUDA the loss stays on the device until a snapshot
 asks for it, so there is no host sync per step.
 """
@@ -17,8 +18,8 @@ from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, di
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.inside import Inside
+from neurotui.core.model.task import BINARY_TASK, Task, loss_module, loss_targets, shown, task_of
 from neurotui.core.training.fit import (
-    SOLVED_ACCURACY,
     Batches,
     curve_every,
     diagnose_fit,
@@ -47,7 +48,7 @@ class Snapshot:
     # Whole train / validation sets in eval mode (dropout off); val_* None without a validation set.
     train_loss: float | None = None
     val_loss: float | None = None
-    train_accuracy: float | None = None
+    train_accuracy: float | None = None  # None for regression, which has R² instead
     val_accuracy: float | None = None
     # (step, train loss, val loss or None) every few steps, when there is a validation set: both curves.
     curve: tuple[tuple[int, float, float | None], ...] = ()
@@ -61,6 +62,13 @@ class Snapshot:
     frames: tuple = ()
     network: object | None = None
     edits: tuple = ()
+    # Beyond two classes (core.model.task): what the run predicts; regression's R²; and the boundary's
+    # winning class per cell (its confidence, the softmax probability, is then in `boundary`; a
+    # regression's `boundary` holds the predicted value).
+    task: Task = BINARY_TASK
+    train_r2: float | None = None
+    val_r2: float | None = None
+    boundary_classes: tuple[tuple[int, ...], ...] | None = None
 
     @property
     def loss(self) -> float:
@@ -84,11 +92,11 @@ class Snapshot:
 class Trainer:
     def __init__(self, config: XorConfig, halt_on_saturation: bool = True):
         import torch
-        import torch.nn as nn
 
         from neurotui.core.model.device import resolve_device
 
         self.config = config = config.validated()
+        self.task = task_of(config)
         self.device = resolve_device(config.device)
         self._sync_free = self.device.type != "cpu"
         generator = torch.Generator().manual_seed(config.seed)
@@ -100,11 +108,12 @@ class Trainer:
         self._setup_fit(config, generator)
         # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
-        self.loss_fn = nn.MSELoss() if m.mse_loss else nn.BCELoss()
+        self.loss_fn = loss_module(self.task, mse_on_labels=m.mse_loss)
         self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
         # CUDA's BCELoss checks its input range with a device-side assert that ruins the
         # whole CUDA context; raw scores are checked here instead, raising CPU's own error.
-        self._range_check = not m.output_sigmoid and not m.mse_loss and self.device.type != "cpu"
+        self._range_check = (self.task.binary and not m.output_sigmoid and not m.mse_loss
+                             and self.device.type != "cpu")
         self.error: str | None = None  # PyTorch refused a step: a symptom, not a crash
         self._start = [p.detach().clone() for p in self.model.parameters()]  # has anything moved?
         self.step_count = 0
@@ -135,7 +144,7 @@ class Trainer:
 
         feats = self.model[0] if isinstance(self.model[0], Features) else None
         self._fx = feats(self.data.train_x) if feats is not None else self.data.train_x
-        self._fy = self.data.train_y
+        self._fy = loss_targets(self.task, self.data.train_y)  # class indices for CrossEntropyLoss
         # Shuffles continue the init generator: the init seed decides the batches, the data seed the data.
         full = config.batch is None or config.batch >= self.data.n_train
         self._batches = None if full else Batches(self._fx, self._fy, config.batch, generator)
@@ -223,8 +232,8 @@ class Trainer:
     def _record_curve(self) -> None:
         import torch
 
-        train_loss, _ = evaluate(self.model, self.data.train_x, self.data.train_y)
-        val_loss, _ = evaluate(self.model, self.data.val_x, self.data.val_y)
+        train_loss, _ = evaluate(self.model, self.data.train_x, self.data.train_y, self.task)
+        val_loss, _ = evaluate(self.model, self.data.val_x, self.data.val_y, self.task)
         pair = torch.stack([train_loss, val_loss])
         if self._sync_free:
             self._curve_pending.append((self.step_count, pair))  # read back with the losses
@@ -232,25 +241,58 @@ class Trainer:
             self.curve.append((self.step_count, *pair.tolist()))
 
     def metrics(self) -> dict:
-        """train/val loss and accuracy over the whole sets, in eval mode (val_* None without a split)."""
+        """train/val loss and accuracy (R² for regression) over the whole sets, in eval mode
+        (val_* None without a split; the score a task does not have is None)."""
         import torch
 
-        out = dict(zip(("train_loss", "train_accuracy"),
-                       torch.stack(evaluate(self.model, self.data.train_x, self.data.train_y)).tolist()))
+        score = "r2" if self.task.regress else "accuracy"
+        out = {"train_accuracy": None, "val_accuracy": None, "train_r2": None, "val_r2": None}
+        out.update(zip(("train_loss", f"train_{score}"),
+                       torch.stack(evaluate(self.model, self.data.train_x, self.data.train_y, self.task)).tolist()))
         if self.data.has_val:
-            out.update(zip(("val_loss", "val_accuracy"),
-                           torch.stack(evaluate(self.model, self.data.val_x, self.data.val_y)).tolist()))
+            out.update(zip(("val_loss", f"val_{score}"),
+                           torch.stack(evaluate(self.model, self.data.val_x, self.data.val_y, self.task)).tolist()))
         else:
-            out.update(val_loss=None, val_accuracy=None)
+            out["val_loss"] = None
         return out
 
+    def score(self, m: dict) -> float:
+        """The number "solved" is judged on: validation accuracy or R², train's without a split."""
+        key = "r2" if self.task.regress else "accuracy"
+        return m[f"train_{key}"] if m[f"val_{key}"] is None else m[f"val_{key}"]
+
     def _diagnose_fit(self, m: dict, finished: bool, losses=None) -> Diagnosis:
+        key = "r2" if self.task.regress else "accuracy"
         return diagnose_fit(
             self.losses if losses is None else losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
-            train_accuracy=m["train_accuracy"], val_accuracy=m["val_accuracy"], curve=self.curve,
+            train_accuracy=m[f"train_{key}"], val_accuracy=m[f"val_{key}"], curve=self.curve,
             linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
-            n_train=self.data.n_train, n_val=self.data.n_val,
+            n_train=self.data.n_train, n_val=self.data.n_val, task=self.task,
+            outputs=None if self.task.binary or not finished else self.output_symptoms(),
         )
+
+    def output_symptoms(self) -> dict:
+        """What the loss was handed on the training set, for the doctor's loss-pair checks: the range
+        of the outputs and targets, and whether every row of K scores already sums to 1."""
+        import torch
+
+        with torch.no_grad():
+            out = self.model(self.data.train_x)
+            y = self.data.train_y
+            sums_to_one = bool(((out >= 0) & (out <= 1)).all() and ((out.sum(1) - 1).abs() < 1e-4).all())
+            return {"out_low": float(out.min()), "out_high": float(out.max()),
+                    "target_low": float(y.min()), "target_high": float(y.max()),
+                    "outside_unit": float(((y < 0) | (y > 1)).float().mean()),
+                    "scores_are_probabilities": sums_to_one and out.shape[1] > 1}
+
+    def confusion(self) -> list[list[int]]:
+        """K x K counts (true class rows, predicted columns) on the validation set, or the training
+        set without one; [] for regression."""
+        from neurotui.core.model.task import confusion
+
+        d = self.data
+        x, y = (d.val_x, d.val_y) if d.has_val else (d.train_x, d.train_y)
+        return confusion(self.model, x, y, self.task)
 
     def _flush(self) -> None:
         if self._curve_pending:
@@ -292,10 +334,21 @@ class Trainer:
         return None
 
     def probabilities(self) -> list[float]:
+        """The lesson's four rows: p(y=1) (the winning class's probability, or the prediction, off
+        the binary task)."""
         import torch
 
         with torch.no_grad():
-            return self.model(self.x).squeeze(1).tolist()
+            out = self.model(self.x)
+            return out.squeeze(1).tolist() if self.task.binary else shown(out, self.task)[0].tolist()
+
+    def _preds(self, probs: list[float]) -> tuple[int, ...]:
+        if self.task.binary:
+            return tuple(int(p >= 0.5) for p in probs)
+        import torch
+
+        with torch.no_grad():
+            return tuple(shown(self.model(self.x), self.task)[1].tolist())
 
     def snapshot(
         self,
@@ -315,13 +368,17 @@ class Trainer:
         losses = LossSeries(self.losses, len(self.losses), self._loss_span.update(self.losses),
                             () if edited_loss is None else (edited_loss,))
         probs = self.probabilities()
-        preds = tuple(int(p >= 0.5) for p in probs)
-        grid = None
+        preds = self._preds(probs)
+        grid = classes = None
         if boundary_size is not None:
-            from neurotui.core.model.boundary import probability_grid
+            from neurotui.core.model.boundary import class_grid, probability_grid
 
-            grid = tuple(tuple(r) for r in probability_grid(
-                self.model, *boundary_size, device=self.device, low=self.data.low, high=self.data.high))
+            if self.task.kind == "classes":
+                grid, classes = class_grid(self.model, *boundary_size, device=self.device,
+                                           low=self.data.low, high=self.data.high)
+            else:
+                grid = tuple(tuple(r) for r in probability_grid(
+                    self.model, *boundary_size, device=self.device, low=self.data.low, high=self.data.high))
         m = self.metrics()
         if self.lesson_data:
             diag = diagnose(
@@ -331,8 +388,7 @@ class Trainer:
             data_solved = None
         else:
             diag = self._diagnose_fit(m, self.finished, losses)
-            acc = m["train_accuracy"] if m["val_accuracy"] is None else m["val_accuracy"]
-            data_solved = acc >= SOLVED_ACCURACY
+            data_solved = self.score(m) >= self.task.solved_at
         return Snapshot(
             step=self.step_count,
             total=self.config.steps,
@@ -350,6 +406,8 @@ class Trainer:
             frames=frames,
             network=network,
             edits=edits,
+            task=self.task,
+            boundary_classes=classes,
             **m,
         )
 
@@ -384,7 +442,8 @@ class Trainer:
         import torch
 
         params = list(self.model.parameters())
-        y = self.data.train_y.reshape(-1) if self.mistakes.flat_target else self.data.train_y
+        y = loss_targets(self.task, self.data.train_y)
+        y = y.reshape(-1) if self.mistakes.flat_target else y
         try:
             loss = self._loss(self.model(self.data.train_x), y)
             if self._penalty is not None:
