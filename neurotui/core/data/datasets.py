@@ -123,7 +123,9 @@ def checked_options(config) -> dict:
     batch = config.batch
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise ConfigError(f"batch size must be at least 1, got {batch}")
-    classes, task = _checked_task(config, dataset, data)
+    from neurotui.core.model.task import checked_task_options
+
+    classes, task = checked_task_options(config, dataset, data)
     return {
         "dataset": dataset, "data": data, "samples": samples, "noise": noise, "val_split": val_split,
         "batch": batch, "classes": classes, "task": task,
@@ -132,28 +134,6 @@ def checked_options(config) -> dict:
         "dropout": _finite_number("dropout", config.dropout, 0.0, 1.0, high_open=True),
         "features": check_features(config.features),
     }
-
-
-def _checked_task(config, dataset: str, data) -> tuple[int | None, str | None]:
-    """--classes K (spiral, gauss) and --task (a --data file), normalised: K = 2 is the default, None."""
-    from neurotui.core.model.task import CLASSES_MAX, CLASSES_MIN, MULTICLASS_DATASETS, TASK_CHOICES
-
-    classes = getattr(config, "classes", None)
-    if classes is not None:
-        if isinstance(classes, bool) or not isinstance(classes, int) or not CLASSES_MIN <= classes <= CLASSES_MAX:
-            raise ConfigError(f"classes must be {CLASSES_MIN}-{CLASSES_MAX}, got {classes}")
-        if data is not None or dataset not in MULTICLASS_DATASETS:
-            what = "your data file (its labels say)" if data is not None else dataset
-            raise ConfigError(f"--classes applies to {' and '.join(MULTICLASS_DATASETS)}, not to {what}")
-        classes = None if classes == 2 else classes
-    task = getattr(config, "task", None)
-    if task is not None:
-        task = str(task).strip().lower()
-        if task not in TASK_CHOICES:
-            raise ConfigError(f"unknown task {config.task!r} (choose from {', '.join(TASK_CHOICES)})")
-        if data is None:
-            raise ConfigError("--task applies to a --data file (a named dataset has its own task)")
-    return classes, task
 
 
 def is_lesson_data(config) -> bool:

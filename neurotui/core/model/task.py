@@ -84,6 +84,26 @@ def task_of(config) -> Task:
     return classes_task(getattr(config, "classes", None) or 2)
 
 
+def checked_task_options(config, dataset: str, data) -> tuple[int | None, str | None]:
+    """--classes K (spiral, gauss) and --task (a --data file), normalised: K = 2 is the default, None."""
+    classes = getattr(config, "classes", None)
+    if classes is not None:
+        if isinstance(classes, bool) or not isinstance(classes, int) or not CLASSES_MIN <= classes <= CLASSES_MAX:
+            raise ConfigError(f"classes must be {CLASSES_MIN}-{CLASSES_MAX}, got {classes}")
+        if data is not None or dataset not in MULTICLASS_DATASETS:
+            what = "your data file (its labels say)" if data is not None else dataset
+            raise ConfigError(f"--classes applies to {' and '.join(MULTICLASS_DATASETS)}, not to {what}")
+        classes = None if classes == 2 else classes
+    task = getattr(config, "task", None)
+    if task is not None:
+        task = str(task).strip().lower()
+        if task not in TASK_CHOICES:
+            raise ConfigError(f"unknown task {config.task!r} (choose from {', '.join(TASK_CHOICES)})")
+        if data is None:
+            raise ConfigError("--task applies to a --data file (a named dataset has its own task)")
+    return classes, task
+
+
 def labels_task(labels, forced: str | None = None, name: str = "data") -> Task:
     """A CSV's labels: all integers 0..K-1 give K classes (0/1: the lesson's binary task), any
     fractional label regression. `forced` ('classify' or 'regress') overrides; ConfigError if it cannot."""
@@ -187,6 +207,20 @@ def confusion(model, x, y, task: Task) -> list[list[int]]:
     true = y.reshape(-1).long()
     counts = torch.bincount(true * k + pred, minlength=k * k).reshape(k, k)
     return counts.tolist()
+
+
+def output_symptoms(model, x, y) -> dict:
+    """What the loss is handed on x, for the doctor's loss-pair checks (core.doctor.symptoms): the
+    range of the outputs and targets, and whether every row of K scores already sums to 1."""
+    import torch
+
+    with torch.no_grad():
+        out = model(x)
+        sums_to_one = bool(((out >= 0) & (out <= 1)).all() and ((out.sum(1) - 1).abs() < 1e-4).all())
+        return {"out_low": float(out.min()), "out_high": float(out.max()),
+                "target_low": float(y.min()), "target_high": float(y.max()),
+                "outside_unit": float(((y < 0) | (y > 1)).float().mean()),
+                "scores_are_probabilities": sums_to_one and out.shape[1] > 1}
 
 
 def ce_floor(k: int) -> float:

@@ -9,16 +9,14 @@ asks for it, so there is no host sync per step.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from neurotui.core.course.bugs import mistakes
 from neurotui.core.data.datasets import is_lesson_data, load_dataset
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, diagnose
 from neurotui.core.doctor.symptoms import first_line
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model, is_linear, xor_tensors
-from neurotui.core.model.inside import Inside
-from neurotui.core.model.task import BINARY_TASK, Task, loss_module, loss_targets, shown, task_of
+from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
+from neurotui.core.model.task import loss_module, loss_targets, output_symptoms, shown, task_of
 from neurotui.core.training.fit import (
     Batches,
     curve_every,
@@ -29,64 +27,7 @@ from neurotui.core.training.fit import (
 )
 from neurotui.core.training.optim import make_step_optimizer
 from neurotui.core.training.series import LossSeries, SpanTracker
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Plain Python values, safe to hand to another thread. `losses` shares the trainer's
-    append-only list (core.series): the first len(losses) values never change."""
-
-    step: int
-    total: int
-    losses: Sequence[float]  # a core.series.LossSeries, or a plain list (a replayed frame)
-    probs: tuple[float, ...]
-    preds: tuple[int, ...]
-    diagnosis: Diagnosis
-    finished: bool
-    boundary: tuple[tuple[float, ...], ...] | None = None
-    inside: Inside | None = None
-    # Whole train / validation sets in eval mode (dropout off); val_* None without a validation set.
-    train_loss: float | None = None
-    val_loss: float | None = None
-    train_accuracy: float | None = None  # None for regression, which has R² instead
-    val_accuracy: float | None = None
-    # (step, train loss, val loss or None) every few steps, when there is a validation set: both curves.
-    curve: tuple[tuple[int, float, float | None], ...] = ()
-    # Off the lesson's four rows "solved" is an accuracy (core.fit); None: all four XOR rows right.
-    data_solved: bool | None = None
-    grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
-    error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
-    # What only the run knows (core.run.Run hands them to Trainer.snapshot): the replay's frames
-    # (core.training.replay.Frame), the network view's picture (core.model.network.Network, only
-    # while shown), and the weights edited by hand (core.model.network.Edit), oldest first.
-    frames: tuple = ()
-    network: object | None = None
-    edits: tuple = ()
-    # Beyond two classes (core.model.task): what the run predicts; regression's R²; and the boundary's
-    # winning class per cell (its confidence, the softmax probability, is then in `boundary`; a
-    # regression's `boundary` holds the predicted value).
-    task: Task = BINARY_TASK
-    train_r2: float | None = None
-    val_r2: float | None = None
-    boundary_classes: tuple[tuple[int, ...], ...] | None = None
-
-    @property
-    def loss(self) -> float:
-        return self.losses[-1] if self.losses else math.nan
-
-    @property
-    def solved(self) -> bool:
-        if self.data_solved is not None:
-            return self.data_solved
-        return list(self.preds) == [int(y) for y in XOR_Y]
-
-    def rows(self) -> list[str]:
-        """The lesson's own output lines: x=[0.0, 1.0] prob=1.000 pred=1"""
-        return [
-            f"x={list(x)} prob={p:.3f} pred={y}" for x, p, y in zip(XOR_X, self.probs, self.preds)
-        ]
-
-
+from neurotui.core.training.snapshot import Snapshot  # noqa: F401 (re-exported: most code reads it here)
 
 
 class Trainer:
@@ -268,22 +209,9 @@ class Trainer:
             train_accuracy=m[f"train_{key}"], val_accuracy=m[f"val_{key}"], curve=self.curve,
             linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
             n_train=self.data.n_train, n_val=self.data.n_val, task=self.task,
-            outputs=None if self.task.binary or not finished else self.output_symptoms(),
+            outputs=None if self.task.binary or not finished else output_symptoms(
+                self.model, self.data.train_x, self.data.train_y),
         )
-
-    def output_symptoms(self) -> dict:
-        """What the loss was handed on the training set, for the doctor's loss-pair checks: the range
-        of the outputs and targets, and whether every row of K scores already sums to 1."""
-        import torch
-
-        with torch.no_grad():
-            out = self.model(self.data.train_x)
-            y = self.data.train_y
-            sums_to_one = bool(((out >= 0) & (out <= 1)).all() and ((out.sum(1) - 1).abs() < 1e-4).all())
-            return {"out_low": float(out.min()), "out_high": float(out.max()),
-                    "target_low": float(y.min()), "target_high": float(y.max()),
-                    "outside_unit": float(((y < 0) | (y > 1)).float().mean()),
-                    "scores_are_probabilities": sums_to_one and out.shape[1] > 1}
 
     def confusion(self) -> list[list[int]]:
         """K x K counts (true class rows, predicted columns) on the validation set, or the training

@@ -1,0 +1,68 @@
+"""What a run shows at one moment: plain values a worker hands to the screen (core.training.trainer)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from neurotui.core.data.datasets import XOR_X, XOR_Y
+from neurotui.core.doctor.diagnosis import Diagnosis
+from neurotui.core.model.inside import Inside
+from neurotui.core.model.task import BINARY_TASK, Task
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Plain Python values, safe to hand to another thread. `losses` shares the trainer's
+    append-only list (core.series): the first len(losses) values never change."""
+
+    step: int
+    total: int
+    losses: Sequence[float]  # a core.series.LossSeries, or a plain list (a replayed frame)
+    probs: tuple[float, ...]
+    preds: tuple[int, ...]
+    diagnosis: Diagnosis
+    finished: bool
+    boundary: tuple[tuple[float, ...], ...] | None = None
+    inside: Inside | None = None
+    # Whole train / validation sets in eval mode (dropout off); val_* None without a validation set.
+    train_loss: float | None = None
+    val_loss: float | None = None
+    train_accuracy: float | None = None  # None for regression, which has R² instead
+    val_accuracy: float | None = None
+    # (step, train loss, val loss or None) every few steps, when there is a validation set: both curves.
+    curve: tuple[tuple[int, float, float | None], ...] = ()
+    # Off the lesson's four rows "solved" is an accuracy (core.fit); None: all four XOR rows right.
+    data_solved: bool | None = None
+    grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
+    error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
+    # What only the run knows (core.run.Run hands them to Trainer.snapshot): the replay's frames
+    # (core.training.replay.Frame), the network view's picture (core.model.network.Network, only
+    # while shown), and the weights edited by hand (core.model.network.Edit), oldest first.
+    frames: tuple = ()
+    network: object | None = None
+    edits: tuple = ()
+    # Beyond two classes (core.model.task): what the run predicts; regression's R²; and the boundary's
+    # winning class per cell (its confidence, the softmax probability, is then in `boundary`; a
+    # regression's `boundary` holds the predicted value).
+    task: Task = BINARY_TASK
+    train_r2: float | None = None
+    val_r2: float | None = None
+    boundary_classes: tuple[tuple[int, ...], ...] | None = None
+
+    @property
+    def loss(self) -> float:
+        return self.losses[-1] if self.losses else math.nan
+
+    @property
+    def solved(self) -> bool:
+        if self.data_solved is not None:
+            return self.data_solved
+        return list(self.preds) == [int(y) for y in XOR_Y]
+
+    def rows(self) -> list[str]:
+        """The lesson's own output lines: x=[0.0, 1.0] prob=1.000 pred=1"""
+        return [
+            f"x={list(x)} prob={p:.3f} pred={y}" for x, p, y in zip(XOR_X, self.probs, self.preds)
+        ]
