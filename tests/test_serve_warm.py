@@ -70,7 +70,9 @@ def test_tabs_are_forked_and_die_with_their_launcher_and_with_a_sigkilled_server
             return group_gone_within(server)
 
     try:
-        assert asyncio.run(scenario()) < GONE_WITHIN_S
+        took = asyncio.run(scenario())
+        print(f"\nevery process of the server's group gone {took:.2f} s after SIGKILL of the server")
+        assert took < GONE_WITHIN_S
     finally:
         kill_group_after(served)
 
