@@ -52,4 +52,4 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="serve under this path (e.g. /neurotui behind a reverse proxy)")
     g.add_argument("--no-warm", action="store_true",
                    help="start each tab in its own Python instead of forking it from a warm parent "
-                   "(slower, ~250 MB per tab; for comparison)")
+                   "(slower, ~170 MB PSS per tab; for comparison)")

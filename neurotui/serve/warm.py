@@ -65,7 +65,7 @@ class WarmParent:
             if self.process.returncode == SAID_WHY:  # it printed the reason in its own warning line
                 return launcher_argv("", self.app_argv)
             print(f"neurotui: warning: the warm parent has gone (exit code {self.process.returncode}); each new "
-                  "tab starts its own Python (slower to open, ~250 MB more memory)", file=sys.stderr, flush=True)
+                  "tab starts its own Python (slower to open, ~170 MB more memory a tab)", file=sys.stderr, flush=True)
         return launcher_argv(self.path if self.alive else "", self.app_argv)
 
     def stop(self) -> None:

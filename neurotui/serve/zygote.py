@@ -1,6 +1,6 @@
 """The warm parent ("zygote") of served tabs: one process that imports what a tab needs, once.
 
-A tab's own `python -m neurotui` costs ~2 s of imports and ~250 MB of memory. This process
+A tab's own `python -m neurotui` costs seconds of imports and ~170 MB of memory (PSS). This process
 pays both once: it imports torch, Textual and the app, trains a tiny network (so every lazy
 import of a run is done), then `gc.freeze()`s the heap and waits. Each tab is a `fork()` of
 it, sharing those pages with it until one is written to.
@@ -237,7 +237,7 @@ class Zygote:
 def gone(why: str) -> int:
     """The one warning line the server's log gets; the server then starts a Python per tab."""
     print(f"neurotui: warning: the warm parent {why}; each tab starts its own Python (slower to open, "
-          "~250 MB more memory)", file=sys.stderr, flush=True)
+          "~170 MB more memory a tab)", file=sys.stderr, flush=True)
     return SAID_WHY
 
 
