@@ -34,14 +34,27 @@ def cmd_lab(args) -> int:
                 f"relu= {round(cell.activations['relu'], 3)}"]
         print("\n".join(out), flush=True)
     every = args.log_every or config.steps
+    path = None
+    if args.landscape:
+        from neurotui.core.model.landscape import PathRecorder
+
+        path = PathRecorder(config.steps)
     while not trainer.finished:
-        trainer.run(every - trainer.step_count % every)
+        n = every - trainer.step_count % every
+        if path is not None:  # the weights along the way, for the landscape's path
+            if path.due(trainer.step_count):
+                path.record(trainer.model, trainer.step_count)
+            n = min(n, max(1, path.next_step() - trainer.step_count))
+        trainer.run(n)
+        if trainer.step_count % every and not trainer.finished:
+            continue  # a stop for the path, not for the log
         if args.log_every and trainer.losses:
             logged.append((trainer.step_count, trainer.losses[-1]))
             if not args.json:
                 print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
     rows, cols = (12, 28)
     snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
+    land = _landscape(trainer, path, args.landscape) if path is not None else None
     if args.json:
         from neurotui.core.model.boundary import render
 
@@ -60,12 +73,16 @@ def cmd_lab(args) -> int:
             "boundary": render(snap.boundary, ascii=True),
         }
         result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
+        if land is not None:
+            result["landscape"] = land.as_dict()
         if args.card:
             result["card"] = _write_card(args, config, snap)
         print(json.dumps(result, indent=2))
         return 0
     if not cli_data.is_lesson_data(config):  # other data: the lesson's lines where they apply, then train/val
-        return cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
+        code = cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
+        _print_landscape(land)
+        return code
     print("xor_mlp")
     print("\n".join(snap.rows()))
     print("final_loss=", round(snap.loss, 4))
@@ -82,9 +99,31 @@ def cmd_lab(args) -> int:
               "digits = the XOR points' true labels)")
         for line in render(snap.boundary, ascii=plain):
             print(f"|{line}|")
+    _print_landscape(land)
     if args.card:
         print(f"card written to {_write_card(args, config, snap)}")
     return 0
+
+
+def _landscape(trainer, path, plane: str):
+    """The loss over the plane through the final weights, with the kept weights as its path."""
+    from neurotui.core.model.landscape import landscape
+
+    path.record(trainer.model, trainer.step_count)
+    data = trainer.data
+    return landscape(trainer.model, data.train_x, data.train_y, path.tensor(), path.steps, trainer.step_count,
+                     plane, mse=trainer.mistakes.mse_loss)
+
+
+def _print_landscape(land) -> None:
+    if land is None:
+        return
+    from neurotui.core.model.landscape import CAVEAT, describe, render_text
+
+    print("\n".join(describe(land)))
+    for line in render_text(land):
+        print(f"|{line}|")
+    print(f"(note: {CAVEAT})")
 
 def _write_card(args, config, snap) -> str:
     """Train the failure probe, then write the card; CardError (exit 2) if the name got taken."""

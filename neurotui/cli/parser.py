@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
     lab.add_argument("--card", metavar="PATH", help="also write the lesson's result card (Markdown) to PATH; never overwrites")
     lab.add_argument("--script", action="store_true", help="print this run as a standalone PyTorch script instead")
+    lab.add_argument("--landscape", nargs="?", const="pca", choices=("pca", "random", "weights"), metavar="PLANE",
+                     help="also print the loss landscape around the final weights with the path taken; PLANE: pca "
+                          "(default: the path's two main directions), random (filter-normalized) or weights (w and b "
+                          "of the output's first unit)")
 
     shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
     shots.add_argument("directory", metavar="DIR")

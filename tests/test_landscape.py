@@ -1,0 +1,112 @@
+"""Issue 25: the loss landscape. The batched evaluation is the model's own loss, the plane goes
+through the current weights, the path ends there, and `lab --landscape --json` says all of it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from neurotui.core.model.config import XorConfig
+from neurotui.core.model.landscape import (
+    PathRecorder,
+    batched_loss,
+    flat_weights,
+    landscape,
+    render_text,
+    weight_names,
+)
+from neurotui.core.training.fit import evaluate
+from neurotui.core.training.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def trained(config: XorConfig):
+    t = Trainer(config)
+    path = PathRecorder(config.steps)
+    while not t.finished:
+        if path.due(t.step_count):
+            path.record(t.model, t.step_count)
+        t.run(max(1, path.next_step() - t.step_count))
+    return t, path
+
+
+@pytest.mark.parametrize("config", [XorConfig(steps=300), XorConfig(steps=200, hidden=3, layers=2, activation="relu"),
+                                    XorConfig(steps=200, features=("x1", "x2", "x1x2"), dataset="circle")],
+                         ids=["lesson", "two-layers", "features-circle"])
+def test_the_batched_loss_is_the_models_own_loss_at_each_weight_set(config):
+    t, _ = trained(config)
+    x, y = t.data.train_x, t.data.train_y
+    centre = flat_weights(t.model)
+    moved = centre + 0.3 * torch.randn(centre.shape, generator=torch.Generator().manual_seed(1))
+    got = batched_loss(t.model, x, y, torch.stack([centre, moved]))
+    assert got[0].item() == pytest.approx(evaluate(t.model, x, y)[0].item(), rel=1e-5)
+    with torch.no_grad():  # the second row, checked by loading it into a copy of the model
+        copy = Trainer(config).model
+        torch.nn.utils.vector_to_parameters(moved, copy.parameters())
+    assert got[1].item() == pytest.approx(evaluate(copy, x, y)[0].item(), rel=1e-5)
+
+
+def test_each_plane_goes_through_the_final_weights_and_leaves_the_model_alone():
+    t, path = trained(XorConfig())
+    before = flat_weights(t.model)
+    x, y = t.data.train_x, t.data.train_y
+    for plane in ("pca", "random", "weights"):
+        land = landscape(t.model, x, y, path.tensor(), path.steps, t.step_count, plane)
+        n = len(land.grid)
+        assert n == len(land.grid[0]) == 41 and n % 2 == 1
+        assert land.grid[n // 2][n // 2] == land.centre_loss == pytest.approx(evaluate(t.model, x, y)[0].item(), rel=1e-5)
+        assert land.path[-1] == (0.0, 0.0) and land.path_steps[-1] == t.step_count
+        assert len(land.path) == len(land.path_loss) == len(land.path_steps)
+    assert torch.equal(flat_weights(t.model), before)  # evaluated on copies, never the live weights
+
+
+def test_pca_holds_the_lessons_path_and_the_path_runs_downhill():
+    t, path = trained(XorConfig())
+    land = landscape(t.model, t.data.train_x, t.data.train_y, path.tensor(), path.steps, t.step_count, "pca")
+    assert sum(land.explained) > 0.95 and land.explained[0] >= land.explained[1]
+    assert land.path_loss[0] > 0.6 > 0.01 > land.path_loss[-1]
+    rows = render_text(land)
+    assert len(rows) == 21 and all(len(r) == 41 for r in rows)
+    assert sum(r.count("S") for r in rows) == 1 and sum(r.count("E") for r in rows) == 1
+    assert rows[10][20] == "E"  # the centre of the map is now
+
+
+def test_the_weights_plane_moves_exactly_those_two_weights():
+    t, path = trained(XorConfig(steps=300))
+    land = landscape(t.model, t.data.train_x, t.data.train_y, path.tensor(), path.steps, t.step_count, "weights")
+    assert land.axes == ("w2[0,0]", "b2[0]")
+    names = weight_names(t.model)
+    j = 3
+    with torch.no_grad():
+        copy = Trainer(XorConfig(steps=300)).model
+        moved = flat_weights(t.model)
+        moved[names.index("w2[0,0]")] += land.alphas[j]
+        torch.nn.utils.vector_to_parameters(moved, copy.parameters())
+    assert land.grid[20][j] == pytest.approx(evaluate(copy, t.data.train_x, t.data.train_y)[0].item(), rel=1e-5)
+
+
+def lab(*args):
+    return subprocess.run([sys.executable, "-m", "neurotui", "lab", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def test_lab_landscape_json_and_text():
+    out = lab("--landscape", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    land = result["landscape"]
+    grid = land["grid"]
+    n = len(grid)
+    assert n >= 21 and n % 2 == 1 and all(len(row) == n for row in grid)
+    assert grid[n // 2][n // 2] == pytest.approx(result["final_loss"], abs=1e-6)  # the final weights, centred
+    assert land["path"][-1] == [0, 0] and land["path_loss"][0] > land["path_loss"][-1]
+    assert land["axes"] == ["PCA 1 of the path", "PCA 2 of the path"] and 0.9 < sum(land["explained"]) <= 1.0
+    text = lab("--landscape", "random", "--steps", "300")
+    assert text.returncode == 0 and "loss landscape (random plane" in text.stdout and "|" in text.stdout
+    assert "S start (step 0" in text.stdout and "2D slice" in text.stdout
+    bad = lab("--landscape", "diagonal")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) <= 2 and "Traceback" not in bad.stderr
