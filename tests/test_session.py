@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from neurotui.core.model.config import XorConfig
-from neurotui.core.run import View
+from neurotui.core.run import Pictures
 from neurotui.session.control import SPEEDS, RunControl
 from neurotui.session.loop import POST_INTERVAL, train_loop
 from neurotui.session.state import LEARNING_RATES, Refused, Session
@@ -165,7 +165,7 @@ def test_ask_wakes_the_worker_only_for_a_new_picture():
     control.ask(grid_size=control.grid_size, layer=control.layer)
     assert not control.wake.is_set()
     control.ask(grid_size=(20, 40))
-    assert control.wake.is_set() and control.view() == View(grid_size=(20, 40))
+    assert control.wake.is_set() and control.pictures() == Pictures(grid_size=(20, 40))
 
 
 def test_resuming_goes_on_past_pause_at():

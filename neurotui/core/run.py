@@ -1,9 +1,9 @@
 """One run as the app steers it: A (and B, in compare mode) trained in lockstep.
 
 A `Run` owns its trainers, the weights set by hand and the replay's frames of A, and
-builds each look at the run (one `Snapshot` per trainer) in one place. What pictures a
-look carries is a `View`: the worker's loop (session/loop.py) reads it from the UI's
-requests, so this module knows nothing of threads, pacing or pausing.
+builds each look at the run (one `Snapshot` per trainer) in one place. Which pictures a look
+computes besides the numbers is a `Pictures`: the worker's loop (session/loop.py) reads it
+from the UI's requests, so this module knows nothing of threads, pacing or pausing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from neurotui.core.model.config import XorConfig
 
 
 @dataclass(frozen=True)
-class View:
+class Pictures:
     """The pictures the views on screen need: the boundary's grid (rows, cols), the hidden layer
     to look inside (None: no view shows one), per-unit grids, the network view's tiles and a
     point of the plane probed by a click. Only what is asked for is computed."""
@@ -54,23 +54,23 @@ class Run:
     def finished(self) -> bool:
         return all(t.finished for t in self.trainers)
 
-    def train(self, n: int, view: View, should_stop: Callable[[], bool]) -> None:
+    def train(self, n: int, pictures: Pictures, should_stop: Callable[[], bool]) -> None:
         """At most n steps, stopping where the next replay frame is due (and keeping that frame)."""
         gap = self.history.next_step() - self.step_count
         self._run(min(n, gap) if gap > 0 else n, should_stop)
-        self.record(view)
+        self.record(pictures)
 
-    def step(self, view: View, should_stop: Callable[[], bool]) -> None:
+    def step(self, pictures: Pictures, should_stop: Callable[[], bool]) -> None:
         """One step, asked for while paused, and a replay frame of it."""
         self._run(1, should_stop)
-        self.record(view, force=True)
+        self.record(pictures, force=True)
 
     def _run(self, n: int, should_stop: Callable[[], bool]) -> None:
         for t in self.trainers:
             if not t.finished:
                 t.run(n, should_stop=should_stop)
 
-    def record(self, view: View, force: bool = False) -> None:
+    def record(self, pictures: Pictures, force: bool = False) -> None:
         """Keep a replay frame of A when one is due (or `force`: a pause, the end, an edit)."""
         a = self.trainers[0]
         if not (force or self.history.due(a.step_count)) or a.nonfinite_where is not None:
@@ -78,10 +78,10 @@ class Run:
         from neurotui.core.training.replay import take_frame
 
         a.run(0)  # read back any losses still on the device
-        self.history.add(take_frame(a.model, a.probabilities(), a.step_count, len(a.losses), *view.grid_size,
+        self.history.add(take_frame(a.model, a.probabilities(), a.step_count, len(a.losses), *pictures.grid_size,
                                     device=a.device, low=a.data.low, high=a.data.high))
 
-    def apply_edits(self, edits: Iterable[tuple], view: View) -> bool:
+    def apply_edits(self, edits: Iterable[tuple], pictures: Pictures) -> bool:
         """Set weights of A by hand, (layer, unit, source, value) each, between steps; True if any was set.
         A request that no longer fits the network (a stale one) is dropped: the UI checked it first."""
         from neurotui.core.model.network import Edit, apply_edit
@@ -97,11 +97,11 @@ class Run:
             self._edited_at = a.step_count
             done = True
         if done:
-            self.record(view, force=True)
+            self.record(pictures, force=True)
         return done
 
-    def snapshot(self, view: View) -> tuple:
-        """One Snapshot per trainer, A first, with the pictures `view` asks for. A's also carries the
+    def snapshot(self, pictures: Pictures) -> tuple:
+        """One Snapshot per trainer, A first, with the pictures asked for. A's also carries the
         run's own: the replay's frames, the network view and the edits."""
         a = self.trainers[0]
         edited_loss = None
@@ -109,16 +109,16 @@ class Run:
             a.run(0)  # the loss at this step is the edited model's (a forward pass), until it trains on
             edited_loss = a.metrics()["train_loss"]
         network = None
-        if view.network_tile is not None or view.probe_at is not None:
+        if pictures.network_tile is not None or pictures.probe_at is not None:
             from neurotui.core.model.network import look_network
 
             d = a.data
             # After an edit .grad still holds the old weights' gradients: show where the next step pushes.
-            network = look_network(a.model, a.x, a.config.features, view.network_tile, view.probe_at,
+            network = look_network(a.model, a.x, a.config.features, pictures.network_tile, pictures.probe_at,
                                    device=a.device, low=d.low, high=d.high,
                                    grads=(a.gradients_now() or {}) if edited_loss is not None else None)
-        first = a.snapshot(view.grid_size, inside_layer=view.layer, feature_grid=view.feature_grid,
+        first = a.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
                            edited_loss=edited_loss, frames=tuple(self.history.frames), network=network,
                            edits=tuple(self.edits))
-        return (first, *(t.snapshot(view.grid_size, inside_layer=view.layer, feature_grid=view.feature_grid)
+        return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid)
                          for t in self.trainers[1:]))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from neurotui.core.run import View
+from neurotui.core.run import Pictures
 
 # steps per second; None = flat out. The default lets a person watch 2000 steps in ~4 s.
 SPEEDS: tuple[int | None, ...] = (1, 3, 10, 30, 100, 250, 500, 1000, 2500, None)
@@ -40,9 +40,9 @@ class RunControl:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _edits: list = field(default_factory=list)
 
-    def view(self) -> View:
+    def pictures(self) -> Pictures:
         """The pictures the views on screen ask for, as the run computes them."""
-        return View(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at)
+        return Pictures(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at)
 
     def poke(self) -> None:
         self.wake.set()
