@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from neurotui.core.model.config import XorConfig
+from neurotui.core.model.config import HIDDEN_MAX, XorConfig
 from neurotui.core.run import Pictures
 from neurotui.session.control import SPEEDS, RunControl
 from neurotui.session.loop import POST_INTERVAL, train_loop
@@ -50,9 +50,9 @@ def test_compare_trains_a_and_b_only_when_on():
 
 
 def test_refused_changes_leave_the_session_as_it_was():
-    s = Session(config=XorConfig(hidden=32, lr=LEARNING_RATES[-1]))
+    s = Session(config=XorConfig(hidden=HIDDEN_MAX, lr=LEARNING_RATES[-1]))
     before = (s.config, s.other, s.previous)
-    with pytest.raises(Refused, match="hidden units stay within 1-32"):
+    with pytest.raises(Refused, match=f"hidden units stay within 1-{HIDDEN_MAX}"):
         s.change_hidden(+1)
     with pytest.raises(Refused, match="learning rate stays within"):
         s.step_lr(+1)
