@@ -159,3 +159,54 @@ def test_lab_json_never_says_solved_and_memorization_at_once(capsys):
     assert main(["lab", "--json", "--dataset", "gauss", "--seed", "0"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["solved"] is True and result["diagnosis"]["kind"] == "solved"
+
+
+# ----- 6. the numbers around a run agree with the run ------------------------------------------------------
+def test_the_config_line_shows_the_learning_rate_an_lr_bug_forces():
+    from neurotui.tui.panes.xor_text import describe_config
+
+    assert "adam lr 100 " in describe_config(XorConfig(bug="lr-high"))
+    assert "adam lr 1e-05 " in describe_config(XorConfig(bug="lr-low"))
+    assert "adam lr 0.1 " in describe_config(XorConfig())
+
+
+def test_small_losses_are_written_in_scientific_notation():
+    from neurotui.tui.glyphs import ASCII
+    from neurotui.tui.panes.xor_text import final_loss, status_line
+
+    assert final_loss(4.52e-05) == "final_loss= 0.0 (4.52e-05)"  # the lesson's line, and the value it hides
+    assert final_loss(0.3466) == "final_loss= 0.3466"
+    _, snap = _trained(XorConfig(layers=2))  # the deeper preset: its loss rounds to 0.0000
+    assert snap.loss < 5e-5
+    status = str(status_line(ASCII, "done", snap, None, None))
+    assert "loss 0.0000" not in status and f"loss {snap.loss:.2e}" in status
+
+
+def test_solved_hint_fits_the_run():
+    from neurotui.tui.panes.xor_text import solved_hint
+
+    assert "press a until 'None'" in solved_hint(XorConfig())
+    features = XorConfig(activation="identity", features=("x1", "x2", "x1x2"))  # the features preset
+    assert "press a" not in solved_hint(features) and "press F" in solved_hint(features)
+
+
+def _trained(config):
+    from neurotui.core.training.trainer import Trainer
+
+    trainer = Trainer(config)
+    trainer.run()
+    return trainer, trainer.snapshot()
+
+
+def test_broadcast_target_is_named_as_an_mse_run_with_a_shape_mistake():
+    async def go():
+        app = NeuroApp(XorConfig(bug="broadcast-target", steps=200), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            return app.query_one("#xor-loss").figure.title, text_of(app, "#xor-diagnosis")
+
+    title, words = run(go())
+    assert title.startswith("loss (MSE)")
+    assert "target shape broadcast" in words and "shape [4] but the output [4, 1]" in words
+    assert "ln 2" not in words and "train longer" not in words
+    assert "fix: use target shape [batch, 1]" in words

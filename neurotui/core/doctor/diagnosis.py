@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from neurotui.core.doctor.symptoms import error_verdict, piling_verdict, slow_verdict
+from neurotui.core.doctor.symptoms import broadcast_verdict, error_verdict, piling_verdict, slow_verdict
 
 LN2 = math.log(2.0)
 # A run is checked for a blow-up every this many steps (by step count, so where it stops is
@@ -21,7 +21,8 @@ SATURATION_CHECK_EVERY = 50
 @dataclass(frozen=True)
 class Diagnosis:
     kind: str  # solved | training | nonfinite | saturated | linear | near_half | not_decreasing | stuck
-    #          | shape_error | loss_pair_error | error (PyTorch raised) | piling_gradients: see symptoms.py
+    #          | shape_error | loss_pair_error | error (PyTorch raised) | piling_gradients | shape_broadcast
+    #          (see symptoms.py)
     title: str
     detail: str
     fix: str
@@ -45,20 +46,23 @@ def diagnose(
     moved: float | None = None,
     grad_norm: float | None = None,
     leftover: float | None = None,
+    mismatch: tuple | None = None,
 ) -> Diagnosis:
     """Classify a run from its loss history and its current four probabilities.
 
     Optional symptoms (see core/symptoms.py): `error`, the first line of an exception
     PyTorch raised (the run stopped there); `moved`, how far the weights moved from
     their start, relative to their size; `grad_norm`, the norm of the last gradient; `leftover`,
-    the norm of the gradients already held just before a backward() (0 after zero_grad()).
+    the norm of the gradients already held just before a backward() (0 after zero_grad());
+    `mismatch`, (output shape, target shape) when they differ and the loss still ran.
     """
     if error:
         return Diagnosis(*error_verdict(error, losses, probs))
     last = losses[-1] if losses else math.nan
-    piling = piling_verdict(leftover)
-    if piling and [float(p >= 0.5) for p in probs] != list(targets):  # a solved run has nothing to fix
-        return Diagnosis(*piling)
+    unsolved = [float(p >= 0.5) for p in probs] != list(targets)  # a solved run has nothing to fix
+    for verdict in (piling_verdict(leftover), broadcast_verdict(mismatch)):
+        if verdict and unsolved:
+            return Diagnosis(*verdict)
     if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
         return Diagnosis(

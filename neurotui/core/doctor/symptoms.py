@@ -67,6 +67,22 @@ def piling_verdict(leftover: float | None) -> Verdict | None:
     )
 
 
+def broadcast_verdict(mismatch: tuple | None) -> Verdict | None:
+    """The output's and the target's shapes differ and the loss went on anyway (MSELoss broadcasts,
+    with a warning): every output is compared with every row's target, so no model can do better
+    than one output for all rows. Training longer cannot help; the target's shape can."""
+    if not mismatch:
+        return None
+    output, target = (list(s) for s in mismatch)
+    return (
+        "shape_broadcast", "target shape broadcast",
+        f"the target has shape {target} but the output {output}: PyTorch warned and broadcast them, so the "
+        "loss compares every output with every row's target and the best any model can do is one output "
+        "for all rows",
+        "use target shape [batch, 1] for this binary example",
+    )
+
+
 def slow_verdict(losses, moved: float | None, grad_norm: float | None) -> Verdict | None:
     """'loss does not decrease' from the weights: never moved, or moved too little to matter."""
     if moved is None or len(losses) < 2:

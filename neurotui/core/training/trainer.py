@@ -56,6 +56,7 @@ class Trainer:
         self._range_check = (self.task.binary and not m.output_sigmoid and not m.mse_loss
                              and self.device.type != "cpu")
         self.error: str | None = None  # PyTorch refused a step: a symptom, not a crash
+        self.mismatch: tuple | None = None  # (output shape, target shape) when they differ: a symptom
         self._start = [p.detach().clone() for p in self.model.parameters()]  # has anything moved?
         self.step_count = 0
         self.losses: list[float] = []  # append-only: snapshots share it (core.series)
@@ -116,6 +117,8 @@ class Trainer:
         try:
             if self._range_check and not bool(((h >= 0) & (h <= 1)).all()):
                 raise RuntimeError("all elements of input should be between 0 and 1")
+            if not self.step_count and h.shape != y.shape:  # PyTorch broadcasts (MSELoss, with a warning) or raises
+                self.mismatch = (tuple(h.shape), tuple(y.shape))
             loss = self._loss(h, y)
         except (RuntimeError, ValueError) as exc:
             # BCELoss rejects probabilities outside [0, 1]; after a Sigmoid only NaN gets
@@ -311,7 +314,8 @@ class Trainer:
         if self.lesson_data:
             diag = diagnose(
                 losses, probs, linear_model=self.linear_model, finished=self.finished,
-                nonfinite_where=self.nonfinite_where, error=self.error, **self.symptoms(),
+                nonfinite_where=self.nonfinite_where, error=self.error, mismatch=self.mismatch,
+                **self.symptoms(),
             )
             data_solved = None
         else:

@@ -18,7 +18,7 @@ from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import XOR_KEYS, bindings
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
-from neurotui.tui.panes.xor_loss import loss_figure, use_log
+from neurotui.tui.panes.xor_loss import loss_figure, loss_name, use_log
 from neurotui.tui.panes.xor_network import WeightEditor, WeightField
 from neurotui.tui.panes.xor_run import XorRun
 from neurotui.tui.panes.xor_views import ASKABLE, CYCLE, VIEWS
@@ -304,7 +304,8 @@ class XorPane(Vertical):
         question = self.query_one("#xor-question", Static)
         question.display = bool(self.question)
         self.set_text("xor-question", xor_text.question_text(self.question))
-        self.set_text("xor-diagnosis", xor_text.diagnosis_text(run.state, run.message, self.view_snapshot()))
+        self.set_text("xor-diagnosis", xor_text.diagnosis_text(run.state, run.message, self.view_snapshot(),
+                                                                 config=self.configs[0] if self.configs else None))
         if self.compact:
             self._draw_middle()  # the verdict sits beside the picture
 
@@ -334,7 +335,8 @@ class XorPane(Vertical):
         if self.compare and self.other is not None:
             runs.append((self.other, "B: " + self.label(1), "cyan", "B"))
         plot.show(loss_figure(runs, compare=self.compare, log_choice=self.log_choice,
-                              width=max(10, 2 * plot.size.width - 16), vline=self.run.replay_vline()))
+                              width=max(10, 2 * plot.size.width - 16), vline=self.run.replay_vline(),
+                              losses=tuple(loss_name(c) for c in self.configs[:len(runs)]) or ("BCE",)))
 
     def on_resize(self) -> None:
         self._show_loss()

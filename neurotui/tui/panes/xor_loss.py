@@ -28,9 +28,17 @@ def use_log(log_choice: bool | None, *snaps: Snapshot | None) -> bool:
     return spans_decades(*(snap.losses for snap in snaps if snap is not None))
 
 
+def loss_name(config) -> str:
+    """The loss the run computes: BCE, or MSE where a bug swapped it in (core.course.bugs)."""
+    from neurotui.core.course.bugs import mistakes
+
+    return "MSE" if mistakes(config).mse_loss else "BCE"
+
+
 def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: bool, log_choice: bool | None,
-                width: int, vline: float | None) -> Figure:
-    """runs: (snapshot, label, colour, marker) for A, and B in compare mode."""
+                width: int, vline: float | None, losses: tuple[str, ...] = ("BCE",)) -> Figure:
+    """runs: (snapshot, label, colour, marker) for A, and B in compare mode; `losses`: each run's
+    loss function (loss_name), named once when they agree: 'loss (BCE)', else 'loss (A MSE, B BCE)'."""
     snap = runs[0][0]
     log = use_log(log_choice, *(run for run, _, _, _ in runs))
     series = []
@@ -43,9 +51,10 @@ def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: b
         if val:
             series.append(Series(tuple(s for s, _ in val), tuple(v for _, v in val),
                                  f"{label} validation" if compare else "validation", "magenta", marker="v"))
+    named = losses[0] if len(set(losses)) == 1 else ", ".join(f"{ab} {n}" for ab, n in zip("AB", losses))
     how = "log scale" if log else "linear"
     chosen = " (automatic)" if log_choice is None else ""
     return Figure(
-        tuple(series), title=f"loss (BCE), {how}{chosen} - l toggles", xlabel="step", log_y=log,
+        tuple(series), title=f"loss ({named}), {how}{chosen} - l toggles", xlabel="step", log_y=log,
         xlim=(0, max(2, snap.total)), empty_text="loss is not finite: nothing to plot", vline=vline,
     )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from neurotui.core.course.bugs import mistakes
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XOR_Y, XorConfig
+from neurotui.core.model.config import DEFAULT_FEATURES, XOR_Y, XorConfig, is_linear
+from neurotui.core.numbers import fmt_loss
 from neurotui.core.training.trainer import Snapshot
 from neurotui.session.control import speed_label
 from neurotui.tui.glyphs import Glyphs
@@ -27,8 +29,9 @@ def short_config(c: XorConfig) -> str:
 
 
 def describe_config(c: XorConfig) -> str:
-    """'2-4-1 Tanh - adam lr 0.1 - seed 42': fits the pane beside the other two at 120 columns."""
-    return f"{short_config(c)} - {c.optimizer} lr {c.lr:g} - seed {c.seed}"
+    """'2-4-1 Tanh - adam lr 0.1 - seed 42': fits the pane beside the other two at 120 columns.
+    The learning rate is the one the run uses: an lr bug forces its own (core.course.bugs)."""
+    return f"{short_config(c)} - {c.optimizer} lr {mistakes(c).lr:g} - seed {c.seed}"
 
 
 def config_line(c: XorConfig) -> Text:
@@ -84,7 +87,7 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
     if snap is not None:
         t.append(f" step {snap.step}/{snap.total}")
         if has_loss(snap):
-            t.append(f" loss {g.num(f'{snap.loss:.4f}')}")
+            t.append(f" loss {g.num(fmt_loss(snap.loss))}")
         if has_loss(snap) and snap.val_accuracy is not None:
             t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
     if state == "running" and steps_per_s is not None:
@@ -93,8 +96,20 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
     return t
 
 
-def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool = False) -> Text:
-    """The doctor's words; `short` (beside the picture at 80x24): the verdict and fix, no hint."""
+def solved_hint(config: XorConfig | None) -> str:
+    """What to try once it works: take away what made it work. A run that is already linear (the
+    failure probe's 'None', or the perceptron) solved XOR through its input features."""
+    if config is None or not is_linear(config):
+        return "try: press a until 'None' - the failure probe"
+    if tuple(config.features) != DEFAULT_FEATURES:
+        return "try: press F, keep only x1 and x2 - the same linear model then fails"
+    return ""
+
+
+def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool = False,
+                   config: XorConfig | None = None) -> Text:
+    """The doctor's words; `short` (beside the picture at 80x24): the verdict and fix, no hint.
+    `config`: the run's, for a hint that fits it."""
     t = Text()
     if message:
         t.append(message, "bold red" if state in ("error", "diverged") else "yellow")
@@ -110,8 +125,9 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool 
             t.append(d.title, "bold green" if d.kind == "solved" else "bold red")
             t.append(f": {d.detail}")
             if d.kind == "solved":
-                if not short:
-                    t.append("\ntry: press a until 'None' - the failure probe", "italic")
+                hint = solved_hint(config)
+                if hint and not short:
+                    t.append(f"\n{hint}", "italic")
             elif d.fix:
                 t.append(f"\nfix: {d.fix}", "italic")
     return t
@@ -128,7 +144,7 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
             if snap.val_accuracy is not None:
                 t.append(f"validation {snap.val_accuracy:.3f}\n")
         if has_loss(snap):
-            t.append(f"loss= {snap.loss:.4f}")
+            t.append(f"loss= {fmt_loss(snap.loss)}")
         return t
     if header:
         t.append("the lesson's rows\n", "dim")
@@ -137,8 +153,15 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
         t.append(line)
         t.append(f" {g.ok if right else g.bad}\n", "green" if right else "bold red")
     if has_loss(snap):
-        t.append(f"final_loss= {round(snap.loss, 4)}" if snap.finished else f"loss= {snap.loss:.4f}")
+        t.append(final_loss(snap.loss) if snap.finished else f"loss= {fmt_loss(snap.loss)}")
     return t
+
+
+def final_loss(loss: float) -> str:
+    """The lesson's own line, `final_loss= 0.0001` (round to 4 places, as lab and the script print it),
+    with the value itself beside it when that rounding hides it: `final_loss= 0.0 (4.52e-05)`."""
+    line = f"final_loss= {round(loss, 4)}"
+    return line if fmt_loss(loss) == f"{loss:.4f}" else f"{line} ({fmt_loss(loss)})"
 
 
 def side_title(name: str, label: str, snap: Snapshot) -> Text:
@@ -146,7 +169,7 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{name}: {label}\n", "bold")
     if has_loss(snap):
-        t.append(f"{'final_loss=' if snap.finished else 'loss='} {round(snap.loss, 4)}\n")
+        t.append((final_loss(snap.loss) if snap.finished else f"loss= {fmt_loss(snap.loss)}") + "\n")
     d = snap.diagnosis
     t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
              ("dim" if d.kind == "training" else "bold red"))
