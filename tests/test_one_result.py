@@ -210,3 +210,65 @@ def test_broadcast_target_is_named_as_an_mse_run_with_a_shape_mistake():
     assert "target shape broadcast" in words and "shape [4] but the output [4, 1]" in words
     assert "ln 2" not in words and "train longer" not in words
     assert "fix: use target shape [batch, 1]" in words
+
+
+# ----- 1. generated data are drawn on their own plane, in the boundary and inside the network -------------
+CIRCLE = XorConfig(dataset="circle", samples=200, steps=150)
+
+
+def test_boundary_places_generated_points_on_the_datas_plane_as_lab_does():
+    from neurotui.core.data.datasets import load_dataset
+    from neurotui.core.model.boundary import point_marks, render
+
+    async def go():
+        app = NeuroApp(CIRCLE, speed=None, ascii=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            view = app.query_one("#xor-boundary")
+            snap = app.query_one(XorPane).snapshot
+            return view.span, view._lines(snap.boundary), snap
+
+    span, lines, snap = run(go())
+    data = load_dataset(CIRCLE)
+    assert span == snap.grid_range == (data.low, data.high) != (-0.25, 1.25)
+    assert lines == render(snap.boundary, ascii=True, points=data.points(), low=data.low, high=data.high)
+    # the circle fills the plane: not piled on the left column and the bottom row
+    rows, cols = len(snap.boundary), len(snap.boundary[0])
+    marks = point_marks(data.points(), rows, cols, data.low, data.high)
+    edge = [cell for cell in marks if cell[1] == 0 or cell[0] == rows - 1]
+    assert len(edge) < 0.2 * len(marks)
+
+
+def test_inside_views_look_at_the_datas_points_and_plane():
+    from neurotui.core.data.datasets import load_dataset
+    from neurotui.core.training.trainer import Trainer
+
+    trainer = Trainer(CIRCLE)
+    trainer.run()
+    inside = trainer.look_inside(1, (6, 12))
+    data = load_dataset(CIRCLE)
+    assert inside.plane == (data.low, data.high)
+    assert len(inside.hidden_points) == len(inside.labels) == min(200, data.n_train)
+    assert inside.labels == tuple(int(v) for v in data.train_y.reshape(-1).tolist()[:200])
+    assert set(inside.labels) == {0, 1}
+    lesson = Trainer(XorConfig(steps=10)).look_inside(1, (6, 12))
+    assert lesson.plane == (-0.25, 1.25) and lesson.labels == (0, 1, 1, 0) and len(lesson.hidden_points) == 4
+
+
+# ----- 11. the features picker shows which features are ticked without colour ----------------------------------
+def test_features_picker_ticks_only_the_chosen_features_without_colour():
+    from neurotui.tui.picker import TickList
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=20), speed=None, autostart=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("F")
+            await pilot.pause(0.3)
+            ticks = app.screen.query_one(TickList)
+            boxes = ["".join(seg.text for seg in list(ticks.render_line(y))[:3]) for y in range(ticks.option_count)]
+            values = [ticks.get_option_at_index(i).value for i in range(ticks.option_count)]
+            return dict(zip(values, boxes))
+
+    boxes = run(go())
+    assert len(boxes) == 7
+    assert {v for v, box in boxes.items() if "X" in box} == {"x1", "x2"}  # the lesson's two, not all seven

@@ -46,6 +46,11 @@ class Run:
         data = self.trainers[0].data
         return None if data.name == "xor" else tuple(data.points())
 
+    def span(self) -> tuple[float, float]:
+        """The range of x1 and x2 the pictures cover (the data's, both axes): where a point is drawn."""
+        data = self.trainers[0].data
+        return data.low, data.high
+
     @property
     def step_count(self) -> int:
         return max(t.step_count for t in self.trainers)

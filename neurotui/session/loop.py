@@ -56,7 +56,7 @@ class Clock:
 def train_loop(
     config: XorConfig | list[XorConfig],
     control: RunControl,
-    post_started: Callable[[str, tuple | None], None],
+    post_started: Callable[[str, tuple | None, tuple[float, float]], None],
     post_snapshot: Callable[[object, float | None], None],
     is_cancelled: Callable[[], bool],
     clock: Clock | None = None,
@@ -73,7 +73,7 @@ def train_loop(
 
     clock = clock or Clock()
     run = Run(config if isinstance(config, list) else [config])
-    post_started(describe(run.device), run.points())
+    post_started(describe(run.device), run.points(), run.span())  # the points and the plane they lie on
     posted = control.pictures()  # the pictures last asked for while held
     post_snapshot(run.snapshot(posted), None)
     run.record(posted, force=True)

@@ -15,6 +15,8 @@ class TrainStarted(Message):
     device: str
     # (x1, x2, label, is_validation) of every data point, to draw; None for the lesson's four rows
     points: tuple | None = None
+    # the range of x1 and x2 (both axes) the boundary covers, the data's: where each point is drawn
+    span: tuple[float, float] = (-0.25, 1.25)
 
 
 @dataclass

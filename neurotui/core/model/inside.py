@@ -12,12 +12,14 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Inside:
     layer: int  # 1-based hidden layer the features and hidden space are taken from; 0: none (the perceptron)
-    hidden_points: tuple[tuple[float, ...], ...]  # the four XOR points, one value per hidden unit
+    hidden_points: tuple[tuple[float, ...], ...]  # the data's points (the lesson's four rows), one value per unit
     weights: tuple[tuple[tuple[float, ...], ...], ...]  # per Linear: [out][in]
     biases: tuple[tuple[float, ...], ...]
     grad_norms: tuple[float | None, ...]  # per Linear: norm of weight and bias gradients together
     features: tuple[tuple[tuple[float, ...], ...], ...] | None = None  # [unit][row][col]
     output_map: tuple[tuple[float, ...], ...] | None = None  # p(y=1) on the same grid
+    labels: tuple[int, ...] = (0, 1, 1, 0)  # each hidden point's class (XOR's by default)
+    plane: tuple[float, float] = (-0.25, 1.25)  # the range of x1 and x2 the maps cover: the data's
 
 
 def hidden_layer_count(model) -> int:
@@ -41,8 +43,12 @@ def hidden_outputs(model, x) -> list:
     return outs
 
 
-def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None = None, device=None) -> Inside:
-    """The single-layer perceptron (2-1) has no hidden layer: layer 0, no hidden points or features,
+def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None = None, device=None,
+                labels=(0, 1, 1, 0), low: float = -0.25, high: float = 1.25) -> Inside:
+    """The hidden values of the points `x` (of class `labels`), and with `feature_grid` each unit's map
+    over the plane [low, high]^2: the data's own range, as the boundary uses.
+
+    The single-layer perceptron (2-1) has no hidden layer: layer 0, no hidden points or features,
     its one Linear's weights and the output map."""
     import torch
     import torch.nn as nn
@@ -60,7 +66,7 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
             from neurotui.core.model.boundary import plane_points
 
             rows, cols = feature_grid
-            pts = torch.tensor(plane_points(rows, cols), device=device)
+            pts = torch.tensor(plane_points(rows, cols, low, high), device=device)
             h = hidden_of(pts)  # [rows*cols, H]
             features = tuple(
                 tuple(tuple(r) for r in unit) for unit in h.T.reshape(-1, rows, cols).tolist()
@@ -78,4 +84,6 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
             grad_norms=tuple(norms),
             features=features,
             output_map=output_map,
+            labels=tuple(int(v) for v in labels),
+            plane=(low, high),
         )

@@ -30,6 +30,9 @@ from neurotui.core.training.series import LossSeries, SpanTracker
 from neurotui.core.training.snapshot import Snapshot  # noqa: F401 (re-exported: most code reads it here)
 
 
+INSIDE_POINTS = 200  # training points placed in hidden space, at most: more only hide each other
+
+
 class Trainer:
     def __init__(self, config: XorConfig, halt_on_saturation: bool = True):
         import torch
@@ -388,4 +391,10 @@ class Trainer:
     def look_inside(self, layer: int = 1, feature_grid: tuple[int, int] | None = None):
         from neurotui.core.model.inside import look_inside
 
-        return look_inside(self.model, self.x, layer, feature_grid, device=self.device)
+        if self.lesson_data:
+            return look_inside(self.model, self.x, layer, feature_grid, device=self.device)
+        # off the lesson's four rows: the training points themselves (enough to see the classes'
+        # shapes) and maps over the data's range
+        d = self.data
+        return look_inside(self.model, d.train_x[:INSIDE_POINTS], layer, feature_grid, device=self.device,
+                           labels=d.train_y[:INSIDE_POINTS].reshape(-1).tolist(), low=d.low, high=d.high)

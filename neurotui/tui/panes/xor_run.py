@@ -17,7 +17,6 @@ from textual.worker import get_current_worker
 from neurotui.core.data.datasets import xor_labelled
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
-from neurotui.core.numbers import fmt_loss
 from neurotui.core.training.trainer import Snapshot
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
@@ -60,7 +59,8 @@ class XorRun:
             try:
                 train_loop(
                     configs, control,
-                    post_started=lambda device, points: owner.post_message(TrainStarted(run_id, device, points)),
+                    post_started=lambda device, points, span: owner.post_message(
+                        TrainStarted(run_id, device, points, span)),
                     post_snapshot=lambda snaps, rate: owner.post_message(
                         TrainProgress(run_id, snaps[0], rate, snaps[1] if len(snaps) > 1 else None)),
                     is_cancelled=lambda: worker.is_cancelled,
@@ -216,7 +216,7 @@ class XorRun:
         t.append(f"{g.dot} replay", "bold magenta")
         t.append(f" step {frame.step}/{self.snapshot.total}")
         if frame.loss_index:
-            t.append(f" loss {g.num(fmt_loss(self.snapshot.losses[frame.loss_index - 1]))}")
+            t.append(f" loss {g.num(xor_text.loss_text(self.snapshot.losses[frame.loss_index - 1]))}")
         t.append(f"  frame {self.replay + 1}/{len(self.frames())}", "dim")
         t.append("  left/right, home/end; space leaves", "dim")
         return t

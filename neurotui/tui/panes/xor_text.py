@@ -10,7 +10,6 @@ from rich.text import Text
 from neurotui.core.course.bugs import mistakes
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import DEFAULT_FEATURES, XOR_Y, XorConfig, is_linear
-from neurotui.core.numbers import fmt_loss
 from neurotui.core.training.trainer import Snapshot
 from neurotui.session.control import speed_label
 from neurotui.tui.glyphs import Glyphs
@@ -87,7 +86,7 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
     if snap is not None:
         t.append(f" step {snap.step}/{snap.total}")
         if has_loss(snap):
-            t.append(f" loss {g.num(fmt_loss(snap.loss))}")
+            t.append(f" loss {g.num(loss_text(snap.loss))}")
         if has_loss(snap) and snap.val_accuracy is not None:
             t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
     if state == "running" and steps_per_s is not None:
@@ -144,7 +143,7 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
             if snap.val_accuracy is not None:
                 t.append(f"validation {snap.val_accuracy:.3f}\n")
         if has_loss(snap):
-            t.append(f"loss= {fmt_loss(snap.loss)}")
+            t.append(f"loss= {loss_text(snap.loss)}")
         return t
     if header:
         t.append("the lesson's rows\n", "dim")
@@ -153,15 +152,21 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
         t.append(line)
         t.append(f" {g.ok if right else g.bad}\n", "green" if right else "bold red")
     if has_loss(snap):
-        t.append(final_loss(snap.loss) if snap.finished else f"loss= {fmt_loss(snap.loss)}")
+        t.append(final_loss(snap.loss) if snap.finished else f"loss= {loss_text(snap.loss)}")
     return t
+
+
+def loss_text(loss: float) -> str:
+    """A loss on screen: 0.3466 as the lesson prints it, in scientific notation where four decimals
+    would say 0.0000 (a hand-built XOR's 4.52e-05)."""
+    return f"{loss:.2e}" if 0 < abs(loss) < 5e-5 else f"{loss:.4f}"
 
 
 def final_loss(loss: float) -> str:
     """The lesson's own line, `final_loss= 0.0001` (round to 4 places, as lab and the script print it),
     with the value itself beside it when that rounding hides it: `final_loss= 0.0 (4.52e-05)`."""
     line = f"final_loss= {round(loss, 4)}"
-    return line if fmt_loss(loss) == f"{loss:.4f}" else f"{line} ({fmt_loss(loss)})"
+    return f"{line} ({loss_text(loss)})" if 0 < abs(loss) < 5e-5 else line
 
 
 def side_title(name: str, label: str, snap: Snapshot) -> Text:
@@ -169,7 +174,7 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{name}: {label}\n", "bold")
     if has_loss(snap):
-        t.append((final_loss(snap.loss) if snap.finished else f"loss= {fmt_loss(snap.loss)}") + "\n")
+        t.append((final_loss(snap.loss) if snap.finished else f"loss= {loss_text(snap.loss)}") + "\n")
     d = snap.diagnosis
     t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
              ("dim" if d.kind == "training" else "bold red"))

@@ -12,7 +12,6 @@ from rich.text import Text
 
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
-from neurotui.core.model.config import XOR_Y
 from neurotui.core.model.inside import Inside
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.plot import Figure, Series
@@ -99,7 +98,7 @@ class FeaturesView(CachedText):
 
 
 def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
-    """The four XOR points placed by two hidden units' values: class digit as the marker."""
+    """The data's points (the lesson's four rows) placed by two hidden units' values: class digit as the marker."""
     if inside is not None and inside.layer == 0:
         return Figure(empty_text="the perceptron (2-1) has no hidden layer, so no hidden space: "
                                  "its inputs go straight to the output")
@@ -109,7 +108,7 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
     i, j = pair[0] % units, pair[1] % units
     series = []
     for label, color in ((0, "blue"), (1, "orange")):
-        pts = [h for h, y in zip(inside.hidden_points, XOR_Y) if int(y) == label]
+        pts = [h for h, y in zip(inside.hidden_points, inside.labels) if int(y) == label]
         series.append(Series(
             tuple(p[i] for p in pts), tuple(p[j] for p in pts), f"y={label}", color,
             marker=str(label), scatter=True,
