@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import OptionList, SelectionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets._toggle_button import ToggleButton  # its box glyphs, which SelectionList draws
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from neurotui.tui.keys import MULTI_PICKER_KEYS, PICKER_KEYS, bindings
 
@@ -38,6 +41,23 @@ class Picker(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
+class TickList(SelectionList):
+    """A SelectionList whose unticked boxes are empty: Textual draws an X in every box and tells a
+    ticked one by colour alone, so under NO_COLOR (or a monochrome terminal) all looked ticked."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if option.value in self.selected or len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        segments[1] = Segment(" " * len(ToggleButton.BUTTON_INNER), segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
 class MultiPicker(ModalScreen[tuple[str, ...] | None]):
     """Space toggles an entry, Enter accepts the ticked ones, Esc changes nothing."""
 
@@ -52,14 +72,14 @@ class MultiPicker(ModalScreen[tuple[str, ...] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker-box") as box:
             box.border_title = f"{self.title_text} - Space ticks, Enter accepts, Esc cancels"
-            yield SelectionList[str](*((text, cid, cid in self.chosen) for cid, text in self.choices))
+            yield TickList(*((text, cid, cid in self.chosen) for cid, text in self.choices))
             yield Static("", id="picker-error")
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        self.query_one(TickList).focus()
 
     def action_accept(self) -> None:
-        picked = tuple(self.query_one(SelectionList).selected)
+        picked = tuple(self.query_one(TickList).selected)
         if not picked:
             self.query_one("#picker-error", Static).update("tick at least one input feature")
             return
