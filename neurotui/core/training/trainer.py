@@ -29,7 +29,6 @@ from neurotui.core.training.optim import make_step_optimizer
 from neurotui.core.training.series import LossSeries, SpanTracker
 from neurotui.core.training.snapshot import Snapshot  # noqa: F401 (re-exported: most code reads it here)
 
-
 INSIDE_POINTS = 200  # training points placed in hidden space, at most: more only hide each other
 
 
@@ -120,7 +119,9 @@ class Trainer:
         try:
             if self._range_check and not bool(((h >= 0) & (h <= 1)).all()):
                 raise RuntimeError("all elements of input should be between 0 and 1")
-            if not self.step_count and h.shape != y.shape:  # PyTorch broadcasts (MSELoss, with a warning) or raises
+            # BCE/MSE want the target shaped like the output: else PyTorch broadcasts (MSELoss, with a
+            # warning) or raises. CrossEntropyLoss takes class indices [n] for [n, K] logits by design.
+            if not self.step_count and h.shape != y.shape and self.task.kind != "classes":
                 self.mismatch = (tuple(h.shape), tuple(y.shape))
             loss = self._loss(h, y)
         except (RuntimeError, ValueError) as exc:
