@@ -195,10 +195,10 @@ def _keys(table, bindings: Mapping[str, str] | None) -> dict[str, str]:
 def app_bindings() -> dict[str, str] | None:
     """The app's binding ids and their default keys, from its key table."""
     try:
-        from neurotui.tui.keys import APP_KEYS
+        from neurotui.tui.keys import APP_KEYS, LESSON_KEYS
     except ImportError:  # an app without the key table still gets its file read
         return None
-    return {key.binding_id: key.keys for key in APP_KEYS}
+    return {key.binding_id: key.keys for key in APP_KEYS + LESSON_KEYS}
 
 
 def app_defaults(stderr=None) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from neurotui.core.model.config import XorConfig
 from neurotui.session.state import Refused, Session
 from neurotui.tui.app import NeuroApp
-from neurotui.tui.keys import APP_KEYS, XOR_KEYS
+from neurotui.tui.keys import APP_KEYS, LESSON_KEYS, XOR_KEYS
 from neurotui.tui.panes.neuron import NumberField
 from neurotui.tui.panes.reliability import ReliabilityPane
 from neurotui.tui.screenshots import settle
@@ -362,7 +362,7 @@ def test_readme_key_table_matches_the_key_table():
         m = re.match(r"\|\s*(.+?)\s*\|", line)
         if m and "`" in m.group(1):
             documented |= set(re.findall(r"`([^`]+)`", m.group(1)))
-    app_keys = {k.shown_key for k in APP_KEYS + XOR_KEYS if k.binding_id != "quit_now"} | {"ctrl+c", "ctrl+p"}
+    app_keys = {k.shown_key for k in APP_KEYS + XOR_KEYS + LESSON_KEYS if k.binding_id != "quit_now"} | {"ctrl+c", "ctrl+p"}
     missing = app_keys - documented
     unknown = documented - app_keys - {"up", "down", "esc", "f", "w", "x", "Esc", "r"}
     assert not missing, f"keys the README does not list: {sorted(missing)}"

@@ -172,3 +172,44 @@ def test_replay_early_frame(snap_compare):
                          ids=["features", "space", "weights", "compare", "code"])
 def test_xor_views_at_80x24(snap_compare, keys):
     assert snap_compare(make(), terminal_size=(80, 24), run_before=before(*keys))
+
+
+# ----- the guided lesson (neurotui learn): a question before and after its reveal, at both sizes ---------
+def lesson_before(*answer):
+    async def run_before(pilot):
+        app = pilot.app
+        lesson = app.query_one("#lesson")
+        app.query_one("#lesson-number").cursor_blink = False
+        for field in app.query(NumberField):
+            field.cursor_blink = False
+        while "step" not in str(app.query_one("#lesson-text").render()) or app.xor.snapshot is None:
+            await pilot.pause(0.05)
+        if answer:
+            await pilot.press(*answer)
+            while lesson.phase != "shown":
+                await pilot.pause(0.05)
+        await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+def learn(tmp_path, step):
+    return NeuroApp(speed=None, autostart=False, lesson={"start": step, "path": tmp_path / "lesson.json"})
+
+
+LESSON_SHOTS = {
+    "activations-revealed": (2, ("2",)),
+    "perceptron-question": (4, ()),
+    "perceptron-revealed": (4, ("0", ".", "6", "9", "enter")),
+    "code-question": (7, ()),
+    "pass-check": (19, ()),
+}
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+@pytest.mark.parametrize("name", list(LESSON_SHOTS))
+def test_lesson_step(snap_compare, tmp_path, name, size):
+    step, answer = LESSON_SHOTS[name]
+    assert snap_compare(learn(tmp_path, step), terminal_size=size, run_before=lesson_before(*answer))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from neurotui.cli import data as cli_data
-from neurotui.cli.commands import cmd_app, cmd_bench, cmd_config, cmd_screenshots, cmd_serve
+from neurotui.cli.commands import cmd_app, cmd_bench, cmd_config, cmd_learn, cmd_screenshots, cmd_serve
 from neurotui.cli.lab import cmd_lab
 from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser, config_from_args
 from neurotui.cli.sweep import cmd_sweep
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         args, args.extra = parser.parse_known_args(argv)
-        if args.command is None:  # the app: the config file's defaults, under the command line's options
+        if args.command in (None, "learn"):  # the app: the config file's defaults, under the command line's options
             from neurotui.settings import app_defaults
 
             parser.set_defaults(**{k: cli_data.Default(v) for k, v in app_defaults().items()})
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
-            "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets,
+            "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets, "learn": cmd_learn,
         }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:

@@ -70,3 +70,28 @@ def cmd_app(args) -> int:
     question = cli_data.get_preset(preset).question if preset else ""
     return launch(config, autostart=not args.no_autostart, ascii=args.ascii, theme=getattr(args, "theme", None),
                   keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question)
+
+def cmd_learn(args) -> int:
+    """`neurotui learn`: the app with the guided lesson's panel; --list, --step K, --reset."""
+    from neurotui.core.course import progress
+    from neurotui.core.course.steps import get_step, step_lines
+
+    if args.list:
+        print("\n".join(step_lines()))
+        return 0
+    if args.reset:
+        path = progress.state_path()
+        try:
+            had = progress.reset(path)
+        except OSError as exc:
+            raise ConfigError(f"cannot clear {path}: {exc.strerror or exc}") from None
+        print(f"lesson progress cleared ({path})" if had else "no lesson progress to clear")
+        return 0
+    if args.step is not None:
+        get_step(args.step)  # ConfigError: one line, exit 2
+    from neurotui.tui.launch import launch
+
+    # autostart off: each step starts its own run, held at step 0 until the prediction is in
+    return launch(config_from_args(args), autostart=False, ascii=args.ascii, theme=getattr(args, "theme", None),
+                  keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None),
+                  lesson={"start": args.step})

@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: the path's two main directions), random (filter-normalized) or weights (w and b "
                           "of the output's first unit)")
 
+    learn = sub.add_parser("learn", help="the guided lesson: predict, then the app runs it and measures")
+    learn.add_argument("--list", action="store_true", help="print the steps, one per line, and exit")
+    learn.add_argument("--step", type=_int, metavar="K", help="open at step K (default: where you left off)")
+    learn.add_argument("--reset", action="store_true", help="forget your progress and predictions, and exit")
+    learn.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="write ASCII only")
+
     shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
     shots.add_argument("directory", metavar="DIR")
 

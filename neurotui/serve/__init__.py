@@ -84,6 +84,8 @@ def main(args: argparse.Namespace) -> int:
     from neurotui.serve.server import serve
 
     options = app_options(args, getattr(args, "extra", []))
+    if getattr(args, "learn", False):
+        options.append("learn")  # after the app's options: they belong to the top-level parser
     token = shared_token(args.token_file)
     return serve([sys.executable, "-m", "neurotui", *options], host=args.host, port=args.port,
                  max_sessions=args.max_sessions, token=token, base_path=args.base_path, warm=not args.no_warm)

@@ -53,3 +53,4 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-warm", action="store_true",
                    help="start each tab in its own Python instead of forking it from a warm parent "
                    "(slower, ~170 MB PSS per tab; for comparison)")
+    g.add_argument("--learn", action="store_true", help="each tab opens the guided lesson (neurotui learn)")

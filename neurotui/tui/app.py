@@ -18,7 +18,7 @@ from neurotui.tui.footer import KeysFooter
 from neurotui.tui.glyphs import ASCII, UNICODE
 from neurotui.tui.help import HelpScreen
 from neurotui.tui.keyorder import KeysInOrder, focus_now
-from neurotui.tui.keys import APP_KEYS, RUN_ACTIONS, bindings, palette_entries, typed_actions
+from neurotui.tui.keys import APP_KEYS, LESSON_KEYS, RUN_ACTIONS, bindings, palette_entries, typed_actions
 from neurotui.tui.messages import CardWritten, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
@@ -31,12 +31,12 @@ from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
 class NeuroApp(KeysInOrder, App[XorConfig]):
     CSS_PATH = "neurotui.tcss"
     TITLE = "neurotui"
-    BINDINGS = bindings(APP_KEYS)
+    BINDINGS = bindings(LESSON_KEYS + APP_KEYS)  # the lesson's first: the Footer lists them first while it is on
 
     def __init__(self, config: XorConfig | None = None, autostart: bool = True, ascii: bool = False,
                  speed: int | None | str = "default", pause_at: int | None = None,
                  sweep_seeds: int = DEFAULT_SEEDS, ascii_bytes: bool = False, question: str = "",
-                 keymap: dict[str, str] | None = None) -> None:
+                 keymap: dict[str, str] | None = None, lesson: dict | None = None) -> None:
         self.glyphs = ASCII if ascii else UNICODE
         self.ascii_bytes = ascii and ascii_bytes  # read by get_driver_class, called by App.__init__
         super().__init__()
@@ -52,6 +52,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.typed_actions = typed_actions(self.keymap)
         if self.keymap:
             self.set_keymap(self.keymap)
+        self.lesson_options = lesson  # `neurotui learn`: {"start": step or None, "path": progress file or None}
 
     # ----- Textual hooks -----------------------------------------------------------------------
     def get_driver_class(self):
@@ -87,10 +88,13 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
             yield SystemCommand(title, help_text, lambda a=action: self.run_action(a))
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if action == "lesson" and self.lesson_options is None:
+            return False  # not `neurotui learn`: the lesson's keys are neither shown nor live
         if self.current_pane == RELIABILITY and self.zoomed and action in RUN_ACTIONS:
             return False  # hidden from the Footer and inert while the XOR run is out of sight
-        if isinstance(self.focused, Input) and action in self.typed_actions:
-            return False  # a neuron field is being edited: these keys type into it
+        if isinstance(self.focused, Input) and action in self.typed_actions and self.focused.check_consume_key("a", "a"):
+            return False  # a neuron field is being edited: these keys type into it (the lesson's number field
+            #               takes digits only, so letter keys stay live there)
         return True
 
     # ----- layout ------------------------------------------------------------------------------
@@ -102,6 +106,10 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
             yield ActivationsPane(self.glyphs, id="activations", classes="pane")
             yield ReliabilityPane(self.glyphs, seeds=self.sweep_seeds, id="reliability", classes="pane")
         yield Static(id="too-small")
+        if self.lesson_options is not None:
+            from neurotui.tui.lesson import LessonPanel
+
+            yield LessonPanel(self.glyphs, id="lesson", **self.lesson_options)
         yield KeysFooter()
 
     @property
@@ -144,7 +152,12 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self._apply_layout(event.size)
 
     def _apply_layout(self, size=None) -> None:
-        self.query_one(TopBar).show(single=self.workspace.apply(size or self.size))
+        size = size or self.size
+        if self.lesson_options is not None:  # the lesson's panel takes rows from the panes
+            from neurotui.tui.lesson import fit_panel
+
+            size = fit_panel(self.query_one("#lesson"), size)
+        self.query_one(TopBar).show(single=self.workspace.apply(size))
         self.xor.set_compact(self.workspace.has_class("-compact"))
         self.call_after_refresh(self.xor.sync_grid_size)
 
@@ -283,10 +296,14 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.xor.zoomed_to(self.zoomed and self.current_pane == XOR and self.size.width >= 120
                            and self.size.height >= 36)
 
+    def action_lesson(self, where: str) -> None:
+        self.query_one("#lesson").go(where)
+
     def action_write_card(self) -> None:
         from neurotui.tui.card_writer import write_card
 
-        write_card(self, self.session.config, self.xor.snapshot)
+        lesson = self.query("#lesson")
+        write_card(self, self.session.config, self.xor.snapshot, lesson=lesson.first().answers if lesson else None)
 
     def on_card_written(self, message: CardWritten) -> None:
         self.notify(f"result card written to {message.path}" if message.path else f"card not written: {message.error}",

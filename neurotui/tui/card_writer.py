@@ -13,7 +13,9 @@ from neurotui.core.model.config import XorConfig
 from neurotui.tui.messages import CardWritten
 
 
-def write_card(app: App, config: XorConfig, snap) -> None:
+def write_card(app: App, config: XorConfig, snap, lesson: dict | None = None) -> None:
+    """lesson: the guided lesson's answers (`neurotui learn`): the card then lists each prediction
+    beside its measurement, and the pass check."""
     from neurotui.tui.process import under_web_driver
 
     if snap is None or not snap.losses:
@@ -28,15 +30,21 @@ def write_card(app: App, config: XorConfig, snap) -> None:
         from neurotui.core.errors import ConfigError
 
         worker = get_current_worker()
+        extra = ""
+        if lesson is not None:
+            from neurotui.core.course.steps import predictions_markdown
+
+            extra = predictions_markdown(lesson)
         try:
             probe = failure_probe(config, steps=snap.step or None, should_stop=lambda: worker.is_cancelled)
             if web:
-                text = card_markdown(config, snap, probe=probe, ascii=app.glyphs.ascii)
+                text = card_markdown(config, snap, probe=probe, ascii=app.glyphs.ascii, extra=extra)
                 app.call_from_thread(app.deliver_text, io.StringIO(text), save_filename=DEFAULT_CARD_NAME,
                                      mime_type="text/markdown")
                 app.post_message(CardWritten(f"{DEFAULT_CARD_NAME} (sent to your browser)", None))
                 return
-            path = save_card(config, snap, DEFAULT_CARD_NAME, probe=probe, ascii=app.glyphs.ascii, fresh=True)
+            path = save_card(config, snap, DEFAULT_CARD_NAME, probe=probe, ascii=app.glyphs.ascii, fresh=True,
+                             extra=extra)
         except (ConfigError, OSError) as exc:
             app.post_message(CardWritten(None, str(exc)))
             return

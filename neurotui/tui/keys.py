@@ -130,6 +130,24 @@ APP_KEYS: tuple[Key, ...] = (
     Key("ctrl+c", "quit", "Quit", "", "quit at once", show=False, id="quit_now", priority=True, steers_run=False),
 )
 
+# Keys of the guided lesson (`neurotui learn`): bound on the app, shown and live only while it is on.
+LESSON_KEYS: tuple[Key, ...] = (
+    Key("m", "lesson('next')", "Next step", "Lesson: next step", "guided lesson: go on to the next step",
+        id="lesson_next"),
+    Key("u", "lesson('back')", "Back a step", "Lesson: previous step", "guided lesson: go back a step",
+        id="lesson_back"),
+    Key("t", "lesson('setup')", "Step setup", "Lesson: set this step up again",
+        "guided lesson: restore this step's config, pane and view and ask its question again", id="lesson_setup"),
+)
+
+# Keys of the lesson panel while it asks a question (it has the focus then; 1-4 focus panes otherwise).
+LESSON_ANSWER_KEYS: tuple[Key, ...] = tuple(
+    Key(str(i), f"choose({i - 1})", "Answer", "", f"guided lesson: answer {i}" if i > 1 else
+        "guided lesson, while a question waits: 1-4 pick an answer (a number question: type it, Enter)",
+        display="1-4" if i == 1 else None, show=i == 1, id=f"lesson_answer_{i}")
+    for i in range(1, 5)
+)
+
 # Keys of the XOR pane itself (bindings of XorPane: arrows and Enter mean nothing elsewhere).
 XOR_KEYS: tuple[Key, ...] = (
     Key("left", "arrow(-1, 0)", "Back", "Replay: a frame back / select left",
@@ -194,7 +212,7 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """(keys, what they do) for the `?` screen, with the keys in force: keys of one action share a row."""
     rows: list[tuple[str, str]] = []
-    for group in (APP_KEYS, XOR_KEYS, RELIABILITY_KEYS, FIELD_KEYS):
+    for group in (APP_KEYS, XOR_KEYS, RELIABILITY_KEYS, FIELD_KEYS, LESSON_KEYS, LESSON_ANSWER_KEYS[:1]):
         for k in group:
             if k.id == "quit_now":
                 rows[-1] = (f"{rows[-1][0]} / {k.key_in(keymap)}", rows[-1][1])
@@ -213,7 +231,7 @@ def palette_entries(keymap: Mapping[str, str] | None = None) -> list[tuple[str, 
 def footer_order() -> dict[str, int]:
     """Action -> place among the app's keys in the Footer: the table's order, wherever a remapped key now sits."""
     order: dict[str, int] = {}
-    for k in APP_KEYS:
+    for k in LESSON_KEYS + APP_KEYS:  # the lesson's keys, when it is on, come first
         order.setdefault(k.action, len(order))
     return order
 
@@ -224,7 +242,7 @@ RUN_ACTIONS = {k.action_name for k in APP_KEYS if k.steers_run}
 
 def typed_actions(keymap: Mapping[str, str] | None = None) -> set[str]:
     """Actions on printable keys (in force): an Input being edited takes those keys as text."""
-    return {k.action_name for k in APP_KEYS
+    return {k.action_name for k in APP_KEYS + LESSON_KEYS
             if not any(name.startswith("ctrl") for name in ((keymap or {}).get(k.binding_id) or k.keys).split(","))
             } - {"quit"}
 

@@ -21,9 +21,12 @@ class Shot:
     size: tuple[int, int] = (120, 40)
     pause_at: int | None = None
     keys: tuple[str, ...] = ()
+    lesson_step: int | None = None  # `neurotui learn` at this step; `keys` then answer its question
 
 
 SHOTS = (
+    Shot("learn-perceptron", "neurotui learn: the perceptron step, the prediction beside the measurement",
+         lesson_step=4, keys=("0", ".", "6", "9", "enter")),
     Shot("dashboard-training", "neurotui: XOR mid-training (step 25 of 2000)", pause_at=25),
     Shot("dashboard-done", "neurotui: the lesson's run, done"),
     Shot("failure-probe", "neurotui: no hidden activation cannot separate XOR",
@@ -54,10 +57,24 @@ async def settle(app, pilot, timeout: float = 120.0) -> None:
 async def take(shot: Shot, directory: Path) -> Path:
     from neurotui.tui.app import NeuroApp
 
-    app = NeuroApp(shot.config, speed=None, pause_at=shot.pause_at)
+    if shot.lesson_step is not None:
+        import tempfile
+
+        progress = Path(tempfile.mkdtemp(prefix="neurotui-shot-")) / "lesson.json"  # a fresh learner
+        app = NeuroApp(shot.config, speed=None, autostart=False, lesson={"start": shot.lesson_step, "path": progress})
+    else:
+        app = NeuroApp(shot.config, speed=None, pause_at=shot.pause_at)
     async with app.run_test(size=shot.size) as pilot:
+        while shot.lesson_step is not None and app.xor.snapshot is None:
+            await pilot.pause(0.05)  # the step's run, held at step 0 for the question
         await settle(app, pilot)
-        if shot.keys:
+        if shot.lesson_step is not None:
+            app.query_one("#lesson-number").cursor_blink = False
+            await pilot.press(*shot.keys)
+            while app.query_one("#lesson").phase != "shown":
+                await pilot.pause(0.05)
+            await settle(app, pilot)
+        elif shot.keys:
             await pilot.press(*shot.keys)
             await settle(app, pilot)
         app.clear_notifications()  # a toast is the moment, not the screen

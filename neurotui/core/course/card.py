@@ -141,6 +141,7 @@ def card_markdown(
     grid=None,
     ascii: bool = False,
     neuron=None,
+    extra: str = "",
 ) -> str:
     """The card for the run `snapshot` of `config`, as Markdown.
 
@@ -148,6 +149,7 @@ def card_markdown(
     grid: probability rows for the boundary; defaults to snapshot.boundary.
     ascii: ASCII-only text (boundary shades, arithmetic); otherwise Unicode.
     neuron: a core.neuron.NeuronResult; defaults to the lesson's neuron.
+    extra: Markdown appended at the end (the guided lesson's predictions beside the measurements).
     """
     from neurotui.core.model import neuron as neuron_mod
     from neurotui.core.model.boundary import render
@@ -261,6 +263,8 @@ def card_markdown(
         add(f"- **Failure Probe**: remove hidden activation and compare final_loss: "
             f"{_loss_text(without_loss)} without vs {_loss_text(with_loss)} with {with_name}.")
     add("")
+    if extra:
+        add(extra)
     return "\n".join(out)
 
 
@@ -375,6 +379,7 @@ def save_card(
     ascii: bool = False,
     fresh: bool = False,
     grid=None,
+    extra: str = "",
 ) -> Path:
     """card_markdown + write_card in one call; returns the path written."""
-    return write_card(path, card_markdown(config, snapshot, probe, grid=grid, ascii=ascii), fresh=fresh)
+    return write_card(path, card_markdown(config, snapshot, probe, grid=grid, ascii=ascii, extra=extra), fresh=fresh)

@@ -1,0 +1,311 @@
+"""What the app measured for a lesson step, and the learner's prediction judged against it.
+
+A guided step asks its question before anything runs; the answer is then read from the
+numbers the app produced (the XOR run's last snapshot, the neuron's fields, a sweep, the
+failure probe, the script the code view shows), never from text written in advance. Each
+`measure_*` below takes a `Measured` (plain values the UI collected) and returns an `Answer`.
+Pure Python apart from the sweep and probe a step may ask for (core.sweep, core.course.card).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from neurotui.core.model import neuron as neuron_mod
+from neurotui.core.model.activations import ACTIVATIONS
+from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig
+
+
+@dataclass(frozen=True)
+class Question:
+    prompt: str
+    choices: tuple[str, ...] = ()  # empty: the learner types a number
+    tolerance: float = 0.0  # a typed number this close to the measured one counts as right
+
+    @property
+    def typed(self) -> bool:
+        return not self.choices
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The measured answer: `value` is a choice's index or a number; `text` says what was measured."""
+
+    value: float
+    text: str
+
+
+@dataclass
+class Measured:
+    """What the UI hands a step's measure function; a field is None when the step did not need it."""
+
+    config: XorConfig | None = None  # the run the XOR pane trained (the learner may have changed it)
+    snapshot: object | None = None  # that run's last core.training.trainer.Snapshot
+    neuron: tuple | None = None  # (x, w, b) as the Neuron pane holds them
+    sweep: tuple = ()  # core.sweep.SweepResult per network the step swept
+    probe: object | None = None  # the failure probe's Snapshot
+    script: str = ""  # the code view's script
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    said: str
+    measured: str
+    right: bool
+
+    def line(self, dash: str = "—") -> str:
+        return f"you said: {self.said} {dash} measured: {self.measured}"
+
+    def as_dict(self) -> dict:
+        return {"said": self.said, "measured": self.measured, "right": self.right}
+
+
+def parse_number(text: str) -> float | None:
+    """A typed prediction: '0.7', '-.36', '5', '73%' (percent sign dropped); None if not a number."""
+    t = text.strip().rstrip("%").strip()
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def number_text(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def judge(question: Question, said: float, answer: Answer) -> Verdict:
+    """The learner's prediction (a choice's index or a typed number) beside the measured answer."""
+    if question.typed:
+        right = math.isfinite(answer.value) and abs(said - answer.value) <= question.tolerance + 1e-12
+        return Verdict(number_text(said), answer.text, right)
+    index = int(said)
+    return Verdict(question.choices[index], answer.text, index == int(answer.value))
+
+
+# ---------------------------------------------------------------- reading a run
+
+
+def rows_right(snap) -> int:
+    return sum(int(p) == int(y) for p, y in zip(snap.preds, XOR_Y))
+
+
+def _run(m: Measured):
+    if m.snapshot is None or not getattr(m.snapshot, "losses", None) and not getattr(m.snapshot, "error", None):
+        raise NotMeasured("the run has not trained yet")
+    return m.snapshot
+
+
+def _on(m: Measured) -> str:
+    """' (2-1 perceptron, seed 42)': which run the numbers came from."""
+    c = m.config
+    if c is None:
+        return ""
+    what = "perceptron" if c.layers == 0 else ACTIVATIONS[c.activation].label
+    bug = f", bug {c.bug}" if c.bug else ""
+    return f" ({c.shape} {what}{bug}, seed {c.seed})"
+
+
+class NotMeasured(Exception):
+    """The numbers a step needs are not there (yet); str says what is missing."""
+
+
+# ---------------------------------------------------------------- the measures
+
+
+def measure_neuron_z(m: Measured) -> Answer:
+    if m.neuron is None:
+        raise NotMeasured("the neuron's fields were not read")
+    r = neuron_mod.compute(*m.neuron)
+    sig, relu = r.activations["sigmoid"], r.activations["relu"]
+    return Answer(r.z, f"z = {r.z:.3g}, sigmoid {sig:.3f}, relu {relu:.3g}  ({r.arithmetic(ascii=True)})")
+
+
+TABLE = ("sigmoid", "tanh", "relu")
+
+
+def measure_furthest(m: Measured) -> Answer:
+    """Which activation's output is furthest from 0 at the neuron's z (an index into TABLE)."""
+    if m.neuron is None:
+        raise NotMeasured("the neuron's fields were not read")
+    z = neuron_mod.compute(*m.neuron).z
+    values = [ACTIVATIONS[n].fn(z) for n in TABLE]
+    far = max(range(len(TABLE)), key=lambda i: abs(values[i]))
+    shown = ", ".join(f"{ACTIVATIONS[n].label} {v:.3g}" for n, v in zip(TABLE, values))
+    return Answer(far, f"at z = {z:.3g}: {shown}")
+
+
+def measure_collapse(m: Measured) -> Answer:
+    """Two Linear layers with no activation between them: is W2(W1 x + b1) + b2 one Linear? (0: yes)."""
+    snap = _run(m)
+    inside = getattr(snap, "inside", None)
+    if inside is None or len(inside.weights) != 2:
+        raise NotMeasured("the weights were not read: show the weights view (t sets the step up again)")
+    (w1, w2), (b1, b2) = inside.weights, inside.biases
+    merged_w = [sum(w2[0][k] * w1[k][i] for k in range(len(w1))) for i in range(len(w1[0]))]
+    merged_b = sum(w2[0][k] * b1[k] for k in range(len(w1))) + b2[0]
+    act = ACTIVATIONS[m.config.activation if m.config else "identity"].fn
+    worst = 0.0
+    for x in XOR_X:
+        h = [act(sum(w1[k][i] * x[i] for i in range(len(x))) + b1[k]) for k in range(len(w1))]
+        two = sum(w2[0][k] * h[k] for k in range(len(h))) + b2[0]
+        one = sum(merged_w[i] * x[i] for i in range(len(x))) + merged_b
+        worst = max(worst, abs(two - one))
+    one_layer = worst < 1e-4
+    ws = ", ".join(f"{v:.3g}" for v in merged_w)
+    text = (f"{'one' if one_layer else 'not one'}: W2 W1 = [{ws}], b = {merged_b:.3g} gives z within "
+            f"{worst:.1e} on all four rows; loss {snap.loss:.4f}{_on(m)}")
+    return Answer(0 if one_layer else 1, text)
+
+
+def measure_final_loss(m: Measured) -> Answer:
+    snap = _run(m)
+    return Answer(snap.loss, f"final loss {snap.loss:.4f} after {snap.step} steps, {rows_right(snap)} of 4 rows "
+                             f"right ({snap.diagnosis.title}){_on(m)}")
+
+
+def measure_rows_right(m: Measured) -> Answer:
+    snap = _run(m)
+    return Answer(rows_right(snap), f"{rows_right(snap)} of 4 rows right, final loss {snap.loss:.4f}{_on(m)}")
+
+
+def measure_hidden_split(m: Measured) -> Answer:
+    """Can one line split the four points where the last hidden layer puts them? The output layer's
+    own line is one; count the points on their label's side of it (0: yes, all four)."""
+    snap = _run(m)
+    inside = getattr(snap, "inside", None)
+    if inside is None or not inside.hidden_points or not inside.hidden_points[0]:
+        raise NotMeasured("the hidden space was not read: show it with v (t sets the step up again)")
+    if inside.layer != len(inside.weights) - 1:
+        raise NotMeasured("looking at an earlier hidden layer: k until the last one")
+    w, b = inside.weights[-1][0], inside.biases[-1][0]
+    sides = [sum(wi * hi for wi, hi in zip(w, h)) + b >= 0 for h in inside.hidden_points]
+    good = sum(s == bool(y) for s, y in zip(sides, XOR_Y))
+    return Answer(0 if good == 4 else 1, f"{'yes' if good == 4 else 'no'}: the output layer's line puts {good} of 4 "
+                                         f"points on their label's side{_on(m)}")
+
+
+LOOP_CHOICES = ("optimizer.zero_grad()", "loss.backward()", "pred = model(xor_x)", "loss = loss_fn(pred, xor_y)")
+
+
+def measure_before_step(m: Measured) -> Answer:
+    """The line right before optimizer.step() in the loop of the script the code view shows."""
+    lines = [ln.strip() for ln in m.script.splitlines()]
+    if "optimizer.step()" not in lines:
+        return Answer(len(LOOP_CHOICES), f"this script never calls optimizer.step(){_on(m)}")
+    i = lines.index("optimizer.step()")
+    j = next(k for k in range(i - 1, -1, -1) if lines[k] and not lines[k].startswith("#"))
+    before = lines[j]
+    index = next((k for k, c in enumerate(LOOP_CHOICES) if before.startswith(c)), len(LOOP_CHOICES))
+    return Answer(index, f"line {j + 1}: {before}, line {i + 1}: optimizer.step(){_on(m)}")
+
+
+def measure_probe_loss(m: Measured) -> Answer:
+    if m.probe is None:
+        raise NotMeasured("the failure probe has not been trained")
+    own = f", yours {m.snapshot.loss:.4f}" if m.snapshot is not None and m.snapshot.losses else ""
+    return Answer(m.probe.loss, f"probe final_loss {m.probe.loss:.4f} without a hidden activation{own}{_on(m)}")
+
+
+LOSS_CHOICES = ("falls toward 0", "stays flat", "becomes nan")
+
+
+def measure_loss_trend(m: Measured) -> Answer:
+    snap = _run(m)
+    losses = list(snap.losses)
+    first, last = losses[0], losses[-1]
+    index = 2 if not math.isfinite(last) else 1 if last >= first * 0.99 else 0
+    return Answer(index, f"loss {first:.4f} at step 1, {last:.4f} at step {snap.step} ({snap.diagnosis.title}){_on(m)}")
+
+
+def measure_mean_prob(m: Measured) -> Answer:
+    snap = _run(m)
+    mean = sum(snap.probs) / len(snap.probs)
+    probs = " ".join(f"{p:.3f}" for p in snap.probs)
+    return Answer(mean, f"probabilities {probs} (mean {mean:.3f}; {snap.diagnosis.title}){_on(m)}")
+
+
+ERROR_CHOICES = ("it trains anyway", "PyTorch raises an error at once", "the loss becomes nan")
+
+
+def measure_error(m: Measured) -> Answer:
+    snap = _run(m)
+    if snap.error:
+        said = snap.error if len(snap.error) <= 90 else snap.error[:87] + "..."
+        return Answer(1, f"PyTorch raised at step {snap.step + 1}: {said}{_on(m)}")
+    if snap.diagnosis.kind == "nonfinite":
+        return Answer(2, f"nan at step {snap.step}{_on(m)}")
+    return Answer(0, f"trained {snap.step} steps, loss {snap.loss:.4f}{_on(m)}")
+
+
+BLOWUP_CHOICES = ("it learns faster", "it blows up: nan, or outputs pinned at 0/1", "nothing changes")
+
+
+def measure_blowup(m: Measured) -> Answer:
+    snap = _run(m)
+    kind = snap.diagnosis.kind
+    index = 1 if kind in ("nonfinite", "saturated") else 0 if snap.solved else 2
+    return Answer(index, f"{snap.diagnosis.title} at step {snap.step}, loss {snap.loss:.4g}{_on(m)}")
+
+
+def measure_val_accuracy(m: Measured) -> Answer:
+    snap = _run(m)
+    if snap.val_accuracy is None:
+        raise NotMeasured("this run has no validation set")
+    return Answer(100 * snap.val_accuracy, f"train {snap.train_accuracy:.0%}, validation {snap.val_accuracy:.0%} "
+                                          f"({snap.diagnosis.title}){_on(m)}")
+
+
+def _solved_count(r) -> int:
+    return sum(bool(s) for s in r.solved)
+
+
+def _seeds_text(r) -> str:
+    c = r.config
+    return f"seeds {c.seed_start}-{c.seed_start + c.seeds - 1}"
+
+
+def measure_seeds_solved(m: Measured) -> Answer:
+    """The first swept network's solved count, beside the others'."""
+    if not m.sweep:
+        raise NotMeasured("the sweep has not run")
+    first = m.sweep[0]
+    parts = [f"{_solved_count(r)} of {r.n} with {r.config.model.shape}" for r in m.sweep]
+    return Answer(_solved_count(first), f"{'; '.join(parts)} ({_seeds_text(first)})")
+
+
+DEPTH_CHOICES = ("more seeds solve", "about the same (within 5%)", "fewer seeds solve")
+
+
+def measure_depth(m: Measured) -> Answer:
+    """Sweep of [deeper, lesson]: does the deeper network solve more seeds?"""
+    if len(m.sweep) < 2:
+        raise NotMeasured("the sweep has not run")
+    deep, base = m.sweep[0], m.sweep[1]
+    diff = deep.solved_fraction - base.solved_fraction
+    index = 1 if abs(diff) <= 0.05 else 0 if diff > 0 else 2
+    parts = [f"{r.config.model.shape}: {_solved_count(r)} of {r.n} solved, median loss {r.median_final_loss:.2g}"
+             for r in (deep, base)]
+    return Answer(index, f"{'; '.join(parts)} ({_seeds_text(deep)})")
+
+
+def loss_every(losses, every: int = 200) -> list[tuple[int, float]]:
+    """(step, loss) every `every` steps, as `neurotui lab --log-every` counts them."""
+    return [(s, losses[s - 1]) for s in range(every, len(losses) + 1, every)]
+
+
+def measure_loss_at_200(m: Measured) -> Answer:
+    snap = _run(m)
+    losses = list(snap.losses)
+    if len(losses) < 200:
+        raise NotMeasured("the run stopped before step 200")
+    log = "  ".join(f"{s}:{v:.3g}" for s, v in loss_every(losses)[:10])
+    return Answer(losses[199], f"step 200: {losses[199]:.4f}; every 200 steps: {log}{_on(m)}")
+
+
+def relu_solves(m: Measured) -> Answer:
+    snap = _run(m)
+    return Answer(0 if snap.solved else 1, f"{'solved' if snap.solved else 'not solved'}: {rows_right(snap)} of 4 rows, "
+                                           f"loss {snap.loss:.4f}{_on(m)}")
