@@ -53,7 +53,9 @@ class NumberAnswer(Input):
 
     async def _on_key(self, event) -> None:
         if event.is_printable and (event.character or "") not in NUMBER_CHARACTERS:
-            event.prevent_default()  # Input's own handler would swallow it: it bubbles on to the app's keys
+            event.prevent_default()  # Input's own handler would swallow it: it goes on to the app's keys
+            return
+        await super()._on_key(event)  # (Input prevents the default itself: its handler runs once)
 
 
 class LessonPanel(VerticalScroll):
