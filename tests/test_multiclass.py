@@ -14,6 +14,7 @@ from torch import nn
 from neurotui.cli import main
 from neurotui.core.data.datasets import generate, load_dataset
 from neurotui.core.errors import ConfigError
+from neurotui.core.model.boundary import decode
 from neurotui.core.model.config import XorConfig, build_model
 from neurotui.core.model.task import ce_floor, task_of
 from neurotui.core.training.trainer import Trainer
@@ -85,8 +86,8 @@ def test_trainer_uses_cross_entropy_and_mse():
     t.run()
     snap = t.snapshot(boundary_size=(4, 6))
     assert snap.task.classes == 3 and snap.train_r2 is None and 0 <= snap.train_accuracy <= 1
-    assert len(snap.boundary_classes) == 4 and all(c in (0, 1, 2) for row in snap.boundary_classes for c in row)
-    assert all(1 / 3 <= p <= 1 for row in snap.boundary for p in row)  # the winning class's probability
+    cells = [decode(v) for row in snap.boundary for v in row]  # class + its probability
+    assert len(snap.boundary) == 4 and all(c in (0, 1, 2) and 1 / 3 <= p <= 1 for c, p in cells)
     matrix = t.confusion()
     assert len(matrix) == 3 and sum(map(sum, matrix)) == t.data.n_val
     r = Trainer(XorConfig(dataset="reg-plane", steps=5))

@@ -173,8 +173,8 @@ def boundary_lines(trainer, snap, ascii: bool) -> list[str]:
 
     d = trainer.data
     if not trainer.task.binary:
-        return render_task(snap.boundary, snap.boundary_classes, scale=target_scale(d), points=d.points(),
-                           low=d.low, high=d.high, k=trainer.task.classes)
+        return render_task(snap.boundary, None if trainer.task.regress else trainer.task.classes,
+                           scale=target_scale(d), points=d.points(), low=d.low, high=d.high)
     return render(snap.boundary, ascii=ascii, points=d.points(), low=d.low, high=d.high)
 
 

@@ -49,16 +49,36 @@ def probability_grid(
     return out.tolist()
 
 
+# A K-class map travels as one float per cell, like a probability map (so resampling, replay
+# frames and caches need nothing new): the winning class plus its softmax probability, kept
+# below 1 so the class is the integer part.
+CODE_MAX = 0.999
+
+
+def class_codes(scores):
+    """[n, K] scores -> [n] codes: class + probability of that class (at most CODE_MAX)."""
+    import torch
+
+    conf, cls = torch.softmax(scores, dim=1).max(1)
+    return cls.to(conf.dtype) + conf.clamp(max=CODE_MAX)
+
+
+def decode(code: float) -> tuple[int, float]:
+    """A class map's cell -> (class, its probability)."""
+    if not math.isfinite(code):
+        return 0, math.nan
+    cls = int(code)
+    return cls, code - cls
+
+
 def class_grid(model, rows: int, cols: int, device=None, low: float = LOW, high: float = HIGH):
-    """K class scores over the grid -> (confidence, class) grids: the winning class's softmax
-    probability and its index per cell, as tuples of rows."""
+    """K class scores over the grid -> a grid of codes (class + its probability), tuples of rows."""
     import torch
 
     pts = _plane_tensor(rows, cols, low, high, str(device) if device is not None else "cpu")
     with torch.no_grad():
-        conf, cls = torch.softmax(model(pts), dim=1).max(1)
-    return (tuple(tuple(r) for r in conf.reshape(rows, cols).tolist()),
-            tuple(tuple(r) for r in cls.reshape(rows, cols).tolist()))
+        codes = class_codes(model(pts))
+    return tuple(tuple(r) for r in codes.reshape(rows, cols).tolist())
 
 
 @functools.lru_cache(maxsize=8)
@@ -121,13 +141,13 @@ def value_char(v: float, scale: float) -> str:
     return DIVERGING_RAMP[min(i, len(DIVERGING_RAMP) - 1)]
 
 
-def render_task(grid, classes=None, scale: float | None = None, points=None,
-                low: float = LOW, high: float = HIGH, k: int | None = None) -> list[str]:
-    """Off the binary task: a K-class map (`classes` the winning class per cell, `grid` its
-    probability, data points as their class's glyph) or a regression map (`grid` the prediction,
-    shaded on a diverging ramp over +-scale; data points not drawn, the map is the answer)."""
-    if classes is not None:
-        rows = [[class_char(p, c, k) for p, c in zip(pr, cr)] for pr, cr in zip(grid, classes)]
+def render_task(grid, k: int | None = None, scale: float | None = None, points=None,
+                low: float = LOW, high: float = HIGH) -> list[str]:
+    """Off the binary task: a K-class map (`k` classes; `grid` of codes, see class_codes; data
+    points as their class's glyph) or a regression map (`k` None; `grid` the prediction, shaded on
+    a diverging ramp over +-scale; data points not drawn, the map is the answer)."""
+    if k is not None:
+        rows = [[class_char(conf, c, k) for c, conf in map(decode, row)] for row in grid]
         if points is not None and rows:
             for (r, c), glyph in point_marks(points, len(rows), len(rows[0]), low, high).items():
                 rows[r][c] = glyph

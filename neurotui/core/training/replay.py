@@ -96,5 +96,10 @@ def take_frame(model, probs, step: int, loss_index: int, rows: int, cols: int, d
 
     pts = _plane_tensor(rows, cols, low, high, str(device) if device is not None else "cpu")
     with torch.no_grad():
-        out = model(pts).reshape(-1).to(torch.float32).cpu().numpy()
+        out = model(pts)
+        if out.shape[1] > 1:  # K class scores: the boundary's codes (class + its probability)
+            from neurotui.core.model.boundary import class_codes
+
+            out = class_codes(out)
+        out = out.reshape(-1).to(torch.float32).cpu().numpy()
     return Frame(step, rows, cols, out.tobytes(), tuple(probs), loss_index)

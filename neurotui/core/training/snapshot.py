@@ -43,13 +43,12 @@ class Snapshot:
     frames: tuple = ()
     network: object | None = None
     edits: tuple = ()
-    # Beyond two classes (core.model.task): what the run predicts; regression's R²; and the boundary's
-    # winning class per cell (its confidence, the softmax probability, is then in `boundary`; a
-    # regression's `boundary` holds the predicted value).
+    # Beyond two classes (core.model.task): what the run predicts, and regression's R². A K-class
+    # `boundary` holds codes (class + its probability: core.model.boundary.class_codes), a
+    # regression's the predicted value.
     task: Task = BINARY_TASK
     train_r2: float | None = None
     val_r2: float | None = None
-    boundary_classes: tuple[tuple[int, ...], ...] | None = None
 
     @property
     def loss(self) -> float:

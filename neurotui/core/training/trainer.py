@@ -304,12 +304,12 @@ class Trainer:
                             () if edited_loss is None else (edited_loss,))
         probs = self.probabilities()
         preds = self._preds(probs)
-        grid = classes = None
+        grid = None
         if boundary_size is not None:
             from neurotui.core.model.boundary import class_grid, probability_grid
 
             if self.task.kind == "classes":
-                grid, classes = class_grid(self.model, *boundary_size, device=self.device,
+                grid = class_grid(self.model, *boundary_size, device=self.device,
                                            low=self.data.low, high=self.data.high)
             else:
                 grid = tuple(tuple(r) for r in probability_grid(
@@ -343,7 +343,6 @@ class Trainer:
             network=network,
             edits=edits,
             task=self.task,
-            boundary_classes=classes,
             **m,
         )
 

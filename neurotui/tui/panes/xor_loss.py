@@ -29,10 +29,12 @@ def use_log(log_choice: bool | None, *snaps: Snapshot | None) -> bool:
 
 
 def loss_name(config) -> str:
-    """The loss the run computes: BCE, or MSE where a bug swapped it in (core.course.bugs)."""
+    """The loss the run computes: its task's (BCE, CrossEntropy, MSE: core.model.task), or MSE where a
+    bug swapped it in (core.course.bugs)."""
     from neurotui.core.course.bugs import mistakes
+    from neurotui.core.model.task import task_of
 
-    return "MSE" if mistakes(config).mse_loss else "BCE"
+    return "MSE" if mistakes(config).mse_loss else task_of(config).loss_name
 
 
 def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: bool, log_choice: bool | None,

@@ -85,9 +85,17 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
     t.append(f"{g.dot} {state}", STATE_STYLE.get(state, ""))
     if snap is not None:
         t.append(f" step {snap.step}/{snap.total}")
+        task = snap.task
         if has_loss(snap):
-            t.append(f" loss {g.num(loss_text(snap.loss))}")
-        if has_loss(snap) and snap.val_accuracy is not None:
+            name = "" if task.binary else f" {'CE' if task.kind == 'classes' else task.loss_name}"
+            t.append(f" loss{name} {g.num(loss_text(snap.loss))}")
+        if has_loss(snap) and not task.binary:
+            # the task's score, with or without a validation set: accuracy, or R² for regression
+            word, train, val = (("R²", snap.train_r2, snap.val_r2) if task.regress
+                                else ("acc", snap.train_accuracy, snap.val_accuracy))
+            if train is not None:
+                t.append(f" {word} train {train:.2f}" + ("" if val is None else f" val {val:.2f}"))
+        elif has_loss(snap) and snap.val_accuracy is not None:
             t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
     if state == "running" and steps_per_s is not None:
         t.append(f" {steps_per_s:,.0f} steps/s")
@@ -137,13 +145,16 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
     data, the accuracies instead."""
     t = Text(no_wrap=True)
     if not xor_rows:
-        if snap.train_accuracy is not None:
-            t.append("accuracy\n", "dim")
-            t.append(f"train      {snap.train_accuracy:.3f}\n")
-            if snap.val_accuracy is not None:
-                t.append(f"validation {snap.val_accuracy:.3f}\n")
+        word, train, val = (("R²", snap.train_r2, snap.val_r2) if snap.task.regress
+                            else ("accuracy", snap.train_accuracy, snap.val_accuracy))
+        if train is not None:
+            t.append(f"{word}\n", "dim")
+            t.append(f"train      {train:.3f}\n")
+            if val is not None:
+                t.append(f"validation {val:.3f}\n")
         if has_loss(snap):
-            t.append(f"loss= {loss_text(snap.loss)}")
+            name = "" if snap.task.binary else f" ({snap.task.loss_name})"
+            t.append(f"loss{name}= {loss_text(snap.loss)}")
         return t
     if header:
         t.append("the lesson's rows\n", "dim")

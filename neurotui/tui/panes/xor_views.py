@@ -48,8 +48,16 @@ def _boundary_widget(ascii: bool) -> Widget:
     return Horizontal(BoundaryView(ascii=ascii, id="xor-boundary"), Static(id="xor-rows"), id="view-boundary")
 
 
+def show_task(view: BoundaryView, snap) -> None:
+    """Tell a boundary view what its grid holds: p(class 1), K-class codes, or a regression's values
+    (coloured over +-the largest |target|, so the map reads against the data)."""
+    scale = max((abs(p[2]) for p in view.points or ()), default=1.0) if snap.task.regress else 1.0
+    view.set_task(snap.task.kind, snap.task.classes, scale)
+
+
 def _draw_boundary(pane, snap) -> None:
     view = pane.query_one("#xor-boundary", BoundaryView)
+    show_task(view, snap)
     view.show(snap.boundary)
     legend = view.legend_text(short=True) if pane.compact else None
     labelled = xor_labelled(pane.configs[0]) if pane.configs else True
@@ -92,9 +100,11 @@ def _compare_widget(ascii: bool) -> Widget:
 
 
 def _draw_compare(pane, snap) -> None:
+    show_task(pane.query_one("#cmp-a", BoundaryView), snap)
     pane.query_one("#cmp-a", BoundaryView).show(snap.boundary)
     pane.set_text("cmp-a-title", xor_text.side_title("A", pane.label(0), snap))
     if pane.other is not None:
+        show_task(pane.query_one("#cmp-b", BoundaryView), pane.other)
         pane.query_one("#cmp-b", BoundaryView).show(pane.other.boundary)
         pane.set_text("cmp-b-title", xor_text.side_title("B", pane.label(1), pane.other))
 

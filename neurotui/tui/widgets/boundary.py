@@ -3,6 +3,10 @@
 In a colour terminal each text row holds two rows of the plane: `▀` with the upper cell's
 colour as foreground and the lower cell's as background (half blocks). Without colour
 (NO_COLOR) and under --ascii the probability is a shade glyph per cell instead.
+
+Beyond two classes (`set_task`): K classes in K theme colours, paler where the model is unsure
+(without colour, each class's own texture and its points' own glyphs); a regression's prediction on
+the two-class palette used as a diverging map, from -scale (class 0's colour) to +scale.
 """
 
 from __future__ import annotations
@@ -16,7 +20,21 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
-from neurotui.core.model.boundary import ASCII_RAMP, HIGH, LOW, UNICODE_RAMP, cell_of, point_marks, render
+from neurotui.core.model.boundary import (
+    ASCII_RAMP,
+    CLASS_FILLS,
+    CLASS_TRAIN_GLYPHS,
+    CLASS_VAL_GLYPHS,
+    DIVERGING_RAMP,
+    HIGH,
+    LOW,
+    UNICODE_RAMP,
+    cell_of,
+    decode,
+    point_marks,
+    render,
+    render_task,
+)
 from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.tui.widgets.cached import CachedText
 
@@ -37,7 +55,12 @@ _MARK_STYLES = {
     "0": "bold black on white", "1": "bold black on white",
     "o": "bold #1f3f9f on white", "x": "bold #a04000 on white",
     "O": "bold white on #1f3f9f", "X": "bold white on #a04000",
+    **{g: "bold black on white" for g in CLASS_TRAIN_GLYPHS[2:]},
+    **{g: "bold white on #303030" for g in CLASS_VAL_GLYPHS[2:]},
 }
+# Class k's colour where a theme gives none; the first two are the two-class ends.
+CLASS_COLORS = ("#2f58b0", "#f08a30", "#40a040", "#c03040", "#a060c0", "#30a0a0")
+SURE_LEVELS = 3  # a class's colour at three strengths: unsure, fairly sure, sure
 
 
 def _color(p: float) -> str:
@@ -69,6 +92,33 @@ def theme_palette(theme) -> tuple[str, ...]:
                  for i in range(n))
 
 
+def class_palette(theme) -> tuple[tuple[str, ...], ...]:
+    """Per class, its colour at SURE_LEVELS strengths (palest first), from the theme: primary,
+    warning, success, error, accent, secondary; blended into a dark grey where unsure."""
+    from textual.color import Color
+
+    names = ("primary", "warning", "success", "error", "accent", "secondary")
+    grey = Color(40, 40, 40)
+    out = []
+    for name, fallback in zip(names, CLASS_COLORS):
+        try:
+            base = Color.parse(getattr(theme, name, None) or fallback)
+        except Exception:
+            base = Color.parse(fallback)
+        out.append(tuple(grey.blend(base, (i + 1) / SURE_LEVELS).hex for i in range(SURE_LEVELS)))
+    return tuple(out)
+
+
+def class_color(code: float, k: int, classes: tuple[tuple[str, ...], ...]) -> str:
+    """A K-class cell's colour: its class's, at the strength of the model's certainty."""
+    cls, conf = decode(code)
+    if conf != conf:
+        return "red"
+    sure = max(0.0, (conf - 1 / k) / (1 - 1 / k))
+    levels = classes[cls % len(classes)]
+    return levels[min(int(sure * SURE_LEVELS), SURE_LEVELS - 1)]
+
+
 # Beyond this the picture gains nothing a person can see, but every redraw costs bytes
 # (over SSH) and UI time (taken from training): a 200x60 window would double both.
 MAX_GRID_ROWS = 20
@@ -97,9 +147,12 @@ def half_marks(points, rows: int, cols: int, low: float = LOW, high: float = HIG
     return {(cell_of(p, rows, cols)[0] // 2, cell_of(p, rows, cols)[1]): str(int(y)) for p, y in zip(XOR_X, XOR_Y)}
 
 
-def half_block_rows(grid, marks: dict, palette: tuple[str, ...] = HALF_COLORS) -> list[list[tuple[str, str]]]:
+def half_block_rows(grid, marks: dict, palette: tuple[str, ...] = HALF_COLORS,
+                    color=None) -> list[list[tuple[str, str]]]:
     """Text rows of (character, style): two plane rows per text row as `▀` (upper cell in
-    the foreground colour, lower cell in the background); a marked cell shows its glyph."""
+    the foreground colour, lower cell in the background); a marked cell shows its glyph.
+    `color`: a cell's colour from its value (default: the probability on `palette`)."""
+    color = color or (lambda p: half_color(p, palette))
     rows = []
     for t in range(0, len(grid), 2):
         upper = grid[t]
@@ -110,8 +163,8 @@ def half_block_rows(grid, marks: dict, palette: tuple[str, ...] = HALF_COLORS) -
             if glyph is not None:
                 row.append((glyph, _MARK_STYLES.get(glyph, "bold")))
                 continue
-            top = half_color(p, palette)
-            bottom = half_color(lower[c], palette) if lower is not None else "default"
+            top = color(p)
+            bottom = color(lower[c]) if lower is not None else "default"
             # one colour: a blank with that background (no foreground code to send)
             row.append((" ", f"on {top}") if top == bottom else (HALF, f"{top} on {bottom}"))
         rows.append(row)
@@ -133,6 +186,7 @@ class BoundaryView(CachedText):
         self._shown_look: tuple | None = None
         self.points = None
         self.span = (LOW, HIGH)
+        self.grid_task = ("binary", 2, 1.0)  # (kind, classes, a regression's colour half-range): set_task
 
     @property
     def half_blocks(self) -> bool:
@@ -140,17 +194,40 @@ class BoundaryView(CachedText):
         return self.colour
 
     palette: tuple[str, ...] = HALF_COLORS
+    class_levels: tuple[tuple[str, ...], ...] = tuple((c,) * SURE_LEVELS for c in CLASS_COLORS)
 
     def on_mount(self) -> None:
         self._follow_theme()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._follow_theme())
 
     def _follow_theme(self) -> None:
-        palette = theme_palette(self.app.current_theme)
-        if palette != self.palette:
-            self.palette = palette
+        palette, levels = theme_palette(self.app.current_theme), class_palette(self.app.current_theme)
+        if (palette, levels) != (self.palette, self.class_levels):
+            self.palette, self.class_levels = palette, levels
             self._shown_look = self._key = None
             self.refresh()
+
+    def set_task(self, kind: str, classes: int | None, scale: float = 1.0) -> None:
+        """What the grid holds (core.model.task): p(class 1), K-class codes, or a regression's values."""
+        task = (kind, classes or 2, scale or 1.0)
+        if task != self.grid_task:
+            self.grid_task = task
+            self._shown_look = self._key = None
+            self.refresh()
+
+    def _value_color(self, v: float) -> str:
+        """A cell's colour for the task: probability, class and certainty, or value."""
+        kind, k, scale = self.grid_task
+        if kind == "classes":
+            return class_color(v, k, self.class_levels)
+        if kind == "regress":
+            v = (v / scale + 1) / 2 if v == v else v  # -scale..+scale onto the palette's two ends
+        return half_color(v, self.palette)
+
+    def _marks_of(self, rows: int, cols: int) -> dict:
+        if self.grid_task[0] == "regress":
+            return {}  # the map is the answer; a point's number has no glyph
+        return half_marks(self.points, rows, cols, *self.span)
 
     def set_points(self, points, span: tuple[float, float] = (LOW, HIGH)) -> None:
         """The data points to mark (None: the lesson's four XOR rows) and the plane's range."""
@@ -185,13 +262,18 @@ class BoundaryView(CachedText):
         """What the grid draws as: its characters and each cell's colour."""
         if self.half_blocks:
             return tuple(tuple(row) for row in self._cells(grid))
-        return tuple(self._lines(grid)), tuple(tuple(map(_color, row)) for row in grid)
+        color = _color if self.grid_task[0] == "binary" else self._value_color
+        return tuple(self._lines(grid)), tuple(tuple(map(color, row)) for row in grid)
 
     def _cells(self, grid):
-        return half_block_rows(grid, half_marks(self.points, len(grid), len(grid[0]) if grid else 0, *self.span),
-                               self.palette)
+        return half_block_rows(grid, self._marks_of(len(grid), len(grid[0]) if grid else 0), self.palette,
+                               color=self._value_color)
 
     def _lines(self, grid) -> list[str]:
+        kind, k, scale = self.grid_task
+        if kind != "binary":
+            return render_task(grid, k if kind == "classes" else None, scale=scale, points=self.points,
+                               low=self.span[0], high=self.span[1])
         return render(grid, ascii=self.ascii, points=self.points, low=self.span[0], high=self.span[1])
 
     legend = True  # three lines under the grid; the compact layout shows them beside it instead
@@ -212,6 +294,8 @@ class BoundaryView(CachedText):
 
     def legend_text(self, short: bool = False) -> Text:
         """How to read the picture; `short`: two lines, for beside it."""
+        if self.grid_task[0] != "binary":
+            return self._task_legend(short)
         marks = ("o x: train (0/1), O X: validation" if short else "o x: train (class 0 / 1), O X: validation") \
             if self.points is not None else "digits: true labels"
         t = Text(no_wrap=True, end="")  # cropped, not wrapped, where it is narrow
@@ -226,6 +310,28 @@ class BoundaryView(CachedText):
         else:
             ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
             t.append(f"{ramp[-1]} near 1, blank near 0", "dim")
+        return t
+
+    def _task_legend(self, short: bool) -> Text:
+        """K classes: each class's swatch (or texture) and point glyphs; regression: the value scale."""
+        kind, k, scale = self.grid_task
+        t = Text(no_wrap=True, end="")
+        t.append("x1 →, x2 ↑\n" if short and not self.ascii else "x1 across, x2 up\n", "dim")
+        if kind == "classes":
+            for c in range(k):
+                swatch = "██" if self.half_blocks else CLASS_FILLS[c] * 2
+                t.append(swatch, self.class_levels[c % len(self.class_levels)][-1] if self.half_blocks else "")
+                t.append(f" {c} {CLASS_TRAIN_GLYPHS[c]}{CLASS_VAL_GLYPHS[c]}  ", "dim")
+            t.append("\npale or blank: unsure" if not short else
+                     "\npale: unsure", "dim")
+            return t
+        if self.half_blocks:
+            for i, label in ((0, f"-{scale:.2g}"), (len(self.palette) // 2, "0"), (len(self.palette) - 1, f"+{scale:.2g}")):
+                t.append("██", self.palette[i])
+                t.append(f" {label}  ", "dim")
+        else:
+            t.append(f"{DIVERGING_RAMP[0]!r} -{scale:.2g}  blank 0  {DIVERGING_RAMP[-1]!r} +{scale:.2g}", "dim")
+        t.append("\nthe prediction; points not drawn" if not short else "\nprediction", "dim")
         return t
 
     def on_click(self, event: events.Click) -> None:
@@ -246,7 +352,8 @@ class BoundaryView(CachedText):
     # UI thread that training shares.
 
     def render_line(self, y: int) -> Strip:
-        key = (self.size, self._data, self.palette, self.points, self.span, self.legend, self.half_blocks)
+        key = (self.size, self._data, self.palette, self.points, self.span, self.legend, self.half_blocks,
+               self.grid_task, self.class_levels)
         if key != self._key:
             self._key, self._strips = key, self._make_strips()
         return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.visual_style.rich_style)
@@ -280,7 +387,8 @@ class BoundaryView(CachedText):
         if self.half_blocks:
             return look
         lines, colors = look
-        return [[(ch, _MARK_STYLES.get(ch, color)) for ch, color in zip(line, row)] for line, row in zip(lines, colors)]
+        marks = {} if self.grid_task[0] == "regress" else _MARK_STYLES  # a regression map's ramp is no point
+        return [[(ch, marks.get(ch, color)) for ch, color in zip(line, row)] for line, row in zip(lines, colors)]
 
     def _strip(self, row, base) -> Strip:
         """(character, style) cells as runs: one segment per change of style, not per cell."""
