@@ -166,3 +166,10 @@ def test_sigmoid_for_regression_names_the_output_activation():
     d = t.snapshot().diagnosis
     assert d.kind == "output_activation" and "nn.Sigmoid" in d.detail and "nn.Linear" in d.fix
     assert math.isfinite(t.losses[-1])
+
+
+def test_plus_and_minus_climb_the_ladder_above_32():
+    from neurotui.session.state import next_hidden
+
+    assert next_hidden(4, +1) == 5 and next_hidden(32, +1) == 48 and next_hidden(64, +1) == 100
+    assert next_hidden(100, +2) == 256 and next_hidden(48, -1) == 32 and next_hidden(256, +1) == 257

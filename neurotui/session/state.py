@@ -148,7 +148,7 @@ class Session:
         return f"hidden activation: {nxt}"
 
     def change_hidden(self, delta: int) -> None:
-        new = self.config.hidden + delta
+        new = next_hidden(self.config.hidden, delta)
         if not HIDDEN_MIN <= new <= HIDDEN_MAX:
             raise Refused(f"hidden units stay within {HIDDEN_MIN}-{HIDDEN_MAX}")
         self.reconfigure(hidden=new)
@@ -210,3 +210,17 @@ class Session:
     def change_speed(self, delta: int) -> int | None:
         self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
         return self.speed
+
+
+def next_hidden(hidden: int, delta: int) -> int:
+    """`delta` steps of + or -: one unit at a time up to 32 (the sizes the lesson's practice
+    compares), then the ladder of HIDDEN_STEPS above it (48, 64, the case study's 100, 128, 256)."""
+    from neurotui.core.model.config import HIDDEN_STEPS
+
+    ladder = [n for n in range(1, 33)] + [n for n in HIDDEN_STEPS if n > 32]
+    for _ in range(abs(delta)):
+        if delta > 0:
+            hidden = next((n for n in ladder if n > hidden), HIDDEN_MAX + 1)
+        else:
+            hidden = next((n for n in reversed(ladder) if n < hidden), HIDDEN_MIN - 1)
+    return hidden

@@ -99,9 +99,11 @@ def pick_bug(app) -> None:
     if app.session.config.bug:  # B again clears it
         app.change(app.session.set_bug, None)
         return
-    from neurotui.core.course.bugs import BUGS
+    from neurotui.core.course.bugs import ALL_BUGS, bug_fits
+    from neurotui.core.model.task import task_of
 
-    choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in BUGS.values()]
+    kind = task_of(app.session.config).kind  # the mistakes this data's task can make
+    choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in ALL_BUGS.values() if bug_fits(b.name, kind)]
     app.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices),
                     lambda name: name and app.change(app.session.set_bug, name))
 
