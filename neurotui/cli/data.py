@@ -187,12 +187,24 @@ def _num(v, digits: int) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
+def print_diagnosis(snap) -> None:
+    """The doctor's verdict, on stderr: neurotui's commentary on the run, not the run's output.
+
+    stdout stays what the run's script (`--script`) prints, so `lab > out.txt` is the program's
+    output and the verdict still shows in a terminal.
+    """
+    if not snap.diagnosis.ok:
+        d = snap.diagnosis
+        sys.stdout.flush()  # the program's lines first, then the doctor's, in a terminal
+        print(f"diagnosis: {d.title}: {d.detail}; fix: {d.fix}", file=sys.stderr, flush=True)
+
+
 def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_takes) -> int:
     """The lab's plain output when the data is not the lesson's four rows.
 
     The lesson's lines where they apply (the four XOR rows for XOR-labelled data,
-    final_loss always), then both losses and both accuracies, the diagnosis, and
-    the boundary with the data points.
+    final_loss always), then both losses and both accuracies, the diagnosis (stderr),
+    and the boundary with the data points.
     """
     if xor_labelled(config):
         print("xor_mlp")
@@ -214,8 +226,7 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
     error = getattr(snap, "error", None)
     if error:
         print(f"stopped at step {snap.step + 1}: {error}")
-    if not snap.diagnosis.ok:
-        print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
+    print_diagnosis(snap)
     if args.boundary:
         from neurotui.core.model.boundary import (
             CLASS_FILLS,

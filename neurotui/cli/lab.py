@@ -48,7 +48,8 @@ def cmd_lab(args) -> int:
         trainer.run(n)
         if trainer.step_count % every and not trainer.finished:
             continue  # a stop for the path, not for the log
-        if args.log_every and trainer.losses:
+        # a run stopped right after a logged step logs nothing new (the script's loop does the same)
+        if args.log_every and trainer.losses and (not logged or logged[-1][0] != trainer.step_count):
             logged.append((trainer.step_count, trainer.losses[-1]))
             if not args.json:
                 print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
@@ -88,8 +89,7 @@ def cmd_lab(args) -> int:
     print("final_loss=", round(snap.loss, 4))
     if snap.error:  # PyTorch refused a step: its own first line, as the script prints it
         print(f"stopped at step {snap.step + 1}: {snap.error}")
-    if not snap.diagnosis.ok:
-        print(f"diagnosis: {snap.diagnosis.title}: {snap.diagnosis.detail}; fix: {snap.diagnosis.fix}")
+    cli_data.print_diagnosis(snap)
     if args.boundary:
         from neurotui.core.model.boundary import UNICODE_RAMP, render
         from neurotui.tui.launch import wants_ascii  # stdlib only: no UI library is loaded
