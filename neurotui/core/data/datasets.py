@@ -160,7 +160,7 @@ def resolved(config) -> dict:
 # ---------------------------------------------------------------- generated sets
 
 
-def _class_sizes(n: int, k: int = 2) -> tuple[int, ...]:
+def class_sizes(n: int, k: int = 2) -> tuple[int, ...]:
     """n points over k classes, the first ones one larger: (n + 1) // 2, n // 2 for two."""
     return tuple(n // k + (1 if c < n % k else 0) for c in range(k))
 
@@ -170,7 +170,9 @@ def generate(name: str, samples: int, noise: float, seed: int, generator=None, c
 
     Class 0 is drawn first, then class 1 (and on, for K classes), then the rows are
     shuffled; all from `generator` (a fresh one seeded with `seed` when omitted).
-    Regression sets (reg-*) give a number per point instead of a class.
+    Regression sets (reg-*) give a number per point instead of a class. The two-class sets
+    are written so a run's script (core.course.script) can spell them out line for line:
+    plain float32 torch, only the draws a shape uses.
     """
     import torch
 
@@ -188,48 +190,39 @@ def generate(name: str, samples: int, noise: float, seed: int, generator=None, c
 
         x, y = k_class_set(name, samples, noise, classes, g)
     else:
-        x, y = _binary_set(name, samples, noise, g)
+        xs, ys = [], []
+        for label, n in enumerate(class_sizes(samples)):
+            xs.append(class_points(name, label, n, g) + noise * torch.randn(n, 2, generator=g))
+            ys.append(torch.full((n,), float(label)))
+        x, y = torch.cat(xs), torch.cat(ys)
     order = torch.randperm(len(y), generator=g)
-    return x[order].float(), y[order].float()
+    return x[order].float(), y[order].float()  # float32 already, but for the K-class shapes
 
 
-def _binary_set(name: str, samples: int, noise: float, g):
+def class_points(name: str, label: int, n: int, g):
+    """n points of class `label` (0 or 1) of dataset `name`, before noise; only the draws the shape needs."""
     import torch
 
-    n0, n1 = _class_sizes(samples)
-    parts = []
-    for label, n in ((0, n0), (1, n1)):
-        if n == 0:
-            continue
-        u = torch.rand(n, generator=g, dtype=torch.float64)
-        if name == "xor-noisy":
-            corners = torch.tensor([XOR_X[i] for i, y in enumerate(XOR_Y) if y == label], dtype=torch.float64)
-            pts = corners[torch.arange(n) % 2]  # alternate the class's two corners: balanced corners too
-        elif name == "circle":
-            # class 1 is the disc (radius up to 0.5, uniform by area), class 0 the ring 0.7-1.0
-            r = 0.5 * u.sqrt() if label == 1 else 0.7 + 0.3 * u
-            theta = 2 * math.pi * torch.rand(n, generator=g, dtype=torch.float64)
-            pts = torch.stack([r * theta.cos(), r * theta.sin()], 1)
-        elif name == "gauss":
-            centre = 0.6 if label == 1 else -0.6
-            pts = torch.full((n, 2), centre, dtype=torch.float64)
-        elif name == "spiral":
-            # evenly along each arm: radius grows 0.05 -> 1 over 1.5 turns; arm 1 is arm 0 turned by pi
-            t = (torch.arange(n, dtype=torch.float64) + 0.5) / n
-            r = 0.05 + 0.95 * t
-            theta = 3 * math.pi * t + label * math.pi
-            pts = torch.stack([r * theta.cos(), r * theta.sin()], 1)
-        elif name == "moons":
-            theta = math.pi * u
-            if label == 0:
-                pts = torch.stack([theta.cos() - 0.5, theta.sin() - 0.25], 1)
-            else:
-                pts = torch.stack([0.5 - theta.cos(), 0.25 - theta.sin()], 1)
-        else:
-            raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
-        pts = pts + noise * torch.randn(n, 2, generator=g, dtype=torch.float64)
-        parts.append((pts, torch.full((n,), float(label), dtype=torch.float64)))
-    return torch.cat([p for p, _ in parts]), torch.cat([lab for _, lab in parts])
+    if name == "xor-noisy":  # the class's two corners of the lesson's square, in turn
+        corners = torch.tensor([[0.0, 0.0], [1.0, 1.0]] if label == 0 else [[0.0, 1.0], [1.0, 0.0]])
+        return corners[torch.arange(n) % 2]
+    if name == "circle":  # class 1 a disc of radius 0.5 (uniform by area), class 0 a ring 0.7-1.0
+        u = torch.rand(n, generator=g)
+        r = 0.5 * u.sqrt() if label == 1 else 0.7 + 0.3 * u
+        theta = 2 * math.pi * torch.rand(n, generator=g)
+        return torch.stack([r * theta.cos(), r * theta.sin()], 1)
+    if name == "gauss":  # a blob around (-0.6, -0.6) or (0.6, 0.6); the noise is its spread
+        return torch.full((n, 2), 0.6 if label == 1 else -0.6)
+    if name == "spiral":  # evenly along an arm: radius 0.05 -> 1 over 1.5 turns; arm 1 is arm 0 turned by pi
+        t = (torch.arange(n) + 0.5) / n
+        r = 0.05 + 0.95 * t
+        theta = 3 * math.pi * t + label * math.pi
+        return torch.stack([r * theta.cos(), r * theta.sin()], 1)
+    if name == "moons":  # a half-circle; moon 1 is moon 0 turned half a turn
+        theta = math.pi * torch.rand(n, generator=g)
+        moon = torch.stack([theta.cos() - 0.5, theta.sin() - 0.25], 1)
+        return moon if label == 0 else -moon
+    raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
 
 
 def validation_rows(class_size: int, fraction: float) -> int:
@@ -237,10 +230,10 @@ def validation_rows(class_size: int, fraction: float) -> int:
     return min(int(class_size * fraction + 0.5), max(class_size - 1, 0))
 
 
-def _check_split(class_sizes, fraction: float) -> None:
-    if fraction > 0 and sum(validation_rows(n, fraction) for n in class_sizes) == 0:
+def _check_split(sizes, fraction: float) -> None:
+    if fraction > 0 and sum(validation_rows(n, fraction) for n in sizes) == 0:
         raise ConfigError(
-            f"validation split {fraction:g} of {sum(class_sizes)} rows leaves no validation rows; "
+            f"validation split {fraction:g} of {sum(sizes)} rows leaves no validation rows; "
             "use a larger split or more samples"
         )
 
@@ -261,7 +254,7 @@ def check_data(config) -> tuple[int, int]:
         sizes = (2, 2)
     else:
         n = resolved(config)["samples"]
-        sizes = (n,) if task.regress else _class_sizes(n, task.classes)
+        sizes = (n,) if task.regress else class_sizes(n, task.classes)
     fraction = resolved(config)["val_split"]
     _check_split(sizes, fraction)
     n_val = sum(validation_rows(n, fraction) for n in sizes)

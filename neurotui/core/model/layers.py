@@ -31,7 +31,9 @@ class SeededDropout(nn.Module):
     """Dropout whose masks come from the run's own generator.
 
     nn.Dropout draws from torch's global RNG, which other threads (the app's
-    other workers) also use, so the same config could give different runs.
+    other workers) also use, so the same config could give different runs. The masks
+    and the scaling are nn.Dropout's: the run's script, seeding the global RNG as the
+    lab seeds this generator, uses nn.Dropout itself and gets the same numbers.
     Inverted dropout, as nn.Dropout: kept units are scaled by 1/(1-p) while
     training, and the module is the identity in eval mode.
     """
@@ -49,7 +51,7 @@ class SeededDropout(nn.Module):
         if self.p == 0:
             return x
         keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
-        return x * keep / (1 - self.p)
+        return x * keep.div_(1 - self.p)  # nn.Dropout's own arithmetic: the script's nn.Dropout matches it bit for bit
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"

@@ -127,13 +127,13 @@ class Trainer:
         except (RuntimeError, ValueError) as exc:
             # BCELoss rejects probabilities outside [0, 1]; after a Sigmoid only NaN gets
             # there, so a model that went non-finite raises here instead of giving a nan loss.
-            where = self.find_nonfinite()
-            if where is None and self._all_finite(h):
-                # A finite model PyTorch refused (a wrong target shape, raw scores into
-                # BCELoss): the run stops here and the doctor reads the message.
+            if self._all_finite(h):
+                # A finite output PyTorch refused (a wrong target shape, raw scores into
+                # BCELoss): the run stops here and the doctor reads the message. Decided on
+                # the output alone, as the run's script decides it.
                 self.error = first_line(exc)
                 return
-            self.nonfinite_where = where or "the model output"
+            self.nonfinite_where = self.find_nonfinite() or "the model output"
             return
         if self.mistakes.zero_grad:
             self.optimizer.zero_grad()
