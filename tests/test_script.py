@@ -2,8 +2,10 @@
 
 The script is checked the way a learner would use it: written out, run with
 plain `python` in a subprocess, its stdout compared byte for byte with
-`neurotui lab`'s. Each bug's verdict comes from `lab --json` in a real process.
-The doctor's checks are also fed the same symptoms with no bug at all.
+`neurotui lab`'s, for the lesson, every generated dataset, minibatches with dropout
+and a validation split, features with L1/L2, and a CSV file. Each bug's verdict
+comes from `lab --json` in a real process. The doctor's checks are also fed the
+same symptoms with no bug at all.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,6 @@ from neurotui.core.course.script import (
     script_lines,
     write_script,
 )
-from neurotui.core.course.script_doctor import DOCTOR_VERDICT
 from neurotui.core.doctor.diagnosis import diagnose
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
@@ -69,6 +69,27 @@ SCRIPT_RUNS = [
     ("--bug", "target-shape"),  # PyTorch raises at the first step
     ("--bug", "no-output-sigmoid", "--log-every", "10"),  # raises at step 25, after two log lines
     ("--bug", "lr-high", "--log-every", "20"),  # blows up: lab and the script stop at the same step (50)
+    # every generated dataset, its generator written out in the script
+    ("--dataset", "xor-noisy", "--steps", "300"),
+    ("--dataset", "circle", "--steps", "300", "--samples", "61", "--noise", "0.1"),  # odd: 31 + 30 points
+    ("--dataset", "gauss", "--steps", "300", "--data-seed", "5", "--val-split", "0"),  # no validation set
+    ("--dataset", "spiral", "--steps", "300"),
+    ("--dataset", "moons", "--steps", "300", "--seed", "7", "--log-every", "120"),
+    ("--val-split", "0.5", "--steps", "300", "--log-every", "100"),  # the lesson's rows, split
+    # bugs off the lesson's rows: the flat target in the loop, raw scores into BCELoss, a diverging SGD
+    ("--dataset", "circle", "--bug", "target-shape", "--batch", "32"),
+    ("--dataset", "gauss", "--bug", "no-output-sigmoid", "--steps", "200", "--log-every", "7"),
+    ("--dataset", "moons", "--optimizer", "sgd", "--lr", "1e4", "--steps", "300", "--log-every", "50"),
+    ("--dataset", "circle", "--bug", "lr-high", "--log-every", "20"),  # blown up: stopped at a check (step 50)
+]
+
+# The issue's "done when" runs, 2000 steps each.
+DONE_WHEN_RUNS = [
+    ("--dataset", "spiral", "--samples", "150", "--noise", "0.1", "--val-split", "0.3", "--batch", "16",
+     "--dropout", "0.1"),
+    ("--dataset", "moons", "--features", "x1,x2,x1x2,sinx1", "--l1", "0.001", "--l2", "0.01"),
+    ("--dataset", "xor-noisy", "--hidden", "8", "--layers", "2", "--batch", "10", "--dropout", "0.2",
+     "--val-split", "0.4", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.3"),
 ]
 
 
@@ -81,6 +102,34 @@ def test_the_script_prints_exactly_what_lab_prints(args, tmp_path):
     assert proc.stdout == expected
     if not args:
         assert proc.stdout == LESSON_OUTPUT
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", DONE_WHEN_RUNS, ids=" ".join)
+def test_done_when_runs_print_exactly_what_lab_prints(args, tmp_path):
+    test_the_script_prints_exactly_what_lab_prints(args, tmp_path)
+
+
+def test_a_csv_file_with_a_split_and_a_log(tmp_path):
+    """The script reads the file with the csv module as the lab does: header, comments, blank lines."""
+    rows = [f"{(i % 7) / 3 - 1:.3f}, {((i * 5) % 11) / 5 - 1:g},{int((i % 7) / 3 - 1 > ((i * 5) % 11) / 5 - 1)}"
+            for i in range(60)]
+    path = tmp_path / "my points.csv"
+    path.write_text("# two columns and a label\r\nx1,x2,y\r\n\r\n" + "\r\n".join(rows) + "\r\n")
+    args = ("--data", str(path), "--val-split", "0.25", "--log-every", "300", "--steps", "1000", "--l2", "1e-3")
+    text = lab(*args, "--script")
+    assert "import csv" in text and "csv.reader(" in text
+    assert text.count("import ") == 4  # csv, math, torch, torch.nn
+    test_the_script_prints_exactly_what_lab_prints(args, tmp_path)
+
+
+def test_lab_prints_the_doctors_verdict_on_stderr():
+    """The doctor is neurotui's commentary: stdout is the program's output, which the script prints."""
+    proc = run_cli("lab", "--activation", "identity", "--steps", "300")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[-1].startswith("final_loss= ")
+    assert "diagnosis" not in proc.stdout
+    assert proc.stderr.startswith("diagnosis: cannot separate XOR: ") and len(proc.stderr.splitlines()) == 1
 
 
 LESSON_MODEL = """\
@@ -218,7 +267,7 @@ def test_a_raised_pytorch_error_is_shown_not_crashed(bug):
         assert stopped[0].startswith("stopped at step 1: ValueError: Using a target size (torch.Size([4]))")
     else:
         assert stopped[0] == "stopped at step 25: RuntimeError: all elements of input should be between 0 and 1"
-    assert out[-1].startswith("diagnosis: ")
+    assert out[-1] == stopped[0]  # the doctor's verdict is on stderr
 
 
 # ---------------------------------------------------------------- the doctor reads symptoms, not names
@@ -293,54 +342,25 @@ def test_doctor_fixes_are_the_checklists():
     assert "check output activation and loss pair" in pair.fix and "-0.500 to 0.900" in pair.detail
 
 
-# ---------------------------------------------------------------- the script's doctor is diagnose()
+# ---------------------------------------------------------------- what the script covers
 
 
-def _script_verdict(losses, probs, *, error=None, nonfinite=None, moved=None, grad_norm=None, linear=False):
-    out = io.StringIO()
-    names = dict(math=math, losses=losses, probs=probs, error=error, nonfinite=nonfinite, moved=moved,
-                 grad_norm=grad_norm, linear=linear)
-    with contextlib.redirect_stdout(out):
-        exec(DOCTOR_VERDICT, names)
-    return out.getvalue()
+def test_script_refuses_only_what_it_cannot_reproduce():
+    with pytest.raises(ScriptError, match="--device cuda") as exc:
+        script_for(XorConfig(device="cuda"))
+    assert "\n" not in str(exc.value)
+    for config in (XorConfig(dataset="circle", batch=8, dropout=0.2, l1=1e-3), XorConfig(val_split=0.5),
+                   XorConfig(dataset="spiral", features=("x1", "sinx2"), bug="target-shape")):
+        assert "for step in range(" in script_for(config)
 
 
-CASES = [
-    ([0.7, 0.0001], [0.0, 1.0, 1.0, 0.0], {}),
-    ([0.7, 0.6931], [0.5] * 4, {"linear": True, "moved": 0.9, "grad_norm": 0.0}),
-    ([0.7, 0.6931], [0.55, 0.5, 0.45, 0.5], {"moved": 0.9, "grad_norm": 0.0}),
-    ([0.7, 0.65], [0.1, 0.9, 0.9, 0.9], {"moved": 2.0, "grad_norm": 0.1}),
-    ([0.7, 0.699], [0.1, 0.9, 0.9, 0.9], {"moved": 2.0, "grad_norm": 0.1}),
-    ([0.7, 50.0], [0.0, 0.0, 0.0, 0.0], {"moved": 9.0, "grad_norm": 0.0}),
-    ([0.7, 4.0], [1.0, 0.9, 0.9, 0.1], {"moved": 9.0, "grad_norm": 0.0}),
-    ([0.7, math.nan], [0.5] * 4, {}),
-    ([0.7, 0.6], [0.1, math.nan, 0.9, 0.1], {}),
-    ([0.7], [0.5] * 4, {"nonfinite": "layer 2 weights"}),
-    (LOSSES_FLAT, [0.66, 0.69, 0.68, 0.7], {"moved": 0.0, "grad_norm": 0.26}),
-    (LOSSES_FLAT, [0.66, 0.69, 0.68, 0.7], {"moved": 0.0, "grad_norm": 0.0}),
-    (LOSSES_SLOW, [0.65, 0.68, 0.67, 0.68], {"moved": 0.05, "grad_norm": 0.24}),
-    ([0.76, 0.70], [0.65, 0.68, 0.67, 0.68], {"moved": 0.05, "grad_norm": 0.24}),
-    ([], [0.6, 0.6, 0.6, 0.6], {"error": "ValueError: Using a target size (torch.Size([4])) is different"}),
-    ([0.8] * 24, [-0.01, 0.62, 0.82, 0.6], {"error": "RuntimeError: all elements of input should be between 0 and 1"}),
-    ([0.8], [0.5] * 4, {"error": "RuntimeError: something else"}),
-]
-
-
-@pytest.mark.parametrize("losses, probs, extra", CASES)
-def test_the_scripts_doctor_prints_what_lab_prints(losses, probs, extra):
-    d = diagnose(losses, probs, linear_model=extra.get("linear", False), nonfinite_where=extra.get("nonfinite"),
-                 error=extra.get("error"), moved=extra.get("moved"), grad_norm=extra.get("grad_norm"))
-    expected = "" if d.ok else f"diagnosis: {d.title}: {d.detail}; fix: {d.fix}\n"
-    assert _script_verdict(losses, probs, **extra) == expected
-
-
-def test_script_covers_only_what_it_can_reproduce():
-    from dataclasses import fields
-
-    names = {f.name for f in fields(XorConfig)}
-    if "dataset" in names:
-        with pytest.raises(ScriptError, match="--script covers"):
-            script_for(XorConfig(dataset="circle"))
+def test_a_bugged_runs_script_is_the_lessons_program_plus_its_bug():
+    """No doctor in the script: the lesson's program, one marked line, the guard for PyTorch's refusal."""
+    lesson = script_lines(XorConfig())
+    for name in BUG_ORDER:
+        lines = script_lines(XorConfig(bug=name))
+        assert len(lines) <= len(lesson) + 1, name
+        assert not any("diagnos" in line or "doctor" in line for line in lines), name
 
 
 def _lab_of(config: XorConfig, monkeypatch) -> str:

@@ -1,12 +1,14 @@
 """The PyTorch code of a run: a standalone script in the lesson's own style.
 
-`script_for(config)` returns a Python program that imports only torch and, run
-with plain `python`, prints exactly what `neurotui lab [options]` prints: the
-same seed, the same nn.Linear draws, the same loop with zero_grad / backward /
-step, and (when XOR is not solved) the same doctor's line, worked out by a
-small doctor written plainly at the end. With default options it is the
-lesson's program and prints the lesson's output. An injected bug (core.bugs)
-is written into the script as the one line a learner would get wrong, marked
+`script_for(config)` returns a Python program that imports only torch and the standard
+library and, run with plain `python`, prints on stdout exactly what `neurotui lab [options]`
+prints there: the same seed, the same nn.Linear draws, the data written out (the generator
+of a spiral, the csv reading of a file, the stratified split), minibatches shuffled and
+dropout masks drawn from torch's global generator as the lab draws them from its own, the
+loop with zero_grad / backward / step, and the same evaluation and printing. The doctor's
+verdict is neurotui's commentary, printed by `lab` on stderr, so it is not in the script.
+With default options it is the lesson's program and prints the lesson's output. An injected
+bug (core.course.bugs) is written in as the one line a learner would get wrong, marked
 `# BUG (name)`, so `bug_line` can point at it.
 
 Pure stdlib + core: no torch import here (the app shows the code before torch loads).
@@ -17,18 +19,23 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from neurotui.core.course.script_doctor import DOCTOR_MEASURE, DOCTOR_VERDICT
+from neurotui.core.course.script_data import (
+    XOR_X_LITERAL,
+    XOR_Y_LITERAL,
+    data_lines,
+    evaluate_lines,
+    evaluation_lines,
+    number,
+)
+from neurotui.core.data.datasets import check_data, is_lesson_data
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XorConfig, is_linear, layer_sizes
+from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, layer_sizes
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
 
-# Options the script does not write yet; lab's output for them differs from the lesson's format.
-_UNSCRIPTED = {"dataset": "xor", "data": None, "val_split": None, "batch": None, "dropout": 0.0}
-DEFAULT_FEATURES = ("x1", "x2")
 # How each input feature is computed from the raw columns, exactly as core.data.feature_columns does.
 _FEATURE_CODE = {
     "x1": "x1", "x2": "x2", "x1x2": "x1 * x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2",
@@ -40,34 +47,35 @@ class ScriptError(ConfigError):
     """The script cannot be made or written; one line, shown as-is."""
 
 
-def _number(v: float) -> str:
-    """The shortest literal that is exactly `v`: 0.1, 100, 1e-05."""
-    text = f"{v:g}"
-    return text if float(text) == v else repr(float(v))
-
-
 def _check(config: XorConfig) -> XorConfig:
     config = config.validated()
-    for key, default in _UNSCRIPTED.items():
-        value = getattr(config, key, default)
-        if value not in (default, None) and not (key == "val_split" and not value):
-            flag = "--" + key.replace("_", "-")
-            raise ScriptError(f"--script covers the lesson's four XOR rows only, not {flag} yet")
+    if config.device != "cpu":  # CUDA's kernels (and its own dropout generator) round differently
+        raise ScriptError(f"--script writes the CPU run, and --device {config.device} may train elsewhere, "
+                          "with other last digits: drop --device")
     return config
 
 
-def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
+def _edit_lines(edits) -> list[str]:
+    """The app's hand edits, which no option reproduces: listed, so the script never hides them."""
+    if not edits:
+        return []
+    return ["#", "# Weights you edited by hand in neurotui; this script does not make these edits:",
+            *(f"#   {e.describe()}" for e in edits)]
+
+
+def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> list[str]:
     """The script as a list of lines (no newlines); line i+1 of the file is element i."""
     from neurotui.core.course.bugs import BUG_LR, mistakes
 
     config = _check(config)
     bug, m = config.bug, mistakes(config)
-    act = f"nn.{get_activation(config.activation).torch_name}()"
+    lesson = is_lesson_data(config)
     args = config.cli_args()
     out = [
         f"# neurotui lab{' ' + args if args else ''}, as a standalone PyTorch script.",
-        "# Run it with plain python: it prints exactly what that command prints.",
-        "import math",
+        "# Run it with plain python: it prints on stdout exactly what that command prints there.",
+        *_edit_lines(edits),
+        "import math" if config.data is None else "import csv\nimport math",
         "",
         "import torch",
         "import torch.nn as nn",
@@ -83,85 +91,146 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         'print("sigmoid=", round(float(torch.sigmoid(z).item()), 3))',
         'print("relu=", round(float(torch.relu(z).item()), 3))',
         "",
-        "xor_x = torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])",
     ]
-    features = tuple(getattr(config, "features", DEFAULT_FEATURES))
-    inputs = "xor_x"
-    feature_lines: list[str] = []
-    if features != DEFAULT_FEATURES:
-        inputs = "inputs"
-        feature_lines = [f"# the input features ({','.join(features)}): the network sees these columns, not (x1, x2)",
-                "x1, x2 = xor_x[:, 0], xor_x[:, 1]",
-                f"inputs = torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
-    if m.flat_target:
-        out.append(f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]")
+    out = [part for line in out for part in line.split("\n")]
+    flat = f"  {BUG_MARK}{bug}): shape [n], but the model outputs [n, 1]"
+    if lesson:
+        out.append(f"xor_x = {XOR_X_LITERAL}")
+        if m.flat_target:
+            out.append(f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]")
+        else:
+            out.append(f"xor_y = {XOR_Y_LITERAL}")
+        train_x, train_y = "xor_x", "xor_y"
     else:
-        out.append("xor_y = torch.tensor([[0.], [1.], [1.], [0.]])")
-    out += feature_lines
+        out += data_lines(config)
+        train_x, train_y = "train_x", "train_y"
+    features = tuple(config.features)
+    if features != DEFAULT_FEATURES:
+        out += ["", "", "def features(x):",
+                f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
+                "    x1, x2 = x[:, 0], x[:, 1]",
+                f"    return torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
     out += ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
             "        self.net = nn.Sequential("]
+    act = f"nn.{get_activation(config.activation).torch_name}()"
     sizes = layer_sizes(config)
     for i, (fan_in, fan_out) in enumerate(sizes):
         out.append(f"            nn.Linear({fan_in}, {fan_out}),")
         if i < len(sizes) - 1:
             out.append(f"            {act},")
+            if config.dropout:
+                out.append(f"            nn.Dropout({number(config.dropout)}),  # while training only")
     if m.output_sigmoid:
         out.append("            nn.Sigmoid(),")
     else:
         out.append(f"            # nn.Sigmoid(),  {BUG_MARK}{bug}): left out, so BCELoss gets raw scores")
-    out += ["        )", "", "    def forward(self, x):", "        return self.net(x)", "", "",
+    forward = "self.net(x)" if features == DEFAULT_FEATURES else "self.net(features(x))"
+    out += ["        )", "", "    def forward(self, x):", f"        return {forward}", "", "",
             "model = TinyMLP()"]
     if m.mse_loss:
         out.append("loss_fn = nn.MSELoss()  # with MSELoss the flat target broadcasts instead of failing")
     else:
         out.append("loss_fn = nn.BCELoss()")
-    lr = _number(m.lr)
-    lr_bug = f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}" if bug in BUG_LR else ""
-    l1, l2 = getattr(config, "l1", 0.0), getattr(config, "l2", 0.0)
+    out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"
+                            if bug in BUG_LR else "")
+    out += _loop_lines(config, m, train_x, train_y, flat, log_every)
+    if lesson:
+        out += [
+            "with torch.no_grad():",
+            "    prob = model(xor_x)",
+            "    pred = (prob >= 0.5).float()",
+            'print("xor_mlp")',
+            "for row, p, y_hat in zip(xor_x.tolist(), prob.squeeze().tolist(), pred.squeeze().tolist()):",
+            '    print(f"x={row} prob={p:.3f} pred={int(y_hat)}")',
+            'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
+        ]
+    else:
+        out += evaluation_lines(config)
+    out += [
+        "if error is not None:  # the first line of PyTorch's message, as neurotui shows it",
+        '    print(f"stopped at step {len(losses) + 1}: {type(error).__name__}: {str(error).strip().splitlines()[0]}")',
+    ]
+    return out
+
+
+def _optimizer_lines(config: XorConfig, lr: float, lr_bug: str) -> list[str]:
+    out = []
     params = "model.parameters()"
-    if l1 or l2:
+    if config.l1 or config.l2:
         out += ["weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]",
                 "biases = [m.bias for m in model.modules() if isinstance(m, nn.Linear)]"]
-    if l2:  # weight decay on the weights only: a penalty on biases would shift the boundary for nothing
-        params = f'[{{"params": weights, "weight_decay": {_number(l2)}}}, {{"params": biases, "weight_decay": 0.0}}]'
+    if config.l2:  # weight decay on the weights only: a penalty on biases would shift the boundary for nothing
+        params = f'[{{"params": weights, "weight_decay": {number(config.l2)}}}, {{"params": biases, "weight_decay": 0.0}}]'
     if config.optimizer == "sgd":
-        out.append(f"optimizer = torch.optim.SGD({params}, lr={lr}){lr_bug}")
+        out.append(f"optimizer = torch.optim.SGD({params}, lr={number(lr)}){lr_bug}")
     else:
         # neurotui trains with fused Adam: the same update in one kernel, rounded differently
         # from the plain loop in its last bits, which a long run can grow into other digits.
         out.append("# fused=True: Adam as neurotui runs it, so every digit printed below matches")
-        out.append(f"optimizer = torch.optim.Adam({params}, lr={lr}, fused=True){lr_bug}")
-    out += [
-        "",
-        "",
-        "def blown_up(loss_value):",
-        '    """Where neurotui stops a run: BCELoss clamps log(0) at -100, so outputs pinned at exactly 0 or 1',
-        '    on the wrong side show as a finite loss above 5, not nan; training on cannot bring them back."""',
-        "    if loss_value <= 5.0:",
+        out.append(f"optimizer = torch.optim.Adam({params}, lr={number(lr)}, fused=True){lr_bug}")
+    return out
+
+
+def _blown_up_lines(config: XorConfig) -> list[str]:
+    """Where neurotui stops a run it calls blown up (checked every SATURATION_CHECK_EVERY steps)."""
+    doc = ['    """Where neurotui stops a run: outputs pinned at exactly 0 or 1 on the wrong side give a finite',
+           '    loss above 5 (BCELoss clamps log(0) at -100), not nan, and training on cannot bring them back."""']
+    if not is_lesson_data(config):
+        return [*evaluate_lines(config), "", "", "def blown_up():", *doc,
+                "    train_loss = evaluate(train_x, train_y)[0]",
+                "    return math.isfinite(train_loss) and train_loss > 5.0"]
+    return [
+        "def blown_up():", *doc,
+        "    if losses[-1] <= 5.0:",
         "        return False",
+        *(["    model.eval()  # dropout off"] if config.dropout else []),
         "    with torch.no_grad():",
-        f"        probs_now = model({inputs}).squeeze(1).tolist()",
-        "    return all(map(math.isfinite, probs_now)) and any(",
-        "        (p >= 0.5) != (t == 1.0) and (p < 1e-6 or p > 1 - 1e-6) for p, t in zip(probs_now, [0.0, 1.0, 1.0, 0.0]))",
-        "",
-        "",
-        "start = [p.detach().clone() for p in model.parameters()]  # for the doctor: do the weights move?",
-        "losses = []",
-        "error = None",
-        f"for step in range({config.steps}):",
-        f"    pred = model({inputs})",
+        "        probs = model(xor_x).squeeze(1).tolist()",
+        "    return all(map(math.isfinite, probs)) and any(",
+        "        (p >= 0.5) != (t == 1.0) and (p < 1e-6 or p > 1 - 1e-6) for p, t in zip(probs, [0.0, 1.0, 1.0, 0.0]))",
+    ]
+
+
+def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
+    """The training loop: minibatches, the guarded loss, zero_grad / backward / step, the log."""
+    bug = config.bug
+    n_train = check_data(config)[0]
+    batched = config.batch is not None and config.batch < n_train
+    out = ["", "", *_blown_up_lines(config), "", "", "losses = []",
+           "error = None  # what PyTorch raised, if it refused a step"]
+    xb, yb = train_x, train_y
+    if batched:
+        per_epoch = -(-n_train // config.batch)
+        out += [f"# minibatches: every {per_epoch} steps (an epoch) the {n_train} training rows are shuffled",
+                f"# by torch's generator (seeded above) and taken {config.batch} at a time"]
+        xb, yb = f"{train_x}[rows]", f"{train_y}[rows]"
+    out.append(f"for step in range({config.steps}):")
+    if config.dropout:
+        out.append("    model.train()  # dropout on while training (blown_up and the evaluation turn it off)")
+    if batched:
+        out += [f"    if step % {per_epoch} == 0:",
+                f"        order = torch.randperm({n_train})",
+                f"    batch = step % {per_epoch}",
+                f"    rows = order[batch * {config.batch}:(batch + 1) * {config.batch}]"]
+    target = yb
+    flat_line = ""
+    if m.flat_target and train_y != "xor_y":
+        target, flat_line = f"{yb}.flatten()", flat
+    out += [
+        f"    pred = model({xb})",
         "    try:",
-        "        loss = loss_fn(pred, xor_y)",
+        f"        loss = loss_fn(pred, {target}){flat_line}",
         "    except (ValueError, RuntimeError) as exc:  # PyTorch refused this step: the run stops here",
-        "        error = exc",
+        "        if torch.isfinite(pred).all():  # (a model gone nan is a diverged run, not a mistake)",
+        "            error = exc",
         "        break",
     ]
     if m.zero_grad:
         out.append("    optimizer.zero_grad()")
     else:
         out.append(f"    # optimizer.zero_grad()  {BUG_MARK}{bug}): left out, so every step's gradients add up")
-    if l1:
-        out.append(f"    (loss + {_number(l1)} * sum(w.abs().sum() for w in weights)).backward()  # L1 on the weights")
+    if config.l1:
+        out.append(f"    (loss + {number(config.l1)} * sum(w.abs().sum() for w in weights)).backward()  # L1 on the weights")
     else:
         out.append("    loss.backward()")
     if m.step:
@@ -173,30 +242,19 @@ def script_lines(config: XorConfig, log_every: int | None = None) -> list[str]:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
     out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
-            f"{SATURATION_CHECK_EVERY} == 0 and blown_up(losses[-1]):", "        break"]
+            f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # diverged: stop", "        break"]
     if log_every:
-        out += [f"if losses and (error is not None or len(losses) % {log_every} != 0):",
+        out += [f"if len(losses) % {log_every}:  # stopped between two log lines: log where",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']
-    out += [
-        "",
-        "with torch.no_grad():",
-        f"    prob = model({inputs})",
-        "    pred = (prob >= 0.5).float()",
-        'print("xor_mlp")',
-        "for row, p, y_hat in zip(xor_x.tolist(), prob.squeeze().tolist(), pred.squeeze().tolist()):",
-        '    print(f"x={row} prob={p:.3f} pred={int(y_hat)}")',
-        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
-        "",
-    ]
-    out += DOCTOR_MEASURE.splitlines()
-    out.append(f"linear = {is_linear(config)}  # no hidden layer or activation: one linear map")
-    out += DOCTOR_VERDICT.splitlines()
+    if config.dropout:
+        out.append("model.eval()")
+    out.append("")
     return out
 
 
-def script_for(config: XorConfig, log_every: int | None = None) -> str:
-    """The standalone script of `config`, ending with a newline."""
-    return "\n".join(script_lines(config, log_every)) + "\n"
+def script_for(config: XorConfig, log_every: int | None = None, edits=()) -> str:
+    """The standalone script of `config`, ending with a newline; `edits`: the app's hand edits."""
+    return "\n".join(script_lines(config, log_every, edits)) + "\n"
 
 
 def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False) -> str:
@@ -236,11 +294,11 @@ def changed_line(old: XorConfig, new: XorConfig) -> int | None:
 
 
 def write_script(config: XorConfig, path=DEFAULT_SCRIPT_NAME, *, fresh: bool = True,
-                 log_every: int | None = None) -> Path:
+                 log_every: int | None = None, edits=()) -> Path:
     """Write the script atomically, never over an existing file (fresh: name-1.py, name-2.py ...)."""
     from neurotui.core.course.card import CardError, write_card
 
-    text = script_for(config, log_every)
+    text = script_for(config, log_every, edits)
     try:
         return write_card(path, text, fresh=fresh)
     except CardError as exc:  # the card writer's messages say "card"; here it is the script

@@ -1,0 +1,185 @@
+"""The data section and the evaluation of a run's script, for every dataset `lab` trains on.
+
+core/data/datasets.py's generator and split, written out for one run: only the chosen
+dataset's lines, with its sample counts, noise and seeds as literals, so a reader sees
+how a spiral is made. tests/test_script.py runs each script and compares its stdout with
+`neurotui lab`'s byte for byte, so a change to the generator must change these lines too.
+
+Pure stdlib + core: no torch import here (the app shows the code before torch loads).
+"""
+
+from __future__ import annotations
+
+from neurotui.core.data.datasets import (
+    DESCRIPTIONS,
+    class_sizes,
+    read_csv_rows,
+    resolved,
+    validation_rows,
+    xor_labelled,
+)
+
+XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"
+XOR_Y_LITERAL = "torch.tensor([[0.], [1.], [1.], [0.]])"
+
+# Each dataset's points of one class before noise, as core.data.datasets.class_points makes them:
+# `label` (0 or 1) and `n` are the loop's, `g` the data's generator; the lines end with `points`.
+SHAPES = {
+    "xor-noisy": [
+        "corners = torch.tensor([[0., 0.], [1., 1.]] if label == 0 else [[0., 1.], [1., 0.]])  # XOR's corners",
+        "points = corners[torch.arange(n) % 2]  # the class's two corners in turn",
+    ],
+    "circle": [
+        "u = torch.rand(n, generator=g)",
+        "r = 0.5 * u.sqrt() if label == 1 else 0.7 + 0.3 * u  # a disc (uniform by area) inside a ring",
+        "theta = 2 * math.pi * torch.rand(n, generator=g)",
+        "points = torch.stack([r * theta.cos(), r * theta.sin()], 1)",
+    ],
+    "gauss": [
+        "points = torch.full((n, 2), 0.6 if label == 1 else -0.6)  # a blob's centre: the noise spreads it",
+    ],
+    "spiral": [
+        "t = (torch.arange(n) + 0.5) / n  # evenly along the arm",
+        "r = 0.05 + 0.95 * t  # the radius grows from 0.05 to 1 over 1.5 turns",
+        "theta = 3 * math.pi * t + label * math.pi  # arm 1 is arm 0 turned half a turn",
+        "points = torch.stack([r * theta.cos(), r * theta.sin()], 1)",
+    ],
+    "moons": [
+        "theta = math.pi * torch.rand(n, generator=g)  # along a half-circle",
+        "points = torch.stack([theta.cos() - 0.5, theta.sin() - 0.25], 1)",
+        "if label == 1:",
+        "    points = -points  # the other moon: the first turned half a turn",
+    ],
+}
+
+
+def number(v: float) -> str:
+    """The shortest literal that is exactly `v`: 0.1, 100, 1e-05."""
+    text = f"{v:g}"
+    return text if float(text) == v else repr(float(v))
+
+
+def quoted(text: str) -> str:
+    """A Python string literal of `text`, in double quotes when it can be."""
+    return f'"{text}"' if text.isprintable() and not set(text) & {'"', "\\"} else repr(text)
+
+
+def data_lines(config) -> list[str]:
+    """Lines that leave train_x, train_y (and val_x, val_y with a split): [n, 2] and [n, 1] float32.
+
+    Not for the lesson's own four rows (the script writes those as the lesson does).
+    """
+    opts = resolved(config)
+    if config.data is not None:
+        out, sizes = _csv_lines(config)
+    elif config.dataset == "xor":
+        out = ["x = " + XOR_X_LITERAL + "  # the lesson's four rows", "y = " + XOR_Y_LITERAL]
+        sizes = (2, 2)
+    else:
+        out = _generated_lines(config, opts)
+        sizes = class_sizes(opts["samples"])
+    fraction = opts["val_split"]
+    if not fraction:
+        return out + ["train_x, train_y = x, y  # no validation split: every row trains"]
+    n_val = [validation_rows(n, fraction) for n in sizes]
+    seeded = [] if config.data is None and config.dataset != "xor" else [
+        f"g = torch.Generator().manual_seed({config.data_seed})  # the data seed (--data-seed) draws the split"]
+    return out + seeded + [
+        "",
+        f"# Hold out {number(fraction * 100)}% of each class for validation (stratified: "
+        f"{' + '.join(map(str, n_val))} of {sum(sizes)} rows), drawn from the same generator.",
+        "train_rows, val_rows = [], []",
+        f"for label, n_val in ((0., {n_val[0]}), (1., {n_val[1]})):",
+        "    rows = (y[:, 0] == label).nonzero().flatten()",
+        "    rows = rows[torch.randperm(len(rows), generator=g)]",
+        "    val_rows.append(rows[:n_val])",
+        "    train_rows.append(rows[n_val:])",
+        "train_rows, val_rows = torch.cat(train_rows).sort().values, torch.cat(val_rows).sort().values",
+        "train_x, train_y, val_x, val_y = x[train_rows], y[train_rows], x[val_rows], y[val_rows]",
+    ]
+
+
+def _generated_lines(config, opts) -> list[str]:
+    n0, n1 = class_sizes(opts["samples"])
+    return [
+        f"# The data: {DESCRIPTIONS[config.dataset]}, {n0} + {n1} points with Gaussian noise "
+        f"{number(opts['noise'])}, drawn",
+        "# from their own generator, seeded with the data seed: a new --seed trains on the same points.",
+        f"g = torch.Generator().manual_seed({config.data_seed})",
+        "xs, ys = [], []",
+        f"for label, n in ((0, {n0}), (1, {n1})):",
+        *("    " + line for line in SHAPES[config.dataset]),
+        f"    xs.append(points + {number(opts['noise'])} * torch.randn(n, 2, generator=g))",
+        "    ys.append(torch.full((n, 1), float(label)))",
+        "x, y = torch.cat(xs), torch.cat(ys)",
+        "order = torch.randperm(len(y), generator=g)  # shuffle the rows",
+        "x, y = x[order], y[order]",
+    ]
+
+
+def _csv_lines(config) -> tuple[list[str], tuple[int, int]]:
+    _, labels = read_csv_rows(config.data)  # the class sizes the split needs (lab read the file the same way)
+    return [
+        f"# The data: your file {config.data}, read with the csv module as neurotui reads it: rows of",
+        "# x1,x2,y; blank lines, # comments and a header line are skipped.",
+        "rows = []",
+        f'with open({quoted(str(config.data))}, encoding="utf-8-sig") as f:',
+        "    lines = [line for line in f.read().splitlines() if line.strip() and not line.lstrip().startswith(\"#\")]",
+        "for fields in csv.reader(lines):",
+        "    try:",
+        "        rows.append([float(v) for v in fields])",
+        "    except ValueError:  # the header",
+        "        continue",
+        "x = torch.tensor([row[:2] for row in rows])",
+        "y = torch.tensor([row[2:] for row in rows])",
+    ], (labels.count(0.0), labels.count(1.0))
+
+
+def evaluate_lines(config) -> list[str]:
+    """`evaluate(x, y)`, defined before the loop: the blow-up check uses it too."""
+    return [
+        "def evaluate(x, y):",
+        '    """Loss and accuracy on a whole set. BCE written out: a model gone nan is measured, not refused."""',
+        *(["    model.eval()  # dropout off"] if config.dropout else []),
+        "    with torch.no_grad():",
+        "        p = model(x)",
+        "        loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean()",
+        "        accuracy = ((p >= 0.5).float() == y).float().mean()",
+        "    return loss.item(), accuracy.item()",
+    ]
+
+
+def evaluation_lines(config) -> list[str]:
+    """After training (model.eval()): what `lab` prints off the lesson's four rows."""
+    has_val = bool(resolved(config)["val_split"])
+    out = []
+    if xor_labelled(config):
+        out += [
+            f"xor_x = {XOR_X_LITERAL}  # the lesson's four rows: the model's answers there",
+            "with torch.no_grad():",
+            "    prob = model(xor_x)",
+            "    pred = (prob >= 0.5).float()",
+            'print("xor_mlp")',
+            "for row, p, y_hat in zip(xor_x.tolist(), prob.squeeze(1).tolist(), pred.squeeze(1).tolist()):",
+            '    print(f"x={row} prob={p:.3f} pred={int(y_hat)}")',
+        ]
+    name = quoted(str(config.data) if config.data is not None else config.dataset)
+    out += [
+        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
+        "train_loss, train_accuracy = evaluate(train_x, train_y)",
+    ]
+    if has_val:
+        out += [
+            "val_loss, val_accuracy = evaluate(val_x, val_y)",
+            f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", len(val_y))',
+            'print(f"train_loss= {train_loss:.4f} val_loss= {val_loss:.4f}")',
+            'print(f"train_accuracy= {train_accuracy:.3f} val_accuracy= {val_accuracy:.3f}")',
+        ]
+    else:
+        out += [
+            f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", 0)',
+            'print(f"train_loss= {train_loss:.4f} val_loss= -")',
+            'print(f"train_accuracy= {train_accuracy:.3f} val_accuracy= -")',
+        ]
+    return out
+
