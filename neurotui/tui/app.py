@@ -235,7 +235,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def action_write_script(self) -> None:
         from neurotui.tui.card_writer import write_script
 
-        write_script(self, self.session.config)
+        write_script(self, self.session.config, self.xor.hand_edits())
 
     def action_pause(self) -> None:
         if self.xor.control is None:  # --no-autostart: space starts

@@ -53,19 +53,20 @@ def write_card(app: App, config: XorConfig, snap, lesson: dict | None = None) ->
     app.run_worker(work, thread=True, group="card", exit_on_error=False)
 
 
-def write_script(app: App, config: XorConfig) -> None:
-    """`Y`: the run's script to ./neurotui-lab.py (never over a file), or to the browser when served."""
+def write_script(app: App, config: XorConfig, edits=()) -> None:
+    """`Y`: the run's script to ./neurotui-lab.py (never over a file), or to the browser when served;
+    `edits` (weights set by hand) are listed in a comment block, since the script does not make them."""
     from neurotui.core.course.script import DEFAULT_SCRIPT_NAME, ScriptError, script_for
     from neurotui.core.course.script import write_script as save
     from neurotui.tui.process import under_web_driver
 
     try:
         if under_web_driver():
-            app.deliver_text(io.StringIO(script_for(config)), save_filename=DEFAULT_SCRIPT_NAME,
+            app.deliver_text(io.StringIO(script_for(config, edits=edits)), save_filename=DEFAULT_SCRIPT_NAME,
                              mime_type="text/x-python")
             app.notify(f"{DEFAULT_SCRIPT_NAME} sent to your browser", timeout=6)
             return
-        path = save(config, DEFAULT_SCRIPT_NAME, fresh=True)
+        path = save(config, DEFAULT_SCRIPT_NAME, fresh=True, edits=edits)
     except (ScriptError, OSError) as exc:
         app.notify(f"script not written: {exc}", severity="error", timeout=8)
         return

@@ -230,10 +230,13 @@ class XorPane(Vertical):
     def shown(self) -> str:
         return "code" if self.code else ("compare" if self.compare else self.view)
 
+    def hand_edits(self) -> tuple:  # the weights of this run set by hand (core.model.network.Edit)
+        return tuple(getattr(self.snapshot, "edits", ()) or ())
+
     def toggle_code(self) -> None:
         self.code = not self.code
         if self.code and self.configs:
-            self.query_one(CodeView).show(self.configs[0], self.previous)
+            self.query_one(CodeView).show(self.configs[0], self.previous, self.hand_edits())
         self.set_view()
 
     def set_view(self, view: str | None = None, compare: bool | None = None) -> None:
@@ -341,20 +344,25 @@ class XorPane(Vertical):
     def on_resize(self) -> None:
         self._show_loss()
 
-    # ----- the pane's own keys (tui.keys.XOR_KEYS): arrows, home/end, Enter -----------------------------
+    # ----- the pane's own keys (tui.keys.XOR_KEYS): arrows, home/end, page up/down, Enter --------------------------
     def say(self, reason: str | None) -> None:
         if reason:
             self.app.notify(reason, timeout=2)
 
     def action_arrow(self, dx: int, dy: int) -> None:
-        """Arrows: the network view's selection there; elsewhere left/right step through replay."""
-        if self.shown == "network":
+        """Arrows: the network view's selection, the code view's lines; elsewhere left/right replay."""
+        if self.shown == "code":  # the code never takes the focus: its keys come through here
+            self.query_one(CodeView).scroll_by(dx, dy)
+        elif self.shown == "network":
             self.query_one(NetworkView).arrow(dx, dy)
         elif dx:
             self.say(self.replay_move(dx))
 
     def action_replay_jump(self, where: str) -> None:
-        self.say(self.replay_move(jump=where))
+        self.say(self.query_one(CodeView).jump(where) if self.shown == "code" else self.replay_move(jump=where))
+
+    def action_page(self, pages: int) -> None:
+        self.say(self.query_one(CodeView).page(pages) if self.shown == "code" else "PgUp / PgDn scroll the code (y)")
 
     def action_edit_weight(self) -> None:
         """Enter: open the field for the selected weight or bias (editing pauses training)."""

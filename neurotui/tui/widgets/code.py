@@ -1,38 +1,63 @@
 """The run's own PyTorch code (key `y`): the standalone script `neurotui lab --script` prints,
-highlighted, with the lines the last change touched and the injected bug marked."""
+highlighted, with the lines the last change touched and the injected bug marked.
+
+A note line on top (never scrolled away) says what is marked, where the training loop is
+and how to scroll. The code itself scrolls with the XOR pane's keys (arrows, PgUp/PgDn,
+Home/End: tui.keys.XOR_KEYS), so it never needs the focus.
+"""
 
 from __future__ import annotations
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from neurotui.core.model.config import XorConfig
 
+CONTEXT = 3  # lines shown above a marked line when the view scrolls to it
 
-class CodeView(VerticalScroll):
-    DEFAULT_CSS = "CodeView { height: 1fr; }"
-    can_focus = True
 
+class CodeView(Vertical):
     def __init__(self, ascii: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.ascii = ascii
         self._shown: tuple | None = None
 
     def compose(self):
-        yield Static(id="code-text")
         yield Static(id="code-note")
+        with VerticalScroll(id="code-scroll"):
+            yield Static(id="code-text")
 
-    def show(self, config: XorConfig, previous: XorConfig | None) -> None:
-        key = (config, previous)
+    @property
+    def scroller(self) -> VerticalScroll:
+        return self.query_one("#code-scroll", VerticalScroll)
+
+    def scroll_by(self, dx: int, dy: int) -> None:
+        self.scroller.scroll_relative(x=4 * dx, y=dy, animate=False)
+
+    def jump(self, where: str) -> None:
+        """Home / End: the script's first or last line (returns None: nothing to say)."""
+        if where == "home":
+            self.scroller.scroll_home(animate=False)
+        else:
+            self.scroller.scroll_end(animate=False)
+
+    def page(self, pages: int) -> None:
+        if pages < 0:
+            self.scroller.scroll_page_up(animate=False)
+        else:
+            self.scroller.scroll_page_down(animate=False)
+
+    def show(self, config: XorConfig, previous: XorConfig | None, edits=()) -> None:
+        key = (config, previous, tuple(edits))
         if key == self._shown:
             return
         self._shown = key
-        from neurotui.core.course.script import ScriptError, bug_line, changed_lines, script_for
+        from neurotui.core.course.script import ScriptError, bug_line, changed_lines, script_lines
 
         try:
-            code = script_for(config)
+            lines = script_lines(config, edits=edits)
         except ScriptError as exc:
             self.query_one("#code-text", Static).update(Text(f"no script for this run: {exc}", style="yellow"))
             self.query_one("#code-note", Static).update("")
@@ -41,16 +66,39 @@ class CodeView(VerticalScroll):
         bug = bug_line(config)
         marks = changed | ({bug} if bug else set())
         theme = "bw" if self.ascii else "monokai"
-        syntax = Syntax(code, "python", line_numbers=True, highlight_lines=marks, theme=theme, word_wrap=False)
+        syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
+                        word_wrap=False)
         self.query_one("#code-text", Static).update(syntax)
-        note = Text(no_wrap=False)
-        if bug:
-            note.append(f"line {bug}: the bug you injected (B clears it)  ", "bold red")
-        if changed:
-            note.append(f"highlighted: line{'s' if len(changed) > 1 else ''} "
-                        f"{', '.join(map(str, sorted(changed)))} changed by your last key  ", "bold")
-        note.append("Y writes this script to ./neurotui-lab.py; y goes back", "dim")
-        self.query_one("#code-note", Static).update(note)
-        if marks:  # bring the first marked line into view, with a little context above it
-            first = min(marks)
-            self.call_after_refresh(lambda: self.scroll_to(y=max(0, first - 4), animate=False))
+        loop = loop_lines(lines)
+        self.query_one("#code-note", Static).update(note_text(bug, changed, loop, bool(edits)))
+        # A marked line with a little context above it; otherwise the model, so the loop is near.
+        top = min(marks) - 1 - CONTEXT if marks else model_line(lines) - 1
+        self.call_after_refresh(lambda: self.scroller.scroll_to(y=max(0, top), animate=False))
+
+
+def loop_lines(lines: list[str]) -> tuple[int, int]:
+    """1-based first and last line of the training loop."""
+    start = next((i for i, line in enumerate(lines) if line.startswith("for step in range(")), 0)
+    end = start
+    while end + 1 < len(lines) and lines[end + 1].startswith("    "):
+        end += 1
+    return start + 1, end + 1
+
+
+def model_line(lines: list[str]) -> int:
+    """1-based line of the model's class: where the view opens when nothing is marked."""
+    return next((i + 1 for i, line in enumerate(lines) if line.startswith("class ")), 1)
+
+
+def note_text(bug: int | None, changed: set[int], loop: tuple[int, int], edited: bool) -> Text:
+    note = Text(no_wrap=False)
+    if bug:
+        note.append(f"line {bug}: the bug you injected (B clears it)  ", "bold red")
+    if changed:
+        note.append(f"highlighted: line{'s' if len(changed) > 1 else ''} "
+                    f"{', '.join(map(str, sorted(changed)))} changed by your last key  ", "bold")
+    if edited:
+        note.append("your hand edits: listed on top, not made by the script  ", "bold")
+    note.append(f"the loop: lines {loop[0]}-{loop[1]}  ")
+    note.append("arrows, PgUp/PgDn, Home/End scroll; Y writes ./neurotui-lab.py; y goes back", "dim")
+    return note
