@@ -126,6 +126,41 @@ def test_code_view_marks_the_changed_line_and_capital_y_writes_the_script(tmp_pa
     assert "nn.ReLU()" in (tmp_path / "neurotui-lab.py").read_text()
 
 
+def test_code_view_scrolls_with_the_panes_keys_and_shows_a_datasets_code():
+    """Opens at the model (the loop in sight), and the arrows, PgUp/PgDn, Home/End scroll it without
+    Tab: End is no replay jump there (no toast). A spiral's run has code too, its generator included."""
+    from neurotui.core.course.script import script_lines
+    from neurotui.tui.widgets.code import loop_lines, model_line
+
+    config = XorConfig(steps=40, dataset="spiral", batch=16, dropout=0.1)
+
+    async def go():
+        app = NeuroApp(config, speed=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("y")
+            await pilot.pause(0.3)
+            scroll = app.query_one("#code-scroll")
+            seen = {"open": scroll.scroll_y, "note": text_of(app, "#code-note"), "focus": app.focused}
+            for key in ("home", "down", "pagedown", "end", "pageup"):
+                await pilot.press(key)
+                await pilot.pause(0.1)
+                seen[key] = scroll.scroll_y
+            seen["max"], seen["page"] = scroll.max_scroll_y, scroll.scrollable_content_region.height
+            seen["toasts"] = len(app._notifications)
+            return seen
+
+    seen = run(go())
+    lines = script_lines(config)
+    start, end = loop_lines(lines)
+    assert model_line(lines) - 1 <= seen["open"] <= start - 1 < seen["open"] + seen["page"]  # the loop in sight
+    assert lines[start - 1].startswith("for step in range(40)") and f"the loop: lines {start}-{end}" in seen["note"]
+    assert "PgUp/PgDn" in seen["note"]
+    assert seen["home"] == 0 and seen["down"] == 1 and seen["pagedown"] > seen["down"]
+    assert seen["end"] == seen["max"] > 0 and seen["max"] - seen["page"] - 1 <= seen["pageup"] < seen["max"]
+    assert seen["toasts"] == 0
+
+
 def test_data_keys_dataset_noise_samples_regularization_and_features():
     async def go():
         app = NeuroApp(XorConfig(steps=30), speed=None)

@@ -107,7 +107,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("B", "pick_bug", "Bug", "Break it on purpose",
         "inject a classic PyTorch mistake (a picker); B again clears it", show=False),
     Key("y", "toggle_code", "Code", "Show the run's PyTorch code",
-        "the run's own PyTorch script, the changed line and any bug marked; y again goes back"),
+        "the run's own PyTorch script (every run), the changed line and any bug marked; arrows, PgUp/PgDn, "
+        "Home/End scroll it; y again goes back"),
     Key("Y", "write_script", "Save code", "Write the script",
         "write the run's script to ./neurotui-lab.py (a new name if taken)", show=False),
     Key("g", "toggle_device", "CPU/GPU", "Switch CPU / GPU",

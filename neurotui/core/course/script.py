@@ -110,6 +110,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
                 f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
                 "    x1, x2 = x[:, 0], x[:, 1]",
                 f"    return torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
+    out += ["", "", *_blown_up_lines(config)]
     out += ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
             "        self.net = nn.Sequential("]
     act = f"nn.{get_activation(config.activation).torch_name}()"
@@ -196,8 +197,7 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
     bug = config.bug
     n_train = check_data(config)[0]
     batched = config.batch is not None and config.batch < n_train
-    out = ["", "", *_blown_up_lines(config), "", "", "losses = []",
-           "error = None  # what PyTorch raised, if it refused a step"]
+    out = ["", "losses = []", "error = None  # what PyTorch raised, if it refused a step"]
     xb, yb = train_x, train_y
     if batched:
         per_epoch = -(-n_train // config.batch)
@@ -242,7 +242,7 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
     out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
-            f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # diverged: stop", "        break"]
+            f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # gone nan, or blown up: stop", "        break"]
     if log_every:
         out += [f"if len(losses) % {log_every}:  # stopped between two log lines: log where",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']

@@ -69,11 +69,13 @@ class CodeView(Vertical):
         syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
                         word_wrap=False)
         self.query_one("#code-text", Static).update(syntax)
-        loop = loop_lines(lines)
-        self.query_one("#code-note", Static).update(note_text(bug, changed, loop, bool(edits)))
-        # A marked line with a little context above it; otherwise the model, so the loop is near.
-        top = min(marks) - 1 - CONTEXT if marks else model_line(lines) - 1
-        self.call_after_refresh(lambda: self.scroller.scroll_to(y=max(0, top), animate=False))
+        self.query_one("#code-note", Static).update(note_text(bug, changed, loop_lines(lines), bool(edits)))
+        self.call_after_refresh(lambda: self.scroller.scroll_to(y=opening_line(lines, marks, self.page_height),
+                                                                animate=False))
+
+    @property
+    def page_height(self) -> int:
+        return self.scroller.scrollable_content_region.height
 
 
 def loop_lines(lines: list[str]) -> tuple[int, int]:
@@ -86,8 +88,17 @@ def loop_lines(lines: list[str]) -> tuple[int, int]:
 
 
 def model_line(lines: list[str]) -> int:
-    """1-based line of the model's class: where the view opens when nothing is marked."""
+    """1-based line of the model's class."""
     return next((i + 1 for i, line in enumerate(lines) if line.startswith("class ")), 1)
+
+
+def opening_line(lines: list[str], marks: set[int], height: int) -> int:
+    """The 0-based line at the top when the view opens: a marked line with a little context above it;
+    otherwise the whole loop in sight with as much of the model, loss and optimizer above it as fits."""
+    if marks:
+        return max(0, min(marks) - 1 - CONTEXT)
+    start, end = loop_lines(lines)
+    return max(0, min(start - 1, max(model_line(lines) - 1, end - max(height, 1))))
 
 
 def note_text(bug: int | None, changed: set[int], loop: tuple[int, int], edited: bool) -> Text:
