@@ -49,6 +49,10 @@ class ScriptError(ConfigError):
 
 def _check(config: XorConfig) -> XorConfig:
     config = config.validated()
+    from neurotui.core.model.task import task_of
+
+    if not task_of(config).binary:
+        raise ScriptError("--script covers two-class runs so far, not several classes or regression")
     if config.device != "cpu":  # CUDA's kernels (and its own dropout generator) round differently
         raise ScriptError(f"--script writes the CPU run, and --device {config.device} may train elsewhere, "
                           "with other last digits: drop --device")
