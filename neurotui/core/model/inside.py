@@ -71,7 +71,10 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
             features = tuple(
                 tuple(tuple(r) for r in unit) for unit in h.T.reshape(-1, rows, cols).tolist()
             )
-            output_map = tuple(tuple(r) for r in model(pts).reshape(rows, cols).tolist())
+            out = model(pts)
+            if out.shape[1] > 1:  # K class scores: the winning class's probability (core.model.task)
+                out = torch.softmax(out, dim=1).max(1).values
+            output_map = tuple(tuple(r) for r in out.reshape(rows, cols).tolist())
         norms = []
         for lin in linears:
             grads = [p.grad for p in (lin.weight, lin.bias) if p.grad is not None]
