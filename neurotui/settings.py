@@ -202,11 +202,12 @@ def app_bindings() -> dict[str, str] | None:
 
 
 def app_defaults(stderr=None) -> dict:
-    """The file's defaults for the app's argparse parser; a bad file's warning goes to stderr."""
+    """The file's defaults for the app's argparse parser; a bad file's warning goes to stderr,
+    and as `config_warnings` to the app, which shows it too: the screen covers stderr at once."""
     settings, warnings = load_settings(bindings=app_bindings())
     for line in warnings:
         print(line, file=stderr or sys.stderr, flush=True)
-    return settings.cli_defaults()
+    return {**settings.cli_defaults(), "config_warnings": tuple(warnings)}
 
 
 def describe(path: Path | None = None, out=None) -> int:

@@ -215,3 +215,22 @@ def test_remapped_keys_show_in_the_footer_and_the_help_as_the_keys_in_force():
 
     assert key_of("cycle the hidden activation") == "A", rows
     assert key_of("restart the run with the same seed") == "ctrl+r"
+
+
+def test_a_bad_files_warning_is_also_a_toast_in_the_app(config, app_args):
+    import asyncio
+
+    from neurotui.tui.app import NeuroApp
+
+    config('speed = "fast"\n')
+    warnings = app_args().config_warnings
+    assert len(warnings) == 1
+
+    async def go():
+        app = NeuroApp(autostart=False, warnings=warnings)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.3)
+            return [f"{n.title}: {n.message}" for n in app._notifications]
+
+    toasts = asyncio.run(go())
+    assert any("config.toml" in t and "speed must be" in t for t in toasts), toasts

@@ -69,7 +69,8 @@ def cmd_app(args) -> int:
     preset = getattr(args, "preset", None)
     question = cli_data.get_preset(preset).question if preset else ""
     return launch(config, autostart=not args.no_autostart, ascii=args.ascii, theme=getattr(args, "theme", None),
-                  keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question)
+                  keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question,
+                  warnings=getattr(args, "config_warnings", ()))
 
 def cmd_learn(args) -> int:
     """`neurotui learn`: the app with the guided lesson's panel; --list, --step K, --reset."""
@@ -94,4 +95,4 @@ def cmd_learn(args) -> int:
     # autostart off: each step starts its own run, held at step 0 until the prediction is in
     return launch(config_from_args(args), autostart=False, ascii=args.ascii, theme=getattr(args, "theme", None),
                   keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None),
-                  lesson={"start": args.step})
+                  lesson={"start": args.step}, warnings=getattr(args, "config_warnings", ()))

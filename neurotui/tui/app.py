@@ -36,7 +36,8 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def __init__(self, config: XorConfig | None = None, autostart: bool = True, ascii: bool = False,
                  speed: int | None | str = "default", pause_at: int | None = None,
                  sweep_seeds: int = DEFAULT_SEEDS, ascii_bytes: bool = False, question: str = "",
-                 keymap: dict[str, str] | None = None, lesson: dict | None = None) -> None:
+                 keymap: dict[str, str] | None = None, lesson: dict | None = None,
+                 warnings: tuple[str, ...] = ()) -> None:
         self.glyphs = ASCII if ascii else UNICODE
         self.ascii_bytes = ascii and ascii_bytes  # read by get_driver_class, called by App.__init__
         super().__init__()
@@ -53,6 +54,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         if self.keymap:
             self.set_keymap(self.keymap)
         self.lesson_options = lesson  # `neurotui learn`: {"start": step or None, "path": progress file or None}
+        self.startup_warnings = warnings  # said before start (config.toml), on stderr: the screen covers that
 
     # ----- Textual hooks -----------------------------------------------------------------------
     def get_driver_class(self):
@@ -131,6 +133,8 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.watch(self.screen, "focused", self._mark_focused_pane)
         self._apply_layout()
         focus_now(self.xor)  # now: a key typed during start-up must not be undone by a late focus
+        for line in self.startup_warnings:
+            self.notify(line.removeprefix("neurotui: warning: "), title="config.toml", severity="warning", timeout=15)
         if self.autostart:
             self.start_run()
         else:

@@ -71,7 +71,7 @@ def start_speed(value):
 
 def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_process: bool = True, *,
            theme: str | None = None, keymap: dict[str, str] | None = None, speed=None, question: str = "",
-           lesson: dict | None = None) -> int:
+           lesson: dict | None = None, warnings: tuple[str, ...] = ()) -> int:
     """Run the app in this terminal; the exit code (0, or 128+signal after SIGTERM/SIGHUP).
 
     With `exit_process`, the process ends right here once the terminal is restored and the
@@ -92,7 +92,7 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
     # A browser tab draws every glyph; the terminal's locale says nothing about it.
     app = NeuroApp(config, autostart=autostart, ascii=ascii or (wants_ascii() and not web), ascii_bytes=not web,
                    speed=start_speed(speed), question=question, keymap=keymap,
-                   lesson=lesson)
+                   lesson=lesson, warnings=warnings)
     if theme:
         app.theme = theme
     if not web:
