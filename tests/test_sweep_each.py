@@ -43,5 +43,15 @@ def test_sweep_command_with_a_bug():
                           "--steps", "20", "--json"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
+    assert "--bug target-shape: not in the batched program, so each seed is trained in turn" in out.stderr
     rows = json.loads(out.stdout)
     assert rows[0]["solved_count"] == 0 and rows[0]["diagnosis"] == {"shape_error": 3}
+
+
+def test_sweep_with_dropout_on_a_dataset_says_it_trains_seed_by_seed(capsys):
+    from neurotui import cli
+
+    assert cli.main(["sweep", "--dataset", "circle", "--dropout", "0.2", "--seeds", "2", "--steps", "5"]) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("neurotui: note: --dropout 0.2: not in the batched program") and err.count("\n") == 1
+    assert out.splitlines()[0].split()[:3] == ["hidden", "layers", "activation"]

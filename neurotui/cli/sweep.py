@@ -31,6 +31,10 @@ def cmd_sweep(args) -> int:
     from neurotui.core.sweep import run_grid
 
     resolve_device(base.validated().device)  # a missing GPU is a usage error, not a traceback
+    if slow := configs[0].unbatched_options:  # said on stderr: stdout stays the table (or the JSON)
+        print(f"neurotui: note: {', '.join(slow)}: not in the batched program, so each seed is trained in turn "
+              "by the lab's trainer (the numbers of `neurotui lab --seed s`, slower by about the number of seeds)",
+              file=sys.stderr, flush=True)
     bar = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     results = []
     try:

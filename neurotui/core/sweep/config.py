@@ -61,6 +61,11 @@ class SweepConfig:
         return bool(_unsupported(self.model))
 
     @property
+    def unbatched_options(self) -> list[str]:
+        """The flags that make it one_by_one, as typed (for saying why the sweep is slower)."""
+        return _unsupported(self.model)
+
+    @property
     def on_data(self) -> bool:
         """True unless this is the lesson's run (four XOR rows, x1,x2, no L1/L2): see trains_on_data."""
         return trains_on_data(self.model)
