@@ -34,6 +34,14 @@ MATCH_CONFIGS = [
 ]
 
 
+# The sweep's batched kernels (bmm over seeds) sum in another order than the trainer's mm, so
+# each float32 step rounds differently (~1e-7); 2000 Adam steps carry that into the weights,
+# and a point on the sigmoid's slope shows it most. Measured: up to 1.5e-4 (gauss, L2 1e-2, on a
+# 2-core x86 with torch 2.13.0 CPU) while the losses agree to 1e-5 and the accuracies exactly.
+# The check is what a person reads: the screen prints 3 decimals, so agree to half of the last.
+PROB_ROUNDING = 5e-4
+
+
 def _trainer(seed: int, **changes):
     trainer = Trainer(XorConfig(seed=seed, **changes))
     trainer.run()
@@ -53,7 +61,7 @@ def test_seed_s_of_a_data_sweep_is_the_trainer_run_with_seed_s(changes):
             assert result.val_accuracies is None
         else:
             assert abs(result.val_accuracies[i] - snap.val_accuracy) <= 1e-6
-        assert max(abs(a - b) for a, b in zip(result.probs_of(i), snap.probs)) <= 1e-4
+        assert max(abs(a - b) for a, b in zip(result.probs_of(i), snap.probs)) <= PROB_ROUNDING, seed
 
 
 def test_on_the_lesson_rows_l2_keeps_the_lessons_solved_and_doctor():
