@@ -272,3 +272,48 @@ def test_features_picker_ticks_only_the_chosen_features_without_colour():
     boxes = run(go())
     assert len(boxes) == 7
     assert {v for v, box in boxes.items() if "X" in box} == {"x1", "x2"}  # the lesson's two, not all seven
+
+
+# ----- 9. the doctor's verdict and its fix always show in full, with the app's key ---------------------------
+def _rows(text, width):
+    """Rows `text` takes at `width`: a Rich Text, or the Content a Static renders."""
+    from rich.console import Console
+    from rich.text import Text
+
+    if isinstance(text, Text):
+        return len(text.wrap(Console(width=width, color_system=None), width))
+    return len(text.wrap(width))
+
+
+def test_fix_line_is_never_cut_and_names_the_key_at_120x40():
+    async def go():
+        app = NeuroApp(XorConfig(bug="no-output-sigmoid"), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            doctor = app.query_one("#xor-diagnosis")
+            return doctor.render(), doctor.content_size
+
+    text, size = run(go())
+    assert _rows(text, size.width) <= size.height  # nothing below the widget's last row
+    assert "fix: check output activation and loss pair" in text.plain
+    assert text.plain.rstrip().endswith("press B to clear the bug")
+
+
+def test_memorization_fix_names_r_and_fits_four_rows():
+    from neurotui.core.doctor.diagnosis import Diagnosis
+    from neurotui.core.training.trainer import Snapshot
+    from neurotui.tui.panes.xor_text import diagnosis_text
+
+    d = Diagnosis("memorization", "solves training but not new data (memorization)",
+                  "train accuracy 1.00 but validation 0.73: it fits its training points, not the pattern",
+                  "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)")
+    snap = Snapshot(step=2000, total=2000, losses=[0.7, 0.1], probs=(0.0, 1.0, 1.0, 0.0), preds=(0, 1, 1, 0),
+                    diagnosis=d, finished=True)
+    keys = {"cycle_regularization": "R", "pick_bug": "B"}
+    text = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy"), width=64, lines=4,
+                          key=keys.__getitem__)
+    assert _rows(text, 64) <= 4
+    assert "(--l2 1e-2, --dropout 0.2, more samples); press R for L2 or dropout" in text.plain
+    remapped = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy"), width=64, lines=4,
+                              key={"cycle_regularization": "ctrl+g"}.__getitem__)
+    assert "press ctrl+g for L2 or dropout" in remapped.plain  # the key in force, as config.toml set it

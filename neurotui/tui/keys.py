@@ -209,6 +209,11 @@ HELP_KEYS: tuple[Key, ...] = (
     Key("escape,question_mark,q", "dismiss", "Close help", "", "close this help", id="help_close"),
 )
 
+def key_for(binding_id: str, keymap: Mapping[str, str] | None = None) -> str:
+    """The key in force for an app key's binding id, as the Footer writes it ('<', or a remap)."""
+    return next(k.key_in(keymap) for k in APP_KEYS if k.binding_id == binding_id)
+
+
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
     return [k.binding() for k in keys]
 

@@ -15,7 +15,7 @@ from neurotui.core.model.config import XorConfig
 from neurotui.session.control import RunControl
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keyorder import focus_now
-from neurotui.tui.keys import XOR_KEYS, bindings
+from neurotui.tui.keys import XOR_KEYS, bindings, key_for
 from neurotui.tui.messages import TrainFailed, TrainProgress, TrainStarted
 from neurotui.tui.panes import xor_text
 from neurotui.tui.panes.xor_loss import loss_figure, loss_name, use_log
@@ -34,6 +34,7 @@ from neurotui.tui.widgets.plot import Figure, PlotView
 # which come straight out of training (GIL), and change slowly to the eye.
 BOUNDARY_EVERY = 0.2
 PLOT_EVERY = 0.6
+DOCTOR_LINES = 4  # #xor-diagnosis's height (neurotui.tcss) before layout: the verdict is cut to leave its fix room
 
 
 class XorPane(Vertical):
@@ -307,8 +308,11 @@ class XorPane(Vertical):
         question = self.query_one("#xor-question", Static)
         question.display = bool(self.question)
         self.set_text("xor-question", xor_text.question_text(self.question))
-        self.set_text("xor-diagnosis", xor_text.diagnosis_text(run.state, run.message, self.view_snapshot(),
-                                                                 config=self.configs[0] if self.configs else None))
+        doctor = self.query_one("#xor-diagnosis")
+        self.set_text("xor-diagnosis", xor_text.diagnosis_text(
+            run.state, run.message, self.view_snapshot(), config=self.configs[0] if self.configs else None,
+            width=doctor.content_size.width or None, lines=doctor.content_size.height or DOCTOR_LINES,
+            key=self.key_in_force))
         if self.compact:
             self._draw_middle()  # the verdict sits beside the picture
 
@@ -341,8 +345,13 @@ class XorPane(Vertical):
                               width=max(10, 2 * plot.size.width - 16), vline=self.run.replay_vline(),
                               losses=tuple(loss_name(c) for c in self.configs[:len(runs)]) or ("BCE",)))
 
+    def key_in_force(self, binding_id: str) -> str:
+        """The key that does `binding_id` now (config.toml may remap it), for the doctor's fix."""
+        return key_for(binding_id, getattr(self.app, "keymap", None))
+
     def on_resize(self) -> None:
         self._show_loss()
+        self.call_after_refresh(self._refresh_text)  # the doctor's words refit the new width
 
     # ----- the pane's own keys (tui.keys.XOR_KEYS): arrows, home/end, page up/down, Enter --------------------------
     def say(self, reason: str | None) -> None:

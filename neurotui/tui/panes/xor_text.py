@@ -113,10 +113,56 @@ def solved_hint(config: XorConfig | None) -> str:
     return ""
 
 
+# The app's key for each verdict's fix (binding ids of tui.keys): the doctor (core) knows the CLI
+# flags; on screen the learner wants the key. A bugged run's fix is always B: the bug is the cause.
+FIX_KEYS = {
+    "saturated": ("lr_lower", "to lower it"), "nonfinite": ("lr_lower", "to lower it"),
+    "linear": ("cycle_activation", "for Tanh or ReLU"), "near_half": ("hidden_more", "for more hidden units"),
+    "stuck": ("new_seed", "for another seed"), "memorization": ("cycle_regularization", "for L2 or dropout"),
+}
+
+
+def fix_key(kind: str, fix: str, config: XorConfig | None, key) -> str:
+    """'press < to lower it': the key in force (key(binding_id)) that applies the doctor's fix."""
+    if key is None:
+        return ""
+    if config is not None and config.bug:
+        return f"press {key('pick_bug')} to clear the bug"
+    if kind == "not_decreasing":
+        return f"press {key('lr_raise')} to raise it" if "too low" in fix else ""
+    binding, what = FIX_KEYS.get(kind, (None, ""))
+    return f"press {key(binding)} {what}" if binding else ""
+
+
+def _fit(verdict: Text, fix: Text, width: int | None, lines: int) -> Text:
+    """The verdict, then its fix in full: the verdict's detail is cut (with ...) to leave the fix
+    room in `lines` rows of `width` cells, never the fix."""
+    if not width or width < 20:
+        return verdict + fix
+    from rich.console import Console
+
+    console = Console(width=width, color_system=None, legacy_windows=False)
+
+    def rows(text: Text) -> int:
+        return len(text.wrap(console, width))
+
+    room = lines - rows(fix) + 1  # the fix's leading newline is not a row of its own
+    while rows(verdict) > max(1, room) and len(verdict.plain) > 1:
+        cut = verdict.plain.rstrip(".").rsplit(" ", 1)[0] if " " in verdict.plain else verdict.plain[:-1]
+        verdict = verdict[:len(cut)]
+        verdict.rstrip()
+        if not verdict.plain.endswith("..."):
+            verdict.append("...")
+            verdict = verdict if rows(verdict) <= max(1, room) else verdict[:-3]
+    return verdict + fix
+
+
 def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool = False,
-                   config: XorConfig | None = None) -> Text:
+                   config: XorConfig | None = None, width: int | None = None, lines: int = 4,
+                   key=None) -> Text:
     """The doctor's words; `short` (beside the picture at 80x24): the verdict and fix, no hint.
-    `config`: the run's, for a hint that fits it."""
+    `config`: the run's, for a hint that fits it; `width` x `lines`: the room the words have (the fix
+    always shows in full); `key(binding_id)`: the key in force, for the fix's key."""
     t = Text()
     if message:
         t.append(message, "bold red" if state in ("error", "diverged") else "yellow")
@@ -136,7 +182,9 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool 
                 if hint and not short:
                     t.append(f"\n{hint}", "italic")
             elif d.fix:
-                t.append(f"\nfix: {d.fix}", "italic")
+                press = fix_key(d.kind, d.fix, config, key)
+                fix = Text(f"\nfix: {d.fix}" + (f"; {press}" if press else ""), "italic")
+                return _fit(t, fix, width, lines)
     return t
 
 
@@ -193,13 +241,13 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
 
 
 def boundary_side(g: Glyphs, snap: Snapshot, state: str, message: str, xor_rows: bool,
-                  legend: Text | None = None) -> Text:
+                  legend: Text | None = None, config: XorConfig | None = None, key=None) -> Text:
     """What sits beside the boundary: the lesson's rows (or the accuracies). In the compact layout
     (`legend` given) the doctor's verdict comes first and the picture's legend last."""
     rows = rows_text(g, snap, xor_rows, header=legend is None)
     if legend is None:
         return rows
-    return Text("\n").join([diagnosis_text(state, message, snap, short=True), rows, legend])
+    return Text("\n").join([diagnosis_text(state, message, snap, short=True, config=config, key=key), rows, legend])
 
 
 def probe_text(snap: Snapshot | None) -> Text:

@@ -61,7 +61,9 @@ def _draw_boundary(pane, snap) -> None:
     view.show(snap.boundary)
     legend = view.legend_text(short=True) if pane.compact else None
     labelled = xor_labelled(pane.configs[0]) if pane.configs else True
-    pane.set_text("xor-rows", xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend)
+    config = pane.configs[0] if pane.configs else None
+    pane.set_text("xor-rows", xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend,
+                                                     config=config, key=pane.key_in_force)
                   + xor_text.probe_text(pane.snapshot))
 
 
