@@ -8,7 +8,6 @@ Home/End: tui.keys.XOR_KEYS), so it never needs the focus.
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
@@ -54,6 +53,8 @@ class CodeView(Vertical):
         if key == self._shown:
             return
         self._shown = key
+        from rich.syntax import Syntax  # pygments: a quarter second of imports, off the path to the first frame
+
         from neurotui.core.course.script import ScriptError, bug_line, changed_lines, script_lines
 
         try:
