@@ -317,3 +317,26 @@ def test_memorization_fix_names_r_and_fits_four_rows():
     remapped = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy"), width=64, lines=4,
                               key={"cycle_regularization": "ctrl+g"}.__getitem__)
     assert "press ctrl+g for L2 or dropout" in remapped.plain  # the key in force, as config.toml set it
+
+
+# ----- 13 / 15: small words that disagreed with the numbers ------------------------------------------------------
+def test_rows_of_0500_say_how_pred_is_decided_and_counts_are_singular():
+    from neurotui.core.doctor.diagnosis import Diagnosis
+    from neurotui.core.training.trainer import Snapshot
+    from neurotui.tui.glyphs import ASCII
+    from neurotui.tui.panes.xor_text import rows_text, status_line
+
+    d = Diagnosis("linear", "cannot separate XOR", "", "")
+    snap = Snapshot(step=1, total=2000, losses=[0.6931], probs=(0.4999, 0.5001, 0.4998, 0.5002),
+                    preds=(0, 1, 0, 1), diagnosis=d, finished=False)
+    rows = rows_text(ASCII, snap).plain
+    assert "prob=0.500 pred=0" in rows and "prob=0.500 pred=1" in rows and "pred = p >= 0.5" in rows
+    assert "1 step/s" in status_line(ASCII, "running", snap, 1, 1.2).plain  # not "1 steps/s"
+
+
+def test_practice_questions_run_1_to_5_and_practice_1_points_to_reliability():
+    from neurotui.core.course.presets import PRESETS
+
+    practice = [p.question.split(":")[0] for p in PRESETS.values() if p.question.startswith("Practice")]
+    assert practice == [f"Practice {i}" for i in range(1, 6)]
+    assert "press 4" in PRESETS["hidden-2"].question

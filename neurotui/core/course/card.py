@@ -36,6 +36,11 @@ class CardError(ConfigError):
 # ---------------------------------------------------------------- the probe
 
 
+
+def _steps(n: int) -> str:
+    """'1 step', '2000 steps'."""
+    return f"{n} step{'' if n == 1 else 's'}"
+
 def probe_config(config: XorConfig) -> XorConfig:
     """The failure probe of `config`: same everything, hidden activation removed.
 
@@ -245,10 +250,10 @@ def card_markdown(
         f"{cell.arithmetic(ascii=ascii)}; sigmoid = {round(sig, 3)}, relu = {round(relu, 3)}.")
     if preds == targets:
         add(f"- **XOR result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
-            f"in {snapshot.step} steps, final_loss {loss}.")
+            f"in {_steps(snapshot.step)}, final_loss {loss}.")
     else:
         add(f"- **XOR result**: not recovered: predicted {preds} for {targets} "
-            f"after {snapshot.step} steps, final_loss {loss} ({diag.title}).")
+            f"after {_steps(snapshot.step)}, final_loss {loss} ({diag.title}).")
     linear = is_linear(config)
     if probe_loss is None:
         add("- **Core Reason**: nonlinear hidden layers create intermediate features "

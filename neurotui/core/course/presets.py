@@ -52,9 +52,12 @@ PRESETS: dict[str, Preset] = {
         # "exactly" names the seed too: after `s` or a seed picked in Reliability, this is seed 42 again
         Preset("lesson", "Does a 2-4-1 Tanh MLP learn XOR? The lesson's run, exactly.",
                (("seed", XorConfig().seed),)),
-        Preset("hidden-2", "Practice 1: with 2 hidden units instead of 4, does XOR still train reliably?",
-               (("hidden", 2),)),
+        # one seed cannot answer "reliably": the question says where the count of seeds is
+        Preset("hidden-2", "Practice 1: with 2 hidden units instead of 4, does XOR still train reliably? "
+               "One seed cannot say: press 4 to train hundreds.", (("hidden", 2),)),
         Preset("relu", "Practice 2: replace Tanh with ReLU. Does the result change?", (("activation", "relu"),)),
+        Preset("loss-curve", "Practice 3: print the loss every 200 steps to see the training curve: the plot "
+               "below draws every step (lab --log-every 200 prints them).", ()),
         Preset("no-activation", "Practice 4: remove the hidden activation. Why does the model become weaker?",
                (("activation", "identity"),)),
         Preset("deeper", "Practice 5: add one more hidden layer. Compare the final loss.", (("layers", 2),)),

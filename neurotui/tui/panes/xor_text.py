@@ -98,7 +98,7 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
         elif has_loss(snap) and snap.val_accuracy is not None:
             t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
     if state == "running" and steps_per_s is not None:
-        t.append(f" {steps_per_s:,.0f} steps/s")
+        t.append(f" {steps_per_s:,.0f} step{'' if round(steps_per_s) == 1 else 's'}/s")
     t.append(f" (speed {speed_label(speed)})", "dim")
     return t
 
@@ -205,7 +205,9 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
             t.append(f"loss{name}= {loss_text(snap.loss)}")
         return t
     if header:
-        t.append("the lesson's rows\n", "dim")
+        # 0.500 printed beside pred=0 and pred=1: the note says the rounding hides which side of 0.5 p is
+        halves = any(f"{p:.3f}" == "0.500" for p in snap.probs)
+        t.append("the lesson's rows; pred = p >= 0.5\n" if halves else "the lesson's rows\n", "dim")
     for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
         right = pred == int(y)
         t.append(line)
