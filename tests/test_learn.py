@@ -154,6 +154,7 @@ def test_every_step_opens_with_its_setup_and_each_kind_of_prediction_is_measured
     answers = {
         1: "-0.36",  # typed; the neuron's fields are set, then read
         2: "2",  # choice: Tanh
+        3: "1",  # choice: one; the weights as they were when asked (step 0), then the trained run
         4: "0.69",  # typed; the perceptron's run
         7: "2",  # choice: loss.backward(); read from the script the code view shows
         8: "0.7",  # typed; the failure probe
@@ -191,6 +192,7 @@ def test_every_step_opens_with_its_setup_and_each_kind_of_prediction_is_measured
     seen, state = run(go())
     assert "you said: -0.36 — measured: z = 0.04" in seen[1]
     assert "you said: Tanh — measured: at z = -2: Sigmoid 0.119, Tanh -0.964, ReLU 0" in seen[2] and "right" in seen[2]
+    assert "you said: one — measured: one: at step 0 W2 W1 = [" in seen[3] and "trained, loss 0.6931" in seen[3]
     assert "you said: 0.69 — measured: final loss 0.6931" in seen[4] and "2-1 perceptron" in seen[4]
     assert "you said: loss.backward() — measured: line" in seen[7]
     assert "you said: 0.7 — measured: probe final_loss 0.6931" in seen[8]

@@ -77,6 +77,7 @@ class LessonPanel(VerticalScroll):
         self.waiting = ""  # what a running reveal still waits for
         self.sweep = ()
         self.probe = None
+        self.held = None
         self._poll = None
 
     def compose(self):
@@ -184,6 +185,7 @@ class LessonPanel(VerticalScroll):
     def answer(self, said: float) -> None:
         """Take the prediction, then run what reveals the answer."""
         self.said, self.phase = said, "running"
+        self.held = self.app.xor.snapshot  # the untrained network the question was asked about
         self.query_one("#lesson-number", Input).display = False
         app, step = self.app, self.step
         app.workspace.pane(PANES[step.pane]).focus()  # the hidden number field must not keep the keys
@@ -195,12 +197,17 @@ class LessonPanel(VerticalScroll):
             self._set_fields(values)
             self.call_after_refresh(self._measure)
             return
+        if step.reveal == "sweep":
+            # The sweep first, the live run after it: side by side, the two threads fought over the
+            # GIL and a 0.3 s sweep (neurotui sweep --hidden 2,4 --seeds 64) took two minutes here.
+            self.waiting = f"the sweep of {step.seeds} seeds, then the run"
+            self._sweep(step, app.session.config)
+            self._poll = self.set_interval(POLL_S, self._check)
+            self.render_step()
+            return
         app.start_run()  # the run measured is the one started now, from step 0
         self.waiting = "the run"
-        if step.reveal == "sweep":
-            self.waiting = "the run and the sweep"
-            self._sweep(step, app.session.config)
-        elif step.reveal == "probe":
+        if step.reveal == "probe":
             self.waiting = "the run and the failure probe"
             self._probe(app.session.config)
         elif step.reveal == "none":
@@ -223,7 +230,7 @@ class LessonPanel(VerticalScroll):
         step, app = self.step, self.app
         configs = app.xor.configs
         m = Measured(config=configs[0] if configs else app.session.config, snapshot=app.xor.snapshot,
-                     neuron=self._neuron(), sweep=self.sweep, probe=self.probe)
+                     neuron=self._neuron(), sweep=self.sweep, probe=self.probe, extra={"start": self.held})
         if step.view == "code":
             from neurotui.core.course.script import script_for
 
@@ -260,16 +267,26 @@ class LessonPanel(VerticalScroll):
         worker = get_current_worker()
         base = SweepConfig(model=config.with_(seed=0), seeds=step.seeds)
         axes = dict(step.sweep)
+        def progress(p) -> None:
+            self.app.call_from_thread(self._sweeping, p.fraction)
+
         try:
-            results = tuple(run_grid(base, should_stop=lambda: worker.is_cancelled, **axes))
+            results = tuple(run_grid(base, should_stop=lambda: worker.is_cancelled, progress=progress, **axes))
         except SweepCancelled:
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._swept, results)
 
+    def _sweeping(self, fraction: float) -> None:
+        if self.phase == "running" and not self.sweep:
+            self.waiting = f"the sweep of {self.step.seeds} seeds, {fraction:.0%}, then the run"
+            self.render_step()
+
     def _swept(self, results) -> None:
         self.sweep = results
-        self._check()
+        self.waiting = "the run"
+        self.app.start_run()  # the live run of seed 42, now that the sweep has the cores
+        self.render_step()
 
     @work(thread=True, exclusive=True, group="lesson", exit_on_error=False)
     def _probe(self, config) -> None:

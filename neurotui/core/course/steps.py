@@ -145,7 +145,7 @@ STEPS: tuple[Step, ...] = (
          "Print the loss every 200 steps and you see the curve: a healthy one trends down with small noise. The "
          "loss plot draws every step; the panel lists every 200th.",
          reveal="run",
-         question=_q("The loss starts near 0.69. What is it at step 200?", tol=0.05),
+         question=_q("The loss starts around 0.7 at step 1. What is it at step 200?", tol=0.05),
          measure=M.measure_loss_at_200, after="A flat curve means: check the LR, the activation, the target shape, step()."),
     Step("practice-no-activation", "Practice 4: no hidden activation",
          "Remove the hidden activation: the failure probe, the same 2-4-1 with None between its layers. "
