@@ -94,9 +94,12 @@ def quiet_stdio() -> None:
 def leave_like(code: int) -> None:
     """Exit with the child's code, or die of the signal that killed it."""
     if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+        try:
+            signal.signal(-code, signal.SIG_DFL)  # SIGKILL has no handler to reset (OSError)
+        except (OSError, ValueError):
+            pass
         os.kill(os.getpid(), -code)
-    os._exit(code & 0xFF)
+    os._exit(128 - code if code < 0 else code & 0xFF)  # a signal that did not end us: 128+N, as a shell says
 
 
 def stand_in(sock: socket.socket) -> int:
