@@ -255,7 +255,7 @@ def test_a_taken_port_is_one_line_and_exit_2(capsys, web):
 @pytest.mark.parametrize("argv, message", [
     (["serve", "--port", "70000"], "port must be 0-65535"),
     (["serve", "--max-sessions", "0"], "must be 1-256"),
-    (["serve", "--hidden", "99"], "hidden"),
+    (["serve", "--hidden", "999"], "hidden units must be"),
     (["serve", "--bogus"], "unrecognized arguments: --bogus"),
     (["lab", "--bogus"], "unrecognized arguments: --bogus"),
 ])
