@@ -290,8 +290,8 @@ def test_the_status_line_says_step_in_the_singular_and_the_lr_keys_walk_1_3_10()
     from neurotui.tui.glyphs import ASCII
     from neurotui.tui.panes.xor_text import status_line
 
-    assert status_line(ASCII, "paused", None, 1, None).plain == "* paused (speed 1 step/s)"
-    assert status_line(ASCII, "running", None, 500, 480.0).plain == "* running 480 steps/s (speed 500 steps/s)"
+    assert status_line(ASCII, "paused", None, 1, None).plain == "* paused (speed 1/s)"
+    assert status_line(ASCII, "running", None, 500, 480.0).plain == "* running 480 steps/s (speed 500/s)"
     s = Session(config=XorConfig(lr=3.0))
     up = []
     with pytest.raises(Refused, match="learning rate stays within 0.001-100"):

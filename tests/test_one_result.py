@@ -340,3 +340,25 @@ def test_practice_questions_run_1_to_5_and_practice_1_points_to_reliability():
     practice = [p.question.split(":")[0] for p in PRESETS.values() if p.question.startswith("Practice")]
     assert practice == [f"Practice {i}" for i in range(1, 6)]
     assert "press 4" in PRESETS["hidden-2"].question
+
+
+# ----- 14. words whole, never cut or glued ------------------------------------------------------------------------
+def test_reliability_failures_are_whole_words_and_ranges_are_not_glued():
+    from neurotui.tui.panes.reliability_text import failed_text
+
+    counts = {"solved": 300, "near_half": 154, "stuck": 40, "saturated": 2, "linear": 1}
+    assert failed_text(counts, 22) == "all near 0.5 154"  # the commonest, whole; not "all near 0.5 154, stuc"
+    assert failed_text(counts, 40) == "all near 0.5 154, stuck 40, +2 more"
+    assert failed_text({"solved": 10}, 22) == "-"
+
+
+def test_running_status_keeps_its_speed_in_view():
+    from neurotui.core.doctor.diagnosis import Diagnosis
+    from neurotui.core.training.trainer import Snapshot
+    from neurotui.tui.glyphs import ASCII
+    from neurotui.tui.panes.xor_text import status_line
+
+    snap = Snapshot(step=1234, total=2000, losses=[0.1234], probs=(0.1, 0.9, 0.9, 0.1), preds=(0, 1, 1, 0),
+                    diagnosis=Diagnosis("training", "training", "", ""), finished=False)
+    line = status_line(ASCII, "running", snap, 500, 487.0).plain
+    assert line.endswith("487 steps/s (speed 500/s)") and len(line) <= 64  # the XOR pane's width at 120x40

@@ -26,7 +26,7 @@ from neurotui.core.sweep import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
 from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate
-from neurotui.tui.panes.reliability_text import KIND_WORDS, answers, histogram_text, key_of
+from neurotui.tui.panes.reliability_text import answers, failed_text, histogram_text, key_of
 
 GRID_HIDDEN = (2, 4, 8)
 GRID_LAYERS = (1, 2)
@@ -199,8 +199,7 @@ class ReliabilityPane(Vertical):
 
     def _cells(self, result) -> dict:
         c = result.config
-        failed = ", ".join(f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(result.kind_counts.items())
-                           if k != "solved" and n)
+        failed = failed_text(result.kind_counts, dict((k, w) for k, _, w in COLUMNS)["failed"])
         frac = result.solved_fraction
         style = "green" if frac >= 0.9 else ("yellow" if frac >= 0.5 else "red")
         steps = result.median_steps_to_solve

@@ -56,12 +56,12 @@ def histogram_text(result, width: int, ascii: bool) -> Text:
     edges, counts = result.histogram(bins=HIST_BINS, log10=True)
     bar_char = "#" if ascii else "█"
     biggest = max(counts) or 1
-    room = max(4, width - 24)
+    room = max(4, width - 29)
     c = result.config
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"final loss of {result.n} seeds, {c.model.shape} {get_activation(c.activation).label}\n", "bold")
     for lo, hi, n in zip(edges, edges[1:], counts):
-        t.append(f"{fmt_loss(10 ** lo):>8}-{fmt_loss(10 ** hi):<8}", "dim")
+        t.append(f"{fmt_loss(10 ** lo):>8} to {fmt_loss(10 ** hi):<8} ", "dim")  # 6.76e-05 to 1.64e-04, never glued
         t.append(bar_char * max(1 if n else 0, round(room * n / biggest)), "cyan")
         t.append(f" {n}\n")
     t.append(f"solved {result.solved_count}/{result.n}; f / w: train a failed / working seed", "dim")
@@ -73,3 +73,18 @@ KIND_WORDS = {
     "stuck": "stuck", "near_half": "all near 0.5", "not_decreasing": "loss flat", "saturated": "blew up",
     "linear": "linear model", "nonfinite": "nan/inf", "memorization": "memorized",
 }
+
+
+def failed_text(kind_counts: dict, width: int) -> str:
+    """'all near 0.5 154, stuck 12': the commonest failures first, whole, and '+N more' for the rest
+    rather than a word cut mid-way ('stuc')."""
+    items = [f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(kind_counts.items(), key=lambda kv: -kv[1])
+             if k != "solved" and n]
+    shown: list[str] = []
+    for i, item in enumerate(items):
+        rest = len(items) - i - 1
+        if shown and len(", ".join([*shown, item]) + (f", +{rest} more" if rest else "")) > width:
+            more = f", +{len(items) - i} more"
+            return ", ".join(shown) + (more if len(", ".join(shown) + more) <= width else "")
+        shown.append(item)  # the commonest failure always shows
+    return ", ".join(shown) or "-"

@@ -11,7 +11,6 @@ from neurotui.core.course.bugs import mistakes
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import DEFAULT_FEATURES, XOR_Y, XorConfig, is_linear
 from neurotui.core.training.trainer import Snapshot
-from neurotui.session.control import speed_label
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.network import unit_name
 
@@ -99,7 +98,8 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
             t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
     if state == "running" and steps_per_s is not None:
         t.append(f" {steps_per_s:,.0f} step{'' if round(steps_per_s) == 1 else 's'}/s")
-    t.append(f" (speed {speed_label(speed)})", "dim")
+    # "500/s": the measured rate beside it already says steps/s, and the line must not end "(speed 500 st..."
+    t.append(f" (speed {'max' if speed is None else f'{speed}/s'})", "dim")
     return t
 
 
