@@ -110,3 +110,41 @@ def test_lab_landscape_json_and_text():
     assert "S start (step 0" in text.stdout and "2D slice" in text.stdout
     bad = lab("--landscape", "diagonal")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) <= 2 and "Traceback" not in bad.stderr
+
+
+# ----- the view in the app ----------------------------------------------------------------------------
+def test_the_landscape_view_draws_the_workers_plane_and_p_chooses_another():
+    import asyncio
+
+    from neurotui.tui.app import NeuroApp
+    from neurotui.tui.screenshots import settle
+    from neurotui.tui.widgets.landscape import LandscapeView
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=300), speed=None)
+        seen = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            assert app.xor.snapshot.landscape is None  # nothing computed while no view shows it
+            await pilot.press("v", "v", "v", "v", "v")
+            for plane in ("pca", "random", "weights"):
+                for _ in range(100):
+                    land = app.xor.snapshot.landscape
+                    if land is not None and land.plane == plane:
+                        break
+                    await pilot.pause(0.05)
+                await pilot.pause(0.2)
+                seen.append((app.xor.view, land.plane, land.centre_loss, str(app.query_one(LandscapeView).render())))
+                await pilot.press("p")
+            await pilot.press("home")  # replay its first frame: marked on the path
+            await pilot.pause(0.3)
+            seen.append(str(app.query_one(LandscapeView).render()))
+            return seen, app.xor.snapshot.loss
+
+    seen, loss = asyncio.run(go())
+    assert [s[:2] for s in seen[:3]] == [("landscape", "pca"), ("landscape", "random"), ("landscape", "weights")]
+    for _, _plane, centre, text in seen[:3]:
+        assert centre == pytest.approx(loss, abs=1e-4)
+        assert "S start" in text and "E now" in text and "2D slice" in text
+    assert "PCA of the path" in seen[0][3] and "w2[0,0]" in seen[2][3]
+    assert "R the replayed frame" in seen[3]

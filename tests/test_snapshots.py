@@ -218,3 +218,10 @@ LESSON_SIZES = [(name, size) for name in LESSON_SHOTS for size in ((120, 40), (8
 def test_lesson_step(snap_compare, tmp_path, name, size):
     step, answer = LESSON_SHOTS[name]
     assert snap_compare(learn(tmp_path, step), terminal_size=size, run_before=lesson_before(*answer))
+
+
+# ----- issue 25: the loss landscape (v five times) ---------------------------------------------------
+@pytest.mark.parametrize("config", [{}, {"hidden": 2, "seed": 1}, {"lr": 100}],
+                         ids=["lesson-done", "stuck-two-units", "lr-100"])
+def test_loss_landscape(snap_compare, config):
+    assert snap_compare(make(**config), terminal_size=(120, 40), run_before=before("v", "v", "v", "v", "v"))

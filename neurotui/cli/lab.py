@@ -107,12 +107,12 @@ def cmd_lab(args) -> int:
 
 def _landscape(trainer, path, plane: str):
     """The loss over the plane through the final weights, with the kept weights as its path."""
-    from neurotui.core.model.landscape import landscape
+    from neurotui.core.model.landscape import landscape, loss_kind
 
     path.record(trainer.model, trainer.step_count)
     data = trainer.data
     return landscape(trainer.model, data.train_x, data.train_y, path.tensor(), path.steps, trainer.step_count,
-                     plane, mse=trainer.mistakes.mse_loss)
+                     plane, loss=loss_kind(trainer.config, trainer.mistakes.mse_loss))
 
 
 def _print_landscape(land) -> None:

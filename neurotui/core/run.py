@@ -25,6 +25,7 @@ class Pictures:
     feature_grid: tuple[int, int] | None = None
     network_tile: tuple[int, int] | None = None
     probe_at: tuple[float, float] | None = None
+    landscape: tuple[str, int] | None = None  # (plane, draw): the loss landscape view's plane (core.model.landscape)
 
 
 class Run:
@@ -40,6 +41,9 @@ class Run:
         self.history = FrameHistory(total_steps=configs[0].steps)  # the replay's frames, of A
         self.edits: list = []  # core.model.network.Edit: weights of A set by hand, oldest first
         self._edited_at: int | None = None  # the step of the last edit: the loss shown is the edited model's
+        from neurotui.core.model.landscape import PathRecorder
+
+        self.path = PathRecorder(configs[0].steps)  # A's weights at each replay frame: the landscape's path
 
     def points(self) -> tuple | None:
         """The data points to draw on the boundary; None for the lesson's four XOR rows."""
@@ -80,6 +84,9 @@ class Run:
         a = self.trainers[0]
         if not (force or self.history.due(a.step_count)) or a.nonfinite_where is not None:
             return
+        # The landscape's path: the weights at each frame (17 numbers for the lesson's net), at the
+        # frames' steps, so the same run gives the same path however fast it was trained.
+        self.path.record(a.model, a.step_count)
         from neurotui.core.training.replay import take_frame
 
         a.run(0)  # read back any losses still on the device
@@ -122,8 +129,24 @@ class Run:
             network = look_network(a.model, a.x, a.config.features, pictures.network_tile, pictures.probe_at,
                                    device=a.device, low=d.low, high=d.high,
                                    grads=(a.gradients_now() or {}) if edited_loss is not None else None)
+        land = self.landscape(pictures.landscape) if pictures.landscape is not None else None
         first = a.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
                            edited_loss=edited_loss, frames=tuple(self.history.frames), network=network,
-                           edits=tuple(self.edits))
+                           edits=tuple(self.edits), landscape=land)
         return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid)
                          for t in self.trainers[1:]))
+
+    def landscape(self, plane: tuple[str, int]):
+        """A's loss landscape now: (plane name, draw) with draw seeding the random plane's directions.
+        None when PyTorch refused the run's loss or its weights are not finite."""
+        from neurotui.core.model.landscape import landscape, loss_kind
+
+        a = self.trainers[0]
+        if a.nonfinite_where is not None or a.error is not None:
+            return None
+        import torch
+
+        name, draw = plane
+        d = a.data
+        return landscape(a.model, d.train_x, d.train_y, self.path.tensor(), self.path.steps, a.step_count, name,
+                         generator=torch.Generator().manual_seed(draw), loss=loss_kind(a.config, a.mistakes.mse_loss))

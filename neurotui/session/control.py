@@ -35,6 +35,7 @@ class RunControl:
     grid_size: tuple[int, int] = (12, 24)
     network_tile: tuple[int, int] | None = None  # each unit's map in the network view, only while shown
     probe_at: tuple[float, float] | None = None  # a point of the plane the user clicked
+    landscape: tuple[str, int] | None = None  # the landscape view's (plane, draw), only while shown
     wake: threading.Event = field(default_factory=threading.Event)
     _steps_wanted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -42,7 +43,8 @@ class RunControl:
 
     def pictures(self) -> Pictures:
         """The pictures the views on screen ask for, as the run computes them."""
-        return Pictures(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at)
+        return Pictures(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at,
+                        self.landscape)
 
     def poke(self) -> None:
         self.wake.set()

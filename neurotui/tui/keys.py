@@ -85,7 +85,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("d", "toggle_slopes", "Slopes", "Toggle activation slopes", "activations: values / slopes (derivatives)"),
     Key("v", "next_view", "View", "Next XOR view", cycle_help()),
     Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",
-        "hidden space: next pair of hidden units; weights: the next row's exact numbers", show=False),
+        "hidden space: next pair of hidden units; weights: the next row's exact numbers; "
+        "loss landscape: the next plane (PCA of the path -> random, a new draw -> two weights)", show=False),
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
         "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
     Key("c", "toggle_compare", "Compare", "Toggle compare mode",

@@ -27,6 +27,7 @@ PLANES = ("pca", "random", "weights")
 DEFAULT_SIZE = 41
 MIN_SIZE = 21
 MARGIN = 1.25  # the grid reaches this far past the path's farthest point
+SHORT_CAVEAT = "a 2D slice; the surface off this plane is not shown"
 CAVEAT = "a 2D slice of a surface in many dimensions: valleys and walls off the plane are not shown"
 
 
@@ -164,10 +165,20 @@ def project(points, centre, d1, d2):
 
 
 # ----- the loss at many weights at once ------------------------------------------------------------
-def batched_loss(model, x, y, thetas, mse: bool = False, chunk_elements: int = 1 << 22):
+def loss_kind(config, mse_bug: bool = False) -> str:
+    """The training loss of `config`'s task: 'bce' (the lesson's), 'ce' (K classes) or 'mse'."""
+    from neurotui.core.model.task import task_of
+
+    task = task_of(config)
+    if mse_bug or task.kind == "regress":
+        return "mse"
+    return "bce" if task.binary else "ce"
+
+
+def batched_loss(model, x, y, thetas, loss: str = "bce", chunk_elements: int = 1 << 22):
     """The training loss of `model`'s architecture at each row of `thetas` [G, P], all in batched
     forward passes (chunks of at most `chunk_elements` activations). Dropout is off, as in evaluation;
-    the loss is BCELoss's formula with its log clamp (MSE for the mse-loss bug)."""
+    `loss` (loss_kind): BCELoss's formula with its log clamp, cross-entropy over K scores, or MSE."""
     import torch
     import torch.nn as nn
 
@@ -203,11 +214,15 @@ def batched_loss(model, x, y, thetas, mse: bool = False, chunk_elements: int = 1
                     h = m(h)  # an activation or the output's Sigmoid: elementwise
             p = h
             target = y.unsqueeze(0)
-            if mse:
-                loss = ((p - target) ** 2).mean(dim=(1, 2))
+            if loss == "mse":
+                value = ((p - target) ** 2).mean(dim=(1, 2))
+            elif loss == "ce":
+                labels = y.reshape(-1).long()
+                value = -torch.log_softmax(p, dim=2)[:, torch.arange(len(labels)), labels].mean(dim=1)
             else:
-                loss = -(target * p.log().clamp(min=-100) + (1 - target) * (1 - p).log().clamp(min=-100)).mean(dim=(1, 2))
-            out.append(loss)
+                value = -(target * p.log().clamp(min=-100)
+                          + (1 - target) * (1 - p).log().clamp(min=-100)).mean(dim=(1, 2))
+            out.append(value)
     return torch.cat(out)
 
 
@@ -218,7 +233,7 @@ def span_of(coords: list[tuple[float, float]], axis: int) -> float:
 
 
 def landscape(model, x, y, path, path_steps, step: int, plane: str = "pca", size: int = DEFAULT_SIZE, *,
-              generator=None, weights: tuple[str, str] | None = None, mse: bool = False) -> Landscape:
+              generator=None, weights: tuple[str, str] | None = None, loss: str = "bce") -> Landscape:
     """The loss over a size x size grid of the plane through `model`'s weights now, and the path.
 
     `path`: the kept weights [K, P] (flat_weights at each of `path_steps`, oldest first) or None; the
@@ -258,7 +273,7 @@ def landscape(model, x, y, path, path_steps, step: int, plane: str = "pca", size
     on_grid = centre + a.repeat(size)[:, None] * d1 + b.repeat_interleave(size)[:, None] * d2
     on_path = centre + torch.tensor([c[0] for c in coords], dtype=centre.dtype, device=centre.device)[:, None] * d1 \
         + torch.tensor([c[1] for c in coords], dtype=centre.dtype, device=centre.device)[:, None] * d2
-    losses = batched_loss(model, x, y, torch.cat([on_grid, on_path]), mse=mse).tolist()
+    losses = batched_loss(model, x, y, torch.cat([on_grid, on_path]), loss=loss).tolist()
     flat, along = losses[:size * size], losses[size * size:]
     grid = tuple(tuple(flat[i * size:(i + 1) * size]) for i in range(size))
     return Landscape(grid, tuple(alphas), tuple(betas), tuple(coords), steps, tuple(along), explained, axes,

@@ -43,6 +43,7 @@ class Snapshot:
     frames: tuple = ()
     network: object | None = None
     edits: tuple = ()
+    landscape: object | None = None  # core.model.landscape.Landscape of A, only while a view asks for it
     # Beyond two classes (core.model.task): what the run predicts, and regression's R². A K-class
     # `boundary` holds codes (class + its probability: core.model.boundary.class_codes), a
     # regression's the predicted value.

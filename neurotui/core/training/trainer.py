@@ -294,6 +294,7 @@ class Trainer:
         frames: tuple = (),
         network: object | None = None,
         edits: tuple = (),
+        landscape: object | None = None,
     ) -> Snapshot:
         """`edited_loss`: the loss of weights just set by hand, shown as the latest until training
         goes on from them. `frames`, `network` and `edits` are what only the run knows (core.run)."""
@@ -342,6 +343,7 @@ class Trainer:
             frames=frames,
             network=network,
             edits=edits,
+            landscape=landscape,
             task=self.task,
             **m,
         )

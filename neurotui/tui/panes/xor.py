@@ -55,6 +55,8 @@ class XorPane(Vertical):
         self.log_choice: bool | None = None  # `l`'s choice of a log axis; None: automatic
         self.hidden_layer = 1  # the hidden layer the inside views look at (the session's); not `layer`: Textual's
         self.pair_index = 0  # `p`: the pair of units hidden space shows
+        self.landscape_plane = "pca"  # `p` in the landscape view: pca -> random -> weights
+        self.landscape_draw = 0  # the random plane's draw: each visit to it is a new one
         self.previous: XorConfig | None = None  # A before the last change, for the code view
         self.question = ""
         self.editor: WeightEditor | None = None  # set on mount: the network view's weight field
@@ -259,6 +261,12 @@ class XorPane(Vertical):
         """`p`: the next pair of units in hidden space, the next row's numbers in weights."""
         if self.shown == "weights":
             self.query_one(WeightsView).next_row()
+            return
+        if self.shown == "landscape":
+            planes = ("pca", "random", "weights")
+            self.landscape_plane = planes[(planes.index(self.landscape_plane) + 1) % len(planes)]
+            self.landscape_draw += self.landscape_plane == "random"
+            self.sync_grid_size()  # the worker computes the new plane
             return
         self.pair_index += 1
         self._draw_middle()

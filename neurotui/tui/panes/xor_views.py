@@ -24,11 +24,12 @@ from neurotui.tui.panes import xor_text
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.code import CodeView
 from neurotui.tui.widgets.inside import MAX_UNITS, FeaturesView, WeightsView, space_figure, unit_pairs
+from neurotui.tui.widgets.landscape import LandscapeView
 from neurotui.tui.widgets.network import NetworkView
 from neurotui.tui.widgets.plot import PlotView
 
 # The RunControl fields a view may ask for; the pane sends every one, None where no view asks.
-ASKABLE = ("layer", "feature_grid", "network_tile")
+ASKABLE = ("layer", "feature_grid", "network_tile", "landscape")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ def _asks_network(pane) -> dict:
     return {"network_tile": pane.query_one(NetworkView).wanted_tile((len(c.features), *([c.hidden] * c.layers), 1))}
 
 
+# ----- the loss landscape -------------------------------------------------------------------------
+def _draw_landscape(pane, snap) -> None:
+    frame = pane.replay_frame()
+    pane.query_one(LandscapeView).show(snap.landscape, frame.step if frame is not None else None)
+
+
 # ----- compare -------------------------------------------------------------------------------------
 def _compare_widget(ascii: bool) -> Widget:
     def side(name: str) -> Vertical:
@@ -131,6 +138,11 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          lambda ascii: NetworkView(ascii=ascii, id="view-network"),
          lambda pane, snap: pane.query_one(NetworkView).show(snap.network, pane.configs[0].activation),
          asks=_asks_network),
+    View("landscape", "loss landscape",
+         "the loss over a plane of weights through the current ones, the path training took on it "
+         "(p: the next plane: the path's PCA, random directions, two real weights)",
+         lambda ascii: LandscapeView(ascii=ascii, id="view-landscape"), _draw_landscape,
+         asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)}, replays=True),
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c)",
          _compare_widget, _draw_compare, cycle=False),
 )}

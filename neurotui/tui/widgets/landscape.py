@@ -1,0 +1,88 @@
+"""The loss landscape view: the loss over a plane of weights through the current ones, as a heat
+map (log colour: dark blue low, orange high; under NO_COLOR or --ascii a shade ramp), with the
+path training took drawn over it: S its start, o the kept weights, E the weights now, R the frame
+being replayed. A legend gives the values; one line says what a 2D slice cannot show."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
+from neurotui.core.model.landscape import SHORT_CAVEAT, Landscape, level, log_levels
+from neurotui.tui.widgets.boundary import HALF_COLORS, half_block_rows, half_color, resample
+from neurotui.tui.widgets.cached import CachedText
+
+LEGEND_ROWS = 4
+
+
+def path_marks(land: Landscape, rows: int, cols: int, replay_step: int | None) -> dict:
+    """{(plane row, col): glyph} at a rows x cols picture of the grid."""
+    n, m = len(land.grid), len(land.grid[0])
+    marks = {}
+
+    def at(a: float, b: float) -> tuple[int, int]:
+        r, c = land.cell_of(a, b)
+        return r * rows // n, c * cols // m
+
+    for a, b in land.path[1:-1]:
+        marks[at(a, b)] = "o"
+    marks[at(*land.path[0])] = "S"
+    marks[at(*land.path[-1])] = "E"
+    if replay_step is not None:  # the kept weights at or before the replayed frame
+        i = max((k for k, s in enumerate(land.path_steps) if s <= replay_step), default=0)
+        marks[at(*land.path[i])] = "R"
+    return marks
+
+
+class LandscapeView(CachedText):
+    DEFAULT_CSS = "LandscapeView { height: 1fr; width: 1fr; }"
+
+    def show(self, land: Landscape | None, replay_step: int | None = None) -> None:
+        self.set_data((land, replay_step))
+
+    def _build(self) -> Text:
+        land, replay_step = self._data or (None, None)
+        if land is None:
+            return Text("computing the loss landscape... (none for a run PyTorch refused or that blew up)",
+                        style="dim")
+        rows = max(3, self.size.height - LEGEND_ROWS)
+        cols = max(10, self.size.width - 2)
+        lo, hi = log_levels(land.grid)
+        if self.colour:
+            levels = resample([[level(v, lo, hi) for v in row] for row in land.grid], 2 * rows, cols)
+            marks = {(r // 2, c): g for (r, c), g in path_marks(land, 2 * rows, cols, replay_step).items()}
+            picture = half_block_rows(levels, marks, HALF_COLORS)
+        else:
+            ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
+            levels = resample([[level(v, lo, hi) for v in row] for row in land.grid], rows, cols)
+            marks = path_marks(land, rows, cols, replay_step)
+            picture = [[(marks.get((r, c)) or shade(p, ramp), "bold" if (r, c) in marks else "")
+                        for c, p in enumerate(row)] for r, row in enumerate(levels)]
+        lines = []
+        for row in picture:
+            line = Text()
+            for ch, st in row:
+                line.append(ch, st)
+            lines.append(line)
+        lines += self.legend(land, lo, hi, replay_step is not None)
+        for line in lines:  # never wrapped: a wrapped legend would push the map off its rows
+            line.truncate(self.size.width, overflow="ellipsis")
+        return Text("\n", no_wrap=True, end="").join(lines)
+
+    def legend(self, land: Landscape, lo: float, hi: float, replaying: bool) -> list[Text]:
+        scale = Text(f"loss {lo:.2g} ", "dim")
+        if self.colour:
+            for k in range(len(HALF_COLORS)):
+                scale.append("  ", f"on {half_color((k + 0.5) / len(HALF_COLORS))}")
+        else:
+            scale.append(ASCII_RAMP if self.ascii else UNICODE_RAMP)
+        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.3g}, start {land.path_loss[0]:.3g}", "dim")
+        if land.plane == "pca":
+            what = f"PCA of the path ({land.explained[0]:.0%} + {land.explained[1]:.0%} of it)"
+        elif land.plane == "weights":
+            what = f"x {land.axes[0]}, y {land.axes[1]}"
+        else:
+            what = "random, filter-normalized"
+        plane = Text(f"plane: {what}; p: next plane", "dim")
+        marks = Text("S start  o path  E now" + ("  R the replayed frame" if replaying else ""), "bold")
+        return [scale, plane, marks, Text(f"note: {SHORT_CAVEAT}", "italic dim")]
