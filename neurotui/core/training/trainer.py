@@ -293,8 +293,7 @@ class Trainer:
         edited_loss: float | None = None,
         frames: tuple = (),
         network: object | None = None,
-        edits: tuple = (),
-        landscape: object | None = None,
+        edits: tuple = (), landscape: object | None = None,
     ) -> Snapshot:
         """`edited_loss`: the loss of weights just set by hand, shown as the latest until training
         goes on from them. `frames`, `network` and `edits` are what only the run knows (core.run)."""
@@ -342,8 +341,7 @@ class Trainer:
             error=self.error,
             frames=frames,
             network=network,
-            edits=edits,
-            landscape=landscape,
+            edits=edits, landscape=landscape,
             task=self.task,
             **m,
         )
