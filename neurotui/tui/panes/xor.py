@@ -25,7 +25,6 @@ from neurotui.tui.panes.xor_views import ASKABLE, CYCLE, VIEWS
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
-from neurotui.tui.widgets.inside import WeightsView
 from neurotui.tui.widgets.network import NetworkView
 from neurotui.tui.widgets.plot import Figure, PlotView
 
@@ -138,7 +137,7 @@ class XorPane(Vertical):
         # While live the boundary and the plot are redrawn at their own slower rates; a settled run
         # (done, paused) is drawn in full. A non-finite snapshot keeps the last good picture on screen.
         if snap.diagnosis.kind != "nonfinite" and self._due("boundary", BOUNDARY_EVERY, settled):
-            self._draw_middle()
+            self.draw_view()
         if self._due("plot", PLOT_EVERY, settled):
             self._show_loss()
         self._refresh_text()
@@ -184,7 +183,7 @@ class XorPane(Vertical):
         if not VIEWS[self.view].replays:
             self.set_view("boundary")
         else:
-            self._draw_middle()
+            self.draw_view()
             self._show_loss()
         self._refresh_text()
         return None
@@ -192,7 +191,7 @@ class XorPane(Vertical):
     def leave_replay(self) -> None:
         if self.run.replay is not None:
             self.run.replay = None
-            self._draw_middle()
+            self.draw_view()
             self._show_loss()
             self._refresh_text()
 
@@ -251,25 +250,15 @@ class XorPane(Vertical):
         self.query_one("#xor-loss").display = not self.code  # the code gets the pane's height
         self.border_title = f"3 XOR training - {VIEWS[self.shown].title}"
         self.call_after_refresh(self.sync_grid_size)
-        self._draw_middle()
+        self.draw_view()
         self._show_loss()
 
     def next_view(self) -> None:
         self.set_view(CYCLE[(CYCLE.index(self.view) + 1) % len(CYCLE)])
 
     def next_pair(self) -> None:
-        """`p`: the next pair of units in hidden space, the next row's numbers in weights."""
-        if self.shown == "weights":
-            self.query_one(WeightsView).next_row()
-            return
-        if self.shown == "landscape":
-            planes = ("pca", "random", "weights")
-            self.landscape_plane = planes[(planes.index(self.landscape_plane) + 1) % len(planes)]
-            self.landscape_draw += self.landscape_plane == "random"
-            self.sync_grid_size()  # the worker computes the new plane
-            return
-        self.pair_index += 1
-        self._draw_middle()
+        """`p`: what the view on screen does with it (xor_views: the next pair, row, plane)."""
+        VIEWS[self.shown].next(self)
 
     def zoomed_to(self, big: bool) -> None:
         """Zoomed at >= 120x36 the network view is the default; unzoomed, the view before it returns."""
@@ -293,7 +282,7 @@ class XorPane(Vertical):
             self.set_class(compact, "-compact")
             self.query_one("#xor-boundary", BoundaryView).set_legend(not compact)
             self._refresh_text()
-            self._draw_middle()
+            self.draw_view()
 
     # ----- drawing ---------------------------------------------------------------------------------------
     def set_text(self, wid: str, text) -> None:
@@ -322,7 +311,7 @@ class XorPane(Vertical):
             width=doctor.content_size.width or None, lines=doctor.content_size.height or DOCTOR_LINES,
             key=self.key_in_force))
         if self.compact:
-            self._draw_middle()  # the verdict sits beside the picture
+            self.draw_view()  # the verdict sits beside the picture
 
     def _due(self, part: str, every: float, force: bool) -> bool:
         now = time.monotonic()
@@ -331,7 +320,7 @@ class XorPane(Vertical):
             return True
         return False
 
-    def _draw_middle(self) -> None:
+    def draw_view(self) -> None:
         """Draw only the view on screen; the others catch up from the snapshot when shown."""
         snap = self.view_snapshot()
         if snap is not None:

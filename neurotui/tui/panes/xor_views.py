@@ -3,7 +3,7 @@
 An entry says what the view is called, the widget it shows (built once, in the pane's
 ContentSwitcher, with the id `view-NAME`), what it asks the training worker to compute while it
 is on screen (RunControl fields; every field no view asks for is None, so nothing is computed for
-a view out of sight), how it draws a snapshot, and its line on the `?` screen. `v` cycles the
+a view out of sight), how it draws a snapshot, its line on the `?` screen, and what `p` does in it. `v` cycles the
 entries with `cycle=True` in order; compare and code are toggled apart (`c`, `y`).
 
 `draw` and `asks` take the pane (tui/panes/xor.py) and read its public state: `glyphs`,
@@ -42,6 +42,24 @@ class View:
     asks: Callable[[object], dict] = lambda pane: {}  # pane -> {RunControl field: value}
     cycle: bool = True  # one of `v`'s views
     replays: bool = False  # draws the frame replayed (left/right on a paused run); else replay shows boundary
+    next: Callable[[object], None] = lambda pane: _next_pair(pane)  # `p` here; by default hidden space's next pair
+
+
+def _next_pair(pane) -> None:
+    pane.pair_index += 1
+    pane.draw_view()
+
+
+def _next_row(pane) -> None:
+    pane.query_one(WeightsView).next_row()
+
+
+def _next_plane(pane) -> None:
+    """The landscape's next plane: PCA of the path -> random (a new draw each visit) -> two weights."""
+    planes = ("pca", "random", "weights")
+    pane.landscape_plane = planes[(planes.index(pane.landscape_plane) + 1) % len(planes)]
+    pane.landscape_draw += pane.landscape_plane == "random"
+    pane.sync_grid_size()  # the worker computes the new plane
 
 
 # ----- boundary -----------------------------------------------------------------------------------
@@ -130,7 +148,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          lambda ascii: PlotView(ascii=ascii, id="view-space"), _draw_space, asks=_asks_layer),
     View("weights", "weights and gradients", "every weight and its gradient (p: a row's exact numbers)",
          lambda ascii: WeightsView(ascii=ascii, id="view-weights"),
-         lambda pane, snap: pane.query_one(WeightsView).show(snap.inside), asks=_asks_layer),
+         lambda pane, snap: pane.query_one(WeightsView).show(snap.inside), asks=_asks_layer, next=_next_row),
     View("code", "the run's PyTorch code", "the run's own PyTorch script (y)",
          lambda ascii: CodeView(ascii=ascii, id="view-code"), lambda pane, snap: None, cycle=False),
     View("network", "the network",
@@ -142,7 +160,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          "the loss over a plane of weights through the current ones, the path training took on it "
          "(p: the next plane: the path's PCA, random directions, two real weights)",
          lambda ascii: LandscapeView(ascii=ascii, id="view-landscape"), _draw_landscape,
-         asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)}, replays=True),
+         asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)}, replays=True, next=_next_plane),
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c)",
          _compare_widget, _draw_compare, cycle=False),
 )}
