@@ -173,3 +173,18 @@ def test_plus_and_minus_climb_the_ladder_above_32():
 
     assert next_hidden(4, +1) == 5 and next_hidden(32, +1) == 48 and next_hidden(64, +1) == 100
     assert next_hidden(100, +2) == 256 and next_hidden(48, -1) == 32 and next_hidden(256, +1) == 257
+
+
+def test_d_walks_every_dataset_and_drops_what_the_next_task_cannot_take():
+    from neurotui.session.state import Session
+
+    s = Session(config=XorConfig(dataset="spiral", classes=4, bug="softmax-before-ce"))
+    seen = []
+    for _ in range(9):
+        s.cycle_dataset()
+        seen.append(s.config.dataset)
+        assert s.config.classes is None
+    assert {"spiral3", "reg-plane", "reg-gauss"} <= set(seen)
+    s = Session(config=XorConfig(dataset="spiral3", bug="softmax-before-ce"))
+    s.cycle_dataset()  # reg-plane: the softmax mistake has no softmax to misplace
+    assert s.config.dataset == "reg-plane" and s.config.bug is None

@@ -106,8 +106,14 @@ class Session:
 
     # ----- data (issue 10): each a restart on the same init seed -----------------------------------
     def cycle_dataset(self) -> str:
+        from neurotui.core.course.bugs import bug_fits
+        from neurotui.core.model.task import task_of
+
         nxt = _next(DATASETS, self.config.dataset)
-        self.reconfigure(dataset=nxt, data=None, noise=None, samples=None, val_split=None)
+        changes = dict(dataset=nxt, data=None, noise=None, samples=None, val_split=None, classes=None)
+        if not bug_fits(self.config.bug, task_of(self.config.with_(**changes)).kind):
+            changes["bug"] = None  # a loss-pair mistake of another task (core.course.bugs.BUG_TASKS)
+        self.reconfigure(**changes)
         return f"dataset: {nxt}"
 
     def _generated(self) -> None:
