@@ -144,7 +144,7 @@ STEPS: tuple[Step, ...] = (
     Step("practice-log", "Practice 3: the loss every 200 steps",
          "Print the loss every 200 steps and you see the curve: a healthy one trends down with small noise. The "
          "loss plot draws every step; the panel lists every 200th.",
-         reveal="run",
+         preset="loss-curve", reveal="run",
          question=_q("The loss starts around 0.7 at step 1. What is it at step 200?", tol=0.05),
          measure=M.measure_loss_at_200, after="A flat curve means: check the LR, the activation, the target shape, step()."),
     Step("practice-no-activation", "Practice 4: no hidden activation",
