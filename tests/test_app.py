@@ -241,8 +241,9 @@ def test_quit_mid_run_returns_the_config_without_waiting_for_the_run():
         async with app.run_test(size=(120, 40)) as pilot:
             await _started(app, pilot)
             await pilot.pause(0.3)
+            pane = app.xor  # the app's widgets are gone once it has exited
             await pilot.press("q")
-        return app.return_value, app.xor.snapshot
+        return app.return_value, pane.snapshot
 
     value, last = run(go())
     assert value == XorConfig(steps=200000, seed=7)
