@@ -362,3 +362,24 @@ def test_running_status_keeps_its_speed_in_view():
                     diagnosis=Diagnosis("training", "training", "", ""), finished=False)
     line = status_line(ASCII, "running", snap, 500, 487.0).plain
     assert line.endswith("487 steps/s (speed 500/s)") and len(line) <= 64  # the XOR pane's width at 120x40
+
+
+# ----- 17. data points leave the prediction readable ---------------------------------------------------------------
+def test_a_data_points_glyph_sits_on_its_cells_shading():
+    from neurotui.tui.widgets.boundary import half_block_rows, half_color
+
+    grid = [[0.05, 0.95], [0.05, 0.95]]
+    (row,) = half_block_rows(grid, {(0, 0): "x", (0, 1): "O"})
+    (glyph0, style0), (glyph1, style1) = row
+    assert glyph0 == "x" and style0.endswith(f"on {half_color(0.05)}")  # class 1 where the model says 0
+    assert glyph1 == "O" and style1.endswith(f"on {half_color(0.95)}")
+    (lesson,) = half_block_rows(grid, {(0, 0): "1"})
+    assert lesson[0] == ("1", "bold black on white")  # the lesson's four digits stay stamped
+
+
+def test_the_perceptrons_fix_key_adds_a_hidden_layer():
+    from neurotui.tui.panes.xor_text import fix_key
+
+    keys = {"cycle_layers": "n", "cycle_activation": "a"}.__getitem__
+    assert fix_key("linear", "", XorConfig(layers=0), keys) == "press n for a hidden layer"
+    assert fix_key("linear", "", XorConfig(activation="identity"), keys) == "press a for Tanh or ReLU"

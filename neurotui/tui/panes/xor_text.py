@@ -128,6 +128,8 @@ def fix_key(kind: str, fix: str, config: XorConfig | None, key) -> str:
         return ""
     if config is not None and config.bug:
         return f"press {key('pick_bug')} to clear the bug"
+    if kind == "linear" and config is not None and config.layers == 0:  # no hidden layer to activate yet
+        return f"press {key('cycle_layers')} for a hidden layer"
     if kind == "not_decreasing":
         return f"press {key('lr_raise')} to raise it" if "too low" in fix else ""
     binding, what = FIX_KEYS.get(kind, (None, ""))

@@ -58,6 +58,8 @@ _MARK_STYLES = {
     **{g: "bold black on white" for g in CLASS_TRAIN_GLYPHS[2:]},
     **{g: "bold white on #303030" for g in CLASS_VAL_GLYPHS[2:]},
 }
+_OVER = "#ffffff"  # a data point's glyph on the shading: white reads on every level, dark or light
+
 # Class k's colour where a theme gives none; the first two are the two-class ends.
 CLASS_COLORS = ("#2f58b0", "#f08a30", "#40a040", "#c03040", "#a060c0", "#30a0a0")
 SURE_LEVELS = 3  # a class's colour at three strengths: unsure, fairly sure, sure
@@ -160,10 +162,13 @@ def half_block_rows(grid, marks: dict, palette: tuple[str, ...] = HALF_COLORS,
         row = []
         for c, p in enumerate(upper):
             glyph = marks.get((t // 2, c))
-            if glyph is not None:
-                row.append((glyph, _MARK_STYLES.get(glyph, "bold")))
-                continue
             top = color(p)
+            if glyph is not None:
+                # The lesson's four digits are stamped; a data point's glyph is written over the
+                # cell's own shading, so 200 points leave the prediction readable under them
+                # (the glyph is the true class, the shading the model's answer).
+                row.append((glyph, _MARK_STYLES["0"] if glyph in "01" else f"bold {_OVER} on {top}"))
+                continue
             bottom = color(lower[c]) if lower is not None else "default"
             # one colour: a blank with that background (no foreground code to send)
             row.append((" ", f"on {top}") if top == bottom else (HALF, f"{top} on {bottom}"))
