@@ -124,6 +124,9 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
     def num(v, digits):
         return "-" if v is None else f"{v:.{digits}f}"
 
+    task = getattr(snapshot, "task", None)
+    regress = task is not None and task.regress
+    score, key = ("R²", "r2") if regress else ("accuracy", "accuracy")  # core.model.task
     return [
         f"| data | {data} |",
         f"| data seed | {config.data_seed} |",
@@ -131,8 +134,8 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
         f"| input features | {', '.join(config.features)} |",
         f"| batch | {'full' if config.batch is None else config.batch} |",
         f"| regularization | {reg} |",
-        f"| accuracy | train {num(getattr(snapshot, 'train_accuracy', None), 3)}, "
-        f"validation {num(getattr(snapshot, 'val_accuracy', None), 3)} |",
+        f"| {score} | train {num(getattr(snapshot, f'train_{key}', None), 3)}, "
+        f"validation {num(getattr(snapshot, f'val_{key}', None), 3)} |",
         f"| loss on the whole sets | train {num(getattr(snapshot, 'train_loss', None), 4)}, "
         f"validation {num(getattr(snapshot, 'val_loss', None), 4)} |",
     ]
