@@ -145,6 +145,6 @@ def test_the_landscape_view_draws_the_workers_plane_and_p_chooses_another():
     assert [s[:2] for s in seen[:3]] == [("landscape", "pca"), ("landscape", "random"), ("landscape", "weights")]
     for _, _plane, centre, text in seen[:3]:
         assert centre == pytest.approx(loss, abs=1e-4)
-        assert "S start" in text and "E now" in text and "2D slice" in text
+        assert "S start" in text and "E step 300" in text and "2D slice" in text
     assert "PCA of the path" in seen[0][3] and "w2[0,0]" in seen[2][3]
     assert "R the replayed frame" in seen[3]

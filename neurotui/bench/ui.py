@@ -89,7 +89,7 @@ def _headless_rate(config: XorConfig) -> _Rate:
     return rate
 
 
-async def _app_rate(config: XorConfig, size=(120, 40)) -> _Rate:
+async def _app_rate(config: XorConfig, size=(120, 40), view: str | None = None) -> _Rate:
     rate = _Rate(from_step=config.steps // 5)
     done = asyncio.Event()
 
@@ -102,6 +102,8 @@ async def _app_rate(config: XorConfig, size=(120, 40)) -> _Rate:
 
     app = Measured(config, speed=None)
     async with app.run_test(size=size):
+        if view is not None:  # shown from the start: the whole measured window pays for it
+            app.xor.set_view(view)
         # Wait on an event, not by polling with Pilot.pause: that polling alone costs the
         # UI thread ~25% of a core here and would be charged to the app.
         await asyncio.wait_for(done.wait(), timeout=600)

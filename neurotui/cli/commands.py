@@ -39,6 +39,10 @@ def cmd_bench(args) -> int:
         from neurotui.bench.keys import run_keys_bench
 
         report = run_keys_bench(rounds=min(args.rounds, 3))
+    elif args.landscape:
+        from neurotui.bench.landscape import run_landscape_bench
+
+        report = run_landscape_bench(rounds=min(args.rounds, 3), steps=args.steps or 20000)
     elif args.ui:
         from neurotui.bench.ui import UI_STEPS, run_ui_bench
 

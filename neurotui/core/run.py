@@ -44,6 +44,7 @@ class Run:
         from neurotui.core.model.landscape import PathRecorder
 
         self.path = PathRecorder(configs[0].steps)  # A's weights at each replay frame: the landscape's path
+        self._landscape: tuple | None = None  # (plane, step, when, Landscape): the last one computed
 
     def points(self) -> tuple | None:
         """The data points to draw on the boundary; None for the lesson's four XOR rows."""
@@ -136,17 +137,31 @@ class Run:
         return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid)
                          for t in self.trainers[1:]))
 
+    LANDSCAPE_EVERY = 1.0  # seconds between refreshes while training: each costs ms of the run's time
+
     def landscape(self, plane: tuple[str, int]):
-        """A's loss landscape now: (plane name, draw) with draw seeding the random plane's directions.
-        None when PyTorch refused the run's loss or its weights are not finite."""
+        """A's loss landscape: (plane name, draw) with draw seeding the random plane's directions.
+        While training it is refreshed at most once every LANDSCAPE_EVERY seconds (a snapshot in
+        between carries the last one); a new plane or a run that stopped gets it at once. None when
+        PyTorch refused the run's loss or its weights are not finite."""
+        import time
+
         from neurotui.core.model.landscape import landscape, loss_kind
 
         a = self.trainers[0]
         if a.nonfinite_where is not None or a.error is not None:
             return None
+        last = self._landscape
+        now = time.monotonic()
+        if last is not None and last[0] == plane and last[1] == a.step_count:
+            return last[3]  # nothing moved (paused, or finished): the same picture
+        if last is not None and last[0] == plane and not a.finished and now - last[2] < self.LANDSCAPE_EVERY:
+            return last[3]
         import torch
 
         name, draw = plane
         d = a.data
-        return landscape(a.model, d.train_x, d.train_y, self.path.tensor(), self.path.steps, a.step_count, name,
+        land = landscape(a.model, d.train_x, d.train_y, self.path.tensor(), self.path.steps, a.step_count, name,
                          generator=torch.Generator().manual_seed(draw), loss=loss_kind(a.config, a.mistakes.mse_loss))
+        self._landscape = (plane, a.step_count, now, land)
+        return land

@@ -84,5 +84,6 @@ class LandscapeView(CachedText):
         else:
             what = "random, filter-normalized"
         plane = Text(f"plane: {what}; p: next plane", "dim")
-        marks = Text("S start  o path  E now" + ("  R the replayed frame" if replaying else ""), "bold")
+        marks = Text(f"S start  o path  E step {land.path_steps[-1]}" + ("  R the replayed frame" if replaying else ""),
+                     "bold")
         return [scale, plane, marks, Text(f"note: {SHORT_CAVEAT}", "italic dim")]

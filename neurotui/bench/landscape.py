@@ -1,0 +1,61 @@
+"""`neurotui bench --landscape`: what the loss landscape view costs.
+
+Two figures, each measured here in one run: one refresh of the landscape (a 41x41 plane and the
+path, all in one batched forward pass) against one training step of the same run; and the app's
+training speed with the landscape view on screen against the boundary view (the issue's bound:
+no more than 10% slower).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+from neurotui.core.model.config import XorConfig
+
+
+def refresh_cost(repeats: int = 30) -> tuple[float, float]:
+    """(ms per landscape refresh, ms per training step) of the lesson's run, at its end."""
+    import torch
+
+    from neurotui.core.run import Pictures, Run
+
+    torch.set_num_threads(1)  # as the app's worker runs (session.loop)
+    run = Run([XorConfig()])
+    pictures = Pictures(grid_size=(16, 28))
+    t0 = time.perf_counter()
+    while not run.finished:
+        run.train(200, pictures, lambda: False)
+    step_ms = (time.perf_counter() - t0) * 1000 / run.step_count  # frames and path kept, as in the app
+    run.landscape(("pca", 0))  # warm: first use of torch.linalg
+    times = []
+    for _ in range(repeats):
+        run._landscape = None  # a refresh computed anew each time, not the cached one
+        t = time.perf_counter()
+        run.landscape(("pca", 0))
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1000, step_ms
+
+
+def run_landscape_bench(rounds: int = 3, steps: int = 20000) -> dict:
+    from neurotui.bench.ui import _app_rate
+
+    refresh_ms, step_ms = refresh_cost()
+    config = XorConfig(steps=steps)
+    ratios, shown, plain = [], [], []
+    for _ in range(rounds):  # alternated, so drift in the machine's load falls on both
+        a = asyncio.run(_app_rate(config)).steps_per_s
+        b = asyncio.run(_app_rate(config, view="landscape")).steps_per_s
+        plain.append(a)
+        shown.append(b)
+        ratios.append(b / a)
+    ratio = statistics.median(ratios)
+    lines = [
+        f"landscape refresh (41x41 + path, one batched pass): {refresh_ms:.2f} ms = "
+        f"{refresh_ms / step_ms:.0f} training steps ({step_ms * 1000:.0f} us each)",
+        f"app training speed, landscape shown / boundary shown: {ratio:.2f} (median of {rounds}; "
+        f"{statistics.median(shown):,.0f} vs {statistics.median(plain):,.0f} steps/s, {steps} steps)",
+    ]
+    return {"refresh_ms": refresh_ms, "step_ms": step_ms, "speed_ratio": ratio, "ratios": ratios,
+            "steps_per_s_landscape": shown, "steps_per_s_boundary": plain, "lines": lines}
