@@ -383,3 +383,15 @@ def test_the_perceptrons_fix_key_adds_a_hidden_layer():
     keys = {"cycle_layers": "n", "cycle_activation": "a"}.__getitem__
     assert fix_key("linear", "", XorConfig(layers=0), keys) == "press n for a hidden layer"
     assert fix_key("linear", "", XorConfig(activation="identity"), keys) == "press a for Tanh or ReLU"
+
+
+def test_hidden_space_says_when_points_overlap():
+    from neurotui.core.model.inside import Inside
+    from neurotui.tui.widgets.inside import space_figure
+
+    inside = Inside(layer=1, hidden_points=((0.9, -0.9), (-0.5, 0.4), (0.2, 0.7), (0.9, -0.9)), weights=(),
+                    biases=(), grad_norms=())
+    assert space_figure(inside, (0, 1)).title.endswith("; 1 point hidden")
+    apart = Inside(layer=1, hidden_points=((0.9, -0.9), (-0.5, 0.4), (0.2, 0.7), (0.1, -0.3)), weights=(),
+                   biases=(), grad_norms=())
+    assert space_figure(apart, (0, 1)).title.endswith("(p: next pair)")

@@ -119,9 +119,15 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
     def pad(lo, hi):
         return lo - 0.15 * (hi - lo or 1), hi + 0.15 * (hi - lo or 1)
 
+    # Points the plot cannot tell apart (a hundredth of the span) draw as one digit: say so
+    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    places = len({(round((x - min(xs)) / span_x * 100), round((y - min(ys)) / span_y * 100)) for x, y in zip(xs, ys)})
+    hidden = len(xs) - places
+    overlap = f"; {hidden} point{'' if hidden == 1 else 's'} hidden" if hidden else ""  # fits 80x24's title
+
     return Figure(
         tuple(series),
-        title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair)",
+        title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair){overlap}",
         xlabel="can one straight line split the 0s from the 1s here? after training it can",
         xlim=pad(min(xs), max(xs)), ylim=pad(min(ys), max(ys)),
     )
