@@ -55,6 +55,9 @@ PRESETS: dict[str, Preset] = {
         # one seed cannot answer "reliably": the question says where the count of seeds is
         Preset("hidden-2", "Practice 1: with 2 hidden units instead of 4, does XOR still train reliably? "
                "One seed cannot say: press 4 to train hundreds.", (("hidden", 2),)),
+        # seed 1 of 2-2-1 ends on a plateau with one row wrong; seed 2 (press s) solves it
+        Preset("two-units-stuck", "Why do 2 units sometimes fail? This seed gets stuck: press v until the loss "
+               "landscape, then s for a seed that solves it.", (("hidden", 2), ("seed", 1))),
         Preset("relu", "Practice 2: replace Tanh with ReLU. Does the result change?", (("activation", "relu"),)),
         Preset("loss-curve", "Practice 3: print the loss every 200 steps to see the training curve: the plot "
                "below draws every step (lab --log-every 200 prints them).", ()),
