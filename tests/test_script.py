@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from lab_runs import LESSON_OUTPUT
+from lab_runs import DATA, LESSON_OUTPUT
 
 from neurotui.cli import main
 from neurotui.core.course.bugs import BUG_ORDER, BUGS, check_bug, next_bug
@@ -81,6 +81,13 @@ SCRIPT_RUNS = [
     ("--dataset", "gauss", "--bug", "no-output-sigmoid", "--steps", "200", "--log-every", "7"),
     ("--dataset", "moons", "--optimizer", "sgd", "--lr", "1e4", "--steps", "300", "--log-every", "50"),
     ("--dataset", "circle", "--bug", "lr-high", "--log-every", "20"),  # blown up: stopped at a check (step 50)
+    # several classes and regression: K scores and CrossEntropyLoss, a linear output and MSELoss
+    ("--dataset", "spiral", "--classes", "4", "--batch", "32", "--dropout", "0.1", "--steps", "300",
+     "--log-every", "100"),
+    ("--dataset", "gauss", "--classes", "3", "--steps", "200", "--features", "x1,x2,x1x2", "--l1", "0.001"),
+    ("--dataset", "reg-plane", "--val-split", "0", "--steps", "300", "--log-every", "70"),
+    ("--dataset", "spiral3", "--bug", "softmax-before-ce", "--steps", "300"),
+    ("--dataset", "reg-gauss", "--bug", "sigmoid-for-regression", "--steps", "300"),
 ]
 
 # The issue's "done when" runs, 2000 steps each.
@@ -90,6 +97,8 @@ DONE_WHEN_RUNS = [
     ("--dataset", "moons", "--features", "x1,x2,x1x2,sinx1", "--l1", "0.001", "--l2", "0.01"),
     ("--dataset", "xor-noisy", "--hidden", "8", "--layers", "2", "--batch", "10", "--dropout", "0.2",
      "--val-split", "0.4", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.3"),
+    ("--dataset", "spiral3", "--activation", "relu"),
+    ("--dataset", "reg-gauss", "--layers", "2", "--hidden", "8", "--lr", "0.03"),
 ]
 
 
@@ -121,6 +130,12 @@ def test_a_csv_file_with_a_split_and_a_log(tmp_path):
     assert "import csv" in text and "csv.reader(" in text
     assert text.count("import ") == 4  # csv, math, torch, torch.nn
     test_the_script_prints_exactly_what_lab_prints(args, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["three_classes.csv", "regression.csv"])
+def test_a_csv_of_classes_or_numbers(name, tmp_path):
+    """Integer labels 0..2 train three classes, fractional ones a regression: the script reads both."""
+    test_the_script_prints_exactly_what_lab_prints(("--data", str(DATA / name), "--steps", "300"), tmp_path)
 
 
 def test_lab_prints_the_doctors_verdict_on_stderr():

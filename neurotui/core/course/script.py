@@ -32,6 +32,7 @@ from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, layer_sizes
+from neurotui.core.model.task import task_of
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
@@ -49,10 +50,6 @@ class ScriptError(ConfigError):
 
 def _check(config: XorConfig) -> XorConfig:
     config = config.validated()
-    from neurotui.core.model.task import task_of
-
-    if not task_of(config).binary:
-        raise ScriptError("--script covers two-class runs so far, not several classes or regression")
     if config.device != "cpu":  # CUDA's kernels (and its own dropout generator) round differently
         raise ScriptError(f"--script writes the CPU run, and --device {config.device} may train elsewhere, "
                           "with other last digits: drop --device")
@@ -74,6 +71,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
     config = _check(config)
     bug, m = config.bug, mistakes(config)
     lesson = is_lesson_data(config)
+    task = task_of(config)
     args = config.cli_args()
     out = [
         f"# neurotui lab{' ' + args if args else ''}, as a standalone PyTorch script.",
@@ -108,6 +106,9 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
     else:
         out += data_lines(config)
         train_x, train_y = "train_x", "train_y"
+        if task.kind == "classes":
+            out.append("train_targets = train_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
+            train_y = "train_targets"
     features = tuple(config.features)
     if features != DEFAULT_FEATURES:
         out += ["", "", "def features(x):",
@@ -125,17 +126,14 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
             out.append(f"            {act},")
             if config.dropout:
                 out.append(f"            nn.Dropout({number(config.dropout)}),  # while training only")
-    if m.output_sigmoid:
-        out.append("            nn.Sigmoid(),")
-    else:
-        out.append(f"            # nn.Sigmoid(),  {BUG_MARK}{bug}): left out, so BCELoss gets raw scores")
+    out += _output_lines(task, m, bug)
     forward = "self.net(x)" if features == DEFAULT_FEATURES else "self.net(features(x))"
     out += ["        )", "", "    def forward(self, x):", f"        return {forward}", "", "",
             "model = TinyMLP()"]
     if m.mse_loss:
         out.append("loss_fn = nn.MSELoss()  # with MSELoss the flat target broadcasts instead of failing")
     else:
-        out.append("loss_fn = nn.BCELoss()")
+        out.append(f"loss_fn = nn.{ {'binary': 'BCELoss', 'classes': 'CrossEntropyLoss'}.get(task.kind, 'MSELoss')}()")
     out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"
                             if bug in BUG_LR else "")
     out += _loop_lines(config, m, train_x, train_y, flat, log_every)
@@ -176,10 +174,28 @@ def _optimizer_lines(config: XorConfig, lr: float, lr_bug: str) -> list[str]:
     return out
 
 
+def _output_lines(task, m, bug) -> list[str]:
+    """What follows the last nn.Linear: the task's output activation (core.model.task.output_layers)."""
+    mark = f"  {BUG_MARK}{bug}): "
+    if task.kind == "classes":
+        if bug == "softmax-before-ce":
+            return [f"            nn.Softmax(dim=1),{mark}probabilities handed to a loss that applies log-softmax itself"]
+        return ["            # no softmax: nn.CrossEntropyLoss applies log-softmax to the K scores itself"]
+    if task.regress:
+        if bug == "sigmoid-for-regression":
+            return [f"            nn.Sigmoid(),{mark}squashes the prediction into (0, 1)"]
+        return ["            # no output activation: a regression predicts any number"]
+    if m.output_sigmoid:
+        return ["            nn.Sigmoid(),"]
+    return [f"            # nn.Sigmoid(),{mark}left out, so BCELoss gets raw scores"]
+
+
 def _blown_up_lines(config: XorConfig) -> list[str]:
     """Where neurotui stops a run it calls blown up (checked every SATURATION_CHECK_EVERY steps)."""
     doc = ['    """Where neurotui stops a run: outputs pinned at exactly 0 or 1 on the wrong side give a finite',
            '    loss above 5 (BCELoss clamps log(0) at -100), not nan, and training on cannot bring them back."""']
+    if not task_of(config).binary:  # only BCELoss clamps: a K-class or regression run is never stopped so
+        return evaluate_lines(config)
     if not is_lesson_data(config):
         return [*evaluate_lines(config), "", "", "def blown_up():", *doc,
                 "    train_loss = evaluate(train_x, train_y)[0]",
@@ -245,8 +261,11 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
     if log_every:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
-    out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
-            f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # gone nan, or blown up: stop", "        break"]
+    if task_of(config).binary:
+        out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
+                f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # gone nan, or blown up: stop", "        break"]
+    else:
+        out += ["    if not math.isfinite(losses[-1]):  # gone nan: stop", "        break"]
     if log_every:
         out += [f"if len(losses) % {log_every}:  # stopped between two log lines: log where",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']

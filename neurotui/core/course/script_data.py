@@ -18,6 +18,8 @@ from neurotui.core.data.datasets import (
     validation_rows,
     xor_labelled,
 )
+from neurotui.core.data.shapes import BUMPS, PLAYGROUND_RADIUS
+from neurotui.core.model.task import task_of
 
 XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"
 XOR_Y_LITERAL = "torch.tensor([[0.], [1.], [1.], [0.]])"
@@ -70,11 +72,14 @@ def data_lines(config) -> list[str]:
     Not for the lesson's own four rows (the script writes those as the lesson does).
     """
     opts = resolved(config)
+    task = task_of(config)
     if config.data is not None:
-        out, sizes = _csv_lines(config)
+        out, sizes = _csv_lines(config, task)
     elif config.dataset == "xor":
         out = ["x = " + XOR_X_LITERAL + "  # the lesson's four rows", "y = " + XOR_Y_LITERAL]
         sizes = (2, 2)
+    elif config.dataset in MULTI_SHAPES or task.kind == "classes":
+        out, sizes = _multi_lines(config, opts, task)
     else:
         out = _generated_lines(config, opts)
         sizes = class_sizes(opts["samples"])
@@ -84,12 +89,22 @@ def data_lines(config) -> list[str]:
     n_val = [validation_rows(n, fraction) for n in sizes]
     seeded = [] if config.data is None and config.dataset != "xor" else [
         f"g = torch.Generator().manual_seed({config.data_seed})  # the data seed (--data-seed) draws the split"]
+    if task.regress:  # one group: no classes to keep in proportion
+        return out + seeded + [
+            "",
+            f"# Hold out {number(fraction * 100)}% of the rows for validation ({n_val[0]} of {sizes[0]}), "
+            "drawn from the same generator.",
+            "rows = torch.randperm(len(y), generator=g)",
+            f"train_rows, val_rows = rows[{n_val[0]}:].sort().values, rows[:{n_val[0]}].sort().values",
+            "train_x, train_y, val_x, val_y = x[train_rows], y[train_rows], x[val_rows], y[val_rows]",
+        ]
+    pairs = ", ".join(f"({c}., {v})" for c, v in enumerate(n_val))
     return out + seeded + [
         "",
         f"# Hold out {number(fraction * 100)}% of each class for validation (stratified: "
         f"{' + '.join(map(str, n_val))} of {sum(sizes)} rows), drawn from the same generator.",
         "train_rows, val_rows = [], []",
-        f"for label, n_val in ((0., {n_val[0]}), (1., {n_val[1]})):",
+        f"for label, n_val in ({pairs}):",
         "    rows = (y[:, 0] == label).nonzero().flatten()",
         "    rows = rows[torch.randperm(len(rows), generator=g)]",
         "    val_rows.append(rows[:n_val])",
@@ -117,7 +132,80 @@ def _generated_lines(config, opts) -> list[str]:
     ]
 
 
-def _csv_lines(config) -> tuple[list[str], tuple[int, int]]:
+# core/data/shapes.py, written out: drawn in float64, then rounded to float32 as neurotui does.
+F64 = "dtype=torch.float64"
+MULTI_SHAPES = ("spiral3", "reg-plane", "reg-gauss")
+
+
+def _multi_lines(config, opts, task) -> tuple[list[str], tuple[int, ...]]:
+    noise, name = number(opts["noise"]), config.dataset
+    head = [f"g = torch.Generator().manual_seed({config.data_seed})"]
+    seeded = "# from their own generator, seeded with the data seed: a new --seed trains on the same points."
+    if task.regress:
+        n = opts["samples"]
+        label = ["y = (at[:, 0] + at[:, 1]) / 10  # x1 + x2 in [-10, 10] -> [-1, 1], Playground's scale"]
+        if name == "reg-gauss":
+            centres = ", ".join(f"[{cx}, {cy}]" for cx, cy, _ in BUMPS)
+            label = [
+                f"centres = torch.tensor([{centres}], {F64})",
+                f"signs = torch.tensor([{', '.join(str(s) for _, _, s in BUMPS)}], {F64})",
+                "values = signs * (1 - torch.cdist(at, centres) / 2).clamp(0, 1)  # six cones, height 1, radius 2",
+                "y = values.gather(1, values.abs().argmax(1, keepdim=True)).squeeze(1)  # the tallest cone",
+            ]
+        return [
+            f"# The data (regression): {DESCRIPTIONS[name].removeprefix('regression: ')}, {n} points uniform on",
+            "# [-1, 1]^2 (Playground's [-6, 6]^2 scaled); the label is read at the point moved by up to",
+            f"# {noise} x the half-width (the noise). Drawn in float64",
+            seeded,
+            *head,
+            f"u = torch.rand({n}, 4, generator=g, {F64}) * 2 - 1  # x1, x2 and the two shifts",
+            "x = u[:, :2]",
+            f"at = (x + {noise} * u[:, 2:]) * {number(PLAYGROUND_RADIUS)}  # where the label is read, in Playground's units",
+            *label,
+            "x, y = x.float(), y.float().unsqueeze(1)",
+        ], (n,)
+    k = task.classes
+    sizes = class_sizes(opts["samples"], k)
+    if name == "spiral3":
+        body = [
+            f"    r = torch.linspace(0.0, 1.0, n, {F64})  # the radius, 0 to 1 along the arm",
+            f"    t = torch.linspace(4.0 * label, 4.0 * (label + 1), n, {F64})  # the angle, 4 radians per arm",
+            f"    t = t + {noise} * torch.randn(n, generator=g, {F64})  # the noise jitters the angle",
+            "    xs.append(torch.stack([r * t.sin(), r * t.cos()], 1))",
+        ]
+        what = f"CS231n's three spiral arms, {' + '.join(map(str, sizes))} points"
+    elif name == "spiral":
+        body = [
+            f"    t = (torch.arange(n, {F64}) + 0.5) / n  # evenly along the arm",
+            "    r = 0.05 + 0.95 * t  # the radius grows from 0.05 to 1 over 1.5 turns",
+            f"    theta = 3 * math.pi * t + 2 * math.pi * label / {k}  # each arm turned 1/{k} turn from the last",
+            "    points = torch.stack([r * theta.cos(), r * theta.sin()], 1)",
+            f"    xs.append(points + {noise} * torch.randn(n, 2, generator=g, {F64}))",
+        ]
+        what = f"{k} spiral arms, {' + '.join(map(str, sizes))} points with Gaussian noise {noise}"
+    else:  # gauss
+        body = [
+            f"    angle = 1.25 * math.pi + 2 * math.pi * label / {k}  # {k} blobs evenly round a circle",
+            "    centre = [0.6 * math.sqrt(2) * math.cos(angle), 0.6 * math.sqrt(2) * math.sin(angle)]",
+            f"    points = torch.tensor([centre], {F64}).expand(n, 2)",
+            f"    xs.append(points + {noise} * torch.randn(n, 2, generator=g, {F64}))",
+        ]
+        what = f"{k} Gaussian blobs, {' + '.join(map(str, sizes))} points, spread {noise}"
+    return [
+        f"# The data: {what}, drawn in float64",
+        seeded,
+        *head,
+        "xs, ys = [], []",
+        f"for label, n in enumerate(({', '.join(map(str, sizes))})):",
+        *body,
+        f"    ys.append(torch.full((n,), float(label), {F64}))",
+        "x, y = torch.cat(xs), torch.cat(ys)",
+        "order = torch.randperm(len(y), generator=g)  # shuffle the rows",
+        "x, y = x[order].float(), y[order].float().unsqueeze(1)",
+    ], sizes
+
+
+def _csv_lines(config, task) -> tuple[list[str], tuple[int, ...]]:
     _, labels = read_csv_rows(config.data)  # the class sizes the split needs (lab read the file the same way)
     return [
         f"# The data: your file {config.data}, read with the csv module as neurotui reads it: rows of",
@@ -132,15 +220,38 @@ def _csv_lines(config) -> tuple[list[str], tuple[int, int]]:
         "        continue",
         "x = torch.tensor([row[:2] for row in rows])",
         "y = torch.tensor([row[2:] for row in rows])",
-    ], (labels.count(0.0), labels.count(1.0))
+    ], (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
 
 
 def evaluate_lines(config) -> list[str]:
-    """`evaluate(x, y)`, defined before the loop: the blow-up check uses it too."""
-    return [
-        "def evaluate(x, y):",
+    """`evaluate(x, y)`, defined before the loop (the blow-up check uses it): loss and score on a whole set."""
+    task = task_of(config)
+    head = ["def evaluate(x, y):"]
+    off = ["    model.eval()  # dropout off"] if config.dropout else []
+    if task.regress:
+        return head + [
+            '    """The mean squared error and R² (1 - residual / total sum of squares) on a whole set."""',
+            *off,
+            "    with torch.no_grad():",
+            "        out = model(x)",
+            "        mse = loss_fn(out, y)",
+            "        r2 = 1 - ((out - y) ** 2).sum() / ((y - y.mean()) ** 2).sum().clamp(min=1e-12)",
+            "    return mse.item(), r2.item()",
+        ]
+    if task.kind == "classes":
+        return head + [
+            '    """Cross-entropy and accuracy on a whole set: the class is the largest of the K scores."""',
+            *off,
+            "    with torch.no_grad():",
+            "        out = model(x)",
+            "        target = y.flatten().long()",
+            "        loss = loss_fn(out, target)",
+            "        accuracy = (out.argmax(1) == target).float().mean()",
+            "    return loss.item(), accuracy.item()",
+        ]
+    return head + [
         '    """Loss and accuracy on a whole set. BCE written out: a model gone nan is measured, not refused."""',
-        *(["    model.eval()  # dropout off"] if config.dropout else []),
+        *off,
         "    with torch.no_grad():",
         "        p = model(x)",
         "        loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean()",
@@ -151,6 +262,7 @@ def evaluate_lines(config) -> list[str]:
 
 def evaluation_lines(config) -> list[str]:
     """After training (model.eval()): what `lab` prints off the lesson's four rows."""
+    task = task_of(config)
     has_val = bool(resolved(config)["val_split"])
     out = []
     if xor_labelled(config):
@@ -164,22 +276,22 @@ def evaluation_lines(config) -> list[str]:
             '    print(f"x={row} prob={p:.3f} pred={int(y_hat)}")',
         ]
     name = quoted(str(config.data) if config.data is not None else config.dataset)
+    kind = "" if task.binary else (", " + quoted(
+        ("regression" if task.regress else f"classes= {task.classes}") + f" loss= {task.loss_name}"))
+    loss, score = ("mse", "r2") if task.regress else ("loss", "accuracy")
+    val_rows = "len(val_y)" if has_val else "0"
     out += [
         'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
-        "train_loss, train_accuracy = evaluate(train_x, train_y)",
+        f"train_{loss}, train_{score} = evaluate(train_x, train_y)",
+        *([f"val_{loss}, val_{score} = evaluate(val_x, val_y)"] if has_val else []),
+        f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", {val_rows}{kind})',
     ]
     if has_val:
-        out += [
-            "val_loss, val_accuracy = evaluate(val_x, val_y)",
-            f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", len(val_y))',
-            'print(f"train_loss= {train_loss:.4f} val_loss= {val_loss:.4f}")',
-            'print(f"train_accuracy= {train_accuracy:.3f} val_accuracy= {val_accuracy:.3f}")',
+        return out + [
+            f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',
+            f'print(f"train_{score}= {{train_{score}:.3f}} val_{score}= {{val_{score}:.3f}}")',
         ]
-    else:
-        out += [
-            f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", 0)',
-            'print(f"train_loss= {train_loss:.4f} val_loss= -")',
-            'print(f"train_accuracy= {train_accuracy:.3f} val_accuracy= -")',
-        ]
-    return out
-
+    return out + [
+        f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= -")',
+        f'print(f"train_{score}= {{train_{score}:.3f}} val_{score}= -")',
+    ]
