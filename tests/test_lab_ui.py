@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.picker import MultiPicker, Picker
@@ -126,13 +128,14 @@ def test_code_view_marks_the_changed_line_and_capital_y_writes_the_script(tmp_pa
     assert "nn.ReLU()" in (tmp_path / "neurotui-lab.py").read_text()
 
 
-def test_code_view_scrolls_with_the_panes_keys_and_shows_a_datasets_code():
-    """Opens at the model (the loop in sight), and the arrows, PgUp/PgDn, Home/End scroll it without
-    Tab: End is no replay jump there (no toast). A spiral's run has code too, its generator included."""
+@pytest.mark.parametrize("config", [XorConfig(steps=40, dataset="spiral", batch=16, dropout=0.1),
+                                    XorConfig(steps=40, dataset="spiral3", activation="relu")],
+                         ids=["spiral-batch-dropout", "spiral3"])
+def test_code_view_scrolls_with_the_panes_keys_and_shows_a_datasets_code(config):
+    """Opens with the loop in sight, and the arrows, PgUp/PgDn, Home/End scroll it without Tab: End
+    is no replay jump there (no toast). A spiral's run has code too, three classes included."""
     from neurotui.core.course.script import script_lines
     from neurotui.tui.widgets.code import loop_lines, model_line
-
-    config = XorConfig(steps=40, dataset="spiral", batch=16, dropout=0.1)
 
     async def go():
         app = NeuroApp(config, speed=None)
