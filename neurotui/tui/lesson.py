@@ -197,20 +197,21 @@ class LessonPanel(VerticalScroll):
             self._set_fields(values)
             self.call_after_refresh(self._measure)
             return
-        if step.reveal == "sweep":
-            # The sweep first, the live run after it: side by side, the two threads fought over the
-            # GIL and a 0.3 s sweep (neurotui sweep --hidden 2,4 --seeds 64) took two minutes here.
-            self.waiting = f"the sweep of {step.seeds} seeds, then the run"
-            self._sweep(step, app.session.config)
+        if step.reveal in ("sweep", "probe"):
+            # The sweep (or probe) first, the live run after it: side by side, the two threads fought over
+            # the GIL and a 0.3 s sweep (neurotui sweep --hidden 2,4 --seeds 64) took two minutes here.
+            if step.reveal == "sweep":
+                self.waiting = f"the sweep of {step.seeds} seeds, then the run"
+                self._sweep(step, app.session.config)
+            else:
+                self.waiting = "the failure probe, then the run"
+                self._probe(app.session.config)
             self._poll = self.set_interval(POLL_S, self._check)
             self.render_step()
             return
         app.start_run()  # the run measured is the one started now, from step 0
         self.waiting = "the run"
-        if step.reveal == "probe":
-            self.waiting = "the run and the failure probe"
-            self._probe(app.session.config)
-        elif step.reveal == "none":
+        if step.reveal == "none":
             self.call_after_refresh(self._measure)
             return
         self._poll = self.set_interval(POLL_S, self._check)
@@ -299,7 +300,9 @@ class LessonPanel(VerticalScroll):
 
     def _probed(self, probe) -> None:
         self.probe = probe
-        self._check()
+        self.waiting = "the run"
+        self.app.start_run()  # the run beside which the probe is read, now that the probe has the cores
+        self.render_step()
 
     def _save(self) -> None:
         try:
