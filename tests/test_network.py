@@ -1,6 +1,7 @@
 """Issue 12: half-block boundary, replay frames, the network view, weight edits, the probe."""
 
-from neurotui.tui.widgets.boundary import HALF, HALF_COLORS, half_block_rows, half_marks
+from neurotui.tui.widgets.boundary import half_block_rows, half_marks
+from neurotui.tui.widgets.palette import HALF, HALF_COLORS
 
 
 # ----- half-block boundary -------------------------------------------------------------------------
@@ -253,7 +254,8 @@ def test_hidden_feature_tiles_grow_with_their_space_and_a_click_focuses_a_pane()
 def test_the_boundary_takes_its_colours_from_the_theme():
     from textual.theme import BUILTIN_THEMES
 
-    from neurotui.tui.widgets.boundary import BoundaryView, theme_palette
+    from neurotui.tui.widgets.boundary import BoundaryView
+    from neurotui.tui.widgets.palette import theme_palette
 
     async def go():
         app = NeuroApp(XorConfig(steps=30), speed=None)

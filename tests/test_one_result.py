@@ -366,7 +366,8 @@ def test_running_status_keeps_its_speed_in_view():
 
 # ----- 17. data points leave the prediction readable ---------------------------------------------------------------
 def test_a_data_points_glyph_sits_on_its_cells_shading():
-    from neurotui.tui.widgets.boundary import half_block_rows, half_color
+    from neurotui.tui.widgets.boundary import half_block_rows
+    from neurotui.tui.widgets.palette import half_color
 
     grid = [[0.05, 0.95], [0.05, 0.95]]
     (row,) = half_block_rows(grid, {(0, 0): "x", (0, 1): "O"})

@@ -9,8 +9,9 @@ from rich.text import Text
 
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.model.landscape import SHORT_CAVEAT, Landscape, level, log_levels
-from neurotui.tui.widgets.boundary import HALF_COLORS, half_block_rows, half_color, resample
+from neurotui.tui.widgets.boundary import half_block_rows, resample
 from neurotui.tui.widgets.cached import CachedText
+from neurotui.tui.widgets.palette import HALF_COLORS, half_color
 
 LEGEND_ROWS = 4
 
