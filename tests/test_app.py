@@ -56,7 +56,7 @@ def test_config_keys_restart_with_the_new_shape():
             seen = []
             for key, check in (
                 ("a", lambda c: c.activation == "relu"),
-                ("plus", lambda c: c.hidden == 5),
+                ("plus", lambda c: c.hidden == 6),
                 ("minus", lambda c: c.hidden == 4),
                 ("s", lambda c: c.seed == 43),
             ):
@@ -74,7 +74,7 @@ def test_config_keys_restart_with_the_new_shape():
 
     seen, table = run(go())
     assert "ReLU" in seen[0]
-    assert seen[1].startswith("2-5-1") and seen[2].startswith("2-4-1")
+    assert seen[1].startswith("2-6-1") and seen[2].startswith("2-4-1")
     assert "seed 43" in seen[3]
     assert "ReLU" in table  # the activations pane follows the training activation
 

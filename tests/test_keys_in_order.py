@@ -102,4 +102,4 @@ def test_q_waits_its_turn_when_a_key_before_it_opens_the_help():
 
     exited, help_open, hidden = asyncio.run(go())
     assert not exited and not help_open  # q closed the help it opened
-    assert hidden == 5
+    assert hidden == 6  # + steps 4 -> 6 on the ladder

@@ -171,7 +171,7 @@ def test_sigmoid_for_regression_names_the_output_activation():
 def test_plus_and_minus_climb_the_ladder_above_32():
     from neurotui.session.state import next_hidden
 
-    assert next_hidden(4, +1) == 5 and next_hidden(32, +1) == 48 and next_hidden(64, +1) == 100
+    assert next_hidden(4, +1) == 6 and next_hidden(6, -1) == 4 and next_hidden(5, +1) == 6 and next_hidden(32, +1) == 48 and next_hidden(64, +1) == 100
     assert next_hidden(100, +2) == 256 and next_hidden(48, -1) == 32 and next_hidden(256, +1) == 257
 
 

@@ -22,7 +22,7 @@ def test_a_change_reaches_b_except_its_activation():
     s.step_lr(+1)
     s.toggle_optimizer()
     a, b = s.configs()
-    assert (a.hidden, a.lr, a.optimizer) == (b.hidden, b.lr, b.optimizer) == (6, 0.3, "sgd")
+    assert (a.hidden, a.lr, a.optimizer) == (b.hidden, b.lr, b.optimizer) == (8, 0.3, "sgd")  # + twice: 4 -> 6 -> 8
     s.cycle_activation()
     assert s.config.activation == "relu" and s.other.activation == b_activation
     assert s.previous.activation == "tanh"  # what the code view marks as changed

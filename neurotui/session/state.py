@@ -219,14 +219,14 @@ class Session:
 
 
 def next_hidden(hidden: int, delta: int) -> int:
-    """`delta` steps of + or -: one unit at a time up to 32 (the sizes the lesson's practice
-    compares), then the ladder of HIDDEN_STEPS above it (48, 64, the case study's 100, 128, 256)."""
+    """`delta` steps of + or - along HIDDEN_STEPS (1, 2, 3, 4, 6, 8, ... the case study's 100, 256):
+    every size the lesson's practice compares, and 256 within a dozen presses. A size off the ladder
+    (--hidden 5) moves to its neighbour on it."""
     from neurotui.core.model.config import HIDDEN_STEPS
 
-    ladder = [n for n in range(1, 33)] + [n for n in HIDDEN_STEPS if n > 32]
     for _ in range(abs(delta)):
         if delta > 0:
-            hidden = next((n for n in ladder if n > hidden), HIDDEN_MAX + 1)
+            hidden = next((n for n in HIDDEN_STEPS if n > hidden), HIDDEN_MAX + 1)
         else:
-            hidden = next((n for n in reversed(ladder) if n < hidden), HIDDEN_MIN - 1)
+            hidden = next((n for n in reversed(HIDDEN_STEPS) if n < hidden), HIDDEN_MIN - 1)
     return hidden
