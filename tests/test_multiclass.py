@@ -188,3 +188,13 @@ def test_d_walks_every_dataset_and_drops_what_the_next_task_cannot_take():
     s = Session(config=XorConfig(dataset="spiral3", bug="softmax-before-ce"))
     s.cycle_dataset()  # reg-plane: the softmax mistake has no softmax to misplace
     assert s.config.dataset == "reg-plane" and s.config.bug is None
+
+
+def test_d_help_names_every_dataset_it_cycles_through():
+    """The `?` line of D listed six sets after spiral3 and the regression sets had joined the cycle."""
+    from neurotui.core.data.datasets import DATASETS
+    from neurotui.tui.keys import APP_KEYS
+
+    (d,) = [k for k in APP_KEYS if k.id == "cycle_dataset"]
+    names = [part.split(" (")[0].strip() for part in d.help.split(":", 1)[1].split("->")]
+    assert names == list(DATASETS)

@@ -94,7 +94,7 @@ APP_KEYS: tuple[Key, ...] = (
     Key("b", S("cycle_other_activation"), "B act.", "Cycle network B's activation",
         "compare mode: cycle network B's activation", show=False, id="cycle_other_activation"),
     Key("D", S("cycle_dataset"), "Data", "Cycle dataset",
-        "dataset: xor -> xor-noisy -> circle -> gauss -> spiral -> moons", show=False, id="cycle_dataset"),
+        "dataset: xor -> xor-noisy -> circle -> gauss -> spiral -> moons -> spiral3 (3 classes) -> reg-plane -> reg-gauss (regression)", show=False, id="cycle_dataset"),
     Key("N", S("cycle_noise"), "Noise", "Cycle noise", "noise of a generated dataset: 0 -> 0.05 -> ... -> 0.5",
         show=False, id="cycle_noise"),
     Key("M", S("cycle_samples"), "Samples", "Cycle sample count",
