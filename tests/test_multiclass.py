@@ -198,3 +198,16 @@ def test_d_help_names_every_dataset_it_cycles_through():
     (d,) = [k for k in APP_KEYS if k.id == "cycle_dataset"]
     names = [part.split(" (")[0].strip() for part in d.help.split(":", 1)[1].split("->")]
     assert names == list(DATASETS)
+
+
+def test_hidden_space_shows_every_class_and_a_regression_as_points():
+    """spiral3's class-2 points were drawn as 1s with a two-class legend; reg-gauss's targets were cut to ints."""
+    from neurotui.core.training.trainer import Trainer
+    from neurotui.tui.widgets.inside import space_figure
+
+    for changes, markers in (({"dataset": "spiral3"}, ["0", "1", "2"]), ({"dataset": "reg-gauss"}, ["*"])):
+        t = Trainer(XorConfig(steps=20, **changes))
+        t.run()
+        fig = space_figure(t.snapshot(inside_layer=1).inside, (0, 1))
+        assert [s.marker for s in fig.series] == markers, changes
+        assert sum(len(s.xs) for s in fig.series) == len(t.snapshot(inside_layer=1).inside.hidden_points)

@@ -18,7 +18,7 @@ class Inside:
     grad_norms: tuple[float | None, ...]  # per Linear: norm of weight and bias gradients together
     features: tuple[tuple[tuple[float, ...], ...], ...] | None = None  # [unit][row][col]
     output_map: tuple[tuple[float, ...], ...] | None = None  # p(y=1) on the same grid
-    labels: tuple[int, ...] = (0, 1, 1, 0)  # each hidden point's class (XOR's by default)
+    labels: tuple[float, ...] = (0, 1, 1, 0)  # each hidden point's class (XOR's by default), or a regression's target
     plane: tuple[float, float] = (-0.25, 1.25)  # the range of x1 and x2 the maps cover: the data's
 
 
@@ -87,6 +87,6 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
             grad_norms=tuple(norms),
             features=features,
             output_map=output_map,
-            labels=tuple(int(v) for v in labels),
+            labels=tuple(int(v) if float(v).is_integer() else float(v) for v in labels),  # a regression keeps its targets
             plane=(low, high),
         )

@@ -97,6 +97,10 @@ class FeaturesView(CachedText):
         return text
 
 
+# class k's colour in the hidden-space plot (plotext names); the digit carries the class without colour
+SPACE_COLORS = ("blue", "orange", "green", "red", "magenta", "cyan")
+
+
 def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
     """The data's points (the lesson's four rows) placed by two hidden units' values: class digit as the marker."""
     if inside is not None and inside.layer == 0:
@@ -106,9 +110,16 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
         return Figure(empty_text="waiting for the model...")
     units = len(inside.hidden_points[0])
     i, j = pair[0] % units, pair[1] % units
+    # One series per class present, each with its digit; more values than classes can have (a
+    # regression's targets) are one series of dots.
+    classes = sorted(set(inside.labels))
     series = []
-    for label, color in ((0, "blue"), (1, "orange")):
-        pts = [h for h, y in zip(inside.hidden_points, inside.labels) if int(y) == label]
+    if len(classes) > len(SPACE_COLORS):
+        series.append(Series(tuple(p[i] for p in inside.hidden_points), tuple(p[j] for p in inside.hidden_points),
+                             "data", "white", marker="*", scatter=True))
+        classes = []
+    for label, color in zip(classes, SPACE_COLORS):
+        pts = [h for h, y in zip(inside.hidden_points, inside.labels) if y == label]
         series.append(Series(
             tuple(p[i] for p in pts), tuple(p[j] for p in pts), f"y={label}", color,
             marker=str(label), scatter=True,
@@ -128,7 +139,9 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
     return Figure(
         tuple(series),
         title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair){overlap}",
-        xlabel="can one straight line split the 0s from the 1s here? after training it can",
+        xlabel=("the data's points as the hidden units see them" if not classes
+                else "can one straight line split the 0s from the 1s here? after training it can" if len(classes) <= 2
+                else "can straight lines split the classes here? after training they can"),
         xlim=pad(min(xs), max(xs)), ylim=pad(min(ys), max(ys)),
     )
 
