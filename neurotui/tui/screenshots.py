@@ -46,7 +46,9 @@ async def settle(app, pilot, timeout: float = 120.0) -> None:
     """Wait until the run is finished or paused at its stopping point, then let the screen catch up."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not app.run_settled:
+    # keys typed before (a replay's twelve steps) wait their turn in the app: the picture is the
+    # one after the last of them, not whichever the run had when it settled
+    while not app.run_settled or app.keys_waiting:
         if loop.time() > deadline:
             raise TimeoutError("the training run did not settle")
         await pilot.pause(0.05)
