@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from neurotui.tui.ascii import to_terminal_ascii
+from neurotui.tui.widgets.ticks import label, linear_ticks, log_ticks
 
 
 @dataclass(frozen=True)
@@ -201,25 +202,33 @@ class PlotView(Widget):
         plt.limitsize(False, False)  # plotext would cap at the real terminal size (80x24 when piped)
         plt.plotsize(width, height)
         plt.theme("clear")
+        # a log axis is drawn as log10 of the values on a linear one, so its ticks can sit on decades
+        scale = (lambda v: [math.log10(y) for y in v]) if fig.log_y else list
         for i, (xs, ys, s) in enumerate(series):
             draw = plt.scatter if s.scatter else plt.plot
             marker = self._own_marker(s, i) if plain else (s.marker if s.scatter and s.marker else self.marker)
-            draw(xs, ys, color=s.color, marker=marker)  # the legend goes under the plot, not over data
+            draw(xs, scale(ys), color=s.color, marker=marker)  # the legend goes under the plot, not over data
         if fig.vline is not None and math.isfinite(fig.vline):
             plt.vline(fig.vline, "yellow")
-        if fig.log_y:
-            plt.yscale("log")
         ylim, xlim = _usable(fig.ylim), _usable(fig.xlim)
         if ylim and not fig.log_y:
             plt.ylim(*ylim)
-        if fig.yticks and not fig.log_y:
-            plt.yticks(list(fig.yticks), [f"{t:g}" for t in fig.yticks])
         if xlim:
             plt.xlim(*xlim)
-            lo, hi = xlim
-            if hi - lo >= 8:
-                ticks = [round(lo + (hi - lo) * k / 4) for k in range(5)]
-                plt.xticks(ticks, [f"{t:g}" for t in ticks])
+        all_y = [y for _, ys, _ in series for y in ys]
+        most_y = max(2, min(7, (height - 4) // 2 + 1))  # a label every other row at most
+        if fig.yticks and not fig.log_y:
+            yt = list(fig.yticks)
+        elif fig.log_y:
+            yt = log_ticks(min(all_y), max(all_y), most_y)
+        else:
+            yt = linear_ticks(*(ylim or (min(all_y), max(all_y))), most_y)
+        if yt:
+            plt.yticks(scale(yt), [label(t) for t in yt])
+        all_x = [x for xs, _, _ in series for x in xs]
+        xt = linear_ticks(*(xlim or (min(all_x), max(all_x))), max(2, min(6, width // 10)))
+        if xt:
+            plt.xticks(xt, [label(t) for t in xt])
         if fig.title:
             plt.title(fig.title)
         if fig.xlabel:
