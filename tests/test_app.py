@@ -404,3 +404,19 @@ def test_reliability_pane_fills_answers_and_picks_seeds_into_the_xor_pane():
     assert (config.hidden, config.layers, config.activation, config.steps, config.lr) == (4, 1, "identity", 2000, 0.1)
     assert kind == "linear" and pane_index == 2
     assert after == config
+
+
+def test_every_replay_frame_is_drawn_at_the_size_on_screen_from_step_0():
+    # the worker used to keep its first frames at a guessed 6x6 grid when it beat the first layout
+    async def go():
+        sizes = []
+        for _ in range(3):
+            app = NeuroApp(XorConfig(steps=300), speed=None)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(app, pilot)
+                frames = app.xor.snapshot.frames
+                sizes.append(({(f.rows, f.cols) for f in frames}, app.xor.grid_size(), frames[0].step))
+        return sizes
+
+    for kept, on_screen, first in run(go()):
+        assert kept == {on_screen} and first == 0

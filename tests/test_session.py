@@ -8,7 +8,7 @@ import pytest
 from neurotui.core.model.config import HIDDEN_MAX, XorConfig
 from neurotui.core.run import Pictures
 from neurotui.session.control import SPEEDS, RunControl
-from neurotui.session.loop import POST_INTERVAL, train_loop
+from neurotui.session.loop import POST_INTERVAL, SIZE_WAIT, train_loop
 from neurotui.session.state import LEARNING_RATES, Refused, Session
 
 # ----- Session: the rules that turn a key into configs -------------------------------------------
@@ -279,6 +279,25 @@ def test_a_finished_run_still_draws_a_new_view():
     assert before.finished and len(before.boundary) == 4 and len(before.boundary[0]) == 6
     assert last.step == 30 and len(last.boundary) == 3 and len(last.boundary[0]) == 5
     assert d.posts[-1][0] >= d.posts[-2][0] + 5  # drawn when asked, not before
+
+
+def test_no_frame_is_kept_before_the_screen_says_its_size():
+    # the worker can start before the first layout: frames kept at the guessed size replayed as a
+    # 6x6 stamp, and how many were kept so depended on the machine's speed (a flaky snapshot in CI)
+    d = Driver(XorConfig(steps=30), speed=None, grid_size=(6, 6), sized=False)
+    d.clock.at(1.0, lambda: d.control.ask(grid_size=(5, 9), sized=True))
+    d.on(lambda s: s.finished, d.stop)
+    d.run()
+    assert d.posts[0][0] >= 1.0 and d.steps()[0] == 0  # nothing drawn at the guess
+    assert {(f.rows, f.cols) for f in d.posts[-1][1][0].frames} == {(5, 9)}
+
+
+def test_a_screen_that_never_says_its_size_only_delays_the_run():
+    d = Driver(XorConfig(steps=30), speed=None, grid_size=(6, 6), sized=False)
+    d.on(lambda s: s.finished, d.stop)
+    d.run()
+    assert d.posts[0][0] == pytest.approx(SIZE_WAIT, abs=0.06) and d.steps()[-1] == 30
+    assert len(d.posts[-1][1][0].boundary) == 6
 
 
 def test_an_edit_between_steps_shows_the_edited_loss_and_training_goes_on_from_it():

@@ -36,6 +36,9 @@ class RunControl:
     network_tile: tuple[int, int] | None = None  # each unit's map in the network view, only while shown
     probe_at: tuple[float, float] | None = None  # a point of the plane the user clicked
     landscape: tuple[str, int] | None = None  # the landscape view's (plane, draw), only while shown
+    # False until the screen is laid out: grid_size is a guess then (6x6), and frames kept at it
+    # replay coarse; how many were kept so depended on the machine's speed. The worker waits a little.
+    sized: bool = True
     wake: threading.Event = field(default_factory=threading.Event)
     _steps_wanted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -18,6 +18,9 @@ from neurotui.session.control import RunControl
 
 TRAIN_NICE_ENV = "NEUROTUI_TRAIN_NICE"  # set by `neurotui serve` for its tabs
 POST_INTERVAL = 0.2  # seconds between snapshots: 5 Hz reads as live; each frame costs the UI ~20 ms here
+# the longest wait for the screen's first layout (control.sized) before training at a guessed size:
+# a pane not on screen at start never says its size
+SIZE_WAIT = 3.0
 
 
 def give_way(env=None) -> int | None:
@@ -74,6 +77,9 @@ def train_loop(
     clock = clock or Clock()
     run = Run(config if isinstance(config, list) else [config])
     post_started(describe(run.device), run.points(), run.span())  # the points and the plane they lie on
+    deadline = clock.now() + SIZE_WAIT
+    while not control.sized and not is_cancelled() and clock.now() < deadline:
+        clock.wait(control.wake, 0.05)  # step 0's frame at the size the screen will show it
     posted = control.pictures()  # the pictures last asked for while held
     post_snapshot(run.snapshot(posted), None)
     run.record(posted, force=True)

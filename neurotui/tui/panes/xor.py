@@ -208,7 +208,8 @@ class XorPane(Vertical):
     def wanted(self) -> dict:
         """Every picture the view on screen needs from the worker; None for what no view shows, as
         it costs a forward pass and a grid per unit on every snapshot."""
-        return {"grid_size": self.grid_size(), **dict.fromkeys(ASKABLE), **VIEWS[self.shown].asks(self)}
+        return {"grid_size": self.grid_size(), "sized": self.size.width > 0,
+                **dict.fromkeys(ASKABLE), **VIEWS[self.shown].asks(self)}
 
     def look_at(self, layer: int) -> None:
         """The session's hidden layer changed: the inside views look at it."""
@@ -347,6 +348,7 @@ class XorPane(Vertical):
         return key_for(binding_id, getattr(self.app, "keymap", None))
 
     def on_resize(self) -> None:
+        self.sync_grid_size()  # the first layout: the worker waits for it before its first frame
         self._show_loss()
         self.call_after_refresh(self._refresh_text)  # the doctor's words refit the new width
 
