@@ -367,3 +367,42 @@ def test_readme_key_table_matches_the_key_table():
     unknown = documented - app_keys - {"up", "down", "esc", "f", "w", "x", "Esc", "r"}
     assert not missing, f"keys the README does not list: {sorted(missing)}"
     assert not unknown, f"keys the README lists that the app does not have: {sorted(unknown)}"
+
+
+# ----- 17. validation points on request, so the prediction stays readable ----------------------------
+def test_validation_points_show_only_when_asked_for_and_the_legend_says_how(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")  # glyphs in the text: O X are validation points
+
+    def picture(app) -> str:
+        view = app.query_one("#xor-boundary")
+        return "\n".join(strip.text for strip in (view.render_line(y) for y in range(view.size.height)))
+
+    async def go():
+        app = NeuroApp(XorConfig(dataset="xor-noisy", samples=200, noise=0.3, val_split=0.8, steps=50), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            hidden = picture(app)
+            await pilot.press("V")
+            await settle(app, pilot)
+            shown = picture(app)
+            await pilot.press("V")
+            await settle(app, pilot)
+            return hidden, shown, picture(app)
+
+    hidden, shown, again = run(go())
+    grid = lambda text: "\n".join(text.splitlines()[:-3])  # noqa: E731 - the picture without its legend
+    assert not re.search("[OX]", grid(hidden)) and re.search("[ox]", grid(hidden))
+    assert re.search("[OX]", grid(shown)) and "O X: validation" in shown
+    assert "V shows validation" in hidden and again == hidden
+
+
+def test_v_on_the_lessons_four_rows_says_there_is_nothing_to_show():
+    async def go():
+        app = NeuroApp(XorConfig(steps=20), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("V")
+            await pilot.pause(0.1)
+            return [n.message for n in app._notifications]
+
+    assert any("no validation points" in m for m in run(go()))

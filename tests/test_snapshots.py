@@ -104,7 +104,7 @@ def test_reliability_pane_finished(snap_compare):
 # ----- data, presets, bugs and the code view -----------------------------------------------------
 def test_spiral_mid_training_with_train_and_validation_points(snap_compare):
     app = NeuroApp(XorConfig(dataset="spiral", hidden=8, layers=2), speed=None, pause_at=400)
-    assert snap_compare(app, terminal_size=(120, 40), run_before=before())
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before("V"))  # V: the validation points too
 
 
 def test_memorization_both_curves(snap_compare):

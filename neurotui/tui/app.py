@@ -25,6 +25,7 @@ from neurotui.tui.panes.neuron import NeuronPane
 from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.process import exit_on_signals, exit_soon
+from neurotui.tui.widgets.boundary import BoundaryView, toggle_validation
 from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
 
 
@@ -257,6 +258,10 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
 
     def action_toggle_log(self) -> None:
         self.xor.toggle_log()
+
+    def action_toggle_validation(self) -> None:
+        self.notify(toggle_validation(self.xor.query(BoundaryView)), timeout=2)
+        self.xor.draw_view()  # the compact legend beside the picture says which points are drawn
 
     def action_toggle_slopes(self) -> None:
         self.query_one(ActivationsPane).toggle_slopes()

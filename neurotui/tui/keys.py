@@ -82,6 +82,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("right_square_bracket", "speed(1)", "Faster", "Faster training", "faster training (up to flat out)",
         display="]", id="faster"),
     Key("l", "toggle_log", "Log", "Toggle log loss scale", "loss plot: linear / log scale"),
+    Key("V", "toggle_validation", "Val. pts", "Show / hide validation points",
+        "boundary: show / hide the validation points (hidden at first: the shading stays readable)"),
     Key("d", "toggle_slopes", "Slopes", "Toggle activation slopes", "activations: values / slopes (derivatives)"),
     Key("v", "next_view", "View", "Next XOR view", cycle_help()),
     Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",

@@ -120,6 +120,9 @@ class BoundaryView(CachedText):
         self._shown_look: tuple | None = None
         self.points = None
         self.span = (LOW, HIGH)
+        # validation points cover the shading they are kept out of: shown on request (V), as
+        # Playground's "Show test data"
+        self.show_validation = False
         self.grid_task = ("binary", 2, 1.0)  # (kind, classes, a regression's colour half-range): set_task
 
     @property
@@ -161,7 +164,22 @@ class BoundaryView(CachedText):
     def _marks_of(self, rows: int, cols: int) -> dict:
         if self.grid_task[0] == "regress":
             return {}  # the map is the answer; a point's number has no glyph
-        return half_marks(self.points, rows, cols, *self.span)
+        return half_marks(self.drawn_points(), rows, cols, *self.span)
+
+    def drawn_points(self):
+        """The points on the picture: the training ones, and the validation ones when asked for."""
+        if self.points is None or self.show_validation:
+            return self.points
+        return tuple(p for p in self.points if not p[3])
+
+    def has_validation(self) -> bool:
+        return self.points is not None and any(p[3] for p in self.points)
+
+    def set_show_validation(self, show: bool) -> None:
+        if show != self.show_validation:
+            self.show_validation = show
+            self._shown_look = self._key = None
+            self.refresh()
 
     def set_points(self, points, span: tuple[float, float] = (LOW, HIGH)) -> None:
         """The data points to mark (None: the lesson's four XOR rows) and the plane's range."""
@@ -206,9 +224,9 @@ class BoundaryView(CachedText):
     def _lines(self, grid) -> list[str]:
         kind, k, scale = self.grid_task
         if kind != "binary":
-            return render_task(grid, k if kind == "classes" else None, scale=scale, points=self.points,
+            return render_task(grid, k if kind == "classes" else None, scale=scale, points=self.drawn_points(),
                                low=self.span[0], high=self.span[1])
-        return render(grid, ascii=self.ascii, points=self.points, low=self.span[0], high=self.span[1])
+        return render(grid, ascii=self.ascii, points=self.drawn_points(), low=self.span[0], high=self.span[1])
 
     legend = True  # three lines under the grid; the compact layout shows them beside it instead
 
@@ -230,8 +248,10 @@ class BoundaryView(CachedText):
         """How to read the picture; `short`: two lines, for beside it."""
         if self.grid_task[0] != "binary":
             return self._task_legend(short)
-        marks = ("o x: train (0/1), O X: validation" if short else "o x: train (class 0 / 1), O X: validation") \
+        marks = ("o x: train (0/1)" if short else "o x: train (class 0 / 1)") \
             if self.points is not None else "digits: true labels"
+        if self.has_validation():
+            marks += ", O X: validation" if self.show_validation else (", V: validation" if short else ", V shows validation")
         t = Text(no_wrap=True, end="")  # cropped, not wrapped, where it is narrow
         t.append(("x1 →, x2 ↑; " if short and not self.ascii else "x1 across, x2 up; " if short else
                   "x1 across, x2 up\n") + marks + "\n", "dim")
@@ -258,6 +278,8 @@ class BoundaryView(CachedText):
                 t.append(f" {c} {CLASS_TRAIN_GLYPHS[c]}{CLASS_VAL_GLYPHS[c]}  ", "dim")
             t.append("\npale or blank: unsure" if not short else
                      "\npale: unsure", "dim")
+            if self.has_validation() and not self.show_validation:
+                t.append("; V: validation" if short else "; V shows validation", "dim")
             return t
         if self.half_blocks:
             for i, label in ((0, f"-{scale:.2g}"), (len(self.palette) // 2, "0"), (len(self.palette) - 1, f"+{scale:.2g}")):
@@ -287,7 +309,7 @@ class BoundaryView(CachedText):
 
     def render_line(self, y: int) -> Strip:
         key = (self.size, self._data, self.palette, self.points, self.span, self.legend, self.half_blocks,
-               self.grid_task, self.class_levels)
+               self.grid_task, self.class_levels, self.show_validation)
         if key != self._key:
             self._key, self._strips = key, self._make_strips()
         return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.visual_style.rich_style)
@@ -340,3 +362,14 @@ class BoundaryView(CachedText):
     def _text_strips(self, text: Text) -> list[Strip]:
         """A few lines of text (the legend), through Textual's own pipeline like any Static."""
         return Visual.to_strips(self, visualize(self, text), self.size.width, None, self.visual_style)
+
+
+def toggle_validation(views) -> str:
+    """V: the validation points on these boundaries (A's, and B's in compare mode), or not; what to say."""
+    views = [v for v in views if v.has_validation()]
+    if not views:
+        return "no validation points: this run keeps none apart (--val-split)"
+    show = not views[0].show_validation
+    for view in views:
+        view.set_show_validation(show)
+    return "validation points shown (O X)" if show else "validation points hidden: the shading shows the prediction"
