@@ -54,15 +54,6 @@ async def settle(app, pilot, timeout: float = 120.0) -> None:
         await pilot.pause(0.05)
     await pilot.pause(0.2)
     await pilot.wait_for_scheduled_animations()
-    # then until two looks 0.1 s apart agree: a message still on its way (a late snapshot, a
-    # refit after a resize) lands before the picture, however loaded the machine is
-    seen = app.export_screenshot()
-    while True:
-        await pilot.pause(0.1)
-        now = app.export_screenshot()
-        if now == seen or loop.time() > deadline:
-            return
-        seen = now
 
 
 async def take(shot: Shot, directory: Path) -> Path:
