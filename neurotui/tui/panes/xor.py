@@ -208,7 +208,8 @@ class XorPane(Vertical):
     def wanted(self) -> dict:
         """Every picture the view on screen needs from the worker; None for what no view shows, as
         it costs a forward pass and a grid per unit on every snapshot."""
-        return {"grid_size": self.grid_size(), "sized": self.size.width > 0,
+        # sized: laid out, or hidden (one-pane mode shows another pane), where no size is coming
+        return {"grid_size": self.grid_size(), "sized": self.size.width > 0 or not self.display,
                 **dict.fromkeys(ASKABLE), **VIEWS[self.shown].asks(self)}
 
     def look_at(self, layer: int) -> None:
