@@ -19,16 +19,18 @@ def y_labels(text: str) -> list[str]:
 
 
 def round_step(values: list[float]) -> bool:
-    """Evenly spaced by 1, 2 or 5 times a power of ten."""
-    steps = {round(b - a, 12) for a, b in zip(values, values[1:])}
-    if len(steps) != 1:
+    """Evenly spaced, each a whole multiple of one 1, 2 or 5 times a power of ten (0.2, 0.6 is)."""
+    gaps = {round(b - a, 12) for a, b in zip(values, values[1:])}
+    if len(gaps) != 1:
         return False
-    mantissa = (step := steps.pop()) / 10 ** math.floor(math.log10(step))
-    return any(math.isclose(mantissa, m) for m in (1, 2, 5))
+    gap = gaps.pop()
+    e = math.floor(math.log10(gap))
+    return any(all(math.isclose(v / (m * 10.0 ** e), round(v / (m * 10.0 ** e)), abs_tol=1e-6) for v in [*values, gap])
+               for m in (1, 2, 5))
 
 
 @pytest.mark.parametrize(("lo", "hi", "most"), [(0.45, 0.76, 5), (-0.013, 1.02, 5), (-3.2, 2.7, 6),
-                                                (0, 2000, 5), (1e-6, 3e-6, 4), (-5, 5, 3)])
+                                                (0, 2000, 5), (1e-6, 3e-6, 4), (-5, 5, 3), (0.0237, 0.759, 2)])
 def test_linear_ticks_are_round_inside_the_range_and_few_enough(lo, hi, most):
     ticks = linear_ticks(lo, hi, most)
     assert 2 <= len(ticks) <= most and round_step(ticks)

@@ -28,14 +28,16 @@ def linear_ticks(lo: float, hi: float, most: int) -> list[float]:
         return [lo]
     raw = (hi - lo) / (most - 1)
     power = 10.0 ** math.floor(math.log10(raw))
-    for m in (1, 2, 5, 10):
-        step = m * power
-        if step >= raw:
-            break
-    first = math.ceil(lo / step - 1e-9)
-    last = math.floor(hi / step + 1e-9)
-    ticks = [round(k * step, 12) + 0.0 for k in range(first, last + 1)]  # + 0.0: no -0.0
-    return ticks if len(ticks) >= 2 else [lo, hi]
+    steps = [m * power * 10.0 ** e for e in (-1, 0, 1) for m in (1, 2, 5)]
+    fit = next((st for st in steps if st >= raw * (1 - 1e-9)), steps[-1])  # `most` ticks at most
+    # from that step down, the first that leaves two ticks inside (few rows: thinned to `most`)
+    for step in [fit, *(st for st in reversed(steps) if st < fit)]:
+        first = math.ceil(lo / step - 1e-9)
+        last = math.floor(hi / step + 1e-9)
+        ticks = [round(k * step, 12) + 0.0 for k in range(first, last + 1)]  # + 0.0: no -0.0
+        if len(ticks) >= 2:
+            return ticks[:: math.ceil(len(ticks) / most)]
+    return [lo, hi]
 
 
 def log_ticks(lo: float, hi: float, most: int) -> list[float]:
