@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -19,16 +20,28 @@ class Picker(ModalScreen[str | None]):
 
     BINDINGS = bindings(PICKER_KEYS)
 
-    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None) -> None:
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str | None = None,
+                 name_width: int = 0) -> None:
         super().__init__()
         self.title_text = title
         self.choices = choices  # (id, line shown)
         self.current = current
+        self.name_width = name_width  # >0: the id in a column this wide, the text wrapping beside it
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="picker-box") as box:
             box.border_title = f"{self.title_text} - Enter picks, Esc cancels"
-            yield OptionList(*(Option(text, id=cid) for cid, text in self.choices))
+            yield OptionList(*(Option(self._prompt(cid, text), id=cid) for cid, text in self.choices))
+
+    def _prompt(self, cid: str, text: str):
+        """The line shown; with a name column, a long text wraps under itself, not under the name."""
+        if not self.name_width:
+            return text
+        grid = Table.grid(padding=(0, 1), expand=True)
+        grid.add_column(width=self.name_width, overflow="fold")
+        grid.add_column(ratio=1)
+        grid.add_row(cid, text)
+        return grid
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -90,8 +103,8 @@ class MultiPicker(ModalScreen[tuple[str, ...] | None]):
 def pick_preset(app) -> None:
     from neurotui.core.course.presets import PRESETS
 
-    choices = [(p.name, f"{p.name:<22} {p.question}") for p in PRESETS.values()]
-    app.push_screen(Picker("Presets: the lesson as experiments", choices),
+    choices = [(p.name, p.question) for p in PRESETS.values()]
+    app.push_screen(Picker("Presets: the lesson as experiments", choices, name_width=min(21, max(map(len, PRESETS)))),
                     lambda name: name and app.change(app.session.apply_preset, name))
 
 
@@ -103,8 +116,8 @@ def pick_bug(app) -> None:
     from neurotui.core.model.task import task_of
 
     kind = task_of(app.session.config).kind  # the mistakes this data's task can make
-    choices = [(b.name, f"{b.name:<18} {b.mistake}") for b in ALL_BUGS.values() if bug_fits(b.name, kind)]
-    app.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices),
+    choices = [(b.name, b.mistake) for b in ALL_BUGS.values() if bug_fits(b.name, kind)]
+    app.push_screen(Picker("Break it on purpose: one classic PyTorch mistake", choices, name_width=min(18, max(map(len, ALL_BUGS)))),
                     lambda name: name and app.change(app.session.set_bug, name))
 
 

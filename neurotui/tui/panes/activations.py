@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -16,6 +18,9 @@ Z_MIN, Z_MAX = -5.0, 5.0
 # Gray, not white, for None: it must read on a light theme as on a dark one.
 COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "gray"}
 RICH_COLORS = {**COLORS, "identity": "grey50"}
+# Rows the pane needs before each description may wrap onto a second line (120x50 and up): below
+# it the plot keeps the rows and a description ends in an ellipsis; zoom (z) shows them in full.
+ROOM_TO_WRAP = 34
 
 
 class ActivationsPane(Vertical):
@@ -39,7 +44,7 @@ class ActivationsPane(Vertical):
     def on_resize(self) -> None:
         # Sample twice per column: braille packs two points across a cell.
         want = max(20, 2 * self.size.width)
-        if len(self._curves[0]) != want:
+        if len(self._curves[0]) != want or (self.size.height >= ROOM_TO_WRAP) != self._wrapped:
             self._curves = self._sample(want)
             self._redraw()
 
@@ -84,7 +89,10 @@ class ActivationsPane(Vertical):
                                              xlim=(Z_MIN, Z_MAX), yticks=yticks))
         self.query_one("#act-table", Static).update(self._table())
 
-    def _table(self) -> Text:
+    _wrapped = False  # the descriptions were last drawn wrapped (the pane was tall enough)
+
+    def _table(self) -> Text | Group:
+        self._wrapped = self.size.height >= ROOM_TO_WRAP
         g = self.glyphs
         z = g.num(f"{self.z:.3g}")
         # One line per row, cut with an ellipsis: zoom (z) shows the lesson's table in full.
@@ -101,6 +109,14 @@ class ActivationsPane(Vertical):
                 t.append(f" {g.training}", "bold")
             t.append("\n")
         t.append("\n")
+        if self._wrapped:  # a tall pane: each description in full, under itself
+            notes = Table.grid(padding=(0, 0))
+            notes.add_column(width=8, no_wrap=True)
+            notes.add_column(ratio=1)
+            for name, a in ACTIVATIONS.items():
+                notes.add_row(Text(a.label, f"bold {RICH_COLORS[name]}"), f"{a.what_it_does}; {a.common_use}")
+            t.rstrip()
+            return Group(t, Text(""), notes)
         for name, a in ACTIVATIONS.items():
             t.append(f"{a.label:<8}", f"bold {RICH_COLORS[name]}")
             t.append(f"{a.what_it_does}; {a.common_use}\n")
