@@ -226,12 +226,16 @@ def test_boundary_places_generated_points_on_the_datas_plane_as_lab_does():
             await settle(app, pilot)
             view = app.query_one("#xor-boundary")
             snap = app.query_one(XorPane).snapshot
-            return view.span, view._lines(snap.boundary), snap
+            training_only = view._lines(snap.boundary)
+            await pilot.press("V")  # the validation points too, as lab draws them
+            return view.span, training_only, view._lines(snap.boundary), snap
 
-    span, lines, snap = run(go())
+    span, training_only, lines, snap = run(go())
     data = load_dataset(CIRCLE)
     assert span == snap.grid_range == (data.low, data.high) != (-0.25, 1.25)
     assert lines == render(snap.boundary, ascii=True, points=data.points(), low=data.low, high=data.high)
+    train = [p for p in data.points() if not p[3]]
+    assert training_only == render(snap.boundary, ascii=True, points=train, low=data.low, high=data.high)
     # the circle fills the plane: not piled on the left column and the bottom row
     rows, cols = len(snap.boundary), len(snap.boundary[0])
     marks = point_marks(data.points(), rows, cols, data.low, data.high)
