@@ -218,6 +218,9 @@ def test_reliability_screen_columns_escape_inert_keys_and_stopped_answers():
                 await pilot.pause(0.05)
             out["answers"] = text_of(app, "#rel-answers")
             out["status"] = text_of(app, "#rel-status")
+            await pilot.pause(0.1)
+            answers = app.query_one("#rel-answers").region
+            out["answers_rows"] = answers.y, min(answers.bottom, app.size.height - 2) - answers.y  # on screen
             await pilot.press("escape")
             await pilot.pause(0.2)
             out["after_escape"] = (app.current_pane, app.zoomed)
@@ -233,6 +236,8 @@ def test_reliability_screen_columns_escape_inert_keys_and_stopped_answers():
     assert out["unchanged"]
     assert "(waiting)" not in out["answers"] and "stopped first" in out["answers"]
     assert "3. The loss every 200 steps?" in out["answers"]
+    top, rows = out["answers_rows"]  # at 80x24 the answers were under the histogram, off-screen
+    assert top <= 6 and rows >= 12, out["answers_rows"]
     assert "lesson settings" in out["status"]
     assert out["after_escape"] == (2, False)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
@@ -83,9 +83,11 @@ class ReliabilityPane(Vertical):
         yield Static(id="rel-status")
         with Horizontal(id="rel-body"):
             yield DataTable(id="rel-table", cursor_type="row", zebra_stripes=True)
-            with Vertical(id="rel-side"):
-                yield Static(id="rel-hist")
+            # the answers first: they are what the screen is for, and they did not fit below the
+            # histogram (off-screen at 80x24, the last one cut at 120x40); the rest scrolls
+            with VerticalScroll(id="rel-side"):  # tab reaches it: the arrows scroll it
                 yield Static(id="rel-answers")
+                yield Static(id="rel-hist")
 
     def on_mount(self) -> None:
         self.show_status("press 4 to start the sweep")
