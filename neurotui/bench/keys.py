@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from neurotui.bench.pty import PtyApp, strip_escapes
+from neurotui.tui.panes.xor_views import CYCLE, VIEWS
 
 ESC = "\x1b"
 MEDIAN_GOAL_MS, WORST_GOAL_MS, QUIT_GOAL_S = 100, 250, 1.0
@@ -35,11 +36,9 @@ ROUND: tuple[tuple[str, str, str], ...] = (
     ("pane 3", "3", "3 XOR training"),
     ("zoom", "z", "3 XOR training"),
     ("unzoom", "z", "1 Neuron"),
-    ("view", "v", "hidden features"),
-    ("view", "v", "hidden space"),
-    ("view", "v", "weights and gradients"),
-    ("view", "v", "the network"),
-    ("view", "v", "decision boundary"),
+    # v once round the whole cycle, back to the boundary: from the view registry, so a new view
+    # is pressed too (a hand-kept list went stale when the landscape joined: 6 presses "missed")
+    *(("view", "v", VIEWS[name].title) for name in (*CYCLE[1:], CYCLE[0])),
     ("code view", "y", "PyTorch code"),
     ("code view off", "y", "decision boundary"),
     ("log axis", "l", "{log}"),
