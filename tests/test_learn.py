@@ -313,3 +313,21 @@ def test_no_lesson_keys_without_learn():
 
     shown, panels = run(go())
     assert not panels and not {"m", "u", "t"} & shown
+
+
+def test_at_80x24_the_lessons_run_shows_its_loss_inside_the_pane(tmp_path):
+    # the panel takes 10 rows, so the XOR pane keeps 10: a fixed 8-row loss plot was pushed below the
+    # pane's edge by the picture, and the learner saw an empty frame where the curve should be
+    from neurotui.tui.screenshots import settle
+
+    async def go():
+        app = learn_app(tmp_path, start=19)  # the pass check: the lesson's own run, trained
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.xor.snapshot is not None)
+            await settle(app, pilot)
+            pane, loss = app.query_one("#xor").content_region, app.query_one("#xor-loss")
+            return pane, loss.region, loss.render().plain
+
+    pane, loss, text = run(go())
+    assert pane.contains_region(loss) and loss.height >= 2, (pane, loss)
+    assert text.startswith("loss (BCE)") and any(bar in text for bar in "▁▂▃▄▅▆▇█")
