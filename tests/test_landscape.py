@@ -148,3 +148,27 @@ def test_the_landscape_view_draws_the_workers_plane_and_p_chooses_another():
         assert "S start" in text and "E step 300" in text and "2D slice" in text
     assert "PCA of the path" in seen[0][3] and "w2[0,0]" in seen[2][3]
     assert "R the replayed frame" in seen[3]
+
+
+def test_between_refreshes_the_map_stays_and_the_point_moves_on_it():
+    from neurotui.tui.widgets.landscape import path_marks
+
+    t, path = Trainer(XorConfig(steps=400)), PathRecorder(400)
+    while t.step_count < 300:  # the map is drawn at step 300 of 400
+        if path.due(t.step_count):
+            path.record(t.model, t.step_count)
+        t.run(min(300, max(t.step_count + 1, path.next_step())) - t.step_count)
+    land = landscape(t.model, t.data.train_x, t.data.train_y, path.tensor(), path.steps, t.step_count, "weights")
+    w_before = flat_weights(t.model)
+    t.run(40)  # training goes on before the next refresh of the map
+    moved = land.moved_to(t.model, t.step_count)
+    assert moved.grid == land.grid and moved.path == land.path and moved.now_step == 340
+    # the weights plane is exact: the point's coordinates are the two weights' own changes
+    names = weight_names(t.model)
+    i, j = names.index(land.axes[0]), names.index(land.axes[1])
+    delta = flat_weights(t.model) - w_before
+    assert moved.now == pytest.approx((delta[i].item(), delta[j].item()), abs=1e-6)
+    assert moved.now != (0.0, 0.0)
+    marks = path_marks(moved, 41, 41, None)
+    assert list(marks.values()).count("*") == 1 and list(marks.values()).count("E") == 1
+    assert "*" not in path_marks(land, 41, 41, None).values()  # a fresh map: the point is E itself

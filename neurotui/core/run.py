@@ -156,7 +156,7 @@ class Run:
         if last is not None and last[0] == plane and last[1] == a.step_count:
             return last[3]  # nothing moved (paused, or finished): the same picture
         if last is not None and last[0] == plane and not a.finished and now - last[2] < self.LANDSCAPE_EVERY:
-            return last[3]
+            return last[3].moved_to(a.model, a.step_count)  # the map stays; the point moves on it
         import torch
 
         name, draw = plane

@@ -21,7 +21,7 @@ smoother than the surface it ran on (Antognini & Sohl-Dickstein 2018; Frankle 20
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 PLANES = ("pca", "random", "weights")
 DEFAULT_SIZE = 41
@@ -43,6 +43,19 @@ class Landscape:
     axes: tuple[str, str]
     plane: str
     centre_loss: float  # the loss at the current weights: the grid's middle cell
+    # Between two refreshes of the map, the weights training has reached since, on the same plane:
+    # the point moves at the snapshots' rate while the map stays (None: the map is this moment's).
+    now: tuple[float, float] | None = None
+    now_step: int | None = None
+    basis: tuple | None = field(default=None, compare=False, repr=False)  # (centre, d1, d2): where `now` goes
+
+    def moved_to(self, model, step: int) -> Landscape:
+        """This map with `model`'s weights now placed on its plane (a projection: microseconds)."""
+        if self.basis is None:
+            return self
+        centre, d1, d2 = self.basis
+        (a, b), = project(flat_weights(model).unsqueeze(0).to(centre.device, centre.dtype), centre, d1, d2)
+        return replace(self, now=(a, b), now_step=step)
 
     def as_dict(self) -> dict:
         def num(v: float):
@@ -277,7 +290,7 @@ def landscape(model, x, y, path, path_steps, step: int, plane: str = "pca", size
     flat, along = losses[:size * size], losses[size * size:]
     grid = tuple(tuple(flat[i * size:(i + 1) * size]) for i in range(size))
     return Landscape(grid, tuple(alphas), tuple(betas), tuple(coords), steps, tuple(along), explained, axes,
-                     plane, grid[half][half])
+                     plane, grid[half][half], basis=(centre, d1, d2))
 
 
 class PathRecorder:

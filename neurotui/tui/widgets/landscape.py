@@ -1,7 +1,8 @@
 """The loss landscape view: the loss over a plane of weights through the current ones, as a heat
 map (log colour: dark blue low, orange high; under NO_COLOR or --ascii a shade ramp), with the
-path training took drawn over it: S its start, o the kept weights, E the weights now, R the frame
-being replayed. A legend gives the values; one line says what a 2D slice cannot show."""
+path training took drawn over it: S its start, o the kept weights, E the weights the map was drawn
+at, * where training is now (the map refreshes once a second, the point with every snapshot), R the
+frame being replayed. A legend gives the values; one line says what a 2D slice cannot show."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def path_marks(land: Landscape, rows: int, cols: int, replay_step: int | None) -
         marks[at(a, b)] = "o"
     marks[at(*land.path[0])] = "S"
     marks[at(*land.path[-1])] = "E"
+    if land.now is not None:  # training went on since the map was drawn: where it is now
+        marks[at(*land.now)] = "*"
     if replay_step is not None:  # the kept weights at or before the replayed frame
         i = max((k for k, s in enumerate(land.path_steps) if s <= replay_step), default=0)
         marks[at(*land.path[i])] = "R"
@@ -85,6 +88,6 @@ class LandscapeView(CachedText):
         else:
             what = "random, filter-normalized"
         plane = Text(f"plane: {what}; p: next plane", "dim")
-        marks = Text(f"S start  o path  E step {land.path_steps[-1]}" + ("  R the replayed frame" if replaying else ""),
-                     "bold")
+        marks = Text(f"S start  o path  E step {land.path_steps[-1]}" + ("  R the replayed frame" if replaying else "")
+                     + (f"  * now, step {land.now_step}" if land.now is not None else ""), "bold")
         return [scale, plane, marks, Text(f"note: {SHORT_CAVEAT}", "italic dim")]
