@@ -172,3 +172,31 @@ def test_between_refreshes_the_map_stays_and_the_point_moves_on_it():
     marks = path_marks(moved, 41, 41, None)
     assert list(marks.values()).count("*") == 1 and list(marks.values()).count("E") == 1
     assert "*" not in path_marks(land, 41, 41, None).values()  # a fresh map: the point is E itself
+
+
+def test_compare_from_the_landscape_view_shows_both_runs_landscapes():
+    import asyncio
+
+    from neurotui.tui.app import NeuroApp
+    from neurotui.tui.screenshots import settle
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=300), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("c")  # from the boundary: two boundaries, no landscape computed
+            await settle(app, pilot)
+            plain = (app.query_one("#cmp-a").display, app.query_one("#cmp-a-land").display, app.xor.other.landscape)
+            await pilot.press("c", "v", "v", "v", "v", "v", "c")  # from the landscape view
+            await settle(app, pilot)
+            a, b = app.xor.snapshot, app.xor.other
+            shown = [app.query_one(f"#cmp-{s}-land").display for s in "ab"], app.query_one("#cmp-a").display
+            texts = [str(app.query_one(f"#cmp-{s}-land").render()) for s in "ab"]
+            return plain, shown, a, b, texts
+
+    plain, (lands_shown, boundary_shown), a, b, texts = asyncio.run(go())
+    assert plain == (True, False, None)
+    assert lands_shown == [True, True] and not boundary_shown
+    assert a.landscape.centre_loss == pytest.approx(a.loss, abs=1e-4)  # each map is its own run's
+    assert b.landscape.centre_loss == pytest.approx(b.loss, abs=1e-4) == pytest.approx(0.6931, abs=1e-3)
+    assert all("S start" in t and "E step 300" in t for t in texts)

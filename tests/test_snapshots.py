@@ -225,3 +225,8 @@ def test_lesson_step(snap_compare, tmp_path, name, size):
                          ids=["lesson-done", "stuck-two-units", "lr-100"])
 def test_loss_landscape(snap_compare, config):
     assert snap_compare(make(**config), terminal_size=(120, 40), run_before=before("v", "v", "v", "v", "v"))
+
+
+def test_loss_landscapes_compared(snap_compare):
+    # c pressed in the landscape view: A's map beside B's (the failure probe), each its own run's
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("v", "v", "v", "v", "v", "c"))

@@ -43,8 +43,9 @@ class Run:
         self._edited_at: int | None = None  # the step of the last edit: the loss shown is the edited model's
         from neurotui.core.model.landscape import PathRecorder
 
-        self.path = PathRecorder(configs[0].steps)  # A's weights at each replay frame: the landscape's path
-        self._landscape: tuple | None = None  # (plane, step, when, Landscape): the last one computed
+        # each run's weights at A's replay frames (B trains in lockstep): the landscapes' paths
+        self.paths = [PathRecorder(c.steps) for c in configs]
+        self._landscapes: list[tuple | None] = [None] * len(configs)  # (plane, step, when, Landscape) each
 
     def points(self) -> tuple | None:
         """The data points to draw on the boundary; None for the lesson's four XOR rows."""
@@ -87,7 +88,9 @@ class Run:
             return
         # The landscape's path: the weights at each frame (17 numbers for the lesson's net), at the
         # frames' steps, so the same run gives the same path however fast it was trained.
-        self.path.record(a.model, a.step_count)
+        for t, path in zip(self.trainers, self.paths):
+            if t.nonfinite_where is None:
+                path.record(t.model, t.step_count)
         from neurotui.core.training.replay import take_frame
 
         a.run(0)  # read back any losses still on the device
@@ -130,17 +133,18 @@ class Run:
             network = look_network(a.model, a.x, a.config.features, pictures.network_tile, pictures.probe_at,
                                    device=a.device, low=d.low, high=d.high,
                                    grads=(a.gradients_now() or {}) if edited_loss is not None else None)
-        land = self.landscape(pictures.landscape) if pictures.landscape is not None else None
+        lands = [self.landscape(pictures.landscape, i) if pictures.landscape is not None else None
+                 for i in range(len(self.trainers))]  # compare mode shows B's beside A's
         first = a.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
                            edited_loss=edited_loss, frames=tuple(self.history.frames), network=network,
-                           edits=tuple(self.edits), landscape=land)
-        return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid)
-                         for t in self.trainers[1:]))
+                           edits=tuple(self.edits), landscape=lands[0])
+        return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
+                                    landscape=land) for t, land in zip(self.trainers[1:], lands[1:])))
 
     LANDSCAPE_EVERY = 1.0  # seconds between refreshes while training: each costs ms of the run's time
 
-    def landscape(self, plane: tuple[str, int]):
-        """A's loss landscape: (plane name, draw) with draw seeding the random plane's directions.
+    def landscape(self, plane: tuple[str, int], which: int = 0):
+        """A's (or B's: `which` 1) loss landscape: (plane name, draw) with draw seeding the random plane's directions.
         While training it is refreshed at most once every LANDSCAPE_EVERY seconds (a snapshot in
         between carries the last one); a new plane or a run that stopped gets it at once. None when
         PyTorch refused the run's loss or its weights are not finite."""
@@ -148,10 +152,10 @@ class Run:
 
         from neurotui.core.model.landscape import landscape, loss_kind
 
-        a = self.trainers[0]
+        a, path = self.trainers[which], self.paths[which]
         if a.nonfinite_where is not None or a.error is not None:
             return None
-        last = self._landscape
+        last = self._landscapes[which]
         now = time.monotonic()
         if last is not None and last[0] == plane and last[1] == a.step_count:
             return last[3]  # nothing moved (paused, or finished): the same picture
@@ -161,7 +165,7 @@ class Run:
 
         name, draw = plane
         d = a.data
-        land = landscape(a.model, d.train_x, d.train_y, self.path.tensor(), self.path.steps, a.step_count, name,
+        land = landscape(a.model, d.train_x, d.train_y, path.tensor(), path.steps, a.step_count, name,
                          generator=torch.Generator().manual_seed(draw), loss=loss_kind(a.config, a.mistakes.mse_loss))
-        self._landscape = (plane, a.step_count, now, land)
+        self._landscapes[which] = (plane, a.step_count, now, land)
         return land

@@ -268,7 +268,8 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
 
     def action_next_view(self) -> None:
         if self.session.compare:
-            self.notify("compare mode shows both boundaries; c leaves it", timeout=2)
+            self.notify("compare mode shows A and B in the view c was pressed in (boundary or landscape); c leaves it",
+                        timeout=2)
             return
         self.xor.next_view()
         self.xor.look_at(self.session.layer)

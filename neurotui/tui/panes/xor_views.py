@@ -119,14 +119,30 @@ def _draw_landscape(pane, snap) -> None:
 
 # ----- compare -------------------------------------------------------------------------------------
 def _compare_widget(ascii: bool) -> Widget:
+    # each side: its boundary, or its loss landscape when compare was entered from the landscape view
     def side(name: str) -> Vertical:
         return Vertical(Static(id=f"cmp-{name}-title", classes="cmp-title"), BoundaryView(ascii=ascii, id=f"cmp-{name}"),
-                        classes="cmp-side")
+                        LandscapeView(ascii=ascii, id=f"cmp-{name}-land"), classes="cmp-side")
 
     return Horizontal(side("a"), side("b"), id="view-compare")
 
 
+def _compares_landscapes(pane) -> bool:
+    return pane.view == "landscape"
+
+
 def _draw_compare(pane, snap) -> None:
+    lands = _compares_landscapes(pane)
+    for name, run in (("a", snap), ("b", pane.other)):
+        pane.query_one(f"#cmp-{name}", BoundaryView).display = not lands
+        pane.query_one(f"#cmp-{name}-land", LandscapeView).display = lands
+        if lands and run is not None:
+            pane.query_one(f"#cmp-{name}-land", LandscapeView).show(run.landscape)
+    if lands:
+        pane.set_text("cmp-a-title", xor_text.side_title("A", pane.label(0), snap))
+        if pane.other is not None:
+            pane.set_text("cmp-b-title", xor_text.side_title("B", pane.label(1), pane.other))
+        return
     show_task(pane.query_one("#cmp-a", BoundaryView), snap)
     pane.query_one("#cmp-a", BoundaryView).show(snap.boundary)
     pane.set_text("cmp-a-title", xor_text.side_title("A", pane.label(0), snap))
@@ -161,8 +177,10 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          "(p: the next plane: the path's PCA, random directions, two real weights)",
          lambda ascii: LandscapeView(ascii=ascii, id="view-landscape"), _draw_landscape,
          asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)}, replays=True, next=_next_plane),
-    View("compare", "compare", "A beside B, trained in lockstep on the same seed (c)",
-         _compare_widget, _draw_compare, cycle=False),
+    View("compare", "compare", "A beside B, trained in lockstep on the same seed (c): their boundaries, or their "
+         "loss landscapes when c is pressed in the landscape view",
+         _compare_widget, _draw_compare, cycle=False,
+         asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)} if _compares_landscapes(pane) else {}),
 )}
 
 CYCLE = tuple(name for name, v in VIEWS.items() if v.cycle)
