@@ -92,7 +92,7 @@ APP_KEYS: tuple[Key, ...] = (
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
         "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
     Key("c", "toggle_compare", "Compare", "Toggle compare mode",
-        "compare mode: A (yours) beside B (default: the failure probe) on the same seed; their landscapes from that view"),
+        "compare mode: A (yours) beside B (default: the failure probe), same seed; from the landscape view, both landscapes"),
     Key("b", S("cycle_other_activation"), "B act.", "Cycle network B's activation",
         "compare mode: cycle network B's activation", show=False, id="cycle_other_activation"),
     Key("D", S("cycle_dataset"), "Data", "Cycle dataset",
