@@ -35,6 +35,12 @@ class Diagnosis:
         return {"kind": self.kind, "title": self.title, "detail": self.detail, "fix": self.fix}
 
 
+def linear_why(no_hidden_layer: bool) -> str:
+    """Why the model is linear: the perceptron has no hidden layer at all; else no hidden activation."""
+    return ("a single-layer perceptron (inputs straight into the output) is one linear map"
+            if no_hidden_layer else "with no hidden activation the layers collapse into one linear map")
+
+
 def diagnose(
     losses,
     probs,
@@ -47,6 +53,7 @@ def diagnose(
     grad_norm: float | None = None,
     leftover: float | None = None,
     mismatch: tuple | None = None,
+    no_hidden_layer: bool = False,
 ) -> Diagnosis:
     """Classify a run from its loss history and its current four probabilities.
 
@@ -95,9 +102,10 @@ def diagnose(
     if linear_model:
         return Diagnosis(
             "linear", "cannot separate XOR",
-            f"with no hidden activation the layers collapse into one linear map; no straight "
+            f"{linear_why(no_hidden_layer)}; no straight "
             f"line splits XOR, so the best it can do is p = 0.5 (loss {last:.4f}, ln 2 = {LN2:.4f})",
-            "add a nonlinear hidden activation (tanh or relu)",
+            "add a hidden layer with a nonlinear activation (tanh or relu)" if no_hidden_layer
+            else "add a nonlinear hidden activation (tanh or relu)",
         )
     if all(abs(p - 0.5) < 0.1 for p in probs):
         return near_half(f"loss {last:.4f}")

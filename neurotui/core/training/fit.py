@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from neurotui.core.doctor.diagnosis import LN2, Diagnosis, near_half, not_decreasing
+from neurotui.core.doctor.diagnosis import LN2, Diagnosis, linear_why, near_half, not_decreasing
 from neurotui.core.model.task import BINARY_TASK, SOLVED_ACCURACY, Task  # noqa: F401 (SOLVED_ACCURACY: re-exported)
 from neurotui.core.model.task import evaluate as task_evaluate
 
@@ -125,6 +125,7 @@ def diagnose_fit(
     n_val: int | None = None,
     task: Task = BINARY_TASK,
     outputs: dict | None = None,
+    no_hidden_layer: bool = False,
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy.
 
@@ -192,9 +193,10 @@ def diagnose_fit(
         title, shape = _LINEAR_WORDS[task.kind]
         return Diagnosis(
             "linear", title,
-            f"with no hidden activation the layers collapse into one linear map, {shape} "
+            f"{linear_why(no_hidden_layer)}, {shape} "
             f"in the input features; {scores}",
-            "add a nonlinear hidden activation (tanh or relu), or an input feature such as x1x2",
+            ("add a hidden layer with a nonlinear activation" if no_hidden_layer else "add a nonlinear hidden activation")
+            + " (tanh or relu), or an input feature such as x1x2",
         )
     if task.binary and abs(train_loss - LN2) < 0.01:
         return near_half(f"train loss {train_loss:.4f}")

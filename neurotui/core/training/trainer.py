@@ -215,7 +215,7 @@ class Trainer:
             self.losses if losses is None else losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
             train_accuracy=m[f"train_{key}"], val_accuracy=m[f"val_{key}"], curve=self.curve,
             linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
-            n_train=self.data.n_train, n_val=self.data.n_val, task=self.task,
+            n_train=self.data.n_train, n_val=self.data.n_val, task=self.task, no_hidden_layer=self.config.layers == 0,
             outputs=None if self.task.binary or not finished else output_symptoms(
                 self.model, self.data.train_x, self.data.train_y),
         )
@@ -319,6 +319,7 @@ class Trainer:
             diag = diagnose(
                 losses, probs, linear_model=self.linear_model, finished=self.finished,
                 nonfinite_where=self.nonfinite_where, error=self.error, mismatch=self.mismatch,
+                no_hidden_layer=self.config.layers == 0,
                 **self.symptoms(),
             )
             data_solved = None
