@@ -317,9 +317,8 @@ class Trainer:
         m = self.metrics()
         if self.lesson_data:
             diag = diagnose(
-                losses, probs, linear_model=self.linear_model, finished=self.finished,
+                losses, probs, linear_model=self.linear_model, finished=self.finished, no_hidden_layer=self.config.layers == 0,
                 nonfinite_where=self.nonfinite_where, error=self.error, mismatch=self.mismatch,
-                no_hidden_layer=self.config.layers == 0,
                 **self.symptoms(),
             )
             data_solved = None
