@@ -18,9 +18,9 @@ Z_MIN, Z_MAX = -5.0, 5.0
 # Gray, not white, for None: it must read on a light theme as on a dark one.
 COLORS = {"tanh": "cyan", "relu": "red", "sigmoid": "green", "identity": "gray"}
 RICH_COLORS = {**COLORS, "identity": "grey50"}
-# Rows the pane needs before each description may wrap onto a second line (120x50 and up): below
+# Rows the pane needs before each description may wrap onto a second line (160x48 and up): below
 # it the plot keeps the rows and a description ends in an ellipsis; zoom (z) shows them in full.
-ROOM_TO_WRAP = 34
+ROOM_TO_WRAP = 30
 
 
 class ActivationsPane(Vertical):

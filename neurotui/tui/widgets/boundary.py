@@ -279,7 +279,7 @@ class BoundaryView(CachedText):
             t.append("\npale or blank: unsure" if not short else
                      "\npale: unsure", "dim")
             if self.has_validation() and not self.show_validation:
-                t.append("; V: validation" if short else "; V shows validation", "dim")
+                t.append("; V: validation", "dim")  # fits beside a compact picture and in compare's halves
             return t
         if self.half_blocks:
             for i, label in ((0, f"-{scale:.2g}"), (len(self.palette) // 2, "0"), (len(self.palette) - 1, f"+{scale:.2g}")):
