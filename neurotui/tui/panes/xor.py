@@ -28,9 +28,8 @@ from neurotui.tui.widgets.code import CodeView
 from neurotui.tui.widgets.network import NetworkView
 from neurotui.tui.widgets.plot import Figure, PlotView
 
-# Seconds between redraws of each part while a run is live: the status line is cheap and moves every
-# snapshot; the boundary and the plot cost ms of UI thread each, which come out of training (GIL), and
-# change slowly to the eye. Flat out (speed max) they are redrawn half as often: no pacing sleep absorbs them.
+# Seconds between redraws while a run is live: the status line every snapshot, the boundary and the plot
+# (ms of UI thread each, taken from training by the GIL) less often. Flat out, half as often, status too.
 BOUNDARY_EVERY, PLOT_EVERY, FLAT_OUT_SLOWER = 0.2, 0.6, 2.0
 DOCTOR_LINES = 4  # #xor-diagnosis's height (neurotui.tcss) before layout: the verdict is cut to leave its fix room
 
@@ -93,9 +92,7 @@ class XorPane(Vertical):
     finished = property(lambda self: self.run.finished)
     settled = property(lambda self: self.run.settled)
     paused = property(lambda self: self.run.paused)
-
-    def replay_frame(self):
-        return self.run.replay_frame()
+    replay_frame = property(lambda self: self.run.replay_frame)  # called: pane.replay_frame()
 
     def train(self, configs: list[XorConfig], *, speed: int | None, layer: int = 1,
               pause_at: int | None = None, paused: bool = False, previous: XorConfig | None = None,
@@ -133,14 +130,17 @@ class XorPane(Vertical):
             return
         snap = message.snapshot
         settled = snap.finished or self.run.control.holding(snap.step)
-        # While live the boundary and the plot are redrawn at their own slower rates; a settled run
-        # (done, paused) is drawn in full. A non-finite snapshot keeps the last good picture on screen.
-        slower = FLAT_OUT_SLOWER if self.run.control.speed is None else 1.0
-        if snap.diagnosis.kind != "nonfinite" and self._due("boundary", BOUNDARY_EVERY * slower, settled):
+        # While live the boundary and the plot are redrawn at their own slower rates, and flat out the
+        # status line waits for the picture (each repaint costs ms of compositing, whatever its size);
+        # a settled run (done, paused) is drawn in full. A non-finite snapshot keeps the last good picture.
+        flat_out, broken = self.run.control.speed is None, snap.diagnosis.kind == "nonfinite"
+        slower = FLAT_OUT_SLOWER if flat_out else 1.0
+        if (due := self._due("boundary", BOUNDARY_EVERY * slower, settled)) and not broken:
             self.draw_view()
         if self._due("plot", PLOT_EVERY * slower, settled):
             self._show_loss()
-        self._refresh_text()
+        if due or broken or not flat_out:
+            self._refresh_text()
 
     def on_train_failed(self, message: TrainFailed) -> None:
         if self.run.failed(message):

@@ -1,0 +1,97 @@
+"""What the XOR pane redraws while a run is live, on a clock the test moves: flat out the status
+line waits for the picture (one repaint, not one per snapshot), at a paced speed it follows every
+snapshot, and a paused or finished run is drawn at once."""
+
+import asyncio
+import inspect
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from neurotui.core.model.config import XorConfig
+from neurotui.tui.app import NeuroApp
+from neurotui.tui.panes import xor as xor_module
+from neurotui.tui.panes.xor import BOUNDARY_EVERY, FLAT_OUT_SLOWER
+from neurotui.tui.screenshots import settle
+
+
+class FrozenClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def shown_step(app) -> int | None:
+    found = re.search(r"step (\d+)/", str(app.query_one("#xor-status").render()))
+    return int(found.group(1)) if found else None
+
+
+class Counting(NeuroApp):
+    """The app, counting the snapshots the XOR pane has handled (they bubble up after it)."""
+
+    CSS_PATH = str(Path(inspect.getfile(NeuroApp)).parent / NeuroApp.CSS_PATH)  # relative to the app's module
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen: list[int] = []
+
+    def on_train_progress(self, message) -> None:
+        if message.run_id == self.xor.run_id:
+            self.seen.append(message.snapshot.step)
+
+
+async def snapshots_after(app, pilot, count: int) -> int:
+    """Wait until `count` more snapshots have reached the pane; the last one's step."""
+    start = len(app.seen)
+    for _ in range(400):
+        if len(app.seen) >= start + count:
+            return app.seen[-1]
+        await pilot.pause(0.05)
+    raise AssertionError(f"only {len(app.seen) - start} snapshots came")
+
+
+@pytest.mark.parametrize("speed", [None, 500])
+def test_the_status_line_waits_for_the_picture_only_flat_out(monkeypatch, speed):
+    clock = FrozenClock()
+    monkeypatch.setattr(xor_module, "time", SimpleNamespace(monotonic=clock.monotonic))
+
+    async def go():
+        app = Counting(XorConfig(steps=200_000), speed=speed)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await snapshots_after(app, pilot, 2)  # the first picture is drawn: it was due
+            before = shown_step(app)
+            last = await snapshots_after(app, pilot, 3)  # the clock stands still: nothing is due
+            await pilot.pause()
+            during = shown_step(app)
+            clock.now += BOUNDARY_EVERY * FLAT_OUT_SLOWER + 0.01  # the picture is due again
+            after_due = await snapshots_after(app, pilot, 1)
+            await pilot.pause()
+            return before, last, during, after_due, shown_step(app)
+
+    before, last, during, after_due, after = asyncio.run(go())
+    if speed is None:
+        assert during == before, "flat out, the step on screen moved without the picture"
+        assert after == after_due > before, "the picture was due: the step on screen is its snapshot's"
+    else:  # snapshots go on arriving while the test looks: the screen is at the last or later
+        assert during >= last > before, "at a paced speed the step on screen follows every snapshot"
+        assert after >= after_due > during
+
+
+def test_a_paused_flat_out_run_shows_its_step_at_once(monkeypatch):
+    clock = FrozenClock()
+    monkeypatch.setattr(xor_module, "time", SimpleNamespace(monotonic=clock.monotonic))
+
+    async def go():
+        app = Counting(XorConfig(steps=200_000), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await snapshots_after(app, pilot, 3)
+            await pilot.press("space")
+            await settle(app, pilot)
+            return shown_step(app), app.xor.snapshot.step, str(app.query_one("#xor-status").render())
+
+    on_screen, step, status = asyncio.run(go())
+    assert on_screen == step and "paused" in status
