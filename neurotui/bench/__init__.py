@@ -6,7 +6,8 @@ when absolute numbers are not. Only the command line imports this package.
 
 - trainer:   the core trainer against the lesson's own loop
 - sweep:     batched sweeps against the lesson loop; initial weights; sweep memory
-- ui:        training with the app drawing against the worker alone; first frame
+- ui:        (drawing.py) the worker's share of the clock (and steps/s) with the app drawing against not drawing, switched
+             every ~2 s in one run; first frame
 - bandwidth: bytes/s the real app writes to a pty
 - pty:       the real app in a pseudo-terminal (also used by the terminal tests)
 """

@@ -39,7 +39,7 @@ def refresh_cost(repeats: int = 30) -> tuple[float, float]:
 
 
 def run_landscape_bench(rounds: int = 3, steps: int = 20000) -> dict:
-    from neurotui.bench.ui import _app_rate
+    from neurotui.bench.drawing import _app_rate
 
     refresh_ms, step_ms = refresh_cost()
     config = XorConfig(steps=steps)

@@ -1,8 +1,6 @@
-"""UI cost, measured: training steps/s with the app drawing every snapshot vs the same
-worker loop with nobody drawing, alternating in one process; and the first frame's time.
-
-With a thread worker every millisecond the UI thread spends comes out of training
-(the GIL), so this ratio is the honest price of watching.
+"""`neurotui bench --ui`: the report. What drawing costs training (measured in bench/drawing.py),
+and, each in a fresh interpreter, the first frame, the first training step on screen against
+`import torch`, and the app's peak memory over a long run.
 """
 
 from __future__ import annotations
@@ -10,130 +8,10 @@ from __future__ import annotations
 import asyncio
 import math
 import statistics
-import threading
 import time
 
+from neurotui.bench.drawing import SEGMENT_SNAPSHOTS, UI_STEPS, WINDOW_GOAL_S, _app_rate, _measured_base, bench_ui
 from neurotui.core.model.config import XorConfig
-from neurotui.session.control import RunControl
-from neurotui.session.loop import train_loop
-
-
-def _measured_base():
-    """NeuroApp, for subclassing here: Textual reads a relative CSS_PATH from the subclass's own
-    folder (bench/), so the subclass must name the app's stylesheet by its full path."""
-    import inspect
-    from pathlib import Path
-
-    from neurotui.tui.app import NeuroApp
-
-    css = NeuroApp.CSS_PATH
-    if isinstance(css, str) and not Path(css).is_absolute():
-        css = str(Path(inspect.getfile(NeuroApp)).parent / css)
-
-    class Base(NeuroApp):
-        CSS_PATH = css
-
-    return Base
-
-
-class _Rate:
-    """Steady-state steps/s: from the first snapshot past `from_step` to the last one.
-
-    The same method on both sides. Skipping the start keeps the app's one-off work
-    (first layout, first plots, mounting) out of a figure about watching training.
-    """
-
-    def __init__(self, from_step: int = 0) -> None:
-        self.from_step = from_step
-        self.first: tuple[float, int] | None = None
-        self.last: tuple[float, int] | None = None
-        self.snapshots = 0
-
-    def see(self, step: int) -> None:
-        if step < self.from_step:
-            return
-        now = time.perf_counter()
-        if self.first is None:
-            self.first = (now, step)
-        self.last = (now, step)
-        self.snapshots += 1
-
-    @property
-    def window_s(self) -> float:
-        return self.last[0] - self.first[0] if self.first and self.last else 0.0
-
-    @property
-    def steps_per_s(self) -> float:
-        (t0, s0), (t1, s1) = self.first, self.last
-        return (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
-
-
-def _headless_rate(config: XorConfig) -> _Rate:
-    rate = _Rate(from_step=config.steps // 5)
-    done = threading.Event()
-
-    def post_snapshot(snaps, _):
-        snap = snaps[0]
-        rate.see(snap.step)
-        if snap.finished:
-            done.set()
-
-    control = RunControl(speed=None, grid_size=(16, 28))
-    thread = threading.Thread(
-        target=train_loop,
-        args=(config, control, lambda *_: None, post_snapshot, done.is_set),
-        daemon=True,
-    )
-    thread.start()
-    thread.join()
-    return rate
-
-
-async def _app_rate(config: XorConfig, size=(120, 40), view: str | None = None) -> _Rate:
-    rate = _Rate(from_step=config.steps // 5)
-    done = asyncio.Event()
-
-    class Measured(_measured_base()):
-        def on_train_progress(self, message) -> None:  # bubbled up from the XOR pane, drawn there
-            if message.run_id == self.xor.run_id:
-                rate.see(message.snapshot.step)
-                if message.snapshot.finished:
-                    done.set()
-
-    app = Measured(config, speed=None)
-    async with app.run_test(size=size):
-        if view is not None:  # shown from the start: the whole measured window pays for it
-            app.xor.set_view(view)
-        # Wait on an event, not by polling with Pilot.pause: that polling alone costs the
-        # UI thread ~25% of a core here and would be charged to the app.
-        await asyncio.wait_for(done.wait(), timeout=600)
-    return rate
-
-
-UI_STEPS = 60_000  # the issue's run: long enough for >= 5 s windows at this machine's ~4000 steps/s
-WINDOW_GOAL_S = 5.0
-
-
-def bench_ui(rounds: int = 3, steps: int = UI_STEPS) -> dict:
-    """Alternate UI-on / UI-off runs of the same config (`steps` steps each); report the median ratio."""
-    config = XorConfig(steps=steps)
-    on, off, snaps, windows = [], [], [], []
-    for _ in range(rounds):
-        r_off = _headless_rate(config)
-        r_on = asyncio.run(_app_rate(config))
-        off.append(r_off.steps_per_s)
-        on.append(r_on.steps_per_s)
-        snaps.append(r_on.snapshots)
-        windows += [r_off.window_s, r_on.window_s]
-    return {
-        "ui_on_steps_per_s": statistics.median(on),
-        "ui_off_steps_per_s": statistics.median(off),
-        "ui_on_vs_off": statistics.median(on) / statistics.median(off),
-        "ui_snapshots_drawn": statistics.median(snaps),
-        "steps": steps,
-        "rounds": rounds,
-        "shortest_window_s": min(windows),
-    }
 
 
 def first_frame() -> dict:
@@ -206,12 +84,17 @@ def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> d
     ok = "meets" if ui["ui_on_vs_off"] >= UI_RATIO_GOAL else "BELOW"
     short = ui["shortest_window_s"] < WINDOW_GOAL_S
     lines = [
-        f"UI cost: default run, {steps} steps flat out, 120x40, {rounds} alternating rounds (median; "
-        f"steady state from step {steps // 5})",
-        f"  worker alone      {ui['ui_off_steps_per_s']:10.0f} steps/s",
-        f"  app drawing       {ui['ui_on_steps_per_s']:10.0f} steps/s   ({ui['ui_snapshots_drawn']:.0f} snapshots)",
-        f"  ratio             {ui['ui_on_vs_off']:10.2f}    goal >= {UI_RATIO_GOAL} ({ok})",
-        f"  shortest window   {ui['shortest_window_s']:10.1f} s"
+        f"UI cost: default run, {steps} steps flat out, 120x40, {rounds} run{'s' if rounds != 1 else ''} with drawing switched on and "
+        f"off every {SEGMENT_SNAPSHOTS} snapshots (~2 s; steady state from step {steps // 5})",
+        f"  worker's share of the clock   drawing {ui['worker_share_on']:.3f}   not drawing "
+        f"{ui['worker_share_off']:.3f}   ({ui['ui_snapshots_drawn']:.0f} snapshots drawn)",
+        f"  ratio             {ui['ui_on_vs_off']:10.3f}    goal >= {UI_RATIO_GOAL} ({ok})",
+        f"  steps/s           drawing {ui['ui_on_steps_per_s']:.0f}   not drawing {ui['ui_off_steps_per_s']:.0f}   "
+        f"no app at all {ui['no_app_steps_per_s']:.0f}",
+        f"  steps/s ratio     {ui['steps_ratio']:10.2f}    each run "
+        + ", ".join(f"{r:.2f}" for r in ui["round_steps_ratios"])
+        + f"; CPU per step drawing / not {ui['cpu_per_step_on_vs_off']:.2f} (the host's speed wandering)",
+        f"  shortest side     {ui['shortest_window_s']:10.1f} s"
         + (f"   UNDER {WINDOW_GOAL_S:g} s: give more --steps" if short else ""),
         f"first frame: {ff['first_frame_ms']:.0f} ms after import starts (app module import {ff['import_ms']:.0f} ms); "
         f"torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
