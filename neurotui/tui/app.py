@@ -26,7 +26,7 @@ from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.process import exit_on_signals, exit_soon
 from neurotui.tui.widgets.boundary import BoundaryView, toggle_validation
-from neurotui.tui.workspace import RELIABILITY, XOR, TopBar, Workspace
+from neurotui.tui.workspace import RELIABILITY, XOR, MainScreen, TopBar, Workspace
 
 
 class NeuroApp(KeysInOrder, App[XorConfig]):
@@ -58,6 +58,9 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.startup_warnings = warnings  # said before start (config.toml), on stderr: the screen covers that
 
     # ----- Textual hooks -----------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return MainScreen(id="_default")
+
     def get_driver_class(self):
         from neurotui.tui.ascii import ascii_driver
 
@@ -132,6 +135,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.screen.set_class(self.glyphs.ascii, "-ascii")
         exit_on_signals(self._on_signal)
         self.watch(self.screen, "focused", self._mark_focused_pane)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self._mark_focused_pane())  # colours set inline
         self._apply_layout()
         focus_now(self.xor)  # now: a key typed during start-up must not be undone by a late focus
         for line in self.startup_warnings:
@@ -167,7 +171,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.call_after_refresh(self.xor.sync_grid_size)
 
     def _mark_focused_pane(self, focused=None) -> None:
-        self.workspace.mark_focused(self.focused, plain=self.no_color or self.glyphs.ascii)
+        self.workspace.mark_focused(self.focused, plain=self.no_color or self.glyphs.ascii, ascii=self.glyphs.ascii)
 
     # ----- the run -------------------------------------------------------------------------------
     def start_run(self, paused: bool = False) -> None:
