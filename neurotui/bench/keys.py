@@ -114,9 +114,11 @@ def effect_time(app: PtyApp, mark: int, needle: str, timeout: float) -> float | 
 
 
 def _loss_axis_now(app: PtyApp) -> str:
-    text = app.text()
-    lin, log = text.rfind("linear - l toggles"), text.rfind("log scale - l toggles")
-    return "linear - l toggles" if log > lin else "log scale - l toggles"
+    """The title the loss plot will show after `l`: the other axis, chosen (so no "(automatic)")."""
+    import re
+
+    shown = re.findall(r"(linear|log scale)(?: \(automatic\))? - l toggles", app.text())
+    return "linear - l toggles" if shown and shown[-1] == "log scale" else "log scale - l toggles"
 
 
 def _press_round(app: PtyApp, phase: str, report: KeyReport, timeout: float) -> None:
