@@ -108,3 +108,50 @@ def test_torch_is_imported_with_its_objects_frozen_out_of_the_collectors_full_pa
     same, enabled, frozen, scanned = out.stdout.split()
     assert same == "True" and enabled == "True"
     assert int(frozen) > 50_000 and int(scanned) < int(frozen) // 5
+
+
+def test_the_worker_stands_aside_while_a_key_is_answered_and_trains_on_after():
+    import threading
+    import time
+
+    from neurotui.session.control import RunControl
+    from neurotui.session.loop import train_loop
+
+    steps, done = [], threading.Event()
+    control = RunControl(speed=None, grid_size=(8, 8))
+    worker = threading.Thread(target=train_loop, args=(
+        XorConfig(steps=200_000), control, lambda *_: None,
+        lambda snaps, _rate: steps.append(snaps[0].step), done.is_set), daemon=True)
+    worker.start()
+    try:
+        while len(steps) < 3:
+            time.sleep(0.05)
+        control.make_way(seconds=60)  # a key came; its screen is not drawn yet
+        time.sleep(0.3)  # the chunk of steps under way ends and its snapshot may still come
+        stood = steps[-1]
+        time.sleep(0.6)
+        assert steps[-1] == stood, "the worker trained while the UI answered a key"
+        control.made_way()
+        deadline = time.monotonic() + 10
+        while steps[-1] == stood and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert steps[-1] > stood, "the worker did not train on once the key was drawn"
+    finally:
+        done.set()
+        control.poke()
+        worker.join(10)
+
+
+def test_a_key_pressed_while_training_leaves_the_worker_training():
+    async def go():
+        app = Counting(XorConfig(steps=200_000), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await snapshots_after(app, pilot, 2)
+            await pilot.press("v")
+            await pilot.pause(0.1)
+            before = app.seen[-1]
+            after = await snapshots_after(app, pilot, 3)
+            return app.xor.control.making_way(), before, after
+
+    aside, before, after = asyncio.run(go())
+    assert aside == 0 and after > before

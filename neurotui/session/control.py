@@ -10,9 +10,13 @@ attribute write, atomic under the GIL.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from neurotui.core.run import Pictures
+
+# The longest the worker stands aside for one key: the UI says when it is done before that.
+MAKE_WAY_S = 0.3
 
 # steps per second; None = flat out. The default lets a person watch 2000 steps in ~4 s.
 SPEEDS: tuple[int | None, ...] = (1, 3, 10, 30, 100, 250, 500, 1000, 2500, None)
@@ -40,6 +44,9 @@ class RunControl:
     # replay coarse; how many were kept so depended on the machine's speed. The worker waits a little.
     sized: bool = True
     wake: threading.Event = field(default_factory=threading.Event)
+    # Until then (time.monotonic) the worker takes no steps: a key is being answered. Training beside
+    # the UI thread takes the GIL from it every few ms, and a key took up to twice as long to show.
+    way_until: float = 0.0
     _steps_wanted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _edits: list = field(default_factory=list)
@@ -51,6 +58,19 @@ class RunControl:
 
     def poke(self) -> None:
         self.wake.set()
+
+    def make_way(self, seconds: float = MAKE_WAY_S) -> None:
+        """Any thread (the terminal's reader): a key came; stand aside until made_way, or `seconds`."""
+        self.way_until = time.monotonic() + seconds
+
+    def made_way(self) -> None:
+        """UI thread: the key's effect is on screen; train on."""
+        self.way_until = 0.0
+        self.poke()
+
+    def making_way(self) -> float:
+        """Worker: the seconds still to stand aside (0: train)."""
+        return max(0.0, self.way_until - time.monotonic()) if self.way_until else 0.0
 
     def ask(self, **wanted) -> None:
         """UI thread: the pictures the views on screen need (grid_size, feature_grid, ...); the worker

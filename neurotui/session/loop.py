@@ -134,6 +134,9 @@ def train_loop(
             origin, origin_steps, speed = clock.now(), run.step_count, control.speed
             rate_mark = (clock.now(), run.step_count)
             continue
+        if (aside := control.making_way()) > 0:  # a key is being answered: the UI thread gets the GIL
+            clock.wait(control.wake, min(aside, 0.05))
+            continue
         if control.speed != speed:
             origin, origin_steps, speed = now, run.step_count, control.speed
         if speed is None:

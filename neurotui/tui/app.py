@@ -24,6 +24,7 @@ from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
 from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
+from neurotui.tui.panes.xor_run import XorRun
 from neurotui.tui.process import exit_on_signals, exit_soon
 from neurotui.tui.widgets.boundary import BoundaryView, toggle_validation
 from neurotui.tui.workspace import RELIABILITY, XOR, MainScreen, TopBar, Workspace
@@ -129,6 +130,8 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def on_mount(self) -> None:
         import warnings
 
+        self._run = self.xor.run
+
         # broadcast-target's own warning would be written over the screen from the worker thread;
         # the doctor reports that run's symptom (every probability at 0.5) instead.
         warnings.filterwarnings("ignore", message="Using a target size")
@@ -205,10 +208,18 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         if not self.keys_waiting:
             self.keys_drained()
 
+    _run: XorRun | None = None  # the XOR pane's, for key_arrived: no DOM query off the UI thread
+
+    def key_arrived(self) -> None:
+        if self._run is not None and (control := self._run.control) is not None:
+            control.make_way()  # the worker stands aside until the key is drawn
+
     def keys_drained(self) -> None:
         if self._restart_paused is not None:
             paused, self._restart_paused = self._restart_paused, None
             self.start_run(paused=paused)
+        if (control := self.xor.run.control) is not None:
+            self.call_after_refresh(control.made_way)
 
     @on(TrainStarted)
     def _device_known(self, message: TrainStarted) -> None:

@@ -82,8 +82,12 @@ class KeysInOrder(MessagePump):
     def keys_drained(self) -> None:
         """Called when the last key waiting has been handled."""
 
+    def key_arrived(self) -> None:
+        """Called as each key is posted, from the thread that read it (before it waits its turn)."""
+
     def post_message(self, message) -> bool:
         if isinstance(message, events.Key) and not message.is_forwarded:
+            self.key_arrived()
             if self._waiting is None:
                 self._waiting = deque()
             action = self._action_now(message.key)
