@@ -14,10 +14,14 @@ from neurotui.bench.drawing import SEGMENT_SNAPSHOTS, UI_STEPS, WINDOW_GOAL_S, _
 from neurotui.core.model.config import XorConfig
 
 
-def first_frame() -> dict:
-    """In a fresh interpreter: time from import of the app to its first frame, and whether
-    torch had to be imported before it (it must not)."""
-    return _child_json("--first-frame")
+def first_frame(rounds: int = 3) -> dict:
+    """In fresh interpreters: time from import of the app to its first frame (the median of
+    `rounds`: one launch on these hosts read anywhere from 0.27x to 0.48x `import torch`), and
+    whether torch had to be imported before it (it must not)."""
+    runs = [_child_json("--first-frame") for _ in range(rounds)]
+    pick = sorted(runs, key=lambda r: r["first_frame_ms"])[len(runs) // 2]
+    return {**pick, "torch_imported_by_app_module": any(r["torch_imported_by_app_module"] for r in runs),
+            "rounds": rounds}
 
 
 def _child_json(*args: str, timeout: float = 600) -> dict:
@@ -75,6 +79,7 @@ def app_peak_rss(steps: int = RSS_STEPS) -> dict:
 
 UI_RATIO_GOAL = 0.95
 FIRST_STEP_GOAL = 1.4
+FIRST_FRAME_GOAL = 0.35
 
 
 def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> dict:
@@ -96,8 +101,9 @@ def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> d
         + f"; CPU per step drawing / not {ui['cpu_per_step_on_vs_off']:.2f} (the host's speed wandering)",
         f"  shortest side     {ui['shortest_window_s']:10.1f} s"
         + (f"   UNDER {WINDOW_GOAL_S:g} s: give more --steps" if short else ""),
-        f"first frame: {ff['first_frame_ms']:.0f} ms after import starts (app module import {ff['import_ms']:.0f} ms); "
-        f"torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
+        f"first frame: {ff['first_frame_ms']:.0f} ms after import starts (median of {ff['rounds']}; app module import "
+        f"{ff['import_ms']:.0f} ms) = {ff['first_frame_ms'] / 1000 / fs['import_torch_s']:.2f}x `import torch`; goal <= "
+        f"{FIRST_FRAME_GOAL}x; torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
         f"first step on screen, from launch (fresh processes, median of {fs['rounds']}): "
         f"{fs['first_step_s']:.2f} s = {fs['first_step_vs_import_torch']:.2f}x `import torch` ({fs['import_torch_s']:.2f} s); "
         f"goal <= {FIRST_STEP_GOAL}x",
