@@ -155,3 +155,20 @@ def test_a_key_pressed_while_training_leaves_the_worker_training():
 
     aside, before, after = asyncio.run(go())
     assert aside == 0 and after > before
+
+
+def test_the_loss_curve_is_drawn_from_the_first_snapshot_that_has_one(monkeypatch):
+    """Step 0's snapshot has no loss yet: it must not use up the plot's turn (a 2000-step run flat out
+    showed 'waiting for the first step' until it finished, 1.2 s later)."""
+    clock = FrozenClock()
+    monkeypatch.setattr(xor_module, "time", SimpleNamespace(monotonic=clock.monotonic))
+
+    async def go():
+        app = Counting(XorConfig(steps=200_000), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await snapshots_after(app, pilot, 3)  # step 0, then steps with losses; the clock stands still
+            await pilot.pause()
+            return app.query_one("#xor-loss").figure
+
+    figure = asyncio.run(go())
+    assert figure.series and len(figure.series[0].ys) > 1

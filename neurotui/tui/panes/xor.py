@@ -137,7 +137,7 @@ class XorPane(Vertical):
         slower = FLAT_OUT_SLOWER if flat_out else 1.0
         if (due := self._due("boundary", BOUNDARY_EVERY * slower, settled)) and not broken:
             self.draw_view()
-        if self._due("plot", PLOT_EVERY * slower, settled):
+        if (snap.losses or settled) and self._due("plot", PLOT_EVERY * slower, settled):  # step 0 has no curve
             self._show_loss()
         if due or broken or not flat_out:
             self._refresh_text()
