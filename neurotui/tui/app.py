@@ -218,7 +218,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         if self._restart_paused is not None:
             paused, self._restart_paused = self._restart_paused, None
             self.start_run(paused=paused)
-        if (control := self.xor.run.control) is not None:
+        if self._run is not None and (control := self._run.control) is not None:
             self.call_after_refresh(control.made_way)
 
     @on(TrainStarted)
