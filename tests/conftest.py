@@ -9,3 +9,19 @@ os.environ.pop("NO_COLOR", None)
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="neurotui-tests-xdg-")
 # Nor may a test touch the developer's guided-lesson progress (neurotui learn).
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="neurotui-tests-state-")
+# The private kernels' verdict (core.training.kernel_check) is cached per torch version in
+# $XDG_CACHE_HOME: one fresh folder for the whole run, made by the first process (xdist's
+# workers inherit it), so no developer's cache decides a test, and the check runs once.
+if "NEUROTUI_TESTS_CACHE" not in os.environ:
+    os.environ["NEUROTUI_TESTS_CACHE"] = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="neurotui-tests-cache-")
+
+
+def pytest_sessionstart(session):
+    """Check the kernels once, up front, as a user's first run would: every app and lab the tests
+    start then reads the verdict, as every run after a user's first does."""
+    import subprocess
+    import sys
+
+    if not hasattr(session.config, "workerinput"):
+        subprocess.run([sys.executable, "-c", "from neurotui.core.training.kernel_check import verified; "
+                        "verified('cpu')"], check=True)

@@ -24,6 +24,18 @@ from neurotui.core.training.kernels import KernelUnavailable
 
 __all__ = ["EXIT_USAGE", "UsageError", "build_parser", "config_from_args", "main"]
 
+_said_on_stderr = False
+
+
+def _say_kernel_fallbacks_on_stderr() -> None:
+    global _said_on_stderr
+    if not _said_on_stderr:
+        from neurotui.core.training.kernel_check import on_fallback
+
+        on_fallback(lambda line: print(line, file=sys.stderr, flush=True))
+        _said_on_stderr = True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -36,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             args, args.extra = parser.parse_known_args(argv)
         if args.extra and args.command != "serve":  # serve passes unknown options on to each tab's app
             parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
+        if args.command not in (None, "learn", "serve"):  # the app shows the line itself (tui.app)
+            _say_kernel_fallbacks_on_stderr()
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
             "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets, "learn": cmd_learn,
@@ -44,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"neurotui: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KernelUnavailable as exc:  # a torch outside the versions pyproject.toml allows
+    except KernelUnavailable as exc:  # a private kernel that failed after the check passed
         print(f"neurotui: error: {exc} (see the README: trying a newer torch)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

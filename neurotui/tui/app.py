@@ -4,6 +4,7 @@ key into one call on the Session and one on the pane that shows the result."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -11,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from neurotui.core.model.config import XorConfig
+from neurotui.core.training.kernel_check import on_fallback
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import Refused, Session
 from neurotui.tui import picker
@@ -127,6 +129,17 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def workspace(self) -> Workspace:
         return self.query_one(Workspace)
 
+    def _kernels_fell_back(self, line: str) -> None:
+        """Said by the thread that ran the check (usually the worker's)."""
+        say = partial(self.notify, line.removeprefix("neurotui: note: "), title="torch", severity="warning", timeout=15)
+        try:
+            self.call_from_thread(say)
+        except RuntimeError:  # already on the app's thread (call_from_thread refuses it)
+            say()
+
+    def on_unmount(self) -> None:
+        self._unsubscribe_kernels()
+
     def on_mount(self) -> None:
         import warnings
 
@@ -141,6 +154,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.theme_changed_signal.subscribe(self, lambda _theme: self._mark_focused_pane())  # colours set inline
         self._apply_layout()
         focus_now(self.xor)  # now: a key typed during start-up must not be undone by a late focus
+        self._unsubscribe_kernels = on_fallback(self._kernels_fell_back)
         for line in self.startup_warnings:
             self.notify(line.removeprefix("neurotui: warning: "), title="config.toml", severity="warning", timeout=15)
         if self.autostart:

@@ -108,6 +108,12 @@ def _unsupported(m: XorConfig) -> list[str]:
     task = task_of(m)
     if not task.binary:  # the batched programs train one sigmoid output with BCE
         out.append("regression" if task.regress else f"{task.classes} classes")
+    if not out:  # the batched programs stand on private kernels; the trainer has a public path
+        from neurotui.core.model.device import resolve_device
+        from neurotui.core.training.kernel_check import verified
+
+        if not verified(resolve_device(m.device)).ok:
+            out.append("this torch's private kernels (they differ from its public API here)")
     return out
 
 

@@ -13,8 +13,9 @@ torch may rename one or call it with other arguments. So:
   what they run anyway); `fused_adam_` has no public twin, so where this torch lacks it or
   calls it differently it raises `KernelUnavailable` before any tensor moved (the trainer
   then hands its run to torch.optim);
-- pyproject.toml bounds torch to the versions these tests passed on (the README says how to
-  try a newer one).
+- the first run on each torch version checks these functions against torch.optim and
+  autograd (core.training.kernel_check); where one differs, the trainer uses torch.optim and
+  the sweep the trainer, so pyproject.toml needs no upper bound on torch.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ nothing. `KernelOptimizer` makes the calls torch.optim.Adam(fused=True) and torc
 make for our parameter groups (the same kernels, called through core.training.kernels, the
 same arguments, the same state), so a run's numbers are torch.optim's bit for bit;
 tests/test_optim.py compares whole runs, every optimizer and bug. Where a torch build lacks
-Adam's kernel, or calls it differently (it is a private op: the first step finds out),
-torch.optim itself takes over: slower to start, same numbers.
+Adam's kernel, calls it differently (the first step finds out), or computes something else
+(core.training.kernel_check finds out, once per torch version), torch.optim itself takes
+over: slower to start, same numbers.
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ def make_torch_optimizer(config, params):
 
 
 def make_step_optimizer(config, params):
-    """What the trainer steps: the kernels directly where this torch has them."""
+    """What the trainer steps: the kernels directly where this torch has them and they pass
+    their check against torch.optim (core.training.kernel_check); torch.optim itself otherwise."""
+    from neurotui.core.training.kernel_check import verified
+
+    params = list(params)
     if config.optimizer == "adam" and not kernels.has_fused_adam():
+        return make_torch_optimizer(config, params)
+    if params and not verified(params[0].device).ok:
         return make_torch_optimizer(config, params)
     return KernelOptimizer(config.optimizer, param_groups(config, params), config.lr)
 
