@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from neurotui.core.model.config import XorConfig
+from neurotui.tui.widgets.code_theme import CodeTheme
 
 CONTEXT = 3  # lines shown above a marked line when the view scrolls to it
 
@@ -66,7 +67,7 @@ class CodeView(Vertical):
         changed = set(changed_lines(previous, config)) if previous is not None and previous != config else set()
         bug = bug_line(config)
         marks = changed | ({bug} if bug else set())
-        theme = "bw" if self.ascii else "monokai"
+        theme = CodeTheme(self.ascii)
         syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
                         word_wrap=False)
         self.query_one("#code-text", Static).update(syntax)
