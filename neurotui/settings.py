@@ -79,19 +79,19 @@ def load_settings(path: Path | None = None, bindings: Mapping[str, str] | None =
 
 
 def _read(path: Path) -> dict | None:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib
-        except ModuleNotFoundError:
-            raise _Bad("reading it needs Python 3.11+ (or `pip install tomli`)") from None
-    try:
+    try:  # the file first: with no file there is nothing to parse, and nothing to warn about
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise _Bad(f"cannot read it ({exc.strerror or exc})") from None
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: tomli, a dependency there (pyproject.toml)
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise _Bad("reading it needs Python 3.11+ (or `pip install tomli`)") from None
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -8,8 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.strip import Strip
-from textual.widgets import OptionList, SelectionList, Static
-from textual.widgets._toggle_button import ToggleButton  # its box glyphs, which SelectionList draws
+from textual.widgets import Checkbox, OptionList, SelectionList, Static  # Checkbox: SelectionList's box glyphs
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from neurotui.tui.keys import MULTI_PICKER_KEYS, PICKER_KEYS, bindings
@@ -65,9 +64,9 @@ class TickList(SelectionList):
         except OptionDoesNotExist:
             return strip
         segments = list(strip)
-        if option.value in self.selected or len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+        if option.value in self.selected or len(segments) < 2 or segments[1].text != Checkbox.BUTTON_INNER:
             return strip
-        segments[1] = Segment(" " * len(ToggleButton.BUTTON_INNER), segments[1].style)
+        segments[1] = Segment(" " * len(Checkbox.BUTTON_INNER), segments[1].style)
         return Strip(segments, strip.cell_length)
 
 
