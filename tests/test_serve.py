@@ -283,7 +283,7 @@ def test_app_options_pass_through_from_either_side_of_serve():
 def test_served_training_runs_below_the_screens_and_only_where_asked():
     import threading
 
-    from neurotui.serve.server import TRAIN_NICE, TRAIN_NICE_ENV, tab_environment
+    from neurotui.serve.tabs import TRAIN_NICE, TRAIN_NICE_ENV, tab_environment
     from neurotui.session.loop import TRAIN_NICE_ENV as READ
     from neurotui.session.loop import give_way
 
