@@ -54,7 +54,8 @@ function draw(data) {
         row.appendChild(el("span", "n", String(s.spread.counts[i])));
         d.appendChild(row);
       });
-      d.appendChild(el("div", "measured", "measured: " + (s.measured === null ? "(nobody has run it yet)" : s.measured)));
+      d.appendChild(s.measured === null ? el("div", "muted", "measured: nobody has answered yet")
+                                        : el("div", "measured", "measured: " + s.measured));
       if (s.not_answered.length)
         d.appendChild(el("div", "waiting", "not answered: " + s.not_answered.join(", ")));
     }
