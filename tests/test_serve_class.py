@@ -198,3 +198,38 @@ def test_the_pages_width_and_height_are_clamped(classroom):
         wait_until(lambda: tab_pids(served) == [], what="the tabs to end")
 
     asyncio.run(scenario())
+
+
+def test_neurotui_class_prints_the_teachers_table(classroom, capsys):
+    import aiohttp
+
+    from neurotui import cli
+    from neurotui.core.course.progress import ClassStore, Progress
+    from neurotui.core.course.steps import STEPS
+
+    served = classroom()
+
+    async def two_learners():
+        async with aiohttp.ClientSession(cookie_jar=jar()) as a, aiohttp.ClientSession(cookie_jar=jar()) as b:
+            await join(a, served.base, "Ada")
+            await join(b, served.base, None)
+
+    asyncio.run(two_learners())
+    ada, anon = class_json(served.base)["learners"]
+    state = served.log.parent / "state" / "class.sqlite"
+    answer = {"said": "0.04", "measured": "z = 0.04, sigmoid 0.510", "right": True}
+    ClassStore(state, ada["id"]).save(Progress(2, {STEPS[0].key: answer}))
+    assert cli.main(["class", f"{served.base}/class?token={TEACHER}"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("2 learners, 1 with an answer")
+    first = out.index(next(line for line in out if line.startswith(" 1. ")))
+    assert out[first].endswith("2 on it or past it, 1 answered (1 right)")
+    assert out[first + 1:first + 4] == ["    said: 0.04: 1*", "    measured: z = 0.04, sigmoid 0.510",
+                                        f"    not answered: {anon['id']}"]
+    # The students' link, or no server: one line, exit 2.
+    for url, message in [(f"{served.base}/class?token={STUDENT}", "refused the class view (401)"),
+                         (f"{served.base}/?token={TEACHER}", "not a class view link"),
+                         ("http://127.0.0.1:1/class?token=x", "cannot reach 127.0.0.1:1")]:
+        assert cli.main(["class", url]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
