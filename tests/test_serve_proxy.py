@@ -141,6 +141,12 @@ def test_the_token_comes_from_a_file_or_the_environment(tmp_path, monkeypatch):
     (["serve"], {"NEUROTUI_TOKEN": "sixteen chars but spaces"}, "at least 16 characters of A-Z"),
     (["serve", "--base-path", "/a b"], {}, "a base path is /name"),
     (["serve", "--base-path", "/../etc"], {}, "a base path is /name"),
+    (["serve", "--forwarded-allow-ips", "10.0.0.300"], {}, "not an address or network"),
+    (["serve", "--learn", "--teacher-token-file", "/no/such/file"], {}, "cannot read --teacher-token-file"),
+    (["serve", "--learn"], {"NEUROTUI_TOKEN": SHARED, "NEUROTUI_TEACHER_TOKEN": SHARED}, "must differ"),
+    (["serve", "--learn"], {"NEUROTUI_TEACHER_TOKEN": "short"}, "NEUROTUI_TEACHER_TOKEN must be at least 16"),
+    (["serve", "--learn", "--state-dir", "/proc/no-class-here"], {}, "cannot keep the class's progress in"),
+    (["serve", "--state-dir", "/tmp"], {}, "--state-dir is for a class: add --learn"),
 ])
 def test_a_bad_token_or_base_path_is_one_line_and_exit_2(argv, env, message, monkeypatch, capsys, web):  # noqa: F811
     for name, value in env.items():

@@ -88,8 +88,12 @@ def main(args: argparse.Namespace) -> int:
     options = app_options(args, getattr(args, "extra", []))
     if getattr(args, "learn", False):
         options.append("learn")  # after the app's options: they belong to the top-level parser
-    token = shared_token(args.token_file)
     learn = getattr(args, "learn", False)
+    if not learn and (args.state_dir or args.teacher_token_file):
+        from neurotui.cli.parser import UsageError
+
+        raise UsageError(f"{'--state-dir' if args.state_dir else '--teacher-token-file'} is for a class: add --learn")
+    token = shared_token(args.token_file)
     teacher = shared_token(args.teacher_token_file, name=TEACHER_TOKEN_ENV, option="--teacher-token-file")
     if teacher is not None and teacher == token:
         from neurotui.core.errors import ConfigError
