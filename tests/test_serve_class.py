@@ -13,8 +13,6 @@ import pytest
 from served import cookie_name, first_screen, group_members, wait_until
 from test_serve import TINY_APP, serve_app, web  # noqa: F401  (fixtures)
 
-from neurotui.serve.tabs import PASSED_ENV, TEXTUAL_ENV
-
 STUDENT = "student-token-of-the-class-test"
 TEACHER = "teacher-token-of-the-class-test"
 SIZE_APP = """
@@ -34,6 +32,8 @@ Size().run()
 
 @pytest.fixture
 def classroom(serve_app, tmp_path):  # noqa: F811
+    pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install 'neurotui[web]')")
+
     def run(source: str = TINY_APP, **options):
         return serve_app(source, token=STUDENT, teacher_token=TEACHER, state_dir=str(tmp_path / "state"), **options)
 
@@ -155,6 +155,8 @@ def test_each_browser_is_one_learner_and_its_tab_is_told_which(classroom):
 
 def test_a_tabs_environment_holds_no_secret_of_the_servers(classroom, monkeypatch):
     import aiohttp
+
+    from neurotui.serve.tabs import PASSED_ENV, TEXTUAL_ENV
 
     monkeypatch.setenv("NEUROTUI_TOKEN", STUDENT)
     monkeypatch.setenv("NEUROTUI_TEACHER_TOKEN", TEACHER)

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def aiohttp():
-    return pytest.importorskip("aiohttp", reason="textual-serve is not installed (pip install 'neurotui[web]')")
+    pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install 'neurotui[web]')")
+    import aiohttp
+
+    return aiohttp
 
 
 def serve_learn(cwd: Path, state: Path):
