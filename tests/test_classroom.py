@@ -149,3 +149,41 @@ def test_a_committed_answer_survives_the_writer_being_killed(tmp_path):
     os.waitpid(pid, 0)
     fresh = sqlite3.connect(roll.path)
     assert fresh.execute("SELECT said FROM answers WHERE learner = ?", (learner,)).fetchall() == [("0.04",)]
+
+
+def test_the_lessons_panel_keeps_each_served_learner_in_their_own_rows(tmp_path, monkeypatch):
+    """The tab's environment names the learner (as `serve --learn` sets it): the panel's store is theirs."""
+    import asyncio
+
+    from neurotui.tui.app import NeuroApp
+
+    roll = Roll(tmp_path / "class.sqlite")
+    (ada, _), (bo, _) = roll.enrol("Ada"), roll.enrol("Bo")
+    monkeypatch.setenv(saved.CLASS_DB_ENV, str(roll.path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "own"))  # the local file must stay untouched
+
+    def text(app) -> str:
+        return str(app.query_one("#lesson-text").render())
+
+    async def as_learner(learner: str, answer: str | None) -> str:
+        monkeypatch.setenv(saved.LEARNER_ENV, learner)
+        app = NeuroApp(speed=None, autostart=False, lesson={"start": None})
+        async with app.run_test(size=(120, 40)) as pilot:
+            while "step 1/" not in text(app):
+                await pilot.pause(0.05)
+            if answer is not None:
+                app.query_one("#lesson-number").focus()
+                await pilot.press(*answer, "enter")
+                while app.query_one("#lesson").phase != "shown":
+                    await pilot.pause(0.05)
+            while app.xor.snapshot is None:  # the run has started (and said so) before the app is closed
+                await pilot.pause(0.05)
+            await pilot.pause(0.1)
+            return text(app)
+
+    assert "measured: z = 0.04" in asyncio.run(as_learner(ada, "-0.2"))
+    assert "last time" not in asyncio.run(as_learner(bo, None))
+    assert "last time: you said -0.2" in asyncio.run(as_learner(ada, None))
+    rows = roll.conn.execute("SELECT learner, step, said FROM answers").fetchall()
+    assert rows == [(ada, STEPS[0].key, "-0.2")]
+    assert not (tmp_path / "own").exists()
