@@ -67,7 +67,8 @@ class LessonPanel(VerticalScroll):
     def __init__(self, glyphs, start: int | None = None, path: Path | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.glyphs = glyphs
-        self.store = saved.open_store(path)  # a served class's learner, or this machine's file
+        self.path = path or saved.state_path()
+        self.store = saved.open_store(path)  # a served class's learner, or this machine's file (self.path)
         self.start = start
         self.progress = saved.Progress()
         self.number = 1
