@@ -119,6 +119,7 @@ def test_a_browser_tab_runs_the_app(sync_api, served, tmp_path):
             # 1-2. The URL with its token: the app's first screen arrives.
             response = page.goto(url)
             assert response.status == 200
+            assert page.url == bare  # the token became a cookie and left the address bar
             screen.wait_for(page, "XOR training")
             screen.wait_for(page, NETWORK.format("Tanh"))
 
@@ -151,7 +152,7 @@ def test_a_browser_tab_runs_the_app(sync_api, served, tmp_path):
             stranger = browser.new_context()
             refused = stranger.new_page().goto(bare)
             assert refused.status == 401
-            assert "token" in refused.text()
+            assert "link you were given" in refused.text()
         finally:
             browser.close()
 

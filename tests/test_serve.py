@@ -81,22 +81,28 @@ def test_page_websocket_static_and_downloads_are_refused_without_the_token(serve
 
     async def scenario():
         async with aiohttp.ClientSession() as s:
-            # The page: 401 without a token, 403 with a wrong one, 200 and a cookie with it.
-            for url, headers, status in [(served.base + "/", {}, 401), (served.base + "/?token=nope", {}, 403),
-                                         (served.base + "/static/js/textual.js", {}, 401),
-                                         (served.base + "/", wrong, 403)]:
+            # The page: 401 without a token or with a wrong one, and the same few words whichever it was.
+            bodies = set()
+            for url, headers in [(served.base + "/", {}), (served.base + "/?token=nope", {}),
+                                 (served.base + "/static/js/textual.js", {}), (served.base + "/", wrong),
+                                 (served.base + "/?token=nope", served.cookie)]:  # a wrong token is not rescued
                 async with s.get(url, headers=headers) as r:
-                    assert r.status == status, url
-                    assert "token" in await r.text()
-            async with s.get(served.url) as r:
+                    assert r.status == 401, url
+                    bodies.add(await r.text())
+            assert len(bodies) == 1 and "link" in bodies.pop()
+            # The right token: a cookie, and a redirect to the same page without the token in the address.
+            async with s.get(served.url + "&fontsize=20", allow_redirects=False) as r:
+                assert r.status == 303
+                assert r.headers["Location"] == "/?fontsize=20"
+                assert r.cookies[cookie_name(served.token)].value == served.token
+            async with s.get(served.base + "/", headers=served.cookie) as r:
                 assert r.status == 200
                 assert "neurotui" in await r.text()
-                assert r.cookies[cookie_name(served.token)].value == served.token
             # The websocket: refused before any app process starts.
-            for headers, status in [({}, 401), (wrong, 403)]:
+            for headers in [{}, wrong]:
                 with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                     await s.ws_connect(served.base + "/ws?width=80&height=24", headers=headers)
-                assert refused.value.status == status
+                assert refused.value.status == 401
             # A page from another origin (here another port of localhost) cannot use the cookie.
             with pytest.raises(aiohttp.WSServerHandshakeError) as elsewhere:
                 await s.ws_connect(served.base + "/ws", headers=served.cookie, origin="http://127.0.0.1:1")
@@ -110,9 +116,9 @@ def test_page_websocket_static_and_downloads_are_refused_without_the_token(serve
                 key = next(json.loads(t)[1] for t in texts if "deliver_file_start" in t)
                 # ... which only the token holder may download.
                 async with aiohttp.ClientSession() as stranger:
-                    for headers, status in [({}, 401), (wrong, 403)]:
+                    for headers in [{}, wrong]:
                         async with stranger.get(f"{served.base}/download/{key}", headers=headers) as r:
-                            assert r.status == status
+                            assert r.status == 401
                     async with stranger.get(f"{served.base}/download/{key}", headers=served.cookie) as r:
                         assert r.status == 200
                         assert await r.text() == "card from the app"
@@ -130,7 +136,7 @@ def test_the_next_tab_past_max_sessions_gets_a_server_is_full_page(serve_app):
         async with aiohttp.ClientSession() as s:
             async with s.ws_connect(served.base + "/ws", headers=served.cookie) as ws:
                 await first_screen(ws, b"tiny app")
-                async with s.get(served.url) as r:
+                async with s.get(served.base + "/", headers=served.cookie) as r:
                     assert r.status == 503
                     assert "server is full" in await r.text()
                 with pytest.raises(aiohttp.WSServerHandshakeError) as full:
@@ -138,7 +144,7 @@ def test_the_next_tab_past_max_sessions_gets_a_server_is_full_page(serve_app):
                 assert full.value.status == 503
             # The first tab closed: its app ends and the slot comes free.
             for _ in range(600):
-                async with s.get(served.url) as r:
+                async with s.get(served.base + "/", headers=served.cookie) as r:
                     if r.status == 200:
                         break
                 await asyncio.sleep(0.05)
@@ -283,7 +289,7 @@ def test_app_options_pass_through_from_either_side_of_serve():
 def test_served_training_runs_below_the_screens_and_only_where_asked():
     import threading
 
-    from neurotui.serve.server import TRAIN_NICE, TRAIN_NICE_ENV, tab_environment
+    from neurotui.serve.tabs import TRAIN_NICE, TRAIN_NICE_ENV, tab_environment
     from neurotui.session.loop import TRAIN_NICE_ENV as READ
     from neurotui.session.loop import give_way
 

@@ -8,6 +8,7 @@ stderr and exit code 2, never a traceback.
 - sweep:    `neurotui sweep`
 - data:     the data, training and preset options, `neurotui presets`
 - commands: bench, screenshots, config, serve, and the app
+- classtable: `neurotui class URL`, a served class's view
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def _say_kernel_fallbacks_on_stderr() -> None:
         _said_on_stderr = True
 
 
+def cmd_class(args) -> int:
+    from neurotui.cli.classtable import cmd_class  # urllib only for this command
+
+    return cmd_class(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -53,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
             "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets, "learn": cmd_learn,
+            "class": cmd_class,
         }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:

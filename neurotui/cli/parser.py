@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
     sub.add_parser("config", help="print the config file's path and the settings in effect")
+    cls = sub.add_parser("class", help="print a served class's view as a table (the teacher's link from serve --learn)")
+    cls.add_argument("url", metavar="URL", help="the class view's link, …/class?token=…")
     cli_data.add_presets_command(sub)
     return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
 

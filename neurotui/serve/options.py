@@ -37,6 +37,20 @@ def _base_path(text: str) -> str:
     return path
 
 
+def _networks(text: str) -> str:
+    import ipaddress
+
+    parts = [t.strip() for t in text.split(",") if t.strip()]
+    try:
+        for part in parts:
+            ipaddress.ip_network(part, strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an address or network: {text!r}") from None
+    if not parts:
+        raise argparse.ArgumentTypeError("give at least one address, e.g. 127.0.0.1")
+    return ",".join(parts)
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("server (any other option is passed on to the app in each tab)")
     g.add_argument("--host", default="127.0.0.1",
@@ -53,4 +67,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-warm", action="store_true",
                    help="start each tab in its own Python instead of forking it from a warm parent "
                    "(slower, ~170 MB PSS per tab; for comparison)")
-    g.add_argument("--learn", action="store_true", help="each tab opens the guided lesson (neurotui learn)")
+    g.add_argument("--learn", action="store_true",
+                   help="each tab opens the guided lesson (neurotui learn); each browser is one learner, and the "
+                   "teacher's class view is served at /class")
+    g.add_argument("--state-dir", metavar="DIR",
+                   help="with --learn: keep the class's progress in DIR/class.sqlite (default: "
+                   "$XDG_STATE_HOME/neurotui); servers of one class share it")
+    g.add_argument("--teacher-token-file", metavar="PATH",
+                   help="read the class view's token from PATH (else $NEUROTUI_TEACHER_TOKEN, else a new random one)")
+    g.add_argument("--behind-proxy", action="store_true",
+                   help="believe X-Forwarded-Proto/Host from any peer (only a reverse proxy can reach this port)")
+    g.add_argument("--forwarded-allow-ips", type=_networks, metavar="IP,...",
+                   help="believe X-Forwarded-Proto/Host from these peers only (addresses or networks)")

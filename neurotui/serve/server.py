@@ -4,6 +4,7 @@ textual-serve starts one app process per browser tab and has no authentication. 
 its `Server` this adds:
 
 - the token and origin checks of `access.py`, and a base path for serving under a prefix;
+- with --learn, one learner per browser (`learners.py`) and the teacher's class view (`classview.py`);
 - tabs forked from a warm parent (`warm.py`, `zygote.py`) instead of a new Python each;
 - a cap on concurrent tabs, with a short "server is full" page past it;
 - SIGINT/SIGTERM end the server and every app process it started: each is asked to quit,
@@ -23,115 +24,51 @@ import secrets
 import signal
 import socket
 import sys
-from types import SimpleNamespace
-from typing import Any
+from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, web
 from aiohttp.web_runner import GracefulExit
-from textual_serve.app_service import AppService
-from textual_serve.server import Server, to_int
+from textual_serve.server import Server
 
-from neurotui.serve.access import HEALTH, TOKEN_PARAM, Access, healthz, page, public_origin
+from neurotui.serve.access import CLASS_PATHS, HEALTH, TOKEN_PARAM, Access, healthz, page, refused, trusted_peers
+from neurotui.serve.tabs import QUIT_GRACE_S, TERM_GRACE_S, TabApp, clamp_size, tab_environment
 from neurotui.serve.warm import WarmParent, launcher_argv
 
 log = logging.getLogger("textual-serve")
 
-QUIT_GRACE_S = 2.0  # an app asked to quit gets this long before SIGTERM ...
-TERM_GRACE_S = 3.0  # ... and this long after it (launch.py's own hard exit is 3 s) before SIGKILL
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-TRAIN_NICE = 10  # CFS weight 110 against a screen's 1024: a waking screen thread gets the core at once
-TRAIN_NICE_ENV = "NEUROTUI_TRAIN_NICE"  # read by session.loop.give_way (serve does not import the session)
 
 
-def tab_environment(width: int = 80, height: int = 24, debug: bool = False) -> dict[str, str]:
-    """The environment textual-serve gives a tab (its driver, colours, size) -- the warm parent
-    imports Textual under it, as Textual reads these at import."""
-    env = AppService._build_environment(SimpleNamespace(debug=debug), width=width, height=height)
-    # The app draws its own colours; a NO_COLOR the server was started with is no reason to grey a tab.
-    env.pop("NO_COLOR", None)
-    # Every tab's training below every tab's screen (session.loop.give_way): keys stay quick when busy.
-    env[TRAIN_NICE_ENV] = str(TRAIN_NICE)
-    return env
-
-
-async def end_process(process: asyncio.subprocess.Process | None, quit_grace: float = 0.0) -> None:
-    """Wait up to `quit_grace` for the process to leave by itself, then SIGTERM, then SIGKILL."""
-    if process is None:
-        return
-    for grace, stop in ((quit_grace, None), (TERM_GRACE_S, process.terminate), (None, process.kill)):
-        if process.returncode is not None:
-            return
-        if stop is not None:
-            with contextlib.suppress(ProcessLookupError):
-                stop()
-        try:
-            await asyncio.wait_for(process.wait(), grace)
-            return
-        except asyncio.TimeoutError:
-            continue
-
-
-class TabApp(AppService):
-    """One tab's app: started without a shell (options need no quoting), tracked, always ended."""
-
-    def __init__(self, argv: list[str], **kwargs: Any) -> None:
-        super().__init__(" ".join(argv), **kwargs)
-        self.argv = argv
-
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
-        env = tab_environment(width, height, self.debug)
-        self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=env,
-        )
-        self._stdin = process.stdin
-        return process
-
-    @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        return self._process
-
-    async def run(self) -> None:
-        """textual-serve's reader; when the app's output ends (it left, or died) the tab's websocket
-        closes too, so the browser is told and the tab's slot comes free."""
-        try:
-            await super().run()
-        finally:
-            with contextlib.suppress(Exception):
-                await self.remote_close()
-
-    async def stop(self) -> None:
-        """Ask the app to quit; if it has not gone after a grace period, terminate it, then kill it.
-
-        textual-serve's own stop() waits for the app for ever; a tab closed on a hung app
-        must not keep a process (and a session slot) alive.
-        """
-        task, self._task = self._task, None
-        if task is not None:
-            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
-            await self.send_meta({"type": "quit"})
-        await end_process(self._process, quit_grace=QUIT_GRACE_S)
-        if task is not None:
-            # The app's output ends with the process; the reader task then finishes by itself.
-            done, _ = await asyncio.wait({task}, timeout=1.0)
-            if not done:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+def font_size(text: str | None) -> int:
+    try:
+        return max(6, min(48, int(text or 16)))
+    except ValueError:
+        return 16
 
 
 class GuardedServer(Server):
     """textual-serve's Server with a token, a session cap, a base path and a clean shutdown."""
 
     def __init__(self, argv: list[str], *, host: str, port: int, max_sessions: int,
-                 token: str | None = None, base_path: str = "", warm: WarmParent | None = None) -> None:
+                 token: str | None = None, base_path: str = "", warm: WarmParent | None = None,
+                 state_dir: Path | None = None, teacher_token: str | None = None, trusted=None) -> None:
         super().__init__(" ".join(argv), host=host, port=port, title="neurotui")
         self.argv = argv
         self.max_sessions = max_sessions
-        self.access = Access(token or secrets.token_urlsafe(24), base_path)
+        token = token or secrets.token_urlsafe(24)
+        learning = state_dir is not None
+        self.access = Access(token, base_path, (teacher_token or secrets.token_urlsafe(24)) if learning else None,
+                             trusted)
         self.base_path = base_path
+        self.learners = self.class_view = None
+        if learning:
+            from neurotui.serve.classview import ClassView
+            from neurotui.serve.learners import Learners
+
+            self.learners = Learners(state_dir, token, base_path, self.access)
+            self.class_view = ClassView(self.learners)
         self.warm = warm
         self.sessions: dict[TabApp, web.WebSocketResponse] = {}
         self.started: list[asyncio.subprocess.Process] = []  # every app process, for the last sweep
@@ -139,6 +76,10 @@ class GuardedServer(Server):
     @property
     def token(self) -> str:
         return self.access.token
+
+    @property
+    def teacher_token(self) -> str | None:
+        return self.access.teacher_token
 
     def _full(self) -> web.Response:
         return web.Response(status=503, content_type="text/html", text=page(
@@ -163,6 +104,11 @@ class GuardedServer(Server):
                 # textual-serve's JavaScript asks for downloads at the host's root, whatever the page's path.
                 web.get("/download/{key}", self.handle_download),
             ]
+        if self.learners is not None:
+            page_path, json_path = (base + p for p in CLASS_PATHS)
+            routes += [web.post(base + "/join", self.learners.handle_join),
+                       web.get(page_path, self.class_view.handle_page),
+                       web.get(json_path, self.class_view.handle_json)]
         app.add_routes(routes)
         app.on_shutdown.append(self.on_shutdown)
         return app
@@ -170,18 +116,19 @@ class GuardedServer(Server):
     # ----- pages -------------------------------------------------------------------------
     async def handle_bare_base(self, request: web.Request) -> web.StreamResponse:
         """`/prefix` -> `/prefix/`, at the address the browser used (a proxy's, if any)."""
-        target = public_origin(request).with_path(self.base_path + "/").with_query(request.query)
-        raise web.HTTPFound(str(target))
+        raise web.HTTPFound(str(self.access.origin(request).with_path(self.base_path + "/").with_query(request.query)))
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         if len(self.sessions) >= self.max_sessions:
             return self._full()
+        if self.learners is not None and self.learners.learner_of(request) is None:
+            return self.learners.name_page()  # a browser's first visit: join the class first
         # The origin the browser used, not the bound address: through `ssh -L` that is
         # localhost, behind a proxy the proxy's; the websocket must go where the cookie went.
-        origin = public_origin(request)
+        origin = self.access.origin(request)
         ws_scheme = "wss" if origin.scheme == "https" else "ws"
         context = {
-            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "font_size": font_size(request.query.get("fontsize")),
             "app_websocket_url": str(origin.with_scheme(ws_scheme).with_path(self.base_path + "/ws")),
             "config": {"static": {"url": f"{origin}{self.base_path}/static/"}},
             "application": {"name": self.title},
@@ -193,15 +140,20 @@ class GuardedServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
         if len(self.sessions) >= self.max_sessions:
             return self._full()
+        env = None
+        if self.learners is not None:
+            learner = self.learners.learner_of(request)
+            if learner is None:  # no tab without a learner: its progress would belong to nobody
+                return refused(401)
+            env = self.learners.tab_env(learner)
         websocket = web.WebSocketResponse(heartbeat=15)
         argv = self.warm.tab_argv() if self.warm is not None else launcher_argv("", self.argv)
-        tab = TabApp(argv, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+        tab = TabApp(argv, env, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                      close=websocket.close, download_manager=self.download_manager, debug=self.debug)
         self.sessions[tab] = websocket  # counted before any await, so two tabs cannot both take the last slot
         try:
             await websocket.prepare(request)
-            await tab.start(to_int(request.query.get("width", "80"), 80),
-                            to_int(request.query.get("height", "24"), 24))
+            await tab.start(*clamp_size(request.query.get("width"), request.query.get("height")))
             if tab.process is not None:
                 self.started.append(tab.process)
             await self._process_messages(websocket, tab)
@@ -284,12 +236,22 @@ def announce(server: GuardedServer, host: str, port: int, out=None) -> None:
         f"  then open on the laptop: http://localhost:{port}{path}",
         "  press Ctrl+C to stop the server and every app it started",
     ]
+    if server.learners is not None:
+        teacher = f"{server.base_path}/class?{TOKEN_PARAM}={server.teacher_token}"
+        lines[1:1] = [f"  each browser is one learner; progress is kept in {server.learners.path}"]
+        lines += [f"the teacher's class view: http://{shown}:{port}{teacher}",
+                  "  its token is yours alone: it is not a student's link, nor a student's link it"]
     print("\n".join(lines), file=out or sys.stdout, flush=True)
 
 
 def serve(argv: list[str], host: str, port: int, max_sessions: int, *, token: str | None = None,
-          base_path: str = "", warm: bool = True) -> int:
-    """Serve `argv` (`python -m neurotui OPTIONS...`) to browser tabs until SIGINT/SIGTERM."""
+          base_path: str = "", warm: bool = True, state_dir: str | None = None, teacher_token: str | None = None,
+          behind_proxy: bool = False, forwarded_allow_ips: str | None = None) -> int:
+    """Serve `argv` (`python -m neurotui OPTIONS...`) to browser tabs until SIGINT/SIGTERM.
+
+    `state_dir`: the lesson is served (`--learn`): one learner per browser, kept in its class file.
+    """
+
     if not is_loopback(host):
         print(f"neurotui: warning: --host {host} lets other machines in: anyone who can reach this port "
               "and has the URL can run the app", file=sys.stderr, flush=True)
@@ -301,7 +263,9 @@ def serve(argv: list[str], host: str, port: int, max_sessions: int, *, token: st
     parent = WarmParent(argv, tab_environment()) if warm else None
     try:
         server = GuardedServer(argv, host=host, port=port, max_sessions=max_sessions, token=token,
-                               base_path=base_path, warm=parent)
+                               base_path=base_path, warm=parent,
+                               state_dir=Path(state_dir) if state_dir is not None else None,
+                               teacher_token=teacher_token, trusted=trusted_peers(behind_proxy, forwarded_allow_ips))
         # From the printed URL on, a SIGTERM must end the tabs too: held until the loop handles it.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         announce(server, host, port)

@@ -68,6 +68,7 @@ class LessonPanel(VerticalScroll):
         super().__init__(**kwargs)
         self.glyphs = glyphs
         self.path = path or saved.state_path()
+        self.store = saved.open_store(path)  # a served class's learner, or this machine's file (self.path)
         self.start = start
         self.progress = saved.Progress()
         self.number = 1
@@ -89,7 +90,7 @@ class LessonPanel(VerticalScroll):
         return STEPS[self.number - 1]
 
     def on_mount(self) -> None:
-        self.progress, warning = saved.load(self.path)
+        self.progress, warning = self.store.load()
         if warning:
             self.app.notify(warning, severity="warning", timeout=8)
         # after the app's own on_mount (which focuses the XOR pane): the step's setup comes last
@@ -306,7 +307,7 @@ class LessonPanel(VerticalScroll):
 
     def _save(self) -> None:
         try:
-            saved.save(self.progress, self.path)
+            self.store.save(self.progress)
         except OSError as exc:
             self.app.notify(f"lesson progress not saved: {exc.strerror or exc}", severity="warning", timeout=4)
 
