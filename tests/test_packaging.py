@@ -131,7 +131,9 @@ def test_the_test_lock_pins_every_test_dependency_but_torch():
 def test_the_readme_and_ci_install_with_the_lock():
     command = "pip install -e '.[test]' -c requirements/test.txt && ruff check && pytest"
     assert command in (ROOT / "README.md").read_text(encoding="utf-8")
-    assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = ROOT / ".ci" / "run"
+    if ci.exists():  # a checkout (the sdist carries no CI script)
+        assert command in ci.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("has_file", [False, True])
