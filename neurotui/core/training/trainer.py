@@ -1,8 +1,7 @@
 """The lesson's training loop as an object a worker thread can drive.
 
 Real PyTorch — nn.Sequential, BCELoss (or the task's loss: core.model.task), torch.optim,
-backward(), step() — with
-nothing extra per step: on CUDA the loss stays on the device until a snapshot
+backward(), step() — with nothing extra per step: on CUDA the loss stays on the device until a snapshot
 asks for it, so there is no host sync per step.
 """
 
@@ -17,6 +16,7 @@ from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, di
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.task import loss_module, loss_targets, output_symptoms, shown, task_of
+from neurotui.core.training import threads
 from neurotui.core.training.fit import (
     Batches,
     curve_every,
@@ -48,6 +48,7 @@ class Trainer:
         self.x, self.y = xor_tensors(self.device)  # the lesson's four rows: probs, preds, rows()
         self.lesson_data = is_lesson_data(config)
         self.data = load_dataset(config).to(self.device)
+        threads.use_for(threads.run_size(config, self.data.n_train))  # one, for a small run (the why there)
         self._setup_fit(config, generator)
         # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
@@ -74,9 +75,8 @@ class Trainer:
         # SATURATION_CHECK_EVERY steps): zero_grad() leaves none, so any means they pile up.
         self._leftover = None
         self.linear_model = is_linear(config)
-        # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
-        # are ever registered here, so calling forward() directly is the same maths
-        # with less Python per step.
+        # Module.__call__ runs hook bookkeeping on every layer every step; no hooks are ever
+        # registered here, so calling forward() directly is the same maths with less Python per step.
         self._layers = train_forwards(self.model, skip_features=True)
         self._loss = self.loss_fn.forward
 
