@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--landscape", action="store_true",
                        help="the loss landscape view's cost: a refresh against a training step, and the app's "
                             "training speed with it shown against the boundary")
+    bench.add_argument("--peer", action="store_true",
+                       help="instead, neurotui's training against scikit-learn's MLPClassifier on the same moons file "
+                            "(needs the bench extra: pip install 'neurotui[bench]')")
     bench.add_argument("--rss", action="store_true", help="with --ui: also the app's peak RSS after a 200,000-step run")
     bench.add_argument("--tabs", type=_positive_int, default=None, metavar="N",
                        help="instead, open N tabs on a real `neurotui serve`: memory per tab, and key latency while "
