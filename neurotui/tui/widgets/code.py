@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from neurotui.core.model.config import XorConfig
+from neurotui.tui.widgets.once import RenderedOnce
 
 CONTEXT = 3  # lines shown above a marked line when the view scrolls to it
 
@@ -85,7 +86,7 @@ class CodeView(Vertical):
         theme = "bw" if self.ascii else "monokai"
         syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
                         word_wrap=False)
-        self.query_one("#code-text", Static).update(Highlighted(syntax))
+        self.query_one("#code-text", Static).update(RenderedOnce(syntax))  # pygments once, not per render
         self.query_one("#code-note", Static).update(note_text(bug, changed, loop_lines(lines), bool(edits)))
         self.call_after_refresh(lambda: self.scroller.scroll_to(y=opening_line(lines, marks, self.page_height),
                                                                 animate=False))
@@ -93,37 +94,6 @@ class CodeView(Vertical):
     @property
     def page_height(self) -> int:
         return self.scroller.scrollable_content_region.height
-
-
-class Highlighted:
-    """A rich Syntax highlighted once per width, not once per render.
-
-    Textual renders a Static's content to measure its height, again to lay it out and again to
-    paint it, and rich's Syntax runs pygments over the whole script every time: ten passes, about
-    two thirds of `y`'s time (measured with cProfile in a Pilot run). The lines rendered at a width
-    are kept and replayed.
-    """
-
-    def __init__(self, syntax) -> None:
-        self.syntax = syntax
-        self._lines: dict[int, list] = {}
-
-    def __rich_measure__(self, console, options):
-        return self.syntax.__rich_measure__(console, options)  # from the lines' lengths: no highlighting
-
-    def __rich_console__(self, console, options):
-        from rich.segment import Segment
-
-        lines = self._lines.get(options.max_width)
-        if lines is None:
-            if len(self._lines) > 4:  # a resize: the old widths will not come back
-                self._lines.clear()
-            lines = self._lines[options.max_width] = console.render_lines(self.syntax, options.update(height=None),
-                                                                          pad=False)
-        newline = Segment.line()
-        for line in lines:
-            yield from line
-            yield newline
 
 
 def loop_lines(lines: list[str]) -> tuple[int, int]:
