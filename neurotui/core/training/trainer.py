@@ -16,7 +16,7 @@ from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, di
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.task import loss_module, loss_targets, output_symptoms, shown, task_of
-from neurotui.core.training import threads
+from neurotui.core.training import kernels, threads
 from neurotui.core.training.fit import (
     Batches,
     curve_every,
@@ -139,7 +139,7 @@ class Trainer:
             self.optimizer.zero_grad()
         if self.step_count % SATURATION_CHECK_EVERY == SATURATION_CHECK_EVERY - 1:
             self._leftover = self._held_gradient()  # what backward() is about to add to
-        (loss if self._penalty is None else loss + self._penalty()).backward()
+        kernels.backward_(loss if self._penalty is None else loss + self._penalty())  # loss.backward()
         if self.mistakes.step:
             self.optimizer.step()
         self.step_count += 1
