@@ -22,6 +22,7 @@ from neurotui.core.training.fit import (
     curve_every,
     diagnose_fit,
     evaluate,
+    halts,
     l1_penalty,
     train_forwards,
 )
@@ -171,11 +172,10 @@ class Trainer:
     def _check_saturation(self) -> None:
         self._flush()
         if self.lesson_data:
-            probs = self.probabilities()
-            kind = diagnose(self.losses, probs, linear_model=self.linear_model, finished=False).kind
-        else:
-            kind = self._diagnose_fit(self.metrics(), finished=False).kind
-        self.halted = kind == "saturated"
+            self.halted = diagnose(self.losses, self.probabilities(), linear_model=self.linear_model,
+                                   finished=False).kind == "saturated"
+        else:  # unfinished, the doctor reads the train loss alone (fit.halts)
+            self.halted = halts(self.losses, self.model, self.data.train_x, self.data.train_y, self.task, self.nonfinite_where)
 
     def _record_curve(self) -> None:
         import torch
