@@ -75,12 +75,13 @@ SMALL = [
 
 def test_every_path_trains_small_work_on_one_thread_unless_asked(tmp_path):
     card = ("lab", "--steps", "20", "--json", "--card", str(tmp_path / "card.md"))  # the run, then its probe
-    big = ("lab", "--dataset", "moons", "--samples", "100000", "--hidden", "64", "--steps", "1", "--json")
-    asked = [(*c, "--threads", "2") for c in SMALL]
+    big = ("lab", "--dataset", "moons", "--samples", "24000", "--hidden", "256", "--steps", "1", "--json")
+    # asked for: lab, the batched program, seed by seed (each path reads the same choice)
+    asked = [(*c, "--threads", "2") for c in (("lab", "--steps", "20"), SMALL[2], SMALL[4])]
     default, each = trained_with(*SMALL, card, big, *asked)
     assert each[:len(SMALL) + 1] == [1] * (len(SMALL) + 1)
-    assert each[len(SMALL) + 1] == default  # 70,000 training rows x 64 units: past the crossover, torch's pool
-    assert each[len(SMALL) + 2:] == [2] * len(SMALL)
+    assert each[len(SMALL) + 1] == default  # 16,800 training rows x 256 units: past the crossover, torch's pool
+    assert each[len(SMALL) + 2:] == [2] * len(asked)
 
 
 def test_omp_num_threads_is_respected_and_the_option_wins_over_it():
