@@ -144,3 +144,42 @@ def test_the_backward_ops_are_autograds():
         into = torch.empty_like(dh)
         assert kernel(dh, h.detach(), into) is into
         assert torch.equal(into, x.grad), fn.__name__
+
+
+def _trained(config, monkeypatch=None):
+    from neurotui.core.training.trainer import Trainer
+
+    trainer = Trainer(config)
+    trainer.run()
+    return [p.detach().clone() for p in trainer.model.parameters()], list(trainer.losses)
+
+
+@pytest.mark.parametrize("changes", [{}, {"dataset": "moons", "hidden": 16, "lr": 0.01, "l1": 0.001, "steps": 300}])
+def test_the_engines_backward_is_loss_backward(changes, monkeypatch):
+    """The trainer's backward (kernels.backward_, straight into autograd's engine) against loss.backward()."""
+    from neurotui.core.model.config import XorConfig
+
+    config = XorConfig(**changes)
+    fast = _trained(config)
+    monkeypatch.setattr(kernels, "backward_", lambda loss: loss.backward())
+    plain = _trained(config)
+    assert fast[1] == plain[1]
+    assert all(torch.equal(a, b) for a, b in zip(fast[0], plain[0]))
+
+
+def test_an_engine_taking_other_arguments_falls_back_to_loss_backward(monkeypatch):
+    real = torch.autograd.Variable._execution_engine
+
+    class Refusing:  # refuses our call (its arguments are checked first), then serves loss.backward()'s
+        calls = 0
+
+        def run_backward(self, *args, **kwargs):
+            Refusing.calls += 1
+            if Refusing.calls == 1:
+                raise TypeError("run_backward() got an unexpected keyword argument")
+            return real.run_backward(*args, **kwargs)
+
+    monkeypatch.setattr(torch.autograd.Variable, "_execution_engine", Refusing())
+    w = torch.tensor([2.0], requires_grad=True)
+    kernels.backward_((w * 3).sum())
+    assert w.grad.tolist() == [3.0] and Refusing.calls == 2

@@ -282,7 +282,7 @@ def test_one_pane_mode_says_how_to_switch_panes():
         app = NeuroApp(XorConfig(steps=50), speed=None)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(app, pilot)
-            single = app.query_one("#panes").has_class("-single")
+            single = [app.query_one(f"#{pid}").display for pid in ("neuron", "activations", "xor")] == [False, False, True]
             return single, text_of(app, "#topbar"), app.xor.snapshot.boundary
 
     single, top, grid = run(go())

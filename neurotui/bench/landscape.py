@@ -17,11 +17,8 @@ from neurotui.core.model.config import XorConfig
 
 def refresh_cost(repeats: int = 30) -> tuple[float, float]:
     """(ms per landscape refresh, ms per training step) of the lesson's run, at its end."""
-    import torch
-
     from neurotui.core.run import Pictures, Run
 
-    torch.set_num_threads(1)  # as the app's worker runs (session.loop)
     run = Run([XorConfig()])
     pictures = Pictures(grid_size=(16, 28))
     t0 = time.perf_counter()

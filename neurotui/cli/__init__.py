@@ -21,6 +21,7 @@ from neurotui.cli.lab import cmd_lab
 from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser, config_from_args
 from neurotui.cli.sweep import cmd_sweep
 from neurotui.core.errors import ConfigError
+from neurotui.core.training import threads
 from neurotui.core.training.kernels import KernelUnavailable
 
 __all__ = ["EXIT_USAGE", "UsageError", "build_parser", "config_from_args", "main"]
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
         if args.command not in (None, "learn", "serve"):  # the app shows the line itself (tui.app)
             _say_kernel_fallbacks_on_stderr()
+        threads.request(getattr(args, "threads", None))  # before any training, in any command
         handler = {
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
             "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets, "learn": cmd_learn,

@@ -25,7 +25,11 @@ def cmd_bench(args) -> int:
     from neurotui.bench.bandwidth import run_bandwidth_bench
     from neurotui.bench.trainer import run_bench
 
-    if args.tabs:
+    if args.peer:
+        from neurotui.bench.peer import STEPS, run_peer_bench
+
+        report = run_peer_bench(rounds=args.rounds, steps=args.steps or STEPS)
+    elif args.tabs:
         from neurotui.bench.tabs import run_tabs_bench
 
         report = run_tabs_bench(args.tabs, rounds=args.rounds, steps=args.steps or 20000, warm=not args.no_warm)

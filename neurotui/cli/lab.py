@@ -8,6 +8,7 @@ import sys
 from neurotui.cli import data as cli_data
 from neurotui.cli.parser import config_from_args
 from neurotui.core.numbers import finite_or_none
+from neurotui.session.loop import import_torch
 
 
 def cmd_lab(args) -> int:
@@ -21,6 +22,7 @@ def cmd_lab(args) -> int:
         from neurotui.core.course.card import check_card_path
 
         check_card_path(args.card)  # before training: a taken name fails at once
+    import_torch()  # the collector off while torch loads, its objects frozen: no full pass rescans them mid-run
     from neurotui.core.model import neuron
     from neurotui.core.training.trainer import Trainer
 

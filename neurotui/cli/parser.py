@@ -33,6 +33,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
     return v
 
+def _threads(text: str) -> int:
+    v = _int(text)
+    if not 1 <= v <= 1024:
+        raise argparse.ArgumentTypeError(f"must be 1-1024 threads, got {text!r}")
+    return v
+
+def add_threads_option(p: argparse.ArgumentParser, top: bool = False) -> None:
+    p.add_argument("--threads", type=_threads, metavar="N", default=cli_data.Default(None) if top else argparse.SUPPRESS,
+                   help="intra-op CPU threads for training (default: OMP_NUM_THREADS if set, else 1 for a small run "
+                        "and torch's pool for a big one)")
+
 def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     d = XorConfig()
     # A subcommand repeats the options with suppressed defaults: otherwise argparse
@@ -63,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"neurotui {__version__}")
     _add_model_options(parser, top=True)
     cli_data.add_data_options(parser, top=True)
+    add_threads_option(parser, top=True)
     parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
     parser.add_argument("--speed", type=_speed, default=None, metavar="N|max",
                         help='starting training speed in steps/s, snapped to the [ ] ladder, or "max" (default: 500)')
@@ -74,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="run the lesson headless and print its output")
     _add_model_options(lab)
     cli_data.add_data_options(lab)
+    add_threads_option(lab)
     lab.add_argument("--log-every", type=_positive_int, metavar="N", help="print the loss every N steps")
     lab.add_argument("--boundary", action="store_true", help="print the decision boundary after training")
     lab.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="ASCII characters for --boundary")
@@ -95,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("directory", metavar="DIR")
 
     sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
+    add_threads_option(sweep)
     _add_sweep_options(sweep)
 
     bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
@@ -114,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--landscape", action="store_true",
                        help="the loss landscape view's cost: a refresh against a training step, and the app's "
                             "training speed with it shown against the boundary")
+    bench.add_argument("--peer", action="store_true",
+                       help="instead, neurotui's training against scikit-learn's MLPClassifier on the same moons file "
+                            "(needs the bench extra: pip install 'neurotui[bench]')")
     bench.add_argument("--rss", action="store_true", help="with --ui: also the app's peak RSS after a 200,000-step run")
     bench.add_argument("--tabs", type=_positive_int, default=None, metavar="N",
                        help="instead, open N tabs on a real `neurotui serve`: memory per tab, and key latency while "

@@ -29,6 +29,9 @@ def cmd_sweep(args) -> int:
     check_data(configs[0].model)  # a bad file or split: one line before anything is trained
     from neurotui.core.model.device import resolve_device
     from neurotui.core.sweep import run_grid
+    from neurotui.session.loop import import_torch
+
+    import_torch()  # as lab: no full collection rescans torch's ~200,000 objects mid-sweep
 
     resolve_device(base.validated().device)  # a missing GPU is a usage error, not a traceback
     if slow := configs[0].unbatched_options:  # said on stderr: stdout stays the table (or the JSON)

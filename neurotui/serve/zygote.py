@@ -53,9 +53,10 @@ def warm_up(options: list[str]) -> None:
     # thread; read once, at load, so set before the first import. A 2-4-1 network needs no pool.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = "1"
-    import torch
 
-    torch.set_num_threads(1)  # an intra-op pool would start threads, and forking them is unsafe
+    from neurotui.core.training import threads
+
+    threads.use(1)  # an intra-op pool would start threads, and forking them is unsafe
     import textual.drivers.web_driver  # noqa: F401
 
     import neurotui.cli  # noqa: F401  (the child's entry point, and the option parser)

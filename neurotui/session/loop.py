@@ -92,13 +92,13 @@ def train_loop(
     clock: Clock | None = None,
 ) -> None:
     """Train until done or cancelled; `post_snapshot` gets a tuple of snapshots (one per config)."""
-    torch = import_torch()
+    import_torch()
 
     from neurotui.core.model.device import describe
 
-    # A 2-H-1 network gains nothing from intra-op threads, and beside the UI thread their
-    # spin-waiting costs training a quarter of its speed (measured: UI on/off 0.74 -> 0.87).
-    torch.set_num_threads(1)
+    # The run's trainers set this thread's intra-op threads (core.training.threads): one for a
+    # small net, whose pool's spin-waiting beside the UI thread cost training a quarter of its
+    # speed (measured: UI on/off 0.74 -> 0.87).
     give_way()
 
     clock = clock or Clock()

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from neurotui.tui.keys import HELP_KEYS, bindings, help_rows
 from neurotui.tui.panes.xor_views import VIEWS
+from neurotui.tui.widgets.once import RenderedOnce
 
 PANES = (
     ("Neuron", "one neuron computes z = x @ w + b, term by term, then an activation bends z. "
@@ -44,5 +45,5 @@ class HelpScreen(ModalScreen[None]):
             panes.append(view.help + "\n")
         with VerticalScroll(id="help-box") as box:
             box.border_title = "neurotui help - Esc closes"
-            yield Static(keys)
+            yield Static(RenderedOnce(keys))  # the table measured and laid out once
             yield Static(panes, id="help-panes")

@@ -56,6 +56,14 @@ def _check(config: XorConfig) -> XorConfig:
     return config
 
 
+def _threads_line(config: XorConfig) -> str:
+    """The one line that gives the script the threads neurotui trains this run with."""
+    from neurotui.core.training import threads
+
+    rows = threads.estimated_rows(config)
+    return threads.script_line(threads.work(config.hidden, min(rows, config.batch or rows), config.layers))
+
+
 def _edit_lines(edits) -> list[str]:
     """The app's hand edits, which no option reproduces: listed, so the script never hides them."""
     if not edits:
@@ -82,6 +90,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
         "import torch",
         "import torch.nn as nn",
         "",
+        _threads_line(config),
         f"torch.manual_seed({config.seed})",
         "",
         "x = torch.tensor([[0.8, 0.3, 0.5]])",

@@ -12,19 +12,19 @@ from neurotui.core.training.optim import make_torch_optimizer
 # Steps between should_stop()/progress calls.
 DEFAULT_CHECK_EVERY = 20
 
-# Below this many elements in the largest activation tensor, intra-op threads cost more
-# than they give: every step's fused Adam opens a parallel region, and on a busy 2-core
-# machine waiting for the second thread can take longer than the whole step.
-SINGLE_THREAD_BELOW = 2**18
+def auto_threads(config: SweepConfig, nets: int, rows: int = 4) -> int:
+    """Intra-op threads for `nets` nets on `rows` training rows: the run's choice (core.training.threads).
 
+    Every step's fused Adam opens a parallel region, and on a busy 2-core machine waiting for the
+    second thread can take longer than the whole step.
+    """
+    from neurotui.core.training import threads
 
-def auto_threads(config: SweepConfig, nets: int, rows: int = 4) -> int | None:
-    """1 for small batches on the CPU, None (torch's own setting) for big ones (rows: training rows)."""
-    return 1 if nets * rows * config.hidden < SINGLE_THREAD_BELOW else None
+    return threads.choose(threads.work(config.hidden, rows, config.layers, nets))
 
 
 class intra_op_threads:
-    """torch.set_num_threads(n) for the block, restored after (n None: leave as is).
+    """torch's intra-op threads set to n for the block, restored after (n None: leave as is).
 
     With OpenMP the setting applies to parallel regions opened from the calling thread.
     """
@@ -36,16 +36,18 @@ class intra_op_threads:
     def __enter__(self):
         import torch
 
+        from neurotui.core.training import threads
+
         if self.n is not None and self.n != torch.get_num_threads():
             self.old = torch.get_num_threads()
-            torch.set_num_threads(self.n)
+            threads.use(self.n)
         return self
 
     def __exit__(self, *exc):
         if self.old is not None:
-            import torch
+            from neurotui.core.training import threads
 
-            torch.set_num_threads(self.old)
+            threads.use(self.old)
         return False
 
 

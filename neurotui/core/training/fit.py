@@ -78,6 +78,16 @@ def evaluate(model, x, y, task: Task = BINARY_TASK):
     return task_evaluate(model, x, y, task)
 
 
+def halts(losses, model, x, y, task: Task, nonfinite_where: str | None) -> bool:
+    """Whether an unfinished run off the lesson's rows reads "saturated" (blown up), as the doctor
+    reads it every SATURATION_CHECK_EVERY steps. Unfinished, `diagnose_fit` looks at the train loss
+    alone: one pass over the training rows, not the validation set nor any accuracy (those were
+    half of the check's cost, and the check ~20% of a small moons step's, over a 5000-step run)."""
+    train_loss = float(task_evaluate(model, x, y, task)[0])
+    return diagnose_fit(losses, train_loss=train_loss, val_loss=None, train_accuracy=math.nan, val_accuracy=None,
+                        finished=False, nonfinite_where=nonfinite_where, task=task).kind == "saturated"
+
+
 def val_loss_rise(curve) -> tuple[int, float, float] | None:
     """(step of the lowest, lowest, last) validation loss when it rose while train loss fell."""
     points = [(s, t, v) for s, t, v in curve if v is not None and math.isfinite(v) and math.isfinite(t)]

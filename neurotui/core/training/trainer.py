@@ -1,8 +1,7 @@
 """The lesson's training loop as an object a worker thread can drive.
 
 Real PyTorch — nn.Sequential, BCELoss (or the task's loss: core.model.task), torch.optim,
-backward(), step() — with
-nothing extra per step: on CUDA the loss stays on the device until a snapshot
+backward(), step() — with nothing extra per step: on CUDA the loss stays on the device until a snapshot
 asks for it, so there is no host sync per step.
 """
 
@@ -17,11 +16,13 @@ from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, di
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.task import loss_module, loss_targets, output_symptoms, shown, task_of
+from neurotui.core.training import kernels, threads
 from neurotui.core.training.fit import (
     Batches,
     curve_every,
     diagnose_fit,
     evaluate,
+    halts,
     l1_penalty,
     train_forwards,
 )
@@ -48,6 +49,7 @@ class Trainer:
         self.x, self.y = xor_tensors(self.device)  # the lesson's four rows: probs, preds, rows()
         self.lesson_data = is_lesson_data(config)
         self.data = load_dataset(config).to(self.device)
+        threads.use_for(threads.run_size(config, self.data.n_train))  # one, for a small run (the why there)
         self._setup_fit(config, generator)
         # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
@@ -74,9 +76,8 @@ class Trainer:
         # SATURATION_CHECK_EVERY steps): zero_grad() leaves none, so any means they pile up.
         self._leftover = None
         self.linear_model = is_linear(config)
-        # Module.__call__ runs hook bookkeeping on every layer every step; no hooks
-        # are ever registered here, so calling forward() directly is the same maths
-        # with less Python per step.
+        # Module.__call__ runs hook bookkeeping on every layer every step; no hooks are ever
+        # registered here, so calling forward() directly is the same maths with less Python per step.
         self._layers = train_forwards(self.model, skip_features=True)
         self._loss = self.loss_fn.forward
 
@@ -139,7 +140,7 @@ class Trainer:
             self.optimizer.zero_grad()
         if self.step_count % SATURATION_CHECK_EVERY == SATURATION_CHECK_EVERY - 1:
             self._leftover = self._held_gradient()  # what backward() is about to add to
-        (loss if self._penalty is None else loss + self._penalty()).backward()
+        kernels.backward_(loss if self._penalty is None else loss + self._penalty())  # loss.backward()
         if self.mistakes.step:
             self.optimizer.step()
         self.step_count += 1
@@ -171,11 +172,10 @@ class Trainer:
     def _check_saturation(self) -> None:
         self._flush()
         if self.lesson_data:
-            probs = self.probabilities()
-            kind = diagnose(self.losses, probs, linear_model=self.linear_model, finished=False).kind
-        else:
-            kind = self._diagnose_fit(self.metrics(), finished=False).kind
-        self.halted = kind == "saturated"
+            self.halted = diagnose(self.losses, self.probabilities(), linear_model=self.linear_model,
+                                   finished=False).kind == "saturated"
+        else:  # unfinished, the doctor reads the train loss alone (fit.halts)
+            self.halted = halts(self.losses, self.model, self.data.train_x, self.data.train_y, self.task, self.nonfinite_where)
 
     def _record_curve(self) -> None:
         import torch

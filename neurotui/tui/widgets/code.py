@@ -14,8 +14,22 @@ from textual.widgets import Static
 
 from neurotui.core.model.config import XorConfig
 from neurotui.tui.widgets.code_theme import CodeTheme
+from neurotui.tui.widgets.once import RenderedOnce
 
 CONTEXT = 3  # lines shown above a marked line when the view scrolls to it
+
+
+# Seconds after the view is built (the first frame is long drawn by then) before rich's Syntax and
+# pygments are loaded in a thread: a quarter second of imports, and pygments compiles the Python
+# lexer's patterns on first use; done then, the first `y` only highlights.
+WARM_AFTER = 2.0
+
+
+def warm_highlighter() -> None:
+    """Import and exercise the highlighter (no widget is touched: safe in a worker thread)."""
+    from rich.syntax import Syntax
+
+    Syntax("import torch\n", "python", theme=CodeTheme()).highlight("import torch\nx = [1.5, 'a']  # b\n")
 
 
 class CodeView(Vertical):
@@ -23,6 +37,9 @@ class CodeView(Vertical):
         super().__init__(**kwargs)
         self.ascii = ascii
         self._shown: tuple | None = None
+
+    def on_mount(self) -> None:
+        self.set_timer(WARM_AFTER, lambda: self.run_worker(warm_highlighter, thread=True, group="code-warm"))
 
     def compose(self):
         yield Static(id="code-note")
@@ -70,7 +87,7 @@ class CodeView(Vertical):
         theme = CodeTheme(self.ascii)
         syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
                         word_wrap=False)
-        self.query_one("#code-text", Static).update(syntax)
+        self.query_one("#code-text", Static).update(RenderedOnce(syntax))  # pygments once, not per render
         self.query_one("#code-note", Static).update(note_text(bug, changed, loop_lines(lines), bool(edits)))
         self.call_after_refresh(lambda: self.scroller.scroll_to(y=opening_line(lines, marks, self.page_height),
                                                                 animate=False))
