@@ -63,7 +63,9 @@ def _key(device_type: str) -> str:
 
     from neurotui import __version__
 
-    return f"torch {torch.__version__} on {device_type}, neurotui {__version__}"
+    # the checks' names too: a new check must run on a torch that passed the old ones
+    checks = ",".join(c.__name__.removeprefix("_check_") for c in CHECKS)
+    return f"torch {torch.__version__} on {device_type}, neurotui {__version__} ({checks})"
 
 
 def verified(device="cpu") -> KernelCheck:
@@ -122,7 +124,7 @@ def _write_cache(key: str, verdict: KernelCheck) -> None:
 
 # ----- the checks: each returns None when the kernel agrees, else what differs ------------------------
 def run_checks(device) -> KernelCheck:
-    for check in (_check_fused_adam, _check_foreach_sgd, _check_backward_ops):
+    for check in CHECKS:
         try:
             problem = check(device)
         except (kernels.KernelUnavailable, RuntimeError, TypeError, AttributeError) as exc:
@@ -204,3 +206,22 @@ def _check_backward_ops(device) -> str | None:
         if kernel(dh, h.detach(), into) is not into or not torch.equal(into, x.grad):
             return f"aten's {fn.__name__} backward differs from autograd"
     return None
+
+
+def _check_backward_engine(device) -> str | None:
+    """kernels.backward_ (autograd's engine, called directly) against loss.backward()."""
+    import torch
+
+    g = torch.Generator().manual_seed(7)
+    x, w1, w2 = torch.randn(5, 2, generator=g), torch.randn(2, 3, generator=g), torch.randn(3, 1, generator=g)
+    grads = []
+    for backward in (kernels.backward_, torch.Tensor.backward):
+        a, b = w1.clone().to(device).requires_grad_(), w2.clone().to(device).requires_grad_()
+        backward((torch.tanh(x.to(device) @ a) @ b).square().mean())
+        grads.append((a.grad, b.grad))
+    if not all(torch.equal(p, q) for p, q in zip(*grads)):
+        return "autograd's engine called directly gives other gradients than loss.backward()"
+    return None
+
+
+CHECKS = (_check_fused_adam, _check_foreach_sgd, _check_backward_ops, _check_backward_engine)

@@ -26,6 +26,7 @@ from neurotui.core.training.fit import (
     l1_penalty,
     train_forwards,
 )
+from neurotui.core.training.kernel_check import verified
 from neurotui.core.training.optim import make_step_optimizer
 from neurotui.core.training.series import LossSeries, SpanTracker
 from neurotui.core.training.snapshot import Snapshot  # noqa: F401 (re-exported: most code reads it here)
@@ -55,6 +56,8 @@ class Trainer:
         self.mistakes = m = mistakes(config)
         self.loss_fn = loss_module(self.task, mse_on_labels=m.mse_loss)
         self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
+        # autograd's engine called directly where this torch passed the kernels' check, else the public call
+        self._backward = kernels.backward_ if verified(self.device).ok else _public_backward
         # CUDA's BCELoss checks its input range with a device-side assert that ruins the
         # whole CUDA context; raw scores are checked here instead, raising CPU's own error.
         self._range_check = (self.task.binary and not m.output_sigmoid and not m.mse_loss
@@ -140,7 +143,7 @@ class Trainer:
             self.optimizer.zero_grad()
         if self.step_count % SATURATION_CHECK_EVERY == SATURATION_CHECK_EVERY - 1:
             self._leftover = self._held_gradient()  # what backward() is about to add to
-        kernels.backward_(loss if self._penalty is None else loss + self._penalty())  # loss.backward()
+        self._backward(loss if self._penalty is None else loss + self._penalty())  # loss.backward()
         if self.mistakes.step:
             self.optimizer.step()
         self.step_count += 1
@@ -398,3 +401,7 @@ class Trainer:
         d = self.data
         return look_inside(self.model, d.train_x[:INSIDE_POINTS], layer, feature_grid, device=self.device,
                            labels=d.train_y[:INSIDE_POINTS].reshape(-1).tolist(), low=d.low, high=d.high)
+
+
+def _public_backward(loss) -> None:
+    loss.backward()
