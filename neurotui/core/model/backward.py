@@ -23,7 +23,7 @@ BCE_EPS = 1e-12  # BCELoss's backward divides by max(p(1 - p), 1e-12): the same 
 LOG_FLOOR = -100.0  # BCELoss clamps each log at -100
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: its fields are tensors
 class Stage:
     """One module of the network in the forward pass, and its gradients once backward has run."""
 
