@@ -197,8 +197,9 @@ def adam_update(g: float, w: float, m: float, v: float, t: int, lr: float, wd: f
     return -lr * m_hat / (math.sqrt(v_hat) + ADAM_EPS), m, v
 
 
-def backward_pass(trainer, numeric_max: int = NUMERIC_MAX) -> BackwardPass:
-    """The trainer's next step's backward pass, three ways, with the updates it leads to."""
+def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, numeric_for: str | None = None) -> BackwardPass:
+    """The trainer's next step's backward pass, three ways, with the updates it leads to.
+    `numeric_for`: the finite difference of that one parameter only (a view showing one)."""
     why = refusal(trainer)
     if why:
         raise ConfigError(why)
@@ -228,10 +229,11 @@ def backward_pass(trainer, numeric_max: int = NUMERIC_MAX) -> BackwardPass:
                 w, g = float(tensor[index]), float(chains[li - 1][which - 1][index])
                 m = float(ms[index]) if ms is not None else 0.0
                 v = float(vs[index]) if vs is not None else 0.0
-                numeric = numeric_grad(layers, x, y, trainer.loss_fn, l1, tensor, index) if budget > 0 else None
+                unit, source = (index[0], index[1]) if which == 1 else (index[0], None)
+                wanted = budget > 0 if numeric_for is None else name_of(li, unit, source) == numeric_for
+                numeric = numeric_grad(layers, x, y, trainer.loss_fn, l1, tensor, index) if wanted else None
                 budget -= 1
                 update, _, _ = adam_update(g, w, m, v, t + 1, lr, wd)
-                unit, source = (index[0], index[1]) if which == 1 else (index[0], None)
                 rows.append(ParamGrad(name_of(li, unit, source), li, unit, source, w, g,
                                       float(autos[li - 1][which - 1][index]), numeric,
                                       -lr * (g + wd * w), update, m, v))
@@ -244,3 +246,46 @@ def _indices(tensor):
     if tensor.dim() == 1:
         return [(i,) for i in range(tensor.shape[0])]
     return [(i, k) for i in range(tensor.shape[0]) for k in range(tensor.shape[1])]
+
+
+@dataclass(frozen=True)
+class BackwardLook:
+    """What the app's backward view shows of one pass: plain values, made by the worker."""
+
+    step: int
+    loss: float
+    loss_kind: str
+    lr: float
+    optimizer: str
+    adam_fresh: bool
+    weight_decay: float
+    params: tuple[ParamGrad, ...]
+    chain: backward.Chain  # the selected parameter's, every row
+    inputs: tuple[tuple[float, ...], ...]  # each row's inputs (featurized), as the first Linear sees them
+    targets: tuple[float, ...]  # each row's label (a class index, or the number to predict)
+    selected: ParamGrad
+
+
+def look(trainer, name: str) -> BackwardLook | str:
+    """The backward view's numbers for parameter `name` (or the first weight, if the network has no
+    such parameter now); a one-line reason instead where one pass would mean nothing."""
+    why = refusal(trainer)
+    if why:
+        return why.removeprefix("--backward: ")
+    names = [name_of(li + 1, u, s) for li, lin in enumerate(linear_shapes(trainer.model))
+             for u in range(lin[0]) for s in (*range(lin[1]), None)]
+    if name not in names:
+        name = names[0]
+    result = backward_pass(trainer, numeric_for=name)
+    x, y = next_batch(trainer)
+    return BackwardLook(result.step, result.loss, result.loss_kind, result.lr, result.optimizer, result.adam_fresh,
+                        result.weight_decay, result.params, result.chain_of(name),
+                        tuple(tuple(r) for r in x.tolist()), tuple(float(v) for v in y.reshape(-1).tolist()),
+                        result.find(name))
+
+
+def linear_shapes(model) -> list[tuple[int, int]]:
+    """(out, in) of every Linear, in order."""
+    import torch.nn as nn
+
+    return [tuple(m.weight.shape) for m in model if isinstance(m, nn.Linear)]
