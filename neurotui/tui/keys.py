@@ -88,7 +88,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("v", "next_view", "View", "Next XOR view", cycle_help()),
     Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",
         "hidden space: next pair of hidden units; weights: the next row's exact numbers; "
-        "loss landscape: the next plane (PCA of the path -> random, a new draw -> two weights)", show=False),
+        "loss landscape: the next plane (PCA of the path -> random, a new draw -> two weights); "
+        "loss.backward(): the next row of the batch", show=False),
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
         "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
     Key("c", "toggle_compare", "Compare", "Toggle compare mode",

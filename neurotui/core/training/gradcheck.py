@@ -197,9 +197,9 @@ def adam_update(g: float, w: float, m: float, v: float, t: int, lr: float, wd: f
     return -lr * m_hat / (math.sqrt(v_hat) + ADAM_EPS), m, v
 
 
-def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, numeric_for: str | None = None) -> BackwardPass:
+def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, only: str | None = None) -> BackwardPass:
     """The trainer's next step's backward pass, three ways, with the updates it leads to.
-    `numeric_for`: the finite difference of that one parameter only (a view showing one)."""
+    `only`: that one parameter's row (a view showing one: a wide network has 100,000)."""
     why = refusal(trainer)
     if why:
         raise ConfigError(why)
@@ -225,13 +225,12 @@ def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, numeric_for: str | No
             wd = _weight_decay(trainer, param)
             ms = state["exp_avg"].double().cpu() if state else None
             vs = state["exp_avg_sq"].double().cpu() if state else None
-            for index in _indices(tensor):
+            for index in _indices(tensor, li, which == 2, only):
                 w, g = float(tensor[index]), float(chains[li - 1][which - 1][index])
                 m = float(ms[index]) if ms is not None else 0.0
                 v = float(vs[index]) if vs is not None else 0.0
                 unit, source = (index[0], index[1]) if which == 1 else (index[0], None)
-                wanted = budget > 0 if numeric_for is None else name_of(li, unit, source) == numeric_for
-                numeric = numeric_grad(layers, x, y, trainer.loss_fn, l1, tensor, index) if wanted else None
+                numeric = numeric_grad(layers, x, y, trainer.loss_fn, l1, tensor, index) if budget > 0 else None
                 budget -= 1
                 update, _, _ = adam_update(g, w, m, v, t + 1, lr, wd)
                 rows.append(ParamGrad(name_of(li, unit, source), li, unit, source, w, g,
@@ -242,7 +241,13 @@ def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, numeric_for: str | No
                         max(wds), l1, tuple(rows), bp)
 
 
-def _indices(tensor):
+def _indices(tensor, layer: int, bias: bool, only: str | None):
+    if only is not None:
+        found = parse_name(only)
+        if found is None or found[0] != layer or (found[2] is None) != bias:
+            return []
+        index = (found[1],) if bias else (found[1], found[2])
+        return [index] if all(i < n for i, n in zip(index, tensor.shape)) else []
     if tensor.dim() == 1:
         return [(i,) for i in range(tensor.shape[0])]
     return [(i, k) for i in range(tensor.shape[0]) for k in range(tensor.shape[1])]
@@ -272,11 +277,11 @@ def look(trainer, name: str) -> BackwardLook | str:
     why = refusal(trainer)
     if why:
         return why.removeprefix("--backward: ")
-    names = [name_of(li + 1, u, s) for li, lin in enumerate(linear_shapes(trainer.model))
-             for u in range(lin[0]) for s in (*range(lin[1]), None)]
-    if name not in names:
-        name = names[0]
-    result = backward_pass(trainer, numeric_for=name)
+    shapes, found = linear_shapes(trainer.model), parse_name(name)
+    fits = found is not None and 1 <= found[0] <= len(shapes) and found[1] < shapes[found[0] - 1][0] and (
+        found[2] is None or found[2] < shapes[found[0] - 1][1])
+    name = name if fits else name_of(1, 0, 0)  # a network changed under the selection: its first weight
+    result = backward_pass(trainer, only=name)
     x, y = next_batch(trainer)
     return BackwardLook(result.step, result.loss, result.loss_kind, result.lr, result.optimizer, result.adam_fresh,
                         result.weight_decay, result.params, result.chain_of(name),
@@ -289,3 +294,13 @@ def linear_shapes(model) -> list[tuple[int, int]]:
     import torch.nn as nn
 
     return [tuple(m.weight.shape) for m in model if isinstance(m, nn.Linear)]
+
+
+def parse_name(name: str) -> tuple[int, int, int | None] | None:
+    """'w2[0,1]' -> (2, 0, 1), 'b1[3]' -> (1, 3, None); None for anything else."""
+    import re
+
+    m = re.fullmatch(r"([wb])(\d+)\[(\d+)(?:,(\d+))?\]", name.replace(" ", ""))
+    if m is None or (m[1] == "w") != (m[4] is not None):
+        return None
+    return int(m[2]), int(m[3]), None if m[4] is None else int(m[4])

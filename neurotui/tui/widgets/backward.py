@@ -64,12 +64,12 @@ def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> 
         room = max(1, room - 1)  # a line says where the window is
     first = min(max(0, row - room // 2), max(0, n_rows - room))
     shown = chain.rows[first:first + room]
-    say((f"{'row':>4} {'x':<9}{'y':>4}" + "   ".join(f"{n:>8}" for n in names) + f"   {'product':>9}", "dim"))
+    say((f"{'row':>4} {'x':<9}{'y':>3} " + "   ".join(f"{n:>8}" for n in names) + f"   {'product':>9}", "dim"))
     mark = ">" if ascii else "\u25b8"
     for r in shown:
         here = r.row == row
         x = " ".join(f"{v:.2f}" for v in look.inputs[r.row][:2])  # the first two inputs: x1 x2
-        say((f"{mark if here else ' '}{r.row:>3} {x:<9}{look.targets[r.row]:>4.3g}"
+        say((f"{mark if here else ' '}{r.row:>3} {x:<9}{look.targets[r.row]:>3.3g} "
              + " * ".join(f"{v:>+8.3g}" for _, v in r.factors) + f" = {r.product:>+9.3g}", "reverse" if here else ""))
     if n_rows > len(shown):
         say((f"     rows {first}-{first + len(shown) - 1} of {n_rows} (p: the next); the sum is over all", "dim"))
