@@ -133,3 +133,28 @@ def test_backward_view_hidden_weight_80x24(snap_compare):
     # left from w2[0,0]: the links into h1, the last of them w1[0,1]
     assert snap_compare(NeuroApp(XorConfig(), speed=None, pause_at=30), terminal_size=(80, 24),
                         run_before=before("left", "left", name="w1[0,1]"))
+
+
+def test_the_code_view_names_the_key_beside_backward_and_the_key_opens_the_view():
+    from neurotui.tui.widgets.code import BACKWARD_KEY, CodeView
+
+    async def go():
+        app = NeuroApp(XorConfig(steps=40), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("y")
+            await pilot.pause(0.3)
+            code = app.query_one(CodeView)
+            note = str(code.query_one("#code-note").render())
+            text = "\n".join(s.text for s in (code.query_one("#code-text").render_line(y)
+                                             for y in range(code.query_one("#code-text").size.height)))
+            await pilot.press(BACKWARD_KEY)
+            look = await look_for(app, pilot, "w2[0,0]", 40)
+            return note, text, app.xor.shown, look
+
+    note, text, shown, look = run(go())
+    line = next(line for line in text.splitlines() if "loss.backward()" in line)
+    assert f"# {BACKWARD_KEY}: see what this computes" in line
+    number = int(line.split()[0])
+    assert f"line {number}: backward(), {BACKWARD_KEY} shows it worked out" in note
+    assert shown == "backward" and look.step == 40

@@ -113,6 +113,9 @@ APP_KEYS: tuple[Key, ...] = (
     Key("y", "toggle_code", "Code", "Show the run's PyTorch code",
         "the run's own PyTorch script (every run), the changed line and any bug marked; arrows, PgUp/PgDn, "
         "Home/End scroll it; y again goes back"),
+    Key("G", "show_backward", "Backward", "Show loss.backward() worked out",
+        "loss.backward() worked out: the backward view (the code view's backward() line names this key); "
+        "it pauses the run", show=False),
     Key("Y", "write_script", "Save code", "Write the script",
         "write the run's script to ./neurotui-lab.py (a new name if taken)", show=False),
     Key("g", "toggle_device", "CPU/GPU", "Switch CPU / GPU",
