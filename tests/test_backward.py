@@ -212,3 +212,14 @@ def test_lab_backward_on_a_csv_with_three_classes(capsys):
     assert doc["loss_kind"] == "ce" and len(doc["parameters"]) == 2 * 4 + 4 + 4 * 3 + 3
     assert [*doc["weight"]["rows"][0]["factors"]] == ["dL/dz", "dz/dw"]  # CE hands back dL/dz itself
     assert sum(r["product"] for r in doc["weight"]["rows"]) == pytest.approx(doc["weight"]["sum"], abs=1e-12)
+
+
+def test_lab_backward_on_cuda_matches_the_cpu(capsys):
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device: the GPU path (weights and Adam state read back to the CPU) did not run")
+    cpu, gpu = _json(capsys, "--at", "50"), _json(capsys, "--at", "50", "--device", "cuda")
+    for a, b in zip(cpu["parameters"], gpu["parameters"], strict=True):
+        assert abs(b["chain"] - b["autograd"]) <= AUTOGRAD_TOL and abs(b["chain"] - b["numeric"]) <= NUMERIC_TOL
+        assert b["value"] == pytest.approx(a["value"], abs=1e-4)  # float32 on two devices: not bit for bit
