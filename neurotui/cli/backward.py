@@ -58,7 +58,7 @@ def cmd_backward(args, config) -> int:
     if trainer.step_count < at:
         why = trainer.error or (f"non-finite {trainer.nonfinite_where}" if trainer.nonfinite_where else "saturated")
         raise ConfigError(f"--at {at}: the run stopped at step {trainer.step_count} ({why})")
-    result = backward_pass(trainer)
+    result = backward_pass(trainer, also=args.weight)
     chain = result.chain_of(args.weight) if args.weight else None  # a bad name: one line, exit 2
     if args.json:
         out = result.as_dict()
@@ -99,7 +99,7 @@ def table_lines(result, config) -> list[str]:
     nums = [abs(p.chain - p.numeric) for p in result.params if p.numeric is not None]
     lines += ["", f"largest difference: chain rule vs autograd {auto:.2g}"
               + (f", chain rule vs finite difference {max(nums):.2g}" if nums else "")
-              + ("" if len(nums) == len(result.params) else f" (finite differences for the first {len(nums)})")]
+              + ("" if len(nums) == len(result.params) else f" (finite differences for {len(nums)} of {len(result.params)})")]
     adam = ("Adam's update is its step 1's: no state yet (m = v = 0)" if result.adam_fresh else
             f"Adam's update is the one step {result.step + 1} makes from its m and v after {result.step} steps")
     lines.append(f"SGD's update is -lr * g; {adam}")

@@ -24,7 +24,8 @@ from neurotui.core.model.network import name_of
 from neurotui.core.training.kernels import ADAM_BETAS, ADAM_EPS
 
 FD_STEP = 1e-6  # float64: truncation ~h^2, rounding ~1e-16/h; both far under the 1e-5 the checks ask
-NUMERIC_MAX = 5000  # finite differences (two forward passes each) for this many parameters at most
+NUMERIC_MAX = 300  # finite differences (two forward passes each) for the first this many parameters (a 2-64-64-1
+# has 4,417: minutes on a busy CPU, for a check the first few hundred already make)
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,11 @@ def adam_update(g: float, w: float, m: float, v: float, t: int, lr: float, wd: f
     return -lr * m_hat / (math.sqrt(v_hat) + ADAM_EPS), m, v
 
 
-def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, only: str | None = None) -> BackwardPass:
+def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, only: str | None = None,
+                  also: str | None = None) -> BackwardPass:
     """The trainer's next step's backward pass, three ways, with the updates it leads to.
-    `only`: that one parameter's row (a view showing one: a wide network has 100,000)."""
+    `only`: that one parameter's row (a view showing one: a wide network has 100,000). `also`: a
+    parameter whose finite difference is taken even past `numeric_max` (the one written out)."""
     why = refusal(trainer)
     if why:
         raise ConfigError(why)
@@ -230,7 +233,8 @@ def backward_pass(trainer, numeric_max: int = NUMERIC_MAX, only: str | None = No
                 m = float(ms[index]) if ms is not None else 0.0
                 v = float(vs[index]) if vs is not None else 0.0
                 unit, source = (index[0], index[1]) if which == 1 else (index[0], None)
-                numeric = numeric_grad(layers, x, y, trainer.loss_fn, l1, tensor, index) if budget > 0 else None
+                wanted = budget > 0 or (also is not None and name_of(li, unit, source) == also.replace(" ", ""))
+                numeric = numeric_grad(layers, x, y, trainer.loss_fn, l1, tensor, index) if wanted else None
                 budget -= 1
                 update, _, _ = adam_update(g, w, m, v, t + 1, lr, wd)
                 rows.append(ParamGrad(name_of(li, unit, source), li, unit, source, w, g,
