@@ -281,7 +281,7 @@ def test_views_compare_depth_optimizer_and_lr_keys():
             await settle(app, pilot)
             xor = app.query_one(XorPane)
             views = []
-            for _ in range(6):
+            for _ in range(7):
                 await pilot.press("v")
                 await settle(app, pilot)
                 views.append(xor.view)
@@ -314,7 +314,7 @@ def test_views_compare_depth_optimizer_and_lr_keys():
             return views, features, compare, b_activation, layers, optimizer, lr_up, app.config.lr
 
     views, features, compare, b_act, layers, optimizer, lr_up, lr_down = run(go())
-    assert views == ["features", "space", "weights", "network", "landscape", "boundary"]
+    assert views == ["features", "space", "weights", "network", "landscape", "backward", "boundary"]
     assert features is not None and len(features) == 4  # one map per hidden unit
     on, b_loss, b_title = compare
     assert on and abs(b_loss - 0.6931) < 2e-3 and "None" in b_title  # the failure probe beside it

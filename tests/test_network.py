@@ -240,7 +240,7 @@ def test_hidden_feature_tiles_grow_with_their_space_and_a_click_focuses_a_pane()
             await settle(app, pilot)
             await pilot.pause(0.5)
             small = len(app.xor.snapshot.inside.features[0])
-            await pilot.press("z", "v", "v", "v")  # zoomed opens the network view; landscape, boundary, features
+            await pilot.press("z", "v", "v", "v", "v")  # zoomed opens the network view; landscape, backward, boundary, features
             await settle(app, pilot)
             await pilot.pause(0.5)
             maps = app.xor.snapshot.inside.features

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from neurotui.cli import backward
 from neurotui.cli import data as cli_data
 from neurotui.cli.parser import config_from_args
 from neurotui.core.numbers import finite_or_none
@@ -13,6 +14,8 @@ from neurotui.session.loop import import_torch
 
 def cmd_lab(args) -> int:
     config = config_from_args(args)
+    if backward.wants(args):  # one backward pass instead of the lesson's output
+        return backward.cmd_backward(args, config)
     if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
         from neurotui.core.course.script import script_text
 

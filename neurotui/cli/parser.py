@@ -9,6 +9,7 @@ import argparse
 
 from neurotui import __version__
 from neurotui.cli import data as cli_data  # the data, training and preset options
+from neurotui.cli.backward import add_options as add_backward_options
 from neurotui.cli.convert import _float, _int
 from neurotui.core.course.bugs import ALL_BUG_ORDER
 from neurotui.core.model.config import XorConfig
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also print the loss landscape around the final weights with the path taken; PLANE: pca "
                           "(default: the path's two main directions), random (filter-normalized) or weights (w and b "
                           "of the output's first unit)")
+    add_backward_options(lab)
 
     learn = sub.add_parser("learn", help="the guided lesson: predict, then the app runs it and measures")
     learn.add_argument("--list", action="store_true", help="print the steps, one per line, and exit")

@@ -26,6 +26,7 @@ class Pictures:
     network_tile: tuple[int, int] | None = None
     probe_at: tuple[float, float] | None = None
     landscape: tuple[str, int] | None = None  # (plane, draw): the loss landscape view's plane (core.model.landscape)
+    backward: str | None = None  # the parameter whose chain the backward view writes out ('w2[0,0]')
 
 
 class Run:
@@ -138,6 +139,12 @@ class Run:
         first = a.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
                            edited_loss=edited_loss, frames=tuple(self.history.frames), network=network,
                            edits=tuple(self.edits), landscape=lands[0])
+        if pictures.backward is not None:
+            from dataclasses import replace
+
+            from neurotui.core.training.gradcheck import look
+
+            first = replace(first, backward=look(a, pictures.backward))
         return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
                                     landscape=land) for t, land in zip(self.trainers[1:], lands[1:])))
 

@@ -40,6 +40,7 @@ class RunControl:
     network_tile: tuple[int, int] | None = None  # each unit's map in the network view, only while shown
     probe_at: tuple[float, float] | None = None  # a point of the plane the user clicked
     landscape: tuple[str, int] | None = None  # the landscape view's (plane, draw), only while shown
+    backward: str | None = None  # the parameter the backward view writes out, only while shown
     # False until the screen is laid out: grid_size is a guess then (6x6), and frames kept at it
     # replay coarse; how many were kept so depended on the machine's speed. The worker waits a little.
     sized: bool = True
@@ -54,7 +55,7 @@ class RunControl:
     def pictures(self) -> Pictures:
         """The pictures the views on screen ask for, as the run computes them."""
         return Pictures(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at,
-                        self.landscape)
+                        self.landscape, self.backward)
 
     def poke(self) -> None:
         self.wake.set()

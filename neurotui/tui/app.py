@@ -303,6 +303,15 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.xor.next_view()
         self.xor.look_at(self.session.layer)
 
+    def action_show_backward(self) -> None:
+        """G: from anywhere (the code view's loss.backward() line names it) to the backward view."""
+        if self.session.compare:
+            self.notify("compare mode shows A beside B; c leaves it, then G", timeout=2)
+            return
+        self.xor.code = False
+        self.xor.set_view("backward")
+        self.xor.look_at(self.session.layer)
+
     def action_next_pair(self) -> None:
         self.xor.next_pair()
 

@@ -88,7 +88,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("v", "next_view", "View", "Next XOR view", cycle_help()),
     Key("p", "next_pair", "Pair", "Next hidden-unit pair / weights row",
         "hidden space: next pair of hidden units; weights: the next row's exact numbers; "
-        "loss landscape: the next plane (PCA of the path -> random, a new draw -> two weights)", show=False),
+        "loss landscape: the next plane (PCA of the path -> random, a new draw -> two weights); "
+        "loss.backward(): the next row of the batch", show=False),
     Key("k", "next_inside_layer", "Inspect layer", "Inspect next hidden layer",
         "features and hidden space: next hidden layer (with 2-3 layers)", show=False),
     Key("c", "toggle_compare", "Compare", "Toggle compare mode",
@@ -112,6 +113,9 @@ APP_KEYS: tuple[Key, ...] = (
     Key("y", "toggle_code", "Code", "Show the run's PyTorch code",
         "the run's own PyTorch script (every run), the changed line and any bug marked; arrows, PgUp/PgDn, "
         "Home/End scroll it; y again goes back"),
+    Key("G", "show_backward", "Backward", "Show loss.backward() worked out",
+        "loss.backward() worked out: the backward view (the code view's backward() line names this key); "
+        "it pauses the run", show=False),
     Key("Y", "write_script", "Save code", "Write the script",
         "write the run's script to ./neurotui-lab.py (a new name if taken)", show=False),
     Key("g", "toggle_device", "CPU/GPU", "Switch CPU / GPU",

@@ -44,6 +44,15 @@ class Batches:
         self.pos += self.size
         return self.x[idx], self.y[idx]
 
+    def peek(self):
+        """The batch next() will give, leaving the stream (and the generator) where they are."""
+        pos, order, state = self.pos, self.order, self.generator.get_state()
+        try:
+            return self.next()
+        finally:
+            self.pos, self.order = pos, order
+            self.generator.set_state(state)
+
 
 def l1_penalty(model, strength: float):
     """strength * sum |w| over the weights (not the biases), as a function of no arguments."""

@@ -44,6 +44,7 @@ class Snapshot:
     network: object | None = None
     edits: tuple = ()
     landscape: object | None = None  # core.model.landscape.Landscape of A, only while a view asks for it
+    backward: object | None = None  # core.training.gradcheck.BackwardLook of A (or why not, a str), only while asked
     # Beyond two classes (core.model.task): what the run predicts, and regression's R². A K-class
     # `boundary` holds codes (class + its probability: core.model.boundary.class_codes), a
     # regression's the predicted value.

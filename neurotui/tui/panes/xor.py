@@ -1,6 +1,5 @@
-"""XOR training pane: it shows the run its `XorRun` trains: the loss curve, the decision boundary
-(or another view of the registry in xor_views.py), the lesson's four rows, the state and the
-doctor's diagnosis."""
+"""XOR training pane: it shows the run its `XorRun` trains: the loss curve, the decision boundary (or another
+view of the registry in xor_views.py), the lesson's four rows, the state and the doctor's diagnosis."""
 
 from __future__ import annotations
 
@@ -72,7 +71,7 @@ class XorPane(Vertical):
         yield PlotView(ascii=self.glyphs.ascii, id="xor-loss")
 
     def on_mount(self) -> None:
-        self.editor = WeightEditor(self.query_one(WeightField), self.query_one(NetworkView))
+        self.editor = WeightEditor(self.query_one(WeightField), self.query_one("#view-network", NetworkView))
         self._clear_loss()
 
     def _clear_loss(self) -> None:
@@ -249,8 +248,9 @@ class XorPane(Vertical):
         if compare is not None:
             self.compare = compare
         self.query_one(ContentSwitcher).current = f"view-{self.shown}"
-        self.query_one("#xor-loss").display = not self.code  # the code gets the pane's height
+        self.query_one("#xor-loss").display = not VIEWS[self.shown].hides_loss  # e.g. the code gets the pane's height
         self.border_title = f"3 XOR training - {VIEWS[self.shown].title}"
+        VIEWS[self.shown].enter(self)
         self.call_after_refresh(self.sync_grid_size)
         self.draw_view()
         self._show_loss()
@@ -362,8 +362,8 @@ class XorPane(Vertical):
         """Arrows: the network view's selection, the code view's lines; elsewhere left/right replay."""
         if self.shown == "code":  # the code never takes the focus: its keys come through here
             self.query_one(CodeView).scroll_by(dx, dy)
-        elif self.shown == "network":
-            self.query_one(NetworkView).arrow(dx, dy)
+        elif VIEWS[self.shown].arrow is not None:  # the network's selection (network, backward)
+            VIEWS[self.shown].arrow(self, dx, dy)
         elif dx:
             self.say(self.replay_move(dx))
 

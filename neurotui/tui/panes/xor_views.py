@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from neurotui.core.data.datasets import xor_labelled  # the lesson's rows mean something only on XOR labels
 from neurotui.tui.panes import xor_text
+from neurotui.tui.widgets.backward import BackwardView
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.code import CodeView
 from neurotui.tui.widgets.inside import MAX_UNITS, FeaturesView, WeightsView, space_figure, unit_pairs
@@ -29,7 +30,7 @@ from neurotui.tui.widgets.network import NetworkView
 from neurotui.tui.widgets.plot import PlotView
 
 # The RunControl fields a view may ask for; the pane sends every one, None where no view asks.
-ASKABLE = ("layer", "feature_grid", "network_tile", "landscape")
+ASKABLE = ("layer", "feature_grid", "network_tile", "landscape", "backward")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class View:
     cycle: bool = True  # one of `v`'s views
     replays: bool = False  # draws the frame replayed (left/right on a paused run); else replay shows boundary
     next: Callable[[object], None] = lambda pane: _next_pair(pane)  # `p` here; by default hidden space's next pair
+    arrow: Callable[[object, int, int], None] | None = None  # the arrows here; None: left/right replay
+    enter: Callable[[object], None] = lambda pane: None  # on being shown (the backward view pauses the run)
+    hides_loss: bool = False  # takes the loss plot's rows too
 
 
 def _next_pair(pane) -> None:
@@ -108,7 +112,40 @@ def _asks_network(pane) -> dict:
     if not pane.configs:
         return {}
     c = pane.configs[0]
-    return {"network_tile": pane.query_one(NetworkView).wanted_tile((len(c.features), *([c.hidden] * c.layers), 1))}
+    return {"network_tile": pane.query_one("#view-network", NetworkView).wanted_tile((len(c.features), *([c.hidden] * c.layers), 1))}
+
+
+def _network_arrow(pane, dx: int, dy: int) -> None:
+    pane.query_one("#view-network", NetworkView).arrow(dx, dy)
+
+
+# ----- loss.backward(), written out ----------------------------------------------------------------
+def _shape(pane) -> tuple[int, ...]:
+    c = pane.configs[0]
+    return (len(c.features), *([c.hidden] * c.layers), 1)
+
+
+def _asks_backward(pane) -> dict:
+    if not pane.configs:
+        return {}
+    view = pane.query_one(BackwardView)
+    return {"network_tile": view.net.wanted_tile(_shape(pane)), "backward": view.selected_name(len(_shape(pane)) - 1)}
+
+
+def _enter_backward(pane) -> None:
+    """One backward pass is read at one step: the run holds still (. steps it) while this view is shown."""
+    if pane.configs:
+        pane.query_one(BackwardView).start_at(pane.query_one("#view-network", NetworkView).selected, len(_shape(pane)) - 1)
+    if pane.control is not None and not pane.finished and not pane.paused:
+        pane.set_paused(True)
+
+
+def _backward_arrow(pane, dx: int, dy: int) -> None:
+    """Pick another weight: the network view keeps the same selection, and the worker works its chain out."""
+    view = pane.query_one(BackwardView)
+    view.net.arrow(dx, dy)
+    pane.query_one("#view-network", NetworkView).select(view.net.selected)
+    pane.sync_grid_size()
 
 
 # ----- the loss landscape -------------------------------------------------------------------------
@@ -166,17 +203,24 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          lambda ascii: WeightsView(ascii=ascii, id="view-weights"),
          lambda pane, snap: pane.query_one(WeightsView).show(snap.inside), asks=_asks_layer, next=_next_row),
     View("code", "the run's PyTorch code", "the run's own PyTorch script (y)",
-         lambda ascii: CodeView(ascii=ascii, id="view-code"), lambda pane, snap: None, cycle=False),
+         lambda ascii: CodeView(ascii=ascii, id="view-code"), lambda pane, snap: None, cycle=False, hides_loss=True),
     View("network", "the network",
          "units and links drawn as the network; arrows select, Enter edits a weight by hand",
          lambda ascii: NetworkView(ascii=ascii, id="view-network"),
-         lambda pane, snap: pane.query_one(NetworkView).show(snap.network, pane.configs[0].activation),
-         asks=_asks_network),
+         lambda pane, snap: pane.query_one("#view-network", NetworkView).show(snap.network, pane.configs[0].activation),
+         asks=_asks_network, arrow=_network_arrow),
     View("landscape", "loss landscape",
          "the loss over a plane of weights through the current ones, the path training took on it "
          "(p: the next plane: the path's PCA, random directions, two real weights)",
          lambda ascii: LandscapeView(ascii=ascii, id="view-landscape"), _draw_landscape,
          asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)}, replays=True, next=_next_plane),
+    View("backward", "loss.backward()",
+         "pick a weight with the arrows: its gradient by the chain rule, row by row, beside autograd's and a "
+         "finite difference, and what the optimizer's step does with it (the run pauses; . steps, p: the next row)",
+         lambda ascii: BackwardView(ascii=ascii, id="view-backward"),
+         lambda pane, snap: pane.query_one(BackwardView).show(snap, pane.configs[0].activation),
+         asks=_asks_backward, next=lambda pane: pane.query_one(BackwardView).next_row(), arrow=_backward_arrow,
+         enter=_enter_backward, hides_loss=True),
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c): their boundaries, or their "
          "loss landscapes when c is pressed in the landscape view",
          _compare_widget, _draw_compare, cycle=False,

@@ -17,6 +17,7 @@ from neurotui.tui.widgets.code_theme import CodeTheme
 from neurotui.tui.widgets.once import RenderedOnce
 
 CONTEXT = 3  # lines shown above a marked line when the view scrolls to it
+BACKWARD_KEY = "G"  # the backward view's key (tui.keys), written beside loss.backward()
 
 
 # Seconds after the view is built (the first frame is long drawn by then) before rich's Syntax and
@@ -85,10 +86,13 @@ class CodeView(Vertical):
         bug = bug_line(config)
         marks = changed | ({bug} if bug else set())
         theme = CodeTheme(self.ascii)
-        syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
+        back = backward_line(lines)
+        shown = [f"{line}  # {BACKWARD_KEY}: see what this computes" if i + 1 == back else line
+                 for i, line in enumerate(lines)]  # on screen only: Y and --script write the script itself
+        syntax = Syntax("\n".join(shown) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
                         word_wrap=False)
         self.query_one("#code-text", Static).update(RenderedOnce(syntax))  # pygments once, not per render
-        self.query_one("#code-note", Static).update(note_text(bug, changed, loop_lines(lines), bool(edits)))
+        self.query_one("#code-note", Static).update(note_text(bug, changed, loop_lines(lines), bool(edits), back))
         self.call_after_refresh(lambda: self.scroller.scroll_to(y=opening_line(lines, marks, self.page_height),
                                                                 animate=False))
 
@@ -120,7 +124,14 @@ def opening_line(lines: list[str], marks: set[int], height: int) -> int:
     return max(0, min(start - 1, max(model_line(lines) - 1, end - max(height, 1))))
 
 
-def note_text(bug: int | None, changed: set[int], loop: tuple[int, int], edited: bool) -> Text:
+def backward_line(lines: list[str]) -> int | None:
+    """1-based line of the loop's `.backward()` call (loss.backward(), or the loss with L1's term)."""
+    return next((i + 1 for i, line in enumerate(lines) if line.strip().split("#")[0].rstrip().endswith(".backward()")),
+                None)
+
+
+def note_text(bug: int | None, changed: set[int], loop: tuple[int, int], edited: bool,
+              backward: int | None = None) -> Text:
     note = Text(no_wrap=False)
     if bug:
         note.append(f"line {bug}: the bug you injected (B clears it)  ", "bold red")
@@ -130,5 +141,7 @@ def note_text(bug: int | None, changed: set[int], loop: tuple[int, int], edited:
     if edited:
         note.append("your hand edits: listed on top, not made by the script  ", "bold")
     note.append(f"the loop: lines {loop[0]}-{loop[1]}  ")
+    if backward:
+        note.append(f"line {backward}: backward(), {BACKWARD_KEY} shows it worked out  ")
     note.append("arrows, PgUp/PgDn, Home/End scroll; Y writes ./neurotui-lab.py; y goes back", "dim")
     return note

@@ -173,6 +173,7 @@ def summary_line(net: Network, keep: list[list[int]]) -> str:
 
 class NetworkView(CachedText):
     DEFAULT_CSS = "NetworkView { height: 1fr; width: 1fr; }"
+    info_rows = INFO_ROWS  # rows kept under the picture for the selection's numbers
 
     def __init__(self, ascii: bool = False, **kwargs) -> None:
         super().__init__(ascii=ascii, **kwargs)
@@ -209,7 +210,7 @@ class NetworkView(CachedText):
     def _unit_rows(self, tallest: int) -> tuple[int, bool]:
         """Text rows per unit, and whether a column has more units than rows (then 1 row each, and
         only the strongest units are drawn: shown_units)."""
-        room = max(1, self.size.height - 2 - INFO_ROWS)
+        room = max(1, self.size.height - 2 - self.info_rows)
         if tallest > room:
             return 1, True
         slot = max(1, min(5, room // tallest))
@@ -239,7 +240,7 @@ class NetworkView(CachedText):
         tw = 2 * uh
         gap = 1 if uh > 1 else 0  # rows between units
         sel = self.selected
-        keep = shown_units(net, sel, uh, max(1, self.size.height - 2 - INFO_ROWS), self.size.width)
+        keep = shown_units(net, sel, uh, max(1, self.size.height - 2 - self.info_rows), self.size.width)
         tallest = max(len(k) for k in keep)
         height = tallest * (uh + gap)
         canvas = [[(" ", "")] * 0 for _ in range(height + 1)]  # row 0: the column headers
