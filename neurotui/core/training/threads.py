@@ -6,7 +6,7 @@ step; with anything else running on the machine a waiting thread is descheduled 
 takes 2-4x as long as on one thread (issue 35: `lab --data moons.csv` 5.4-6.7 s by default,
 2.7-3.1 s with OMP_NUM_THREADS=1). So a run below CROSSOVER trains on one thread.
 
-The crossover, measured with /work/notes/issue35_crossover.py (a full-batch Adam step of
+The crossover, measured in one throwaway run for issue 35 (a full-batch Adam step of
 2-H-1, 1 thread against torch's pool of 2, alternated, medians; 2 cores, load 2.5-4): one thread
 won at every size tried, 0.99x at 4 rows (equal), 4.4x at 16 x 280, 2.0-3.0x from 2^18 to 2^20,
 1.7x at 2^22 elements (hidden x rows per step). On a shared machine the pool only pays off
