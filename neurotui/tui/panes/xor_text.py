@@ -113,27 +113,17 @@ def solved_hint(config: XorConfig | None) -> str:
     return ""
 
 
-# The app's key for each verdict's fix (binding ids of tui.keys): the doctor (core) knows the CLI
-# flags; on screen the learner wants the key. A bugged run's fix is always B: the bug is the cause.
-FIX_KEYS = {
-    "saturated": ("lr_lower", "to lower it"), "nonfinite": ("lr_lower", "to lower it"),
-    "linear": ("cycle_activation", "for Tanh or ReLU"), "near_half": ("hidden_more", "for more hidden units"),
-    "stuck": ("new_seed", "for another seed"), "memorization": ("cycle_regularization", "for L2 or dropout"),
-}
+def fix_key(diagnosis, config: XorConfig | None, key) -> str:
+    """'press < to lower it': the keys in force (key(binding_id)) for the settings the doctor's fix is
+    about (its remedies, core.doctor.advice); lab names the options instead."""
+    from neurotui.core.doctor.advice import REMEDIES
 
-
-def fix_key(kind: str, fix: str, config: XorConfig | None, key) -> str:
-    """'press < to lower it': the key in force (key(binding_id)) that applies the doctor's fix."""
     if key is None:
         return ""
-    if config is not None and config.bug:
+    if config is not None and config.bug:  # a bugged run's fix is always B: the bug is the cause
         return f"press {key('pick_bug')} to clear the bug"
-    if kind == "linear" and config is not None and config.layers == 0:  # no hidden layer to activate yet
-        return f"press {key('cycle_layers')} for a hidden layer"
-    if kind == "not_decreasing":
-        return f"press {key('lr_raise')} to raise it" if "too low" in fix else ""
-    binding, what = FIX_KEYS.get(kind, (None, ""))
-    return f"press {key(binding)} {what}" if binding else ""
+    presses = [f"{key(REMEDIES[r].binding)} {REMEDIES[r].key_words}" for r in diagnosis.remedies if r in REMEDIES]
+    return "press " + ", ".join(presses) if presses else ""
 
 
 def _fit(verdict: Text, fix: Text, width: int | None, lines: int) -> Text:
@@ -184,7 +174,7 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool 
                 if hint and not short:
                     t.append(f"\n{hint}", "italic")
             elif d.fix:
-                press = fix_key(d.kind, d.fix, config, key)
+                press = fix_key(d, config, key)
                 fix = Text(f"\nfix: {d.fix}" + (f"; {press}" if press else ""), "italic")
                 return _fit(t, fix, width, lines)
     return t
