@@ -53,8 +53,8 @@ def test_lesson_preset_sets_the_lessons_seed_after_s_or_a_picked_seed():
     session.apply_preset("lesson")
     assert session.config == XorConfig()
     session.new_seed()
-    session.apply_preset("relu")  # a preset that names no seed keeps the one in use
-    assert session.config.seed == 43 and session.config.activation == "relu"
+    session.apply_preset("relu")  # as --preset relu: the lesson's seed, not the one `s` gave
+    assert session.config.seed == 42 and session.config.activation == "relu"
 
 
 def test_lesson_preset_picked_in_the_app_trains_seed_42():

@@ -181,7 +181,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         """Train the session's configs from step 0 in the XOR pane."""
         s = self.session
         self.xor.train(s.configs(), speed=s.speed, layer=s.layer, pause_at=self.pause_at, paused=paused,
-                       previous=s.previous, question=s.question)
+                       previous=s.previous, question=s.banner)
         self.query_one(ActivationsPane).set_training_activation(s.config.activation)
 
     def change(self, change, *args) -> None:

@@ -80,7 +80,7 @@ class LandscapeView(CachedText):
                 scale.append("  ", f"on {half_color((k + 0.5) / len(HALF_COLORS))}")
         else:
             scale.append(ASCII_RAMP if self.ascii else UNICODE_RAMP)
-        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.3g}, start {land.path_loss[0]:.3g}", "dim")
+        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.3g}, start {land.start_words()}", "dim")
         if land.plane == "pca":
             what = f"PCA of the path ({land.explained[0]:.0%} + {land.explained[1]:.0%} of it)"
         elif land.plane == "weights":
