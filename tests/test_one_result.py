@@ -354,7 +354,8 @@ def test_reliability_failures_are_whole_words_and_ranges_are_not_glued():
 
     counts = {"solved": 300, "near_half": 154, "stuck": 40, "saturated": 2, "linear": 1}
     assert failed_text(counts, 22) == "all near 0.5 154"  # the commonest, whole; not "all near 0.5 154, stuc"
-    assert failed_text(counts, 40) == "all near 0.5 154, stuck 40, +2 more"
+    assert failed_text(counts, 40) == "all near 0.5 154, stuck 40, other 3"  # 3 seeds, not 2 kinds
+    assert failed_text({"solved": 49, "stuck": 115, "near_half": 92}, 22) == "stuck 115, other 92"
     assert failed_text({"solved": 10}, 22) == "-"
 
 
