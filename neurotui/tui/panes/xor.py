@@ -54,8 +54,7 @@ class XorPane(Vertical):
         self.pair_index = 0  # `p`: the pair of units hidden space shows
         self.landscape_plane = "pca"  # `p` in the landscape view: pca -> random -> weights
         self.landscape_draw = 0  # the random plane's draw: each visit to it is a new one
-        self.previous: XorConfig | None = None  # A before the last change, for the code view
-        self.question = ""
+        self.previous, self.question = None, ""  # A before the last change (for the code view); a preset's question
         self.editor: WeightEditor | None = None  # set on mount: the network view's weight field
         self._drawn_at = {"boundary": -1e9, "plot": -1e9}
         self._shown: dict[str, object] = {}  # the text each Static shows, so unchanged text is not redrawn
@@ -102,6 +101,7 @@ class XorPane(Vertical):
         if (len(configs) > 1) != self.compare:  # compare mode is training A and B: the pane follows
             self.set_view(compare=len(configs) > 1)
         self.run.configs = list(configs)  # what the views ask for depends on the network's shape
+        self.border_title = xor_text.pane_title(self.configs, VIEWS[self.shown].title)  # the data's name
         control = RunControl(speed=speed, pause_at=pause_at, paused=paused, **self.wanted())
         self.run.start(self, configs, control)
         self._clear_loss()
@@ -250,7 +250,7 @@ class XorPane(Vertical):
             self.compare = compare
         self.query_one(ContentSwitcher).current = f"view-{self.shown}"
         self.query_one("#xor-loss").display = not self.code  # the code gets the pane's height
-        self.border_title = f"3 XOR training - {VIEWS[self.shown].title}"
+        self.border_title = xor_text.pane_title(self.configs, VIEWS[self.shown].title)
         self.call_after_refresh(self.sync_grid_size)
         self.draw_view()
         self._show_loss()
@@ -300,8 +300,8 @@ class XorPane(Vertical):
         g, run = self.glyphs, self.run
         speed = run.control.speed if run.control is not None else None
         bug = self.configs[0].bug if self.configs else None
-        self.set_text("xor-status", run.replay_status(g)
-                      or xor_text.status_line(g, run.state, run.snapshot, speed, run.steps_per_s, bug=bug))
+        self.set_text("xor-status", run.replay_status(g) or xor_text.status_line(
+            g, run.state, run.snapshot, speed, run.steps_per_s, bug=bug, width=self.query_one("#xor-status").size.width))
         if self.configs:
             self.set_text("xor-config", xor_text.config_line(self.configs[0]))
         question = self.query_one("#xor-question", Static)
