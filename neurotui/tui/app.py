@@ -318,8 +318,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def action_zoom(self) -> None:
         self.workspace.toggle_zoom(self.focused)
         self._apply_layout()
-        self.xor.zoomed_to(self.zoomed and self.current_pane == XOR and self.size.width >= 120
-                           and self.size.height >= 36)
+        self.xor.zoomed_to(self.zoomed and self.current_pane == XOR)
 
     def action_lesson(self, where: str) -> None:
         self.query_one("#lesson").go(where)

@@ -119,9 +119,13 @@ def diagnose(
         return near_half(f"loss {last:.4f}", linear_model, features)
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
+    # rows printed as prob=0.500 are undecided, whichever side of 0.5 the last digits put them (pred=0 or 1)
+    halves = sum(f"{p:.3f}" == "0.500" for p in probs)
+    undecided = f"; {halves} rows sit at p = 0.500, undecided (pred = p >= 0.5 splits them)" if halves > 1 else ""
     return Diagnosis(
         "stuck", "stuck: not all four rows correct",
-        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}",
+        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}"
+        + undecided,
         "train longer, try another seed, or " + grow_words(linear_model, features), ("seed",),
     )
 

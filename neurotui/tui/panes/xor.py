@@ -47,7 +47,6 @@ class XorPane(Vertical):
         self.view = "boundary"  # `v`'s choice (one of xor_views.CYCLE)
         self.compare = False  # showing A and B side by side: set by train(), from what it trains
         self.code = False  # `y`: the run's PyTorch code instead of the picture
-        self.view_before_zoom: str | None = None  # zoomed at 120x36 the network shows; unzoomed, this returns
         self.compact = False  # 80x24-ish: the doctor and the legend go beside the boundary
         self.log_choice: bool | None = None  # `l`'s choice of a log axis; None: automatic
         self.hidden_layer = 1  # the hidden layer the inside views look at (the session's); not `layer`: Textual's
@@ -263,14 +262,7 @@ class XorPane(Vertical):
         VIEWS[self.shown].next(self)
 
     def zoomed_to(self, big: bool) -> None:
-        """Zoomed at >= 120x36 the network view is the default; unzoomed, the view before it returns."""
-        if big and not self.compare and self.view != "network":
-            self.view_before_zoom = self.view
-            self.set_view("network")
-        elif not big and self.view_before_zoom is not None:
-            if self.view == "network":
-                self.set_view(self.view_before_zoom)
-            self.view_before_zoom = None
+        """Zoom enlarges the view on screen, whichever it is (it used to switch to the network view)."""
         self.sync_grid_size()
 
     def toggle_log(self) -> None:
