@@ -175,6 +175,7 @@ def test_the_landscape_numbers():
 
 
 # ----- Memorization ----------------------------------------------------------------------------------------------
+@pytest.mark.slow  # four runs of a 2-32-32-1 network
 def test_memorization_and_regularized_numbers():
     text = section("Solves training but not new data")
     mem_out, mem_err = run("lab", "--preset", "memorization")
@@ -207,6 +208,7 @@ def test_the_case_study_table():
     assert rows["--dataset reg-plane --activation identity"][2] == f"validation R² {plane['val_r2']:.3f}"
 
 
+@pytest.mark.slow  # 2000 steps of 100 ReLU units on 300 points
 def test_the_softmax_before_ce_row():
     row = table(section("More than two classes"))["softmax-before-ce"][2]
     r = lab_json("--preset", "bug-softmax-before-ce")
