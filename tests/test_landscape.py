@@ -220,4 +220,4 @@ def test_the_start_shows_its_own_loss_on_any_plane_and_how_far_off_it_lies(plane
     words = land.start_words()
     assert words.startswith(f"{start:.4g}")
     if plane != "pca":  # two random directions or two weights: the start is far off them
-        assert land.start_off > 1 and f"{land.start_off:.3g} off this plane" in words
+        assert land.start_off > 1 and "off this plane" in words

@@ -126,9 +126,10 @@ class ActivationsPane(Vertical):
 
 def description(a, room: int) -> str:
     """The lesson's words for an activation in `room` cells, whole: what it does and its common use, or
-    what it does alone, or that without its remark in brackets; never a word cut by an ellipsis."""
+    what it does alone, or that without its remark in brackets or its second clause; never a word cut by
+    an ellipsis."""
     what = a.what_it_does
-    for text in (f"{what}; {a.common_use}", what, what.split(" (")[0]):
+    for text in (f"{what}; {a.common_use}", what, what.split(" (")[0], what.split(", ")[0]):
         if len(text) <= room:
             return text
     words = what.split(" ")
