@@ -200,3 +200,24 @@ def test_compare_from_the_landscape_view_shows_both_runs_landscapes():
     assert a.landscape.centre_loss == pytest.approx(a.loss, abs=1e-4)  # each map is its own run's
     assert b.landscape.centre_loss == pytest.approx(b.loss, abs=1e-4) == pytest.approx(0.6931, abs=1e-3)
     assert all("S start" in t and "E step 300" in t for t in texts)
+
+
+# ----- issue 33: the start does not depend on the plane ----------------------------------------------------
+@pytest.mark.parametrize("plane", ["pca", "random", "weights"])
+def test_the_start_shows_its_own_loss_on_any_plane_and_how_far_off_it_lies(plane):
+    # lr 100 (blown up at step 50): far from the start, every plane through the end reads ~50 where S
+    # falls, while the start's own loss is the lesson's first loss (0.7598)
+    config = XorConfig(lr=100.0)
+    t, path = trained(config)
+    first = Trainer(config)
+    start = float(evaluate(first.model, first.data.train_x, first.data.train_y)[0])
+    path.record(t.model, t.step_count)
+    land = landscape(t.model, t.data.train_x, t.data.train_y, path.tensor(), path.steps, t.step_count, plane)
+    assert land.start_loss == pytest.approx(start, abs=1e-5)
+    off = float((path.tensor()[0] - (land.basis[0] + land.path[0][0] * land.basis[1]
+                                     + land.path[0][1] * land.basis[2])).norm())
+    assert land.start_off == pytest.approx(off, rel=1e-4, abs=1e-6)
+    words = land.start_words()
+    assert words.startswith(f"{start:.4g}")
+    if plane != "pca":  # two random directions or two weights: the start is far off them
+        assert land.start_off > 1 and "off this plane" in words

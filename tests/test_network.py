@@ -240,7 +240,7 @@ def test_hidden_feature_tiles_grow_with_their_space_and_a_click_focuses_a_pane()
             await settle(app, pilot)
             await pilot.pause(0.5)
             small = len(app.xor.snapshot.inside.features[0])
-            await pilot.press("z", "v", "v", "v", "v")  # zoomed opens the network view; landscape, backward, boundary, features
+            await pilot.press("z")  # zoom enlarges the features view it is in
             await settle(app, pilot)
             await pilot.pause(0.5)
             maps = app.xor.snapshot.inside.features
@@ -295,7 +295,7 @@ def test_network_view_with_32_units_summarises_and_never_wraps():
         seen = {}
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            await pilot.press("3", "z")  # zoomed at 120x40: the network view
+            await pilot.press("3", "z", "v", "v", "v", "v")  # zoomed at 120x40, then the network view
             await network_of(app, pilot)
             await pilot.pause(0.3)
             for size in ((120, 40), (80, 24)):

@@ -53,8 +53,8 @@ def test_lesson_preset_sets_the_lessons_seed_after_s_or_a_picked_seed():
     session.apply_preset("lesson")
     assert session.config == XorConfig()
     session.new_seed()
-    session.apply_preset("relu")  # a preset that names no seed keeps the one in use
-    assert session.config.seed == 43 and session.config.activation == "relu"
+    session.apply_preset("relu")  # as --preset relu: the lesson's seed, not the one `s` gave
+    assert session.config.seed == 42 and session.config.activation == "relu"
 
 
 def test_lesson_preset_picked_in_the_app_trains_seed_42():
@@ -304,22 +304,24 @@ def test_fix_line_is_never_cut_and_names_the_key_at_120x40():
 
 
 def test_memorization_fix_names_r_and_fits_four_rows():
-    from neurotui.core.doctor.diagnosis import Diagnosis
+    from neurotui.core.training.fit import diagnose_fit
     from neurotui.core.training.trainer import Snapshot
     from neurotui.tui.panes.xor_text import diagnosis_text
 
-    d = Diagnosis("memorization", "solves training but not new data (memorization)",
-                  "train accuracy 1.00 but validation 0.73: it fits its training points, not the pattern",
-                  "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)")
+    d = diagnose_fit([0.7, 0.1], train_loss=0.1, val_loss=0.9, train_accuracy=1.0, val_accuracy=0.73,
+                     n_train=350, n_val=150)
+    assert d.kind == "memorization"
     snap = Snapshot(step=2000, total=2000, losses=[0.7, 0.1], probs=(0.0, 1.0, 1.0, 0.0), preds=(0, 1, 1, 0),
                     diagnosis=d, finished=True)
-    keys = {"cycle_regularization": "R", "pick_bug": "B"}
+    keys = {"cycle_regularization": "R", "pick_bug": "B", "cycle_samples": "M"}
     text = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy"), width=64, lines=4,
                           key=keys.__getitem__)
     assert _rows(text, 64) <= 4
-    assert "(--l2 1e-2, --dropout 0.2, more samples); press R for L2 or dropout" in text.plain
+    # the app names its keys, not the command line's options
+    assert "(L2, dropout, more samples); press R for L2 or dropout, M for more samples" in text.plain
+    assert "--" not in text.plain
     remapped = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy"), width=64, lines=4,
-                              key={"cycle_regularization": "ctrl+g"}.__getitem__)
+                              key={"cycle_regularization": "ctrl+g", "cycle_samples": "M"}.__getitem__)
     assert "press ctrl+g for L2 or dropout" in remapped.plain  # the key in force, as config.toml set it
 
 
@@ -352,7 +354,8 @@ def test_reliability_failures_are_whole_words_and_ranges_are_not_glued():
 
     counts = {"solved": 300, "near_half": 154, "stuck": 40, "saturated": 2, "linear": 1}
     assert failed_text(counts, 22) == "all near 0.5 154"  # the commonest, whole; not "all near 0.5 154, stuc"
-    assert failed_text(counts, 40) == "all near 0.5 154, stuck 40, +2 more"
+    assert failed_text(counts, 40) == "all near 0.5 154, stuck 40, other 3"  # 3 seeds, not 2 kinds
+    assert failed_text({"solved": 49, "stuck": 115, "near_half": 92}, 22) == "stuck 115, other 92"
     assert failed_text({"solved": 10}, 22) == "-"
 
 
@@ -383,11 +386,15 @@ def test_a_data_points_glyph_sits_on_its_cells_shading():
 
 
 def test_the_perceptrons_fix_key_adds_a_hidden_layer():
+    from neurotui.core.doctor.diagnosis import diagnose
     from neurotui.tui.panes.xor_text import fix_key
 
     keys = {"cycle_layers": "n", "cycle_activation": "a"}.__getitem__
-    assert fix_key("linear", "", XorConfig(layers=0), keys) == "press n for a hidden layer"
-    assert fix_key("linear", "", XorConfig(activation="identity"), keys) == "press a for Tanh or ReLU"
+    half = [0.5, 0.5, 0.5, 0.5]
+    perceptron = diagnose([0.7, 0.6931], half, linear_model=True, no_hidden_layer=True)
+    identity = diagnose([0.7, 0.6931], half, linear_model=True)
+    assert fix_key(perceptron, XorConfig(layers=0), keys) == "press n for a hidden layer"
+    assert fix_key(identity, XorConfig(activation="identity"), keys) == "press a for Tanh or ReLU"
 
 
 def test_hidden_space_says_when_points_overlap():

@@ -87,7 +87,7 @@ def test_pick_and_preset_keep_the_device_and_name_b():
     assert (s.config.seed, s.config.hidden, s.config.device) == (123, 2, "cpu")
     assert s.other.activation == "identity" and s.other.hidden == 2
     assert s.apply_preset("relu") == "preset relu"
-    assert s.config.activation == "relu" and s.config.seed == 123 and s.question
+    assert s.config.activation == "relu" and s.config.seed == 42 and s.banner  # --preset relu's run
 
 
 def test_speed_and_inside_layer_stay_in_range():

@@ -138,7 +138,7 @@ def test_light_theme(snap_compare):
 
 # ----- issue 12: the network view, an edit, replay ------------------------------------------------
 def test_network_view_2_4_1_zoomed(snap_compare):
-    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("3", "z", "right"))
+    assert snap_compare(make(), terminal_size=(120, 40), run_before=before("3", "z", "v", "v", "v", "v", "right"))
 
 
 def test_network_view_2_4_1_at_80x24(snap_compare):
@@ -147,13 +147,13 @@ def test_network_view_2_4_1_at_80x24(snap_compare):
 
 def test_network_view_2_8_8_1(snap_compare):
     assert snap_compare(make(hidden=8, layers=2), terminal_size=(120, 40),
-                        run_before=before("3", "z", "right", "right", "down"))
+                        run_before=before("3", "z", "v", "v", "v", "v", "right", "right", "down"))
 
 
 def test_weight_edit_in_progress(snap_compare):
     async def run_before(pilot):
         app = pilot.app
-        await before("3", "z", "right", "right")(pilot)
+        await before("3", "z", "v", "v", "v", "v", "right", "right")(pilot)
         await pilot.press("enter")
         field = app.query_one("#net-edit")
         field.cursor_blink = False

@@ -187,7 +187,7 @@ def _num(v, digits: int) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
-def print_diagnosis(snap) -> None:
+def print_diagnosis(snap, config) -> None:
     """The doctor's verdict, on stderr: neurotui's commentary on the run, not the run's output.
 
     stdout stays what the run's script (`--script`) prints, so `lab > out.txt` is the program's
@@ -196,7 +196,9 @@ def print_diagnosis(snap) -> None:
     if not snap.diagnosis.ok:
         d = snap.diagnosis
         sys.stdout.flush()  # the program's lines first, then the doctor's, in a terminal
-        print(f"diagnosis: {d.title}: {d.detail}; fix: {d.fix}", file=sys.stderr, flush=True)
+        from neurotui.core.doctor.advice import fix_line
+
+        print(f"diagnosis: {d.title}: {d.detail}; fix: {fix_line(d, config.features)}", file=sys.stderr, flush=True)
 
 
 def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_takes) -> int:
@@ -226,7 +228,7 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
     error = getattr(snap, "error", None)
     if error:
         print(f"stopped at step {snap.step + 1}: {error}")
-    print_diagnosis(snap)
+    print_diagnosis(snap, config)
     if args.boundary:
         from neurotui.core.model.boundary import (
             CLASS_FILLS,

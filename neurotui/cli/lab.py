@@ -94,7 +94,7 @@ def cmd_lab(args) -> int:
     print("final_loss=", round(snap.loss, 4))
     if snap.error:  # PyTorch refused a step: its own first line, as the script prints it
         print(f"stopped at step {snap.step + 1}: {snap.error}")
-    cli_data.print_diagnosis(snap)
+    cli_data.print_diagnosis(snap, config)
     if args.boundary:
         from neurotui.core.model.boundary import UNICODE_RAMP, render
         from neurotui.tui.launch import wants_ascii  # stdlib only: no UI library is loaded

@@ -55,12 +55,24 @@ class Session:
     inside_layer: int = 1
     other: XorConfig | None = None  # network B of compare mode; see partner()
     previous: XorConfig | None = None  # A before the last change: the code view marks what changed
-    question: str = ""  # the preset's question, shown at the top of the XOR pane
+    question: str = ""  # the preset's question, shown at the top of the XOR pane while its run is on
+    question_for: XorConfig | None = None  # the run the question is about (default: the first config)
 
     def __post_init__(self) -> None:
         self.config = self.config.validated()
         if self.other is None:
             self.other = partner(self.config)
+        if self.question and self.question_for is None:
+            self.question_for = self.config
+
+    @property
+    def banner(self) -> str:
+        """The preset's question while A is still the preset's run (its device aside): after `D`, `s` or
+        a seed picked in Reliability the run is another one, and the question no longer speaks of it."""
+        asked = self.question_for
+        if not self.question or asked is None or self.config != asked.with_(device=self.config.device):
+            return ""
+        return self.question
 
     # ----- what to train ---------------------------------------------------------------------
     def configs(self) -> list[XorConfig]:
@@ -93,11 +105,13 @@ class Session:
         self.other = partner(self.config)
 
     def apply_preset(self, name: str) -> str:
-        """The lesson's config with the preset's options (device kept, and the seed unless the preset
-        names one: `lesson` does); its question (none for the lesson's own run)."""
+        """The lesson's config with the preset's options, the device kept: the run `--preset NAME` trains
+        (seed 42 unless the preset names one, whatever `s` did before); its question (none for the
+        lesson's own run)."""
         preset = get_preset(name)
-        self.pick(preset.apply(XorConfig(seed=self.config.seed)))
+        self.pick(preset.apply(XorConfig()))
         self.question = preset.question if preset.name != DEFAULT_PRESET else ""
+        self.question_for = self.config
         return f"preset {preset.name}"
 
     def set_bug(self, name: str | None) -> str:

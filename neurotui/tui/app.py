@@ -195,7 +195,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         """Train the session's configs from step 0 in the XOR pane."""
         s = self.session
         self.xor.train(s.configs(), speed=s.speed, layer=s.layer, pause_at=self.pause_at, paused=paused,
-                       previous=s.previous, question=s.question)
+                       previous=s.previous, question=s.banner)
         self.query_one(ActivationsPane).set_training_activation(s.config.activation)
 
     def change(self, change, *args) -> None:
@@ -341,8 +341,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def action_zoom(self) -> None:
         self.workspace.toggle_zoom(self.focused)
         self._apply_layout()
-        self.xor.zoomed_to(self.zoomed and self.current_pane == XOR and self.size.width >= 120
-                           and self.size.height >= 36)
+        self.xor.zoomed_to(self.zoomed and self.current_pane == XOR)
 
     def action_lesson(self, where: str) -> None:
         self.query_one("#lesson").go(where)

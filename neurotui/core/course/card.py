@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from neurotui.core.doctor.advice import fix_line
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XOR_Y, XorConfig, is_linear
@@ -214,7 +215,7 @@ def card_markdown(
     add("```")
     add("")
     kind = "" if diag.kind == diag.title else f" ({diag.kind})"
-    add(f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {diag.fix}." if diag.fix else ""))
+    add(f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {fix_line(diag, config.features)}." if diag.fix else ""))
     add("")
     add("## Failure probe")
     add("")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from neurotui.core.doctor.advice import curved, features_words
 from neurotui.core.doctor.symptoms import broadcast_verdict, error_verdict, piling_verdict, slow_verdict
 
 LN2 = math.log(2.0)
@@ -26,6 +27,8 @@ class Diagnosis:
     title: str
     detail: str
     fix: str
+    # the settings the fix is about (core.doctor.advice.REMEDIES), so lab can name the option and the app the key
+    remedies: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -54,8 +57,12 @@ def diagnose(
     leftover: float | None = None,
     mismatch: tuple | None = None,
     no_hidden_layer: bool = False,
+    features: tuple[str, ...] = ("x1", "x2"),
 ) -> Diagnosis:
     """Classify a run from its loss history and its current four probabilities.
+
+    `features`: the inputs the model was trained on; a linear model on a curved feature (x1x2) is
+    not held to a straight line, it is judged by what it reaches.
 
     Optional symptoms (see core/symptoms.py): `error`, the first line of an exception
     PyTorch raised (the run stopped there); `moved`, how far the weights moved from
@@ -75,7 +82,7 @@ def diagnose(
         return Diagnosis(
             "nonfinite", "values became nan/inf",
             f"unstable training: a non-finite value appeared{where}; the run was stopped",
-            "lower the learning rate and check inputs",
+            "lower the learning rate and check inputs", ("lr_lower",),
         )
     preds = [1.0 if p >= 0.5 else 0.0 for p in probs]
     solved = preds == list(targets)
@@ -92,38 +99,60 @@ def diagnose(
             "saturated", "saturated (blown up)",
             f"outputs pinned at exactly 0 or 1 on the wrong side; BCELoss clamps at 100 per row, "
             f"so the loss sits at {last:.4g} instead of nan",
-            "lower the learning rate",
+            "lower the learning rate", ("lr_lower",),
         )
     if not finished:
         return Diagnosis("training", "training", f"loss {last:.4g}", "")
     slow = slow_verdict(losses, moved, grad_norm)
     if slow:
         return Diagnosis(*slow)
-    if linear_model:
+    if linear_model and not curved(features):
         return Diagnosis(
             "linear", "cannot separate XOR",
             f"{linear_why(no_hidden_layer)}; no straight "
             f"line splits XOR, so the best it can do is p = 0.5 (loss {last:.4f}, ln 2 = {LN2:.4f})",
             "add a hidden layer with a nonlinear activation (tanh or relu)" if no_hidden_layer
             else "add a nonlinear hidden activation (tanh or relu)",
+            ("hidden_layer",) if no_hidden_layer else ("activation",),
         )
     if all(abs(p - 0.5) < 0.1 for p in probs):
-        return near_half(f"loss {last:.4f}")
+        return near_half(f"loss {last:.4f}", linear_model, features)
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
+    # rows printed as prob=0.500 are undecided, whichever side of 0.5 the last digits put them (pred=0 or 1)
+    halves = sum(f"{p:.3f}" == "0.500" for p in probs)
+    undecided = f"; {halves} rows sit at p = 0.500, undecided (pred = p >= 0.5 splits them)" if halves > 1 else ""
     return Diagnosis(
         "stuck", "stuck: not all four rows correct",
-        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}",
-        "train longer, try another seed, or add hidden units",
+        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}"
+        + undecided,
+        "train longer, try another seed, or " + grow_words(linear_model, features), ("seed",),
     )
 
 
-def near_half(loss_text: str) -> Diagnosis:
+def grow_words(linear_model: bool, features) -> str:
+    """What gives the model more room: hidden units, unless it is linear (more units of a linear map
+    are still one linear map), then a nonlinear activation or a curved feature not yet in use."""
+    if not linear_model:
+        return "add hidden units"
+    extra = features_words(features)
+    return "add a nonlinear hidden activation (tanh or relu)" + (f" or {extra}" if extra else "")
+
+
+def grow_remedies(linear_model: bool, features) -> tuple[str, ...]:
+    if not linear_model:
+        return ("hidden_more",)
+    return ("activation", "features") if features_words(features) else ("activation",)
+
+
+def near_half(loss_text: str, linear_model: bool = False, features=("x1", "x2")) -> Diagnosis:
     """Every probability near 0.5: the checklist's "not learning"; loss_text: 'loss 0.6931'."""
     return Diagnosis(
         "near_half", "probabilities all near 0.5",
         f"the model is not learning ({loss_text}, ln 2 = {LN2:.4f})",
-        "train longer, inspect gradients, change hidden size",
+        "train longer, inspect gradients, " + ("change hidden size" if not linear_model
+                                               else grow_words(linear_model, features)),
+        grow_remedies(linear_model, features),
     )
 
 

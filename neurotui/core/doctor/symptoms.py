@@ -16,7 +16,7 @@ from __future__ import annotations
 SMALL_FALL = 0.05
 SMALL_MOVE = 0.10
 
-Verdict = tuple[str, str, str, str]
+Verdict = tuple  # (kind, title, detail, fix[, remedies]): the fields of diagnosis.Diagnosis
 
 
 def first_line(exc: BaseException) -> str:
@@ -101,7 +101,7 @@ def slow_verdict(losses, moved: float | None, grad_norm: float | None) -> Verdic
             f"in {n} steps the loss went only from {first:.4g} to {last:.4g} "
             f"({(last - first) / first:+.1%}) and the weights moved {moved:.1%} of their size: "
             f"every step is tiny",
-            "learning rate too low: raise it; check output activation and loss pair",
+            "learning rate too low: raise it; check output activation and loss pair", ("lr_raise",),
         )
     return None
 

@@ -17,7 +17,8 @@ class Inside:
     biases: tuple[tuple[float, ...], ...]
     grad_norms: tuple[float | None, ...]  # per Linear: norm of weight and bias gradients together
     features: tuple[tuple[tuple[float, ...], ...], ...] | None = None  # [unit][row][col]
-    output_map: tuple[tuple[float, ...], ...] | None = None  # p(y=1) on the same grid
+    output_map: tuple[tuple[float, ...], ...] | None = None  # p(y=1) on the same grid (see output_name)
+    output_name: str = "p(y=1)"  # what output_map holds: p(y=1), K classes' "max p", or a regression's "y"
     labels: tuple[float, ...] = (0, 1, 1, 0)  # each hidden point's class (XOR's by default), or a regression's target
     plane: tuple[float, float] = (-0.25, 1.25)  # the range of x1 and x2 the maps cover: the data's
 
@@ -61,7 +62,7 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
 
     with torch.no_grad():
         hidden = hidden_of(x)
-        features = output_map = None
+        features = output_map = name = None
         if feature_grid is not None:
             from neurotui.core.model.boundary import plane_points
 
@@ -72,8 +73,9 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
                 tuple(tuple(r) for r in unit) for unit in h.T.reshape(-1, rows, cols).tolist()
             )
             out = model(pts)
+            name = "p(y=1)" if isinstance(model[-1], torch.nn.Sigmoid) else "y"
             if out.shape[1] > 1:  # K class scores: the winning class's probability (core.model.task)
-                out = torch.softmax(out, dim=1).max(1).values
+                out, name = torch.softmax(out, dim=1).max(1).values, "max p"
             output_map = tuple(tuple(r) for r in out.reshape(rows, cols).tolist())
         norms = []
         for lin in linears:
@@ -86,7 +88,7 @@ def look_inside(model, x, layer: int = 1, feature_grid: tuple[int, int] | None =
             biases=tuple(tuple(lin.bias.tolist()) for lin in linears),
             grad_norms=tuple(norms),
             features=features,
-            output_map=output_map,
+            output_map=output_map, output_name=name if output_map is not None else "p(y=1)",
             labels=tuple(int(v) if float(v).is_integer() else float(v) for v in labels),  # a regression keeps its targets
             plane=(low, high),
         )

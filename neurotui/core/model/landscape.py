@@ -48,6 +48,21 @@ class Landscape:
     now: tuple[float, float] | None = None
     now_step: int | None = None
     basis: tuple | None = field(default=None, compare=False, repr=False)  # (centre, d1, d2): where `now` goes
+    # The start's own loss, at its own weights, and its distance from the plane (weight units): a plane
+    # the start is not in (random, weights, often PCA) shows at S the loss of its nearest point, not the start's.
+    start_loss: float = math.nan
+    start_off: float = 0.0
+
+    @property
+    def start_on_plane(self) -> bool:
+        """The start lies in the plane (up to rounding): the map's shade at S is its own loss."""
+        a, b = self.path[0]
+        return self.start_off <= 1e-4 * max(1.0, math.hypot(a, b))
+
+    def start_words(self) -> str:
+        """'0.698' or '0.698, 12.3 off this plane': where the map at S is not the start's loss."""
+        off = f"{self.start_off:,.0f}" if self.start_off >= 100 else f"{self.start_off:.3g}"
+        return f"{self.start_loss:.4g}" + ("" if self.start_on_plane else f", {off} off this plane")
 
     def moved_to(self, model, step: int) -> Landscape:
         """This map with `model`'s weights now placed on its plane (a projection: microseconds)."""
@@ -72,6 +87,8 @@ class Landscape:
             "path": [[round(a, 6), round(b, 6)] for a, b in self.path],
             "path_steps": list(self.path_steps),
             "path_loss": [num(v) for v in self.path_loss],
+            "start_loss": num(self.start_loss),
+            "start_off_plane": round(self.start_off, 6),
             "caveat": CAVEAT,
         }
 
@@ -286,11 +303,12 @@ def landscape(model, x, y, path, path_steps, step: int, plane: str = "pca", size
     on_grid = centre + a.repeat(size)[:, None] * d1 + b.repeat_interleave(size)[:, None] * d2
     on_path = centre + torch.tensor([c[0] for c in coords], dtype=centre.dtype, device=centre.device)[:, None] * d1 \
         + torch.tensor([c[1] for c in coords], dtype=centre.dtype, device=centre.device)[:, None] * d2
-    losses = batched_loss(model, x, y, torch.cat([on_grid, on_path]), loss=loss).tolist()
-    flat, along = losses[:size * size], losses[size * size:]
+    losses = batched_loss(model, x, y, torch.cat([on_grid, on_path, path[:1]]), loss=loss).tolist()
+    flat, along, start_loss = losses[:size * size], losses[size * size:-1], losses[-1]
     grid = tuple(tuple(flat[i * size:(i + 1) * size]) for i in range(size))
+    start_off = float((path[0] - on_path[0]).double().norm())
     return Landscape(grid, tuple(alphas), tuple(betas), tuple(coords), steps, tuple(along), explained, axes,
-                     plane, grid[half][half], basis=(centre, d1, d2))
+                     plane, grid[half][half], basis=(centre, d1, d2), start_loss=start_loss, start_off=start_off)
 
 
 class PathRecorder:
@@ -363,5 +381,5 @@ def describe(land: Landscape) -> list[str]:
     if land.explained is not None:
         lines.append(f"the two axes hold {land.explained[0]:.1%} and {land.explained[1]:.1%} of the path's variance")
     lines.append(f"shade: log loss, ' ' {lo:.3g} .. '@' {hi:.3g}; S start (step {land.path_steps[0]}, loss "
-                 f"{land.path_loss[0]:.4g}), o the path, E now (step {land.path_steps[-1]}, loss {land.centre_loss:.4g})")
+                 f"{land.start_words()}), o the path, E now (step {land.path_steps[-1]}, loss {land.centre_loss:.4g})")
     return lines

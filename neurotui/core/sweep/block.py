@@ -156,7 +156,7 @@ def fit_kinds(config: SweepConfig, arrays: dict, data) -> tuple[list[str], list[
         losses = [first, last] if config.steps > 1 else [last]
         kinds.append(diagnose_fit(
             losses, train_loss=train_loss, val_loss=val_loss, train_accuracy=train_acc, val_accuracy=val_acc,
-            linear_model=linear, n_train=data.n_train, n_val=data.n_val or None,
+            linear_model=linear, n_train=data.n_train, n_val=data.n_val or None, features=config.model.features,
         ).kind)
         solved.append((train_acc if val_acc is None else val_acc) >= SOLVED_ACCURACY)
     return kinds, solved

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import math
 
-from neurotui.core.doctor.diagnosis import LN2, Diagnosis, linear_why, near_half, not_decreasing
+from neurotui.core.doctor.advice import curved, features_words
+from neurotui.core.doctor.diagnosis import (
+    LN2,
+    Diagnosis,
+    grow_remedies,
+    grow_words,
+    linear_why,
+    near_half,
+    not_decreasing,
+)
 from neurotui.core.model.task import BINARY_TASK, SOLVED_ACCURACY, Task  # noqa: F401 (SOLVED_ACCURACY: re-exported)
 from neurotui.core.model.task import evaluate as task_evaluate
 
@@ -145,8 +154,13 @@ def diagnose_fit(
     task: Task = BINARY_TASK,
     outputs: dict | None = None,
     no_hidden_layer: bool = False,
+    features: tuple[str, ...] = ("x1", "x2"),
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy.
+
+    `features`: the inputs it trained on. A linear model on a curved feature (x1x2) draws curves in
+    x1, x2, so it is judged by what it reaches, not called unable to separate the data; and no fix
+    suggests a feature already in use.
 
     Off the binary task (core.model.task) `train_accuracy` / `val_accuracy` are the task's score
     (accuracy, or R² for regression) and `outputs` what the loss was handed at the end
@@ -158,13 +172,13 @@ def diagnose_fit(
         return Diagnosis(
             "nonfinite", "values became nan/inf",
             f"unstable training: a non-finite value appeared{where}; the run was stopped",
-            "lower the learning rate and check inputs",
+            "lower the learning rate and check inputs", ("lr_lower",),
         )
     if task.binary and train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
         return Diagnosis(
             "saturated", "saturated (blown up)",
             f"outputs pinned at exactly 0 or 1 on the wrong side; train loss {train_loss:.4g}",
-            "lower the learning rate",
+            "lower the learning rate", ("lr_lower",),
         )
     word = task.score_name
     scores = f"train {word} {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
@@ -199,7 +213,7 @@ def diagnose_fit(
                       f"while the train loss kept falling; {scores}")
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
-            "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)",
+            "use train/validation split and regularization (L2, dropout, more samples)", ("regularize", "samples"),
         )
     if acc >= solved_at:
         late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
@@ -208,23 +222,26 @@ def diagnose_fit(
             "solved", "solved", f"{scores}, train loss {train_loss:.4g}{late}",
             "nothing to fix: try the failure probe (no hidden activation) to compare",
         )
-    if linear_model:
+    grow, grow_fix = grow_words(linear_model, features), grow_remedies(linear_model, features)
+    if linear_model and not curved(features):
         title, shape = _LINEAR_WORDS[task.kind]
+        extra = features_words(features)
         return Diagnosis(
             "linear", title,
             f"{linear_why(no_hidden_layer)}, {shape} "
             f"in the input features; {scores}",
             ("add a hidden layer with a nonlinear activation" if no_hidden_layer else "add a nonlinear hidden activation")
-            + " (tanh or relu), or an input feature such as x1x2",
+            + " (tanh or relu)" + (f", or {extra}" if extra else ""),
+            ("hidden_layer" if no_hidden_layer else "activation",) + (("features",) if extra else ()),
         )
     if task.binary and abs(train_loss - LN2) < 0.01:
-        return near_half(f"train loss {train_loss:.4f}")
+        return near_half(f"train loss {train_loss:.4f}", linear_model, features)
     if task.kind == "classes" and abs(train_loss - math.log(task.classes)) < 0.01:
         return Diagnosis(
             "near_half", f"probabilities all near 1/{task.classes}",
             f"the model is not learning (train loss {train_loss:.4f}, ln {task.classes} = "
             f"{math.log(task.classes):.4f}: every class equally likely)",
-            "train longer, inspect gradients, change hidden size",
+            "train longer, inspect gradients, " + ("change hidden size" if not linear_model else grow), grow_fix,
         )
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
@@ -233,7 +250,7 @@ def diagnose_fit(
             "stuck", "not accurate enough (not memorization)",
             f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
-            "lower the noise or add samples; if the data is clean, train longer or add hidden units",
+            f"lower the noise or add samples; if the data is clean, train longer or {grow}", ("noise", "samples"),
         )
     if val_accuracy is not None:
         return Diagnosis(
@@ -241,10 +258,12 @@ def diagnose_fit(
             f"training ended with {scores} (solved means {solved_at:.2f}): it fits its training "
             f"points; validation trails by less than sets of {n_train or '?'} and {n_val or '?'} points "
             "differ by chance",
-            "add samples (M) to tell memorization from chance; lower the noise if the data allow",
+            "add samples to tell memorization from chance; lower the noise if the data allow", ("samples",),
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",
         f"training ended with {scores} (solved means {solved_at:.2f}), train loss {train_loss:.4g}",
-        "train longer, try another seed, add hidden units or input features",
+        f"train longer, try another seed, {grow}" + ("" if linear_model or not features_words(features)
+                                                     else " or " + features_words(features)),
+        ("seed",),
     )

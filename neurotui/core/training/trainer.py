@@ -89,7 +89,6 @@ class Trainer:
         import torch
 
         from neurotui.core.model.layers import Features, SeededDropout
-
         feats = self.model[0] if isinstance(self.model[0], Features) else None
         self._fx = feats(self.data.train_x) if feats is not None else self.data.train_x
         self._fy = loss_targets(self.task, self.data.train_y)  # class indices for CrossEntropyLoss
@@ -108,10 +107,8 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        return (
-            self.step_count >= self.config.steps or self.nonfinite_where is not None or self.halted
-            or self.error is not None
-        )
+        return (self.step_count >= self.config.steps or self.nonfinite_where is not None or self.halted
+                or self.error is not None)
 
     def step(self) -> None:
         x, y = (self._fx, self._fy) if self._batches is None else self._batches.next()
@@ -175,8 +172,8 @@ class Trainer:
     def _check_saturation(self) -> None:
         self._flush()
         if self.lesson_data:
-            self.halted = diagnose(self.losses, self.probabilities(), linear_model=self.linear_model,
-                                   finished=False).kind == "saturated"
+            probs = self.probabilities()
+            self.halted = diagnose(self.losses, probs, finished=False, **self._model_kind()).kind == "saturated"
         else:  # unfinished, the doctor reads the train loss alone (fit.halts)
             self.halted = halts(self.losses, self.model, self.data.train_x, self.data.train_y, self.task, self.nonfinite_where)
 
@@ -212,13 +209,16 @@ class Trainer:
         key = "r2" if self.task.regress else "accuracy"
         return m[f"train_{key}"] if m[f"val_{key}"] is None else m[f"val_{key}"]
 
+    def _model_kind(self) -> dict:  # what the doctor must know of the model: linear? on which inputs?
+        return dict(linear_model=self.linear_model, no_hidden_layer=self.config.layers == 0, features=self.config.features)
+
     def _diagnose_fit(self, m: dict, finished: bool, losses=None) -> Diagnosis:
         key = "r2" if self.task.regress else "accuracy"
         return diagnose_fit(
             self.losses if losses is None else losses, train_loss=m["train_loss"], val_loss=m["val_loss"],
             train_accuracy=m[f"train_{key}"], val_accuracy=m[f"val_{key}"], curve=self.curve,
-            linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
-            n_train=self.data.n_train, n_val=self.data.n_val, task=self.task, no_hidden_layer=self.config.layers == 0,
+            finished=finished, nonfinite_where=self.nonfinite_where,
+            n_train=self.data.n_train, n_val=self.data.n_val, task=self.task, **self._model_kind(),
             outputs=None if self.task.binary or not finished else output_symptoms(
                 self.model, self.data.train_x, self.data.train_y),
         )
@@ -320,7 +320,7 @@ class Trainer:
         m = self.metrics()
         if self.lesson_data:
             diag = diagnose(
-                losses, probs, linear_model=self.linear_model, finished=self.finished, no_hidden_layer=self.config.layers == 0,
+                losses, probs, finished=self.finished, **self._model_kind(),
                 nonfinite_where=self.nonfinite_where, error=self.error, mismatch=self.mismatch,
                 **self.symptoms(),
             )

@@ -119,6 +119,20 @@ class ActivationsPane(Vertical):
             return Group(t, Text(""), notes)
         for name, a in ACTIVATIONS.items():
             t.append(f"{a.label:<8}", f"bold {RICH_COLORS[name]}")
-            t.append(f"{a.what_it_does}; {a.common_use}\n")
+            t.append(description(a, (self.content_size.width or self.size.width) - 8) + "\n")
         t.rstrip()
         return t
+
+
+def description(a, room: int) -> str:
+    """The lesson's words for an activation in `room` cells, whole: what it does and its common use, or
+    what it does alone, or that without its remark in brackets or its second clause; never a word cut by
+    an ellipsis."""
+    what = a.what_it_does
+    for text in (f"{what}; {a.common_use}", what, what.split(" (")[0], what.split(", ")[0]):
+        if len(text) <= room:
+            return text
+    words = what.split(" ")
+    while len(words) > 1 and len(" ".join(words)) > room:
+        words.pop()
+    return " ".join(words)

@@ -26,7 +26,7 @@ from neurotui.core.sweep import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
 from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate
-from neurotui.tui.panes.reliability_text import answers, failed_text, histogram_text, key_of
+from neurotui.tui.panes.reliability_text import answers, failed_text, histogram_text, key_of, steps_note
 
 GRID_HIDDEN = (2, 4, 8)
 GRID_LAYERS = (1, 2)
@@ -35,7 +35,7 @@ GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
 # (key, header, width); the table shows as many as fit, in this order of importance.
 COLUMNS = (
     ("net", "network", 15), ("solved", "solved", 7), ("failed", "how the rest failed", 22),
-    ("median", "median loss", 11), ("steps", "steps", 6), ("p90", "90% below", 9), ("seeds", "seeds", 5),
+    ("median", "median loss", 11), ("steps", "to solve", 8), ("p90", "90% below", 9), ("seeds", "seeds", 5),
 )
 SIDE_WIDTH = 40
 
@@ -78,6 +78,7 @@ class ReliabilityPane(Vertical):
         self._columns: tuple = ()
         self._workers: int | str = 1
         self._sweep_id = 0
+        self._finished = None  # (results, order, settings) of a finished grid while a rerun replaces it
 
     def compose(self) -> ComposeResult:
         yield Static(id="rel-status")
@@ -104,6 +105,9 @@ class ReliabilityPane(Vertical):
             self.settings = SweepSettings(self.settings.seeds, device)
         self._workers = "all" if all_cores else 1
         self._sweep_id += 1
+        # a finished grid is kept until the rerun finishes: x on the rerun brings it back, not "0 networks"
+        if self.state == "done":
+            self._finished = (dict(self.results), list(self.order), self.settings if device is None else None)
         self.results.clear()
         self.order.clear()
         self.query_one(DataTable).clear()
@@ -154,10 +158,29 @@ class ReliabilityPane(Vertical):
             self.state = "done"
             self.show_status(f"done: {n} networks x {self.settings.seeds} seeds; f / w: train a failed / "
                              "working seed of the row live; r reruns", 1.0)
+            self._finished = None
+        elif message.error == "stopped" and self._finished and self._finished[2] == self.settings:
+            self._restore(n)
         else:
             self.state = "stopped" if message.error == "stopped" else "error"
             self.show_status(f"{message.error} after {n} networks; r reruns")
         self._show_answers()
+
+    def _restore(self, new: int) -> None:
+        """The rerun was stopped: show the grid it was replacing again (the same settings, all finished)."""
+        results, order, _ = self._finished
+        self._finished = None
+        self.results.clear()
+        self.results.update(results)
+        self.order[:] = order
+        self.query_one(DataTable).clear()
+        for key in order:
+            self._add_row(results[key])
+        if order:
+            self._show_hist(results[order[0]])
+        self.state = "done"
+        self.show_status(f"rerun stopped at {new} of {len(order)} networks: the finished grid is kept ({len(order)} networks "
+                         f"x {self.settings.seeds} seeds); r reruns", 1.0)
 
     # ----- drawing -----------------------------------------------------------------------------
     def show_status(self, text: str, fraction: float | None = None) -> None:
@@ -243,7 +266,10 @@ class ReliabilityPane(Vertical):
 
     def _show_hist(self, result) -> None:
         width = self.query_one("#rel-side").size.width or 40
-        self.query_one("#rel-hist", Static).update(histogram_text(result, width, self.glyphs.ascii))
+        from rich.console import Group
+
+        self.query_one("#rel-hist", Static).update(
+            Group(histogram_text(result, width, self.glyphs.ascii), steps_note(result)))
 
     # ----- keys --------------------------------------------------------------------------------
     def action_pick(self, working: bool) -> None:

@@ -68,6 +68,15 @@ def histogram_text(result, width: int, ascii: bool) -> Text:
     return t
 
 
+def steps_note(result) -> Text:
+    """The table's 'to solve' column in words, with the selected row's number (wrapped, under the histogram)."""
+    steps = result.median_steps_to_solve
+    if steps is None:
+        return Text("to solve: - (no seed of this row solved it)", "dim")
+    return Text(f"to solve: {round(steps)}, the median step at which the solved seeds first got every row right",
+                "dim")
+
+
 # Kinds of failure, in words a newcomer reads without the doctor's vocabulary.
 KIND_WORDS = {
     "stuck": "stuck", "near_half": "all near 0.5", "not_decreasing": "loss flat", "saturated": "blew up",
@@ -76,15 +85,16 @@ KIND_WORDS = {
 
 
 def failed_text(kind_counts: dict, width: int) -> str:
-    """'all near 0.5 154, stuck 12': the commonest failures first, whole, and '+N more' for the rest
-    rather than a word cut mid-way ('stuc')."""
-    items = [f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(kind_counts.items(), key=lambda kv: -kv[1])
+    """'all near 0.5 154, stuck 12': the commonest failures first, whole, and 'other N' for the seeds of
+    the kinds that did not fit, rather than a word cut mid-way ('stuc') or a count of kinds that reads
+    as a count of seeds ('+1 more' for 92 seeds)."""
+    items = [(f"{KIND_WORDS.get(k, k)} {n}", n) for k, n in sorted(kind_counts.items(), key=lambda kv: -kv[1])
              if k != "solved" and n]
     shown: list[str] = []
-    for i, item in enumerate(items):
-        rest = len(items) - i - 1
-        if shown and len(", ".join([*shown, item]) + (f", +{rest} more" if rest else "")) > width:
-            more = f", +{len(items) - i} more"
-            return ", ".join(shown) + (more if len(", ".join(shown) + more) <= width else "")
+    for i, (item, _) in enumerate(items):
+        rest = sum(n for _, n in items[i + 1:])
+        if shown and len(", ".join([*shown, item]) + (f", other {rest}" if rest else "")) > width:
+            other = f", other {sum(n for _, n in items[i:])}"
+            return ", ".join(shown) + (other if len(", ".join(shown) + other) <= width else "")
         shown.append(item)  # the commonest failure always shows
     return ", ".join(shown) or "-"

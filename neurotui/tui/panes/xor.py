@@ -46,15 +46,13 @@ class XorPane(Vertical):
         self.view = "boundary"  # `v`'s choice (one of xor_views.CYCLE)
         self.compare = False  # showing A and B side by side: set by train(), from what it trains
         self.code = False  # `y`: the run's PyTorch code instead of the picture
-        self.view_before_zoom: str | None = None  # zoomed at 120x36 the network shows; unzoomed, this returns
         self.compact = False  # 80x24-ish: the doctor and the legend go beside the boundary
         self.log_choice: bool | None = None  # `l`'s choice of a log axis; None: automatic
         self.hidden_layer = 1  # the hidden layer the inside views look at (the session's); not `layer`: Textual's
         self.pair_index = 0  # `p`: the pair of units hidden space shows
         self.landscape_plane = "pca"  # `p` in the landscape view: pca -> random -> weights
         self.landscape_draw = 0  # the random plane's draw: each visit to it is a new one
-        self.previous: XorConfig | None = None  # A before the last change, for the code view
-        self.question = ""
+        self.previous, self.question = None, ""  # A before the last change (for the code view); a preset's question
         self.editor: WeightEditor | None = None  # set on mount: the network view's weight field
         self._drawn_at = {"boundary": -1e9, "plot": -1e9}
         self._shown: dict[str, object] = {}  # the text each Static shows, so unchanged text is not redrawn
@@ -101,6 +99,7 @@ class XorPane(Vertical):
         if (len(configs) > 1) != self.compare:  # compare mode is training A and B: the pane follows
             self.set_view(compare=len(configs) > 1)
         self.run.configs = list(configs)  # what the views ask for depends on the network's shape
+        self.border_title = xor_text.pane_title(self.configs, VIEWS[self.shown].title)  # the data's name
         control = RunControl(speed=speed, pause_at=pause_at, paused=paused, **self.wanted())
         self.run.start(self, configs, control)
         self._clear_loss()
@@ -249,7 +248,7 @@ class XorPane(Vertical):
             self.compare = compare
         self.query_one(ContentSwitcher).current = f"view-{self.shown}"
         self.query_one("#xor-loss").display = not VIEWS[self.shown].hides_loss  # e.g. the code gets the pane's height
-        self.border_title = f"3 XOR training - {VIEWS[self.shown].title}"
+        self.border_title = xor_text.pane_title(self.configs, VIEWS[self.shown].title)
         VIEWS[self.shown].enter(self)
         self.call_after_refresh(self.sync_grid_size)
         self.draw_view()
@@ -263,14 +262,7 @@ class XorPane(Vertical):
         VIEWS[self.shown].next(self)
 
     def zoomed_to(self, big: bool) -> None:
-        """Zoomed at >= 120x36 the network view is the default; unzoomed, the view before it returns."""
-        if big and not self.compare and self.view != "network":
-            self.view_before_zoom = self.view
-            self.set_view("network")
-        elif not big and self.view_before_zoom is not None:
-            if self.view == "network":
-                self.set_view(self.view_before_zoom)
-            self.view_before_zoom = None
+        """Zoom enlarges the view on screen, whichever it is (it used to switch to the network view)."""
         self.sync_grid_size()
 
     def toggle_log(self) -> None:
@@ -300,8 +292,8 @@ class XorPane(Vertical):
         g, run = self.glyphs, self.run
         speed = run.control.speed if run.control is not None else None
         bug = self.configs[0].bug if self.configs else None
-        self.set_text("xor-status", run.replay_status(g)
-                      or xor_text.status_line(g, run.state, run.snapshot, speed, run.steps_per_s, bug=bug))
+        self.set_text("xor-status", run.replay_status(g) or xor_text.status_line(
+            g, run.state, run.snapshot, speed, run.steps_per_s, bug=bug, width=self.query_one("#xor-status").size.width))
         if self.configs:
             self.set_text("xor-config", xor_text.config_line(self.configs[0]))
         question = self.query_one("#xor-question", Static)

@@ -20,6 +20,16 @@ STATE_STYLE = {
 }
 
 
+def pane_title(configs, view: str) -> str:
+    """'3 XOR training - boundary', or the data's own name off the lesson's XOR: '3 spiral3 training'."""
+    c = configs[0] if configs else None
+    import os
+
+    data = "XOR" if c is None or (c.data is None and c.dataset in ("xor", "xor-noisy")) else (
+        os.path.basename(c.data) if c.data else c.dataset)
+    return f"3 {data} training - {view}"
+
+
 def short_config(c: XorConfig) -> str:
     """'2-4-1 Tanh', and its bug when it has one (compare mode puts a buggy run beside a healthy one)."""
     kind = "perceptron" if c.layers == 0 else get_activation(c.activation).label  # no hidden activation to name
@@ -76,30 +86,42 @@ def has_verdict(snap: Snapshot | None) -> bool:
 
 
 def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
-                steps_per_s: float | None, bug: str | None = None) -> Text:
-    t = Text(no_wrap=True, overflow="ellipsis")
+                steps_per_s: float | None, bug: str | None = None, width: int | None = None) -> Text:
+    """'● done step 2000/2000 loss 0.0001 (speed max)'. In `width` cells the least needed parts go whole
+    (the speed, then the rate, then the scores), never cut mid-word ('(spee...')."""
+    parts: list[tuple[str, str, int]] = []  # (text, style, drop order: 0 never, higher first)
     if bug:
-        t.append(f" BUG {bug} ", "bold white on red")
-        t.append(" ")
-    t.append(f"{g.dot} {state}", STATE_STYLE.get(state, ""))
+        parts += [(f" BUG {bug} ", "bold white on red", 0), (" ", "", 0)]
+    parts.append((f"{g.dot} {state}", STATE_STYLE.get(state, ""), 0))
     if snap is not None:
-        t.append(f" step {snap.step}/{snap.total}")
+        if snap.error is not None:  # the step PyTorch refused, as the doctor and lab count it
+            parts.append((f" at step {snap.step + 1}/{snap.total}", "", 0))
+        else:
+            parts.append((f" step {snap.step}/{snap.total}", "", 0))
         task = snap.task
         if has_loss(snap):
             name = "" if task.binary else f" {'CE' if task.kind == 'classes' else task.loss_name}"
-            t.append(f" loss{name} {g.num(loss_text(snap.loss))}")
+            parts.append((f" loss{name} {g.num(loss_text(snap.loss))}", "", 0))
         if has_loss(snap) and not task.binary:
             # the task's score, with or without a validation set: accuracy, or R² for regression
             word, train, val = (("R²", snap.train_r2, snap.val_r2) if task.regress
                                 else ("acc", snap.train_accuracy, snap.val_accuracy))
             if train is not None:
-                t.append(f" {word} train {train:.2f}" + ("" if val is None else f" val {val:.2f}"))
+                parts.append((f" {word} train {train:.2f}" + ("" if val is None else f" val {val:.2f}"), "", 1))
         elif has_loss(snap) and snap.val_accuracy is not None:
-            t.append(f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}")
+            parts.append((f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}", "", 1))
     if state == "running" and steps_per_s is not None:
-        t.append(f" {steps_per_s:,.0f} step{'' if round(steps_per_s) == 1 else 's'}/s")
-    # "500/s": the measured rate beside it already says steps/s, and the line must not end "(speed 500 st..."
-    t.append(f" (speed {'max' if speed is None else f'{speed}/s'})", "dim")
+        parts.append((f" {steps_per_s:,.0f} step{'' if round(steps_per_s) == 1 else 's'}/s", "", 2))
+    # "500/s": the measured rate beside it already says steps/s
+    parts.append((f" (speed {'max' if speed is None else f'{speed}/s'})", "dim", 3))
+    if width:
+        for order in (3, 2, 1):
+            if sum(len(p[0]) for p in parts) <= width:
+                break
+            parts = [p for p in parts if p[2] != order]
+    t = Text(no_wrap=True, overflow="ellipsis")
+    for text, style, _ in parts:
+        t.append(text, style)
     return t
 
 
@@ -113,27 +135,17 @@ def solved_hint(config: XorConfig | None) -> str:
     return ""
 
 
-# The app's key for each verdict's fix (binding ids of tui.keys): the doctor (core) knows the CLI
-# flags; on screen the learner wants the key. A bugged run's fix is always B: the bug is the cause.
-FIX_KEYS = {
-    "saturated": ("lr_lower", "to lower it"), "nonfinite": ("lr_lower", "to lower it"),
-    "linear": ("cycle_activation", "for Tanh or ReLU"), "near_half": ("hidden_more", "for more hidden units"),
-    "stuck": ("new_seed", "for another seed"), "memorization": ("cycle_regularization", "for L2 or dropout"),
-}
+def fix_key(diagnosis, config: XorConfig | None, key) -> str:
+    """'press < to lower it': the keys in force (key(binding_id)) for the settings the doctor's fix is
+    about (its remedies, core.doctor.advice); lab names the options instead."""
+    from neurotui.core.doctor.advice import REMEDIES
 
-
-def fix_key(kind: str, fix: str, config: XorConfig | None, key) -> str:
-    """'press < to lower it': the key in force (key(binding_id)) that applies the doctor's fix."""
     if key is None:
         return ""
-    if config is not None and config.bug:
+    if config is not None and config.bug:  # a bugged run's fix is always B: the bug is the cause
         return f"press {key('pick_bug')} to clear the bug"
-    if kind == "linear" and config is not None and config.layers == 0:  # no hidden layer to activate yet
-        return f"press {key('cycle_layers')} for a hidden layer"
-    if kind == "not_decreasing":
-        return f"press {key('lr_raise')} to raise it" if "too low" in fix else ""
-    binding, what = FIX_KEYS.get(kind, (None, ""))
-    return f"press {key(binding)} {what}" if binding else ""
+    presses = [f"{key(REMEDIES[r].binding)} {REMEDIES[r].key_words}" for r in diagnosis.remedies if r in REMEDIES]
+    return "press " + ", ".join(presses) if presses else ""
 
 
 def _fit(verdict: Text, fix: Text, width: int | None, lines: int) -> Text:
@@ -184,7 +196,7 @@ def diagnosis_text(state: str, message: str, snap: Snapshot | None, short: bool 
                 if hint and not short:
                     t.append(f"\n{hint}", "italic")
             elif d.fix:
-                press = fix_key(d.kind, d.fix, config, key)
+                press = fix_key(d, config, key)
                 fix = Text(f"\nfix: {d.fix}" + (f"; {press}" if press else ""), "italic")
                 return _fit(t, fix, width, lines)
     return t

@@ -43,7 +43,7 @@ class FeaturesView(CachedText):
 
     def show(self, inside: Inside | None, activation: str) -> None:
         self.set_data(None if inside is None or inside.features is None else (
-            inside.layer, inside.features, activation, inside.output_map))
+            inside.layer, inside.features, activation, inside.output_map, inside.output_name))
 
     def wanted_tile(self, maps: int) -> tuple[int, int]:
         """The biggest (rows, cols) per map that lays `maps` maps out in this widget: tiles grow with
@@ -64,12 +64,12 @@ class FeaturesView(CachedText):
     def _build(self) -> Text:
         if not self._data:
             return Text("computing hidden features...", style="dim")
-        layer, features, activation, output_map = self._data
+        layer, features, activation, output_map, output_name = self._data
         ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
         # each unit's map, then the output the last layer builds from them
         units = [(f"h{i + 1}", unit, True) for i, unit in enumerate(features[:MAX_UNITS])]
         if output_map is not None:
-            units.append(("out p(y=1)", output_map, False))
+            units.append((f"out {output_name}", output_map, False))  # p(y=1) only where there is a y=1
         tile_cols = len(units[0][1][0]) if units and units[0][1] else TILE_COLS
         per_row = max(1, (self.size.width + 2) // (tile_cols + 2))
         text = Text(no_wrap=True, end="")

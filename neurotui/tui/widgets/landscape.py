@@ -80,7 +80,7 @@ class LandscapeView(CachedText):
                 scale.append("  ", f"on {half_color((k + 0.5) / len(HALF_COLORS))}")
         else:
             scale.append(ASCII_RAMP if self.ascii else UNICODE_RAMP)
-        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.3g}, start {land.path_loss[0]:.3g}", "dim")
+        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.3g}", "dim")
         if land.plane == "pca":
             what = f"PCA of the path ({land.explained[0]:.0%} + {land.explained[1]:.0%} of it)"
         elif land.plane == "weights":
@@ -88,6 +88,8 @@ class LandscapeView(CachedText):
         else:
             what = "random, filter-normalized"
         plane = Text(f"plane: {what}; p: next plane", "dim")
-        marks = Text(f"S start  o path  E step {land.path_steps[-1]}" + ("  R the replayed frame" if replaying else "")
+        # the start's own loss: where a plane misses the start, the map's shade at S is not it
+        marks = Text(f"S start {land.start_words()}  o path  E step {land.path_steps[-1]}"
+                     + ("  R the replayed frame" if replaying else "")
                      + (f"  * now, step {land.now_step}" if land.now is not None else ""), "bold")
         return [scale, plane, marks, Text(f"note: {SHORT_CAVEAT}", "italic dim")]
