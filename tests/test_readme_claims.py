@@ -165,7 +165,7 @@ def test_the_landscape_numbers():
     assert f"{stuck['final_loss']:.3f}" == floor[1] and abs(stuck["final_loss"] - math.log(2) / 2) < 1e-3
     halves = sum(f"{p:.3f}" == "0.500" for p in stuck["probs"])
     assert {"one": 1, "two": 2, "three": 3}[floor[2]] == halves
-    assert f"{halves} rows sit at p = 0.500" in stuck["diagnosis"]["detail"]  # the doctor says the same
+    assert f"{halves} rows at p = 0.500" in stuck["diagnosis"]["detail"]  # the doctor says the same
     works = lab_json("--preset", "two-units-stuck", "--seed", "2")
     assert re.search(r"keeps going down to ([\de-]+)", text)[1] == f"{works['final_loss']:.0e}".replace("e-0", "e-")
     high = lab_json("--lr", "100")

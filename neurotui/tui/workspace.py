@@ -113,7 +113,7 @@ class Workspace(Container):
 
         A class on the panes' container (`-single`, as it was) restyled all ~130 widgets of the four
         panes: a third of `z`'s time (cProfile, Pilot). An inline rule changes only its widget.
-        Under `-compact` (neurotui.tcss) the XOR pane's rows share differently: those rules stay CSS.
+        Inline rules win over the stylesheet, so the XOR rows take `-compact`'s shares (neurotui.tcss) here.
         """
         single = self.single
         _inline(self, layout="vertical" if single else None)

@@ -121,7 +121,7 @@ def diagnose(
         return not_decreasing(losses[0], last)
     # rows printed as prob=0.500 are undecided, whichever side of 0.5 the last digits put them (pred=0 or 1)
     halves = sum(f"{p:.3f}" == "0.500" for p in probs)
-    undecided = f"; {halves} rows sit at p = 0.500, undecided (pred = p >= 0.5 splits them)" if halves > 1 else ""
+    undecided = f"; {halves} rows at p = 0.500" if halves > 1 else ""  # short: 80x24 has two lines for it
     return Diagnosis(
         "stuck", "stuck: not all four rows correct",
         f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}"

@@ -213,7 +213,7 @@ def diagnose_fit(
                       f"while the train loss kept falling; {scores}")
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
-            "use train/validation split and regularization (L2, dropout, more samples)", ("regularize", "samples"),
+            "use train/validation split and regularization", ("regularize", "samples"),
         )
     if acc >= solved_at:
         late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
