@@ -331,3 +331,14 @@ def test_at_80x24_the_lessons_run_shows_its_loss_inside_the_pane(tmp_path):
     pane, loss, text = run(go())
     assert pane.contains_region(loss) and loss.height >= 2, (pane, loss)
     assert text.startswith("loss (BCE)") and any(bar in text for bar in "▁▂▃▄▅▆▇█")
+
+
+def test_a_step_0_snapshot_is_not_called_nonfinite():
+    """No loss yet is not a nan loss: the XOR pane skips drawing a non-finite snapshot, so a step-0
+    snapshot read as one left the previous step's finished run on screen under the next question."""
+    from neurotui.core.training.trainer import Trainer
+
+    for config in (XorConfig(), XorConfig(bug="no-step"), get_step(13).config()):
+        snap = Trainer(config).snapshot()
+        assert snap.step == 0 and not snap.losses
+        assert snap.diagnosis.kind == "training" and "not trained yet" in snap.diagnosis.title, config

@@ -70,6 +70,8 @@ def diagnose(
     for verdict in (piling_verdict(leftover), broadcast_verdict(mismatch)):
         if verdict and unsolved:
             return Diagnosis(*verdict)
+    if not losses and not nonfinite_where and not finished:
+        return NOT_STARTED  # step 0: no loss yet is not a nan loss (the pane would keep the last run's picture)
     if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
         return Diagnosis(
@@ -116,6 +118,9 @@ def diagnose(
         f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}",
         "train longer, try another seed, or add hidden units",
     )
+
+
+NOT_STARTED = Diagnosis("training", "not trained yet", "step 0: no step taken yet", "")
 
 
 def near_half(loss_text: str) -> Diagnosis:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from neurotui.core.doctor.diagnosis import LN2, Diagnosis, linear_why, near_half, not_decreasing
+from neurotui.core.doctor.diagnosis import LN2, NOT_STARTED, Diagnosis, linear_why, near_half, not_decreasing
 from neurotui.core.model.task import BINARY_TASK, SOLVED_ACCURACY, Task  # noqa: F401 (SOLVED_ACCURACY: re-exported)
 from neurotui.core.model.task import evaluate as task_evaluate
 
@@ -134,6 +134,8 @@ def diagnose_fit(
     (Trainer.output_symptoms), for the loss-pair verdicts.
     """
     last = losses[-1] if losses else math.nan
+    if not losses and not nonfinite_where and not finished and math.isfinite(train_loss):
+        return NOT_STARTED  # step 0: no curve yet is not a nan curve
     if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
         return Diagnosis(
