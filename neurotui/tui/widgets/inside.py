@@ -101,7 +101,8 @@ class FeaturesView(CachedText):
 SPACE_COLORS = ("blue", "orange", "green", "red", "magenta", "cyan")
 
 
-def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
+def space_figure(inside: Inside | None, pair: tuple[int, int], hint: bool = True) -> Figure:
+    """`hint`: say what training makes of it (off while the lesson asks exactly that)."""
     """The data's points (the lesson's four rows) placed by two hidden units' values: class digit as the marker."""
     if inside is not None and inside.layer == 0:
         return Figure(empty_text="the perceptron (2-1) has no hidden layer, so no hidden space: "
@@ -140,8 +141,9 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
         tuple(series),
         title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair){overlap}",
         xlabel=("the data's points as the hidden units see them" if not classes
-                else "can one straight line split the 0s from the 1s here? after training it can" if len(classes) <= 2
-                else "can straight lines split the classes here? after training they can"),
+                else "can one straight line split the 0s from the 1s here?" + (" after training it can" if hint else "")
+                if len(classes) <= 2
+                else "can straight lines split the classes here?" + (" after training they can" if hint else "")),
         xlim=pad(min(xs), max(xs)), ylim=pad(min(ys), max(ys)),
     )
 
