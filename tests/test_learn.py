@@ -300,7 +300,10 @@ def test_the_panel_shares_the_screen(tmp_path, size):
             return panel, pane, app.screen.size
 
     panel, pane, screen = run(go())
-    assert panel.height == 10 and panel.bottom == screen.height - 1  # above the Footer
+    from neurotui.tui.lesson import panel_rows
+
+    assert panel.height == panel_rows(screen.height) and panel.bottom == screen.height - 1  # above the Footer
+    assert panel.height == (8 if screen.height < 30 else 10)
     assert pane.bottom <= panel.y and pane.height >= 12
 
 

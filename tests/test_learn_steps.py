@@ -109,7 +109,7 @@ def test_each_step_asks_over_its_own_step_0_run(tmp_path, k, size):
     if step.full_title and step.full_title != step.title:
         assert step.full_title not in screen
     for hidden in step.hides:
-        assert hidden.strip() not in screen, f"{hidden!r} on screen before the prediction"
+        assert hidden not in screen, f"{hidden!r} on screen before the prediction"
     for shown in step.shows:
         assert shown in screen, f"{shown!r} not on screen:\n{screen}"
     if step.pane == "xor" and step.view != "code":

@@ -27,15 +27,23 @@ POLL_S = 0.25
 # The panel sits under the panes, across the whole width: a step's text, its question and the
 # answer need lines more than columns. 80x24 keeps 12 rows for the one pane shown there (the XOR
 # pane's compact layout: boundary and rows side by side); at 120x40, 28 rows, one pane at a time.
-PANEL_ROWS = 10
+# Under 30 rows (80x24) it keeps 8: the question, its choices and the answer box come first in it
+# (the step's explanation scrolls below them), and the pane needs the 2 rows for what is asked about
+# (the activations table's Sigmoid row, the weights' output layer, the hidden space's plot).
+PANEL_ROWS, SHORT_PANEL_ROWS, SHORT = 10, 8, 30
+
+
+def panel_rows(height: int) -> int:
+    return SHORT_PANEL_ROWS if height < SHORT else PANEL_ROWS
 
 
 def fit_panel(panel, size):
     """Give the panel its rows; the size left for the panes, which lay themselves out for it."""
     from textual.geometry import Size
 
-    panel.styles.height = PANEL_ROWS
-    return Size(size.width, max(1, size.height - PANEL_ROWS))
+    rows = panel_rows(size.height)
+    panel.styles.height = rows
+    return Size(size.width, max(1, size.height - rows))
 
 
 NUMBER_CHARACTERS = "0123456789-+.%"
@@ -190,6 +198,8 @@ class LessonPanel(VerticalScroll):
 
         xor = self.app.xor
         xor.hide_answers = hide
+        xor.set_class(hide, "-asking")  # at 80x24 the empty loss plot gives its rows to what is asked about
+        xor.set_class(self.step.tall_loss, "-tall-loss")  # the evidence is the curves: they get the rows
         code = xor.query_one(CodeView)
         code.masked = "optimizer.step()" if hide and self.step.view == "code" else None
         if xor.code and xor.configs:

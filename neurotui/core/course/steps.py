@@ -40,6 +40,7 @@ class Step:
     # One line shown with the measured answer: what it means. A tuple: one line per measured choice
     # (the line for what was measured), so a takeaway never says what the numbers contradict.
     after: str | tuple[str, ...] = ""
+    tall_loss: bool = False  # the loss plot is the evidence (train and validation): it gets the pane's rows
     full_title: str = ""  # the title once answered; `title` says nothing the question asks (default: title)
     hides: tuple[str, ...] = ()  # text that would answer the question: never on screen before the prediction
     shows: tuple[str, ...] = ()  # text of the element asked about: on screen while the question waits
@@ -78,7 +79,7 @@ STEPS: tuple[Step, ...] = (
          question=_q("The neuron's z becomes -2. Which activation's output lands furthest from 0?", "Sigmoid", "Tanh",
                      "ReLU"),
          measure=M.measure_furthest, after="Tanh keeps the sign (-1..1); Sigmoid stays in 0..1; ReLU cuts negatives to 0.",
-         hides=("-0.964", "−0.964"), shows=("Sigmoid", "Tanh", "ReLU")),
+         hides=("-0.964", "−0.964"), shows=("(0, 1)", "[0, inf)", "(−1, 1)")),  # the table's three rows
     Step("stacked-linear", "Stacked linear layers",
          "Take away the hidden activation and a 2-4-1 network is two Linear layers in a row with nothing between "
          "them. The weights view shows both layers' numbers.",
@@ -123,7 +124,7 @@ STEPS: tuple[Step, ...] = (
          question=_q("In the loop the code view shows, which line comes right before optimizer.step()?",
                      *M.LOOP_CHOICES),
          measure=M.measure_before_step, after="backward() fills the gradients that step() then uses.",
-         hides=("loss.backward()\n",), shows=("optimizer.step()", "for step in range(")),
+         hides=("     loss.backward()",), shows=("optimizer.step()", "for step in range(")),
     Step("evidence-card", "The evidence card",
          "Keep a small card: the neuron's numbers, XOR solved, the reason (nonlinear hidden layers make features) "
          "and the failure probe: the same network without the hidden activation. e writes it.",
@@ -161,11 +162,11 @@ STEPS: tuple[Step, ...] = (
          question=_q("What happens?", *M.BLOWUP_CHOICES),
          measure=M.measure_blowup, after=("", "BCELoss clamps the loss, so it may read 50 rather than nan: lower the "
                                                "learning rate.", ""),
-         hides=("final_loss", "become nan", "unstable", "blown up"), shows=("lr 100", "step 0/")),
+         hides=("final_loss", "become nan", "blown up"), shows=("lr 100", "step 0/")),
     Step("check-memorization", "Checklist row 5: a big network, little data",
          "Last row. A big 2-32-32-1 network trains on 40 noisy XOR points and is tested on 160 "
          "points it never saw (the validation set). This run is bigger: it takes longer.",
-         preset="memorization", reveal="run",
+         preset="memorization", reveal="run", tall_loss=True,
          question=_q("Training accuracy reaches 100%. Validation accuracy, in percent?", tol=10),
          measure=M.measure_val_accuracy, after="The gap is memorization: split off validation data, regularize (preset regularized).",
          full_title="Checklist: solves training, not new data",

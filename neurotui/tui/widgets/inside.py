@@ -190,8 +190,11 @@ class WeightsView(CachedText):
         if ins is None:
             return Text("waiting for the model...", style="dim")
         text = Text(no_wrap=True, end="")
-        text.append("weights (rows = units out, columns = inputs in) and biases; "
-                    "+++ strong positive, --- strong negative, . near 0; p: next row's numbers\n", "dim")
+        if self.size.width >= 100:
+            text.append("weights (rows = units out, columns = inputs in) and biases; "
+                        "+++ strong positive, --- strong negative, . near 0; p: next row's numbers\n", "dim")
+        else:  # one line at 80 columns: the rows go to the layers (the output's too, at 80x24)
+            text.append("+++/--- strong, . near 0; rows: units out, cols: inputs in; p: numbers\n", "dim")
         n = len(ins.weights)
         row_no = 0
         for k, (w, b, g) in enumerate(zip(ins.weights, ins.biases, ins.grad_norms), start=1):
