@@ -17,12 +17,11 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from neurotui.core.course import progress as saved
-from neurotui.core.course.measure import Measured, NotMeasured, judge, parse_number, seen_first
+from neurotui.core.course.measure import Measured, NotMeasured, judge, seen_first
 from neurotui.core.course.steps import STEPS, Step, keep_first
-from neurotui.tui.keyorder import focus_now
-from neurotui.tui.keys import LESSON_ANSWER_KEYS, LESSON_NUMBER_KEYS, bindings
+from neurotui.tui.keys import LESSON_ANSWER_KEYS, bindings
+from neurotui.tui.lesson_keys import PANES, NumberAnswer, QuestionKeys
 
-PANES = {"neuron": 0, "activations": 1, "xor": 2}
 POLL_S = 0.25
 # The panel sits under the panes, across the whole width: a step's text, its question and the
 # answer need lines more than columns. 80x24 keeps 12 rows for the one pane shown there (the XOR
@@ -46,38 +45,7 @@ def fit_panel(panel, size):
     return Size(size.width, max(1, size.height - rows))
 
 
-NUMBER_CHARACTERS = "0123456789-+.%"
-NUMBER_KEYS = {"minus", "plus", "percent_sign", "full_stop"} | set("0123456789")
-CHOICE_KEYS = {"full_stop"} | set("0123456789")
-
-
-class NumberAnswer(Input):
-    """The typed prediction: it takes only what a number is made of, so every letter key of the app
-    (m for the next step included) keeps working while it waits. Esc leaves it (to edit the panes),
-    `i` comes back; Tab does not wander off with the answer half typed."""
-
-    BINDINGS = bindings(LESSON_NUMBER_KEYS)
-
-    def action_leave(self) -> None:
-        self.parent.leave()
-
-    def action_not_a_choice(self) -> None:
-        self.parent.stay()
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(restrict=r"[-+0-9.%]*", **kwargs)
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character is not None and character in NUMBER_CHARACTERS
-
-    async def _on_key(self, event) -> None:
-        if event.is_printable and (event.character or "") not in NUMBER_CHARACTERS:
-            event.prevent_default()  # Input's own handler would swallow it: it goes on to the app's keys
-            return
-        await super()._on_key(event)  # (Input prevents the default itself: its handler runs once)
-
-
-class LessonPanel(VerticalScroll):
+class LessonPanel(QuestionKeys, VerticalScroll):
     """Scrolls when a step's text is longer than the panel (80x24); focused while a choice waits."""
 
     can_focus = True
@@ -231,79 +199,6 @@ class LessonPanel(VerticalScroll):
         for f in self.app.query_one(NeuronPane).query(NumberField):
             if f.field_name in values and f.good != values[f.field_name]:
                 f.value = fmt(values[f.field_name])  # as if typed: the pane recomputes, Activations follows
-
-    def _focus_question(self) -> None:
-        number = self.query_one("#lesson-number", Input)
-        typed = self.phase == "ask" and self.step.question.typed
-        number.display = typed
-        if typed:
-            number.value = ""
-        self.back_to_answer()
-
-    @property
-    def answer_box(self):
-        """Where the answer is typed or chosen: the number field, or the panel (1-4)."""
-        return self.query_one("#lesson-number", Input) if self.step.question.typed else self
-
-    def back_to_answer(self) -> None:
-        if self.phase == "ask":
-            focus_now(self.answer_box)
-            self.render_step()
-
-    def leave(self) -> None:
-        """Esc in the answer: the keyboard goes to the panes (the neuron's first field on its steps)."""
-        from neurotui.tui.panes.neuron import NeuronPane, NumberField
-
-        if self.step.pane == "neuron":
-            focus_now(self.app.query_one(NeuronPane).query(NumberField).first())
-        else:
-            focus_now(self.app.workspace.pane(PANES[self.step.pane]))
-
-    def stay(self) -> None:
-        q = self.step.question
-        if self.phase == "ask" and q is not None:
-            self.app.notify(f"choose 1-{len(q.choices)}" if q.choices else "type a number, then Enter; esc leaves "
-                            "the answer to edit the panes", timeout=2)
-
-    def action_leave(self) -> None:
-        if self.phase == "ask":
-            self.leave()
-
-    def action_not_a_choice(self) -> None:
-        self.stay()
-
-    def key_owner(self, event):
-        """While the question waits, the keys meant for its answer go to it wherever focus is; only a
-        field the learner chose to edit (a neuron value, a weight) keeps its own digits."""
-        q = self.step.question
-        if self.phase != "ask" or q is None or isinstance(self.app.focused, Input):
-            return None
-        if not self.ready:
-            return self  # typed before the question shows: not for the app's keys either
-        keys = NUMBER_KEYS if q.typed else CHOICE_KEYS
-        return self.answer_box if event.key in keys else None
-
-    def _focus_moved(self, _focused=None) -> None:
-        if self.phase == "ask" and self.app.farewell:  # (set by open(): nothing is said before the first step)
-            self.render_step()  # the line that says where the keyboard is
-
-    # ----- answering -------------------------------------------------------------------------------
-    def action_choose(self, index: int) -> None:
-        q = self.step.question
-        if self.phase != "ask" or q is None or q.typed:
-            return
-        if index >= len(q.choices):
-            self.app.notify(f"choose 1-{len(q.choices)}", severity="warning", timeout=2)
-            return
-        self.answer(index)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = parse_number(event.value)
-        if value is None:
-            self.app.notify(f"not a number: {event.value!r}", severity="warning", timeout=3)
-            return
-        self.answer(value)
 
     def answer(self, said: float) -> None:
         """Take the prediction, then run what reveals the answer."""

@@ -83,7 +83,8 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
         t.append(" ")
     t.append(f"{g.dot} {state}", STATE_STYLE.get(state, ""))
     if snap is not None:
-        t.append(f" step {snap.step}/{snap.total}")
+        # PyTorch refused step N+1 after N done: the step it stopped at, as the doctor and the lesson count it
+        t.append(f" at step {snap.step + 1}/{snap.total}" if snap.error else f" step {snap.step}/{snap.total}")
         task = snap.task
         if has_loss(snap):
             name = "" if task.binary else f" {'CE' if task.kind == 'classes' else task.loss_name}"
