@@ -77,6 +77,11 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         yield NumberAnswer(placeholder="type a number, then Enter", id="lesson-number")
         yield Static(id="lesson-more")
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("choose", "leave", "not_a_choice"):
+            return self.phase == "ask" and not self.ended  # answer keys only while a question waits
+        return True
+
     @property
     def step(self) -> Step:
         return STEPS[self.number - 1]

@@ -23,10 +23,10 @@ def head_and_more(panel) -> tuple[Text, Text]:
     head.append(step.answered_title if panel.phase in ("shown", "info") else step.title, "bold")
     q = step.question
     if panel.ended:
+        arrows = "up/down" if g.ascii else "↑↓"
         head.append("   the end" + ("   e writes the card, u back to the pass check, q quits" if wide else "") + "\n",
                     "dim")
-        if not wide:
-            head.append("e writes the card, u back, q quits\n", "dim")
+        head.append(("" if wide else "e writes the card, u back, q quits; ") + f"{arrows} PgUp/PgDn scroll\n", "dim")
         for line in summary_lines(panel.progress.answers):
             head.append(line + "\n")
         return head, more

@@ -124,7 +124,7 @@ STEPS: tuple[Step, ...] = (
          question=_q("In the loop the code view shows, which line comes right before optimizer.step()?",
                      *M.LOOP_CHOICES),
          measure=M.measure_before_step, after="backward() fills the gradients that step() then uses.",
-         hides=("     loss.backward()",), shows=("optimizer.step()", "for step in range(")),
+         hides=("     loss.backward()",), shows=("# ???  which line goes here?", "     optimizer.step()")),
     Step("evidence-card", "The evidence card",
          "Keep a small card: the neuron's numbers, XOR solved, the reason (nonlinear hidden layers make features) "
          "and the failure probe: the same network without the hidden activation. e writes it.",

@@ -68,7 +68,8 @@ class CodeView(Vertical):
             lines = mask_before(lines, self.masked)
         changed = set(changed_lines(previous, config)) if previous is not None and previous != config else set()
         bug = bug_line(config)
-        marks = changed | ({bug} if bug else set())
+        asked = {i + 1 for i, line in enumerate(lines) if line.strip().startswith(MASK)}
+        marks = changed | ({bug} if bug else set()) | asked  # the view opens on the line asked about
         theme = "bw" if self.ascii else "monokai"
         syntax = Syntax("\n".join(lines) + "\n", "python", line_numbers=True, highlight_lines=marks, theme=theme,
                         word_wrap=False)
@@ -82,6 +83,9 @@ class CodeView(Vertical):
         return self.scroller.scrollable_content_region.height
 
 
+MASK = "# ???"
+
+
 def mask_before(lines: list[str], marker: str) -> list[str]:
     """The script with the code line right before `marker` replaced by a question mark line."""
     at = next((i for i, line in enumerate(lines) if line.strip() == marker), None)
@@ -91,7 +95,7 @@ def mask_before(lines: list[str], marker: str) -> list[str]:
     if before is None:
         return lines
     indent = lines[before][:len(lines[before]) - len(lines[before].lstrip())]
-    return lines[:before] + [indent + "# ???  which line goes here? (the lesson asks: predict it)"] + lines[before + 1:]
+    return lines[:before] + [indent + MASK + "  which line goes here? (the lesson asks: predict it)"] + lines[before + 1:]
 
 
 def loop_lines(lines: list[str]) -> tuple[int, int]:
