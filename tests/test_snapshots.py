@@ -182,8 +182,8 @@ def lesson_before(*answer):
         app.query_one("#lesson-number").cursor_blink = False
         for field in app.query(NumberField):
             field.cursor_blink = False
-        while "step" not in str(app.query_one("#lesson-text").render()) or app.xor.snapshot is None:
-            await pilot.pause(0.05)
+        while not (lesson.ready or lesson.phase == "info") or app.xor.snapshot is None:
+            await pilot.pause(0.05)  # the question shows once its step's run is drawn at step 0
         if answer:
             await pilot.press(*answer)
             while lesson.phase != "shown":

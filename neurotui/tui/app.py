@@ -57,6 +57,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         self.typed_actions = typed_actions(self.keymap)
         if self.keymap:
             self.set_keymap(self.keymap)
+        self.farewell: list[str] = []  # lines printed after the reproduce line on quitting (the lesson's resume)
         self.lesson_options = lesson  # `neurotui learn`: {"start": step or None, "path": progress file or None}
         self.startup_warnings = warnings  # said before start (config.toml), on stderr: the screen covers that
 
@@ -223,6 +224,10 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
             self.keys_drained()
 
     _run: XorRun | None = None  # the XOR pane's, for key_arrived: no DOM query off the UI thread
+
+    def key_owner(self, event):
+        lesson = self.query("#lesson") if self.lesson_options is not None else ()
+        return lesson.first().key_owner(event) if lesson and self.screen is self.screen_stack[0] else None
 
     def key_arrived(self) -> None:
         if self._run is not None and (control := self._run.control) is not None:

@@ -82,6 +82,10 @@ class KeysInOrder(MessagePump):
     def keys_drained(self) -> None:
         """Called when the last key waiting has been handled."""
 
+    def key_owner(self, event: events.Key) -> Widget | None:
+        """The widget that must take this key wherever focus is (None: the focused one, as usual)."""
+        return None
+
     def key_arrived(self) -> None:
         """Called as each key is posted, from the thread that read it (before it waits its turn)."""
 
@@ -139,6 +143,9 @@ class KeysInOrder(MessagePump):
             screen._clear_tooltip()
         if await app._check_bindings(event.key, priority=True):
             return
+        owner = self.key_owner(event)
+        if owner is not None and owner is not app.focused:
+            focus_now(owner)  # a question that waits owns the keys meant for its answer
         target = app.focused
         if target is not None and _reads_keys(target):
             event._set_forwarded()

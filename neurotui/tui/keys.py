@@ -146,6 +146,9 @@ LESSON_KEYS: tuple[Key, ...] = (
         id="lesson_back"),
     Key("t", "lesson('setup')", "Step setup", "Lesson: set this step up again",
         "guided lesson: restore this step's config, pane and view and ask its question again", id="lesson_setup"),
+    Key("i", "lesson('answer')", "To answer", "Lesson: back to the answer",
+        "guided lesson: put the keyboard back in the question's answer (esc in the answer leaves it to edit "
+        "the panes)", id="lesson_answer"),
 )
 
 # Keys of the lesson panel while it asks a question (it has the focus then; 1-4 focus panes otherwise).
@@ -154,6 +157,16 @@ LESSON_ANSWER_KEYS: tuple[Key, ...] = tuple(
         "guided lesson, while a question waits: 1-4 pick an answer (a number question: type it, Enter)",
         display="1-4" if i == 1 else None, show=i == 1, id=f"lesson_answer_{i}")
     for i in range(1, 5)
+) + (
+    Key("escape", "leave", "Edit panes", "", "guided lesson, in the answer: leave it to edit the panes (i comes back)",
+        display="esc", id="lesson_leave"),
+    # Meant for the answer, never for the app's keys under it (`.` steps, 5-9 and Tab move focus).
+    Key("0,5,6,7,8,9,full_stop,enter,tab,minus,plus,percent_sign", "not_a_choice", "", "", "", show=False, id="lesson_not_a_choice"),
+)
+# In the typed answer, Tab stays: it moved the half-typed answer's next characters into a neuron field.
+LESSON_NUMBER_KEYS: tuple[Key, ...] = (
+    LESSON_ANSWER_KEYS[4],
+    Key("tab", "not_a_choice", "", "", "", show=False, id="lesson_tab"),
 )
 
 # Keys of the XOR pane itself (bindings of XorPane: arrows and Enter mean nothing elsewhere).
@@ -228,7 +241,7 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """(keys, what they do) for the `?` screen, with the keys in force: keys of one action share a row."""
     rows: list[tuple[str, str]] = []
-    for group in (APP_KEYS, XOR_KEYS, RELIABILITY_KEYS, FIELD_KEYS, LESSON_KEYS, LESSON_ANSWER_KEYS[:1]):
+    for group in (APP_KEYS, XOR_KEYS, RELIABILITY_KEYS, FIELD_KEYS, LESSON_KEYS, LESSON_ANSWER_KEYS[:1] + LESSON_ANSWER_KEYS[4:5]):
         for k in group:
             if k.id == "quit_now":
                 rows[-1] = (f"{rows[-1][0]} / {k.key_in(keymap)}", rows[-1][1])

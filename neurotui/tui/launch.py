@@ -108,6 +108,8 @@ def launch(config: XorConfig, autostart: bool = True, ascii: bool = False, exit_
             if edits:  # the command line alone cannot make these
                 print(f"(but {len(edits)} weight{'s were' if len(edits) > 1 else ' was'} edited by hand, which "
                       "that command does not do: " + "; ".join(e.describe() for e in edits) + ")", flush=True)
+            for line in getattr(app, "farewell", ()):  # the lesson: where `neurotui learn` picks up again
+                print(line, flush=True)
         except OSError:  # the terminal went away as we left
             pass
     if exit_process:

@@ -11,54 +11,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from neurotui.core.course import progress as saved
-from neurotui.core.course.measure import Measured, NotMeasured, judge, parse_number
-from neurotui.core.course.steps import STEPS, Step, pass_check_lines
+from neurotui.core.course.measure import Measured, NotMeasured, judge, seen_first
+from neurotui.core.course.steps import STEPS, Step, keep_first
 from neurotui.tui.keys import LESSON_ANSWER_KEYS, bindings
+from neurotui.tui.lesson_keys import PANES, NumberAnswer, QuestionKeys
 
-PANES = {"neuron": 0, "activations": 1, "xor": 2}
 POLL_S = 0.25
 # The panel sits under the panes, across the whole width: a step's text, its question and the
 # answer need lines more than columns. 80x24 keeps 12 rows for the one pane shown there (the XOR
 # pane's compact layout: boundary and rows side by side); at 120x40, 28 rows, one pane at a time.
-PANEL_ROWS = 10
+# Under 30 rows (80x24) it keeps 8: the question, its choices and the answer box come first in it
+# (the step's explanation scrolls below them), and the pane needs the 2 rows for what is asked about
+# (the activations table's Sigmoid row, the weights' output layer, the hidden space's plot).
+PANEL_ROWS, SHORT_PANEL_ROWS, SHORT = 10, 8, 30
+
+
+def panel_rows(height: int) -> int:
+    return SHORT_PANEL_ROWS if height < SHORT else PANEL_ROWS
 
 
 def fit_panel(panel, size):
     """Give the panel its rows; the size left for the panes, which lay themselves out for it."""
     from textual.geometry import Size
 
-    panel.styles.height = PANEL_ROWS
-    return Size(size.width, max(1, size.height - PANEL_ROWS))
+    rows = panel_rows(size.height)
+    panel.styles.height = rows
+    return Size(size.width, max(1, size.height - rows))
 
 
-NUMBER_CHARACTERS = "0123456789-+.%"
-
-
-class NumberAnswer(Input):
-    """The typed prediction: it takes only what a number is made of, so every letter key of the app
-    (m for the next step included) keeps working while it waits."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(restrict=r"[-+0-9.%]*", **kwargs)
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character is not None and character in NUMBER_CHARACTERS
-
-    async def _on_key(self, event) -> None:
-        if event.is_printable and (event.character or "") not in NUMBER_CHARACTERS:
-            event.prevent_default()  # Input's own handler would swallow it: it goes on to the app's keys
-            return
-        await super()._on_key(event)  # (Input prevents the default itself: its handler runs once)
-
-
-class LessonPanel(VerticalScroll):
+class LessonPanel(QuestionKeys, VerticalScroll):
     """Scrolls when a step's text is longer than the panel (80x24); focused while a choice waits."""
 
     can_focus = True
@@ -79,11 +66,22 @@ class LessonPanel(VerticalScroll):
         self.sweep = ()
         self.probe = None
         self.held = None
+        self.takeaway = ""
+        self.ready = False  # the question is on screen (its step's run is drawn at step 0)
+        self._ready_timer = None
+        self.acted = False  # the run moved before the prediction on this visit: it is not a prediction
+        self.ended = False  # `m` on the last step: the summary
         self._poll = None
 
     def compose(self):
         yield Static(id="lesson-text")
         yield NumberAnswer(placeholder="type a number, then Enter", id="lesson-number")
+        yield Static(id="lesson-more")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("choose", "leave", "not_a_choice"):
+            return self.phase == "ask" and not self.ended  # answer keys only while a question waits
+        return True
 
     @property
     def step(self) -> Step:
@@ -91,6 +89,7 @@ class LessonPanel(VerticalScroll):
 
     def on_mount(self) -> None:
         self.progress, warning = self.store.load()
+        self.watch(self.screen, "focused", self._focus_moved)
         if warning:
             self.app.notify(warning, severity="warning", timeout=8)
         # after the app's own on_mount (which focuses the XOR pane): the step's setup comes last
@@ -100,25 +99,37 @@ class LessonPanel(VerticalScroll):
     def open(self, number: int) -> None:
         self.number = max(1, min(number, len(STEPS)))
         self.progress.step = self.number
+        self.acted = self.ended = False
         self._save()
+        self.app.farewell = [f"the lesson: `neurotui learn` resumes at step {self.number}/{len(STEPS)} "
+                             f"({self.step.title})"]
         self.setup()
 
     def go(self, where: str) -> None:
         """The app's lesson keys: next, back, setup."""
         if where == "setup":
             self.setup()
+        elif where == "answer":
+            self.back_to_answer()
         elif where == "next" and self.number < len(STEPS):
             self.open(self.number + 1)
+        elif where == "next":
+            self.ended = True  # the last step: the summary, then e for the card
+            self.focus()
+            self.render_step()
+        elif where == "back" and self.ended:
+            self.ended = False
+            self.render_step()
         elif where == "back" and self.number > 1:
             self.open(self.number - 1)
         else:
-            self.app.notify("the lesson ends here: e writes the card" if where == "next" else "this is the first step",
-                            timeout=2)
+            self.app.notify("this is the first step", timeout=2)
 
     def setup(self) -> None:
         """The step's config, pane and view; the run held at step 0 while the question waits."""
         app, step = self.app, self.step
         self._stop_reveal()
+        self.acted = self.acted or self._run_moved()  # t after space: what ran was seen all the same
         self.phase = "ask" if step.question else "info"
         self.said = self.verdict = None
         self.sweep, self.probe = (), None
@@ -127,12 +138,52 @@ class LessonPanel(VerticalScroll):
         session.question = ""
         session.inside_layer = 1
         session.pick(step.config(seed=42))
+        self._hide(self.phase == "ask")
         self._show_view(step.view)
         self._reset_neuron()
         app.start_run(paused=self.phase == "ask")
         app.action_focus_pane(PANES[step.pane])
-        self._focus_question()
+        self.ready = self.phase != "ask"
+        if self.phase == "info":
+            self.focus()  # its arrows and PgUp/PgDn scroll the pass check
+        else:
+            self.query_one("#lesson-number", Input).display = False
+            self._ready_timer = self.set_interval(0.05, self._when_drawn)
         self.render_step()
+
+    def _when_drawn(self) -> None:
+        """The question shows once this step's own run is on screen at step 0 (never over the last step's)."""
+        xor = self.app.xor
+        if self.phase != "ask" or xor.snapshot is None and xor.state != "error":
+            return
+        self._ready_timer.stop()
+        self.call_after_refresh(self._ask)  # after the pane has drawn that snapshot
+
+    def _ask(self) -> None:
+        if self.phase == "ask" and not self.ready:
+            self.ready = True
+            self._focus_question()
+            self.render_step()
+
+    def _hide(self, hide: bool) -> None:
+        """What would answer the question stays off screen until the prediction: the hidden space's
+        caption, and the code view's line asked about."""
+        from neurotui.tui.widgets.code import CodeView
+
+        xor = self.app.xor
+        xor.hide_answers = hide
+        xor.set_class(hide, "-asking")  # at 80x24 the empty loss plot gives its rows to what is asked about
+        xor.set_class(self.step.tall_loss, "-tall-loss")  # the evidence is the curves: they get the rows
+        code = xor.query_one(CodeView)
+        code.masked = "optimizer.step()" if hide and self.step.view == "code" else None
+        if xor.code and xor.configs:
+            code.show(xor.configs[0], xor.previous, xor.hand_edits())
+        xor.draw_view()
+
+    def _run_moved(self) -> bool:
+        """Has the XOR run trained past step 0 (space, `.`, r) since the question was asked?"""
+        snap = self.app.xor.snapshot
+        return self.phase == "ask" and (snap is not None and snap.step > 0 or self.app.xor.finished)
 
     def _show_view(self, view: str) -> None:
         xor = self.app.xor
@@ -155,36 +206,11 @@ class LessonPanel(VerticalScroll):
             if f.field_name in values and f.good != values[f.field_name]:
                 f.value = fmt(values[f.field_name])  # as if typed: the pane recomputes, Activations follows
 
-    def _focus_question(self) -> None:
-        number = self.query_one("#lesson-number", Input)
-        typed = self.phase == "ask" and self.step.question.typed
-        number.display = typed
-        if typed:
-            number.value = ""
-            number.focus()
-        elif self.phase == "ask":
-            self.focus()
-
-    # ----- answering -------------------------------------------------------------------------------
-    def action_choose(self, index: int) -> None:
-        q = self.step.question
-        if self.phase != "ask" or q is None or q.typed:
-            return
-        if index >= len(q.choices):
-            self.app.notify(f"choose 1-{len(q.choices)}", severity="warning", timeout=2)
-            return
-        self.answer(index)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = parse_number(event.value)
-        if value is None:
-            self.app.notify(f"not a number: {event.value!r}", severity="warning", timeout=3)
-            return
-        self.answer(value)
-
     def answer(self, said: float) -> None:
         """Take the prediction, then run what reveals the answer."""
+        if self.phase != "ask" or not self.ready:
+            return  # a second Enter typed fast: one answer (and none before the question shows)
+        self.acted = self.acted or (self.step.reveal in ("run", "probe", "sweep") and self._run_moved())
         self.said, self.phase = said, "running"
         self.held = self.app.xor.snapshot  # the untrained network the question was asked about
         self.query_one("#lesson-number", Input).display = False
@@ -245,8 +271,12 @@ class LessonPanel(VerticalScroll):
             return
         self._stop_reveal()
         self.verdict = judge(step.question, self.said, answer)
+        if self.acted:
+            self.verdict = seen_first(self.verdict)
+        self.takeaway = step.takeaway(answer.value)
         self.phase = "shown"
-        self.progress.answers[step.key] = self.verdict.as_dict()
+        self._hide(False)
+        keep_first(self.progress.answers, step.key, self.verdict.as_dict())
         self._save()
         self.render_step()
 
@@ -256,6 +286,8 @@ class LessonPanel(VerticalScroll):
         return self.app.query_one(NeuronPane).values()
 
     def _stop_reveal(self) -> None:
+        if self._ready_timer is not None:
+            self._ready_timer.stop()
         if self._poll is not None:
             self._poll.stop()
             self._poll = None
@@ -313,38 +345,11 @@ class LessonPanel(VerticalScroll):
 
     # ----- drawing -------------------------------------------------------------------------------
     def render_step(self) -> None:
-        step, g = self.step, self.glyphs
-        dash = "-" if g.ascii else "—"
-        t = Text()
-        t.append(f"step {self.number}/{len(STEPS)}  ", "bold")
-        t.append(step.title, "bold")
-        t.append("   m next, u back, t set up again\n" if self.size.width >= 100 else "\n", "dim")
-        q = step.question
-        if self.phase == "info":
-            t.append(step.text + "\n")
-            mark = ("[x]", "[ ]") if g.ascii else ("✓", "·")
-            for line in pass_check_lines(self.progress.answers, dash=dash, mark=mark):
-                t.append(line + "\n")
-        elif self.phase == "ask":
-            t.append(step.text + "\n", "")
-            t.append("predict: ", "bold")
-            t.append(q.prompt + "\n")
-            if q.choices:
-                t.append("   ".join(f"{i}) {c}" for i, c in enumerate(q.choices, 1)), "bold")
-            earlier = self.progress.answers.get(step.key)
-            if earlier:
-                t.append(f"\nlast time: you said {earlier['said']} {dash} measured {earlier['measured']}", "dim")
-        elif self.phase == "running":
-            t.append(q.prompt + "\n")
-            said = q.choices[int(self.said)] if q.choices else f"{self.said:g}"
-            t.append(f"you said: {said} {dash} measuring: {self.waiting or 'running'}...", "bold")
-        else:
-            t.append(q.prompt + "\n")
-            t.append(self.verdict.line(dash), "bold")
-            t.append("  " + ("right" if self.verdict.right else "off"),
-                     "bold green" if self.verdict.right else "bold yellow")
-            t.append(f"\n{step.after}", "dim")
-        self.query_one("#lesson-text", Static).update(t)
+        from neurotui.tui.lesson_text import head_and_more
+
+        head, more = head_and_more(self)
+        self.query_one("#lesson-text", Static).update(head)
+        self.query_one("#lesson-more", Static).update(more)
         self.scroll_home(animate=False)
 
     # ----- read by the card and tests --------------------------------------------------------------

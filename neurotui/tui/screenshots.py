@@ -67,8 +67,8 @@ async def take(shot: Shot, directory: Path) -> Path:
     else:
         app = NeuroApp(shot.config, speed=None, pause_at=shot.pause_at)
     async with app.run_test(size=shot.size) as pilot:
-        while shot.lesson_step is not None and app.xor.snapshot is None:
-            await pilot.pause(0.05)  # the step's run, held at step 0 for the question
+        while shot.lesson_step is not None and not app.query_one("#lesson").ready:
+            await pilot.pause(0.05)  # the question shows once the step's run is drawn, held at step 0
         await settle(app, pilot)
         if shot.lesson_step is not None:
             app.query_one("#lesson-number").cursor_blink = False

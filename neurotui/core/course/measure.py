@@ -54,12 +54,29 @@ class Verdict:
     said: str
     measured: str
     right: bool
+    predicted: bool = True  # False: the run moved before the prediction (it was seen, not predicted)
 
     def line(self, dash: str = "—") -> str:
         return f"you said: {self.said} {dash} measured: {self.measured}"
 
+    @property
+    def word(self) -> str:
+        return "not predicted" if not self.predicted else "right" if self.right else "off"
+
     def as_dict(self) -> dict:
-        return {"said": self.said, "measured": self.measured, "right": self.right}
+        return {"said": self.said, "measured": self.measured, "right": self.right, "predicted": self.predicted}
+
+
+def seen_first(verdict: Verdict) -> Verdict:
+    """Acting before predicting (space, `.`, a run): the answer was on screen, so never "right"."""
+    return Verdict(verdict.said, verdict.measured, False, predicted=False)
+
+
+def tolerance_text(question: Question) -> str:
+    """' (within ±0.05)': how close a typed number must be to count; '' for a choice."""
+    if not question.typed:
+        return ""
+    return f" (within ±{question.tolerance:g})" if question.tolerance else " (exactly)"
 
 
 def parse_number(text: str) -> float | None:
@@ -244,7 +261,7 @@ def measure_error(m: Measured) -> Answer:
     return Answer(0, f"trained {snap.step} steps, loss {snap.loss:.4f}{_on(m)}")
 
 
-BLOWUP_CHOICES = ("it learns faster", "it blows up: nan, or outputs pinned at 0/1", "nothing changes")
+BLOWUP_CHOICES = ("it learns faster", "it becomes unstable", "nothing changes")
 
 
 def measure_blowup(m: Measured) -> Answer:

@@ -34,7 +34,8 @@ def state_path(env=None) -> Path:
 @dataclass
 class Progress:
     step: int = 1  # 1-based
-    answers: dict[str, dict] = field(default_factory=dict)  # step key -> Verdict.as_dict()
+    # step key -> the first Verdict.as_dict(), with "later": [the predictions made after it]
+    answers: dict[str, dict] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"version": VERSION, "step": self.step, "answers": self.answers}
@@ -45,10 +46,22 @@ def _parsed(data) -> Progress:
         raise ValueError("not a lesson progress file")
     answers = {}
     for key, got in data["answers"].items():
-        if not isinstance(got, dict) or not {"said", "measured", "right"} <= set(got):
-            raise ValueError(f"answer {key!r} is incomplete")
-        answers[str(key)] = {"said": str(got["said"]), "measured": str(got["measured"]), "right": bool(got["right"])}
+        answers[str(key)] = _answer(key, got)
+        later = got.get("later", [])
+        if not isinstance(later, list):
+            raise ValueError(f"answer {key!r}: later is not a list")
+        if later:  # predictions made after the first: kept beside it, never in its place
+            answers[str(key)]["later"] = [_answer(key, g) for g in later]
     return Progress(max(1, data["step"]), answers)
+
+
+def _answer(key, got) -> dict:
+    if not isinstance(got, dict) or not {"said", "measured", "right"} <= set(got):
+        raise ValueError(f"answer {key!r} is incomplete")
+    out = {"said": str(got["said"]), "measured": str(got["measured"]), "right": bool(got["right"])}
+    if "predicted" in got:  # False: the run was seen before the prediction (files before it lack the field)
+        out["predicted"] = bool(got["predicted"])
+    return out
 
 
 def load(path: Path) -> tuple[Progress, str | None]:

@@ -77,6 +77,8 @@ def diagnose(
     for verdict in (piling_verdict(leftover), broadcast_verdict(mismatch)):
         if verdict and unsolved:
             return Diagnosis(*verdict)
+    if not losses and not nonfinite_where and not finished:
+        return NOT_STARTED  # step 0: no loss yet is not a nan loss (the pane would keep the last run's picture)
     if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
         return Diagnosis(
@@ -128,6 +130,9 @@ def diagnose(
         + undecided,
         "train longer, try another seed, or " + grow_words(linear_model, features), ("seed",),
     )
+
+
+NOT_STARTED = Diagnosis("training", "not trained yet", "step 0: no step taken yet", "")
 
 
 def grow_words(linear_model: bool, features) -> str:

@@ -14,6 +14,7 @@ import math
 from neurotui.core.doctor.advice import curved, features_words
 from neurotui.core.doctor.diagnosis import (
     LN2,
+    NOT_STARTED,
     Diagnosis,
     grow_remedies,
     grow_words,
@@ -167,6 +168,8 @@ def diagnose_fit(
     (Trainer.output_symptoms), for the loss-pair verdicts.
     """
     last = losses[-1] if losses else math.nan
+    if not losses and not nonfinite_where and not finished and math.isfinite(train_loss):
+        return NOT_STARTED  # step 0: no curve yet is not a nan curve
     if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
         where = f" in {nonfinite_where}" if nonfinite_where else ""
         return Diagnosis(

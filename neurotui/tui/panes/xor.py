@@ -52,7 +52,8 @@ class XorPane(Vertical):
         self.pair_index = 0  # `p`: the pair of units hidden space shows
         self.landscape_plane = "pca"  # `p` in the landscape view: pca -> random -> weights
         self.landscape_draw = 0  # the random plane's draw: each visit to it is a new one
-        self.previous, self.question = None, ""  # A before the last change (for the code view); a preset's question
+        self.previous: XorConfig | None = None  # A before the last change, for the code view
+        self.question, self.hide_answers = "", False  # a preset's question; hide_answers: the lesson asks what a caption would say
         self.editor: WeightEditor | None = None  # set on mount: the network view's weight field
         self._drawn_at = {"boundary": -1e9, "plot": -1e9}
         self._shown: dict[str, object] = {}  # the text each Static shows, so unchanged text is not redrawn

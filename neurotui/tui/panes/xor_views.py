@@ -105,7 +105,8 @@ def _draw_space(pane, snap) -> None:
     inside = snap.inside
     units = len(inside.hidden_points[0]) if inside and inside.hidden_points else 1
     pairs = unit_pairs(units)
-    pane.query_one("#view-space", PlotView).show(space_figure(inside, pairs[pane.pair_index % len(pairs)]))
+    pane.query_one("#view-space", PlotView).show(space_figure(inside, pairs[pane.pair_index % len(pairs)],
+                                                               hint=not pane.hide_answers))
 
 
 def _asks_network(pane) -> dict:

@@ -38,6 +38,7 @@ class CodeView(Vertical):
         super().__init__(**kwargs)
         self.ascii = ascii
         self._shown: tuple | None = None
+        self.masked: str | None = None  # the line before this one is hidden (the guided lesson asks for it)
 
     def on_mount(self) -> None:
         self.set_timer(WARM_AFTER, lambda: self.run_worker(warm_highlighter, thread=True, group="code-warm"))
@@ -68,7 +69,7 @@ class CodeView(Vertical):
             self.scroller.scroll_page_down(animate=False)
 
     def show(self, config: XorConfig, previous: XorConfig | None, edits=()) -> None:
-        key = (config, previous, tuple(edits))
+        key = (config, previous, tuple(edits), self.masked)
         if key == self._shown:
             return
         self._shown = key
@@ -82,9 +83,12 @@ class CodeView(Vertical):
             self.query_one("#code-text", Static).update(Text(f"no script for this run: {exc}", style="yellow"))
             self.query_one("#code-note", Static).update("")
             return
+        if self.masked is not None:
+            lines = mask_before(lines, self.masked)
         changed = set(changed_lines(previous, config)) if previous is not None and previous != config else set()
         bug = bug_line(config)
-        marks = changed | ({bug} if bug else set())
+        asked = {i + 1 for i, line in enumerate(lines) if line.strip().startswith(MASK)}
+        marks = changed | ({bug} if bug else set()) | asked  # the view opens on the line asked about
         theme = CodeTheme(self.ascii)
         back = backward_line(lines)
         shown = [f"{line}  # {BACKWARD_KEY}: see what this computes" if i + 1 == back else line
@@ -99,6 +103,21 @@ class CodeView(Vertical):
     @property
     def page_height(self) -> int:
         return self.scroller.scrollable_content_region.height
+
+
+MASK = "# ???"
+
+
+def mask_before(lines: list[str], marker: str) -> list[str]:
+    """The script with the code line right before `marker` replaced by a question mark line."""
+    at = next((i for i, line in enumerate(lines) if line.strip() == marker), None)
+    if at is None:
+        return lines
+    before = next((i for i in range(at - 1, -1, -1) if lines[i].strip() and not lines[i].strip().startswith("#")), None)
+    if before is None:
+        return lines
+    indent = lines[before][:len(lines[before]) - len(lines[before].lstrip())]
+    return lines[:before] + [indent + MASK + "  which line goes here? (the lesson asks: predict it)"] + lines[before + 1:]
 
 
 def loop_lines(lines: list[str]) -> tuple[int, int]:

@@ -101,7 +101,8 @@ class FeaturesView(CachedText):
 SPACE_COLORS = ("blue", "orange", "green", "red", "magenta", "cyan")
 
 
-def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
+def space_figure(inside: Inside | None, pair: tuple[int, int], hint: bool = True) -> Figure:
+    """`hint`: say what training makes of it (off while the lesson asks exactly that)."""
     """The data's points (the lesson's four rows) placed by two hidden units' values: class digit as the marker."""
     if inside is not None and inside.layer == 0:
         return Figure(empty_text="the perceptron (2-1) has no hidden layer, so no hidden space: "
@@ -140,8 +141,9 @@ def space_figure(inside: Inside | None, pair: tuple[int, int]) -> Figure:
         tuple(series),
         title=f"hidden space, layer {inside.layer}: h{i + 1} across, h{j + 1} up (p: next pair){overlap}",
         xlabel=("the data's points as the hidden units see them" if not classes
-                else "can one straight line split the 0s from the 1s here? after training it can" if len(classes) <= 2
-                else "can straight lines split the classes here? after training they can"),
+                else "can one straight line split the 0s from the 1s here?" + (" after training it can" if hint else "")
+                if len(classes) <= 2
+                else "can straight lines split the classes here?" + (" after training they can" if hint else "")),
         xlim=pad(min(xs), max(xs)), ylim=pad(min(ys), max(ys)),
     )
 
@@ -188,8 +190,11 @@ class WeightsView(CachedText):
         if ins is None:
             return Text("waiting for the model...", style="dim")
         text = Text(no_wrap=True, end="")
-        text.append("weights (rows = units out, columns = inputs in) and biases; "
-                    "+++ strong positive, --- strong negative, . near 0; p: next row's numbers\n", "dim")
+        if self.size.width >= 100:
+            text.append("weights (rows = units out, columns = inputs in) and biases; "
+                        "+++ strong positive, --- strong negative, . near 0; p: next row's numbers\n", "dim")
+        else:  # one line at 80 columns: the rows go to the layers (the output's too, at 80x24)
+            text.append("+++/--- strong, . near 0; rows: units out, cols: inputs in; p: numbers\n", "dim")
         n = len(ins.weights)
         row_no = 0
         for k, (w, b, g) in enumerate(zip(ins.weights, ins.biases, ins.grad_norms), start=1):
