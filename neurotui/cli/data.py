@@ -47,8 +47,17 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
                         "options given here override it")
     g.add_argument("--dataset", default=none, metavar="NAME", help=f"{', '.join(DATASETS)} (default: xor)")
     g.add_argument("--data", default=none, metavar="FILE.csv",
-                   help="train on your own CSV of x1,x2,y rows (header optional): labels 0/1 are the lesson's "
-                        "two classes, integers 0..K-1 K classes, any fractional label regression")
+                   help="train on your own CSV: 2-64 input columns and a label (header row optional; it names "
+                        "the columns). Labels 0/1 are the lesson's two classes, integers 0..K-1 (or 1..K, -1/+1) "
+                        "K classes, text labels named classes, fractional labels regression")
+    g.add_argument("--label", default=none, metavar="NAME|INDEX",
+                   help="with --data: the label column, by header name or number from 0 (default: the last)")
+    g.add_argument("--plot", default=none, metavar="NAME,NAME",
+                   help="with --data: the two input columns the boundary is drawn over, the others held at "
+                        "their training mean (default: the first two)")
+    g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False, default=none,
+                   help="with --data: train on the inputs as read (default: each input column, and a "
+                        "regression's target, scaled by the training split's mean and std)")
     g.add_argument("--task", default=none, choices=TASK_CHOICES,
                    help="with --data: classify or regress, whatever the labels look like")
     g.add_argument("--classes", type=_int, default=none, metavar="K",

@@ -206,7 +206,7 @@ def _multi_lines(config, opts, task) -> tuple[list[str], tuple[int, ...]]:
 
 
 def _csv_lines(config, task) -> tuple[list[str], tuple[int, ...]]:
-    _, labels = read_csv_rows(config.data)  # the class sizes the split needs (lab read the file the same way)
+    _, labels = read_csv_rows(config.data, config.label, config.task)  # the class sizes the split needs (lab read the file the same way)
     return [
         f"# The data: your file {config.data}, read with the csv module as neurotui reads it: rows of",
         "# x1,x2,y; blank lines, # comments and a header line are skipped.",

@@ -21,6 +21,8 @@ from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data op
     SAMPLES_MAX,
     SAMPLES_MIN,
     DataFileError,
+    checked_file_options,
+    csv_table,
     load_csv,
     read_csv_rows,
 )
@@ -53,7 +55,7 @@ DESCRIPTIONS = {
 DEFAULT_SAMPLES_OF = {"spiral3": 300, "reg-plane": 1200, "reg-gauss": 1200}
 # The XorConfig fields this module owns (the rest are the model's).
 OPTION_FIELDS = ("dataset", "data", "data_seed", "samples", "noise", "val_split", "batch", "l2", "l1", "dropout",
-                 "features", "classes", "task")
+                 "features", "classes", "task", "label", "plot", "standardize")
 FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
 DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
@@ -126,14 +128,32 @@ def checked_options(config) -> dict:
     from neurotui.core.model.task import checked_task_options
 
     classes, task = checked_task_options(config, dataset, data)
+    label, plot = getattr(config, "label", None), getattr(config, "plot", None)
+    standardize = bool(getattr(config, "standardize", True))
+    if data is None:
+        for flag, given in (("--label", label is not None), ("--plot", plot is not None),
+                            ("--no-standardize", not standardize)):
+            if given:
+                raise ConfigError(f"{flag} applies to a --data file")
+    features = check_features(config.features)
+    if data is not None:
+        plot = checked_file_options(data, label, task, plot, features != DEFAULT_FEATURES)
     return {
         "dataset": dataset, "data": data, "samples": samples, "noise": noise, "val_split": val_split,
-        "batch": batch, "classes": classes, "task": task,
+        "batch": batch, "classes": classes, "task": task, "label": None if label is None else str(label),
+        "plot": plot, "standardize": standardize,
         "l2": _finite_number("L2 strength", config.l2, 0.0),
         "l1": _finite_number("L1 strength", config.l1, 0.0),
         "dropout": _finite_number("dropout", config.dropout, 0.0, 1.0, high_open=True),
-        "features": check_features(config.features),
+        "features": features,
     }
+
+
+def input_names(config) -> tuple[str, ...]:
+    """What the first layer takes: a data file's input columns by name, else the features."""
+    if getattr(config, "data", None) is not None and tuple(config.features) == DEFAULT_FEATURES:
+        return csv_table(config.data, getattr(config, "label", None), getattr(config, "task", None)).names
+    return tuple(config.features)
 
 
 def is_lesson_data(config) -> bool:
@@ -248,7 +268,7 @@ def check_data(config) -> tuple[int, int]:
 
     task = task_of(config)  # reads a CSV file, ConfigError for labels no task takes
     if config.data is not None:
-        _, labels = read_csv_rows(config.data)
+        _, labels = read_csv_rows(config.data, config.label, config.task)
         sizes = (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
     elif config.dataset == "xor":
         sizes = (2, 2)
@@ -299,6 +319,13 @@ class Dataset:
     low: float  # square plotting range that fits every point, both axes
     high: float
     task: object = None  # core.model.task.Task; None: the lesson's binary task
+    # A data file's: its input columns, the two drawn, and the scaling (core.data.scaling) the
+    # model's inputs went through; a generated set's are x1, x2 unscaled.
+    inputs: tuple = ("x1", "x2")
+    pair: tuple = (0, 1)
+    scaling: object = None  # core.data.scaling.Scaling, or None: inputs as read
+    class_names: tuple | None = None
+    mapping: str | None = None
 
     @property
     def has_val(self) -> bool:
@@ -316,9 +343,10 @@ class Dataset:
         """(x1, x2, label, is_validation) for every point, train first: for drawing (a regression
         label stays a number)."""
         label = float if self.regress else int
-        out = [(a, b, label(c), False) for (a, b), c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
+        i, j = self.pair
+        out = [(r[i], r[j], label(c), False) for r, c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
         if self.has_val:
-            out += [(a, b, label(c), True) for (a, b), c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
+            out += [(r[i], r[j], label(c), True) for r, c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
         return out
 
     @property
@@ -329,8 +357,10 @@ class Dataset:
         def move(t):
             return None if t is None else t.to(device)
 
-        return Dataset(self.name, move(self.train_x), move(self.train_y), move(self.val_x), move(self.val_y),
-                       self.low, self.high, self.task)
+        from dataclasses import replace
+
+        return replace(self, train_x=move(self.train_x), train_y=move(self.train_y), val_x=move(self.val_x),
+                       val_y=move(self.val_y))
 
 
 def grid_range(x) -> tuple[float, float]:
@@ -349,10 +379,9 @@ def load_dataset(config) -> Dataset:
     task = task_of(config)
     opts = resolved(config)
     g = torch.Generator().manual_seed(config.data_seed)
-    if config.data is not None:
-        x, y = load_csv(config.data)
-        name = str(config.data)
-    elif config.dataset == "xor":
+    if config.data is not None:  # a file is read, split and scaled by core.data.scaling.dataset_of
+        raise ValueError("load_dataset builds named sets; a --data file is core.data.scaling.dataset_of's")
+    if config.dataset == "xor":
         x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
         name = "xor"
     else:
@@ -365,16 +394,3 @@ def load_dataset(config) -> Dataset:
         return Dataset(name, x, y, None, None, low, high, task)
     train_idx, val_idx = stratified_split(y.flatten(), opts["val_split"], g, task.classes)
     return Dataset(name, x[train_idx], y[train_idx], x[val_idx], y[val_idx], low, high, task)
-
-
-def feature_columns(x, names):
-    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set."""
-    import torch
-
-    x1, x2 = x[:, 0], x[:, 1]
-    make = {
-        "x1": lambda: x1, "x2": lambda: x2, "x1x2": lambda: x1 * x2,
-        "x1sq": lambda: x1 * x1, "x2sq": lambda: x2 * x2,
-        "sinx1": lambda: torch.sin(x1), "sinx2": lambda: torch.sin(x2),
-    }
-    return torch.stack([make[n]() for n in names], 1)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from neurotui.core.data.datasets import feature_columns
-
 
 class Features(nn.Module):
     """(x1, x2) -> the chosen input features (x1x2, x1sq, sinx1 ...), as Playground's."""
@@ -25,6 +23,29 @@ class Features(nn.Module):
 
     def extra_repr(self) -> str:
         return ",".join(self.names)
+
+
+class PlaneSlice(nn.Module):
+    """A data file's K inputs, or a picture's plane of two: a row of K values passes unchanged; a
+    row of two is a point of the plotted pair, the other inputs held at their training mean (`hold`,
+    set by the Trainer from the training split). So every picture drawn over (x1, x2) is a 2-D slice
+    through the K-D input, and training never meets this module's second case."""
+
+    def __init__(self, k: int, pair: tuple[int, int]):
+        super().__init__()
+        self.k = k
+        self.pair = tuple(pair)
+        self.register_buffer("hold", torch.zeros(k))
+
+    def forward(self, x):
+        if x.shape[-1] == self.k:
+            return x
+        out = self.hold.to(x.dtype).expand(x.shape[0], self.k).clone()
+        out[:, list(self.pair)] = x
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.k} inputs, plotted {self.pair[0]},{self.pair[1]}"
 
 
 class SeededDropout(nn.Module):
@@ -55,3 +76,14 @@ class SeededDropout(nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
+
+
+def feature_columns(x, names):
+    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set."""
+    x1, x2 = x[:, 0], x[:, 1]
+    make = {
+        "x1": lambda: x1, "x2": lambda: x2, "x1x2": lambda: x1 * x2,
+        "x1sq": lambda: x1 * x1, "x2sq": lambda: x2 * x2,
+        "sinx1": lambda: torch.sin(x1), "sinx2": lambda: torch.sin(x2),
+    }
+    return torch.stack([make[n]() for n in names], 1)

@@ -126,6 +126,7 @@ def diagnose_fit(
     task: Task = BINARY_TASK,
     outputs: dict | None = None,
     no_hidden_layer: bool = False,
+    unscaled: tuple[str, float, float] | None = None,
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy.
 
@@ -140,6 +141,15 @@ def diagnose_fit(
             "nonfinite", "values became nan/inf",
             f"unstable training: a non-finite value appeared{where}; the run was stopped",
             "lower the learning rate and check inputs",
+        )
+    if unscaled is not None and finished and (train_accuracy if val_accuracy is None else val_accuracy) < task.solved_at:
+        # before every other verdict: a saturated first layer looks like "not learning" or "stuck"
+        name, low, high = unscaled
+        return Diagnosis(
+            "unscaled", "inputs not scaled",
+            f"input {name} runs {low:.4g} to {high:.4g}: inputs this large saturate the first layer "
+            "from the first step, so its gradients vanish",
+            "standardize the inputs (leave out --no-standardize)",
         )
     if task.binary and train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
         return Diagnosis(
