@@ -28,7 +28,7 @@ def cmd_lab(args) -> int:
     trainer = Trainer(config)
     logged: list[tuple[int, float]] = []
     out: list[str] = []
-    if not args.json:
+    if not args.json and config.data is None:  # the lesson's neuron belongs to the lesson, not to a file's run
         out += ["single_neuron", f"z= {round(cell.z, 3)}",
                 f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
                 f"relu= {round(cell.activations['relu'], 3)}"]
@@ -74,6 +74,10 @@ def cmd_lab(args) -> int:
             "boundary": render(snap.boundary, ascii=True),
         }
         result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
+        if config.data is not None:  # a file's run: its own rows, never the lesson's neuron and four XOR rows
+            from neurotui.cli.filerun import file_json
+
+            file_json(result, trainer, snap)
         if land is not None:
             result["landscape"] = land.as_dict()
         if args.card:

@@ -61,10 +61,10 @@ def numbered_labels(labels: list[float], forced: str | None) -> tuple[list[float
         return labels, None
     seen = sorted(set(labels))
     if seen == [-1.0, 1.0]:
-        return [0.0 if v < 0 else 1.0 for v in labels], "labels -1/+1 are classes 0/1"
+        return [0.0 if v < 0 else 1.0 for v in labels], "-1/+1 -> classes 0/1"
     k = len(seen)
     if seen[0] == 1.0 and seen == [float(i) for i in range(1, k + 1)] and 2 <= k <= CLASS_NAME_MAX:
-        return [v - 1.0 for v in labels], f"labels 1..{k} are classes 0..{k - 1}"
+        return [v - 1.0 for v in labels], f"1..{k} -> classes 0..{k - 1}"
     return labels, None
 
 

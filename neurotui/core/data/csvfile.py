@@ -98,6 +98,8 @@ def parse_table(path, label=None, task=None) -> Table:
                 continue
             cname = header[col] if header is not None else f"x{len(values) + 1}"
             values.append(_number(field, cname, where))
+        if _is_number(fields[li]):  # a number is checked where it stands; text labels are class names
+            _number(fields[li], header[li] if header is not None else "y", where)
         labels.append(fields[li])
         rows.append(tuple(values))
         if len(rows) > SAMPLES_MAX:

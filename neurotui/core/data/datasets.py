@@ -26,6 +26,7 @@ from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data op
     load_csv,
     read_csv_rows,
 )
+from neurotui.core.data.split import _check_split, stratified_split, validation_rows  # noqa: F401 (re-exported)
 from neurotui.core.errors import ConfigError
 
 # The lesson's four rows and their XOR labels.
@@ -245,19 +246,6 @@ def class_points(name: str, label: int, n: int, g):
     raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
 
 
-def validation_rows(class_size: int, fraction: float) -> int:
-    """Rows of one class held out: its share, rounded, always leaving one to train on."""
-    return min(int(class_size * fraction + 0.5), max(class_size - 1, 0))
-
-
-def _check_split(sizes, fraction: float) -> None:
-    if fraction > 0 and sum(validation_rows(n, fraction) for n in sizes) == 0:
-        raise ConfigError(
-            f"validation split {fraction:g} of {sum(sizes)} rows leaves no validation rows; "
-            "use a larger split or more samples"
-        )
-
-
 def check_data(config) -> tuple[int, int]:
     """Everything about a validated config's data that can fail, without torch: read the CSV, check the split.
 
@@ -279,28 +267,6 @@ def check_data(config) -> tuple[int, int]:
     _check_split(sizes, fraction)
     n_val = sum(validation_rows(n, fraction) for n in sizes)
     return sum(sizes) - n_val, n_val
-
-
-def stratified_split(y, fraction: float, generator, classes: int | None = 2):
-    """(train indices, val indices), sorted; each class split in proportion `fraction`
-    (regression, classes None: all rows as one group).
-
-    Every class keeps at least one training row; ConfigError when the split asked
-    for leaves no validation row at all (too small a set for that fraction).
-    """
-    import torch
-
-    train, val = [], []
-    groups = [None] if classes is None else [float(c) for c in range(classes)]
-    for label in groups:
-        idx = torch.arange(len(y)) if label is None else (y == label).nonzero().flatten()
-        idx = idx[torch.randperm(len(idx), generator=generator)]
-        n_val = validation_rows(len(idx), fraction)
-        val.append(idx[:n_val])
-        train.append(idx[n_val:])
-    _check_split([len(v) + len(t) for v, t in zip(val, train)], fraction)
-    val_idx = torch.cat(val).sort().values
-    return torch.cat(train).sort().values, val_idx
 
 
 # ---------------------------------------------------------------- the dataset
@@ -326,6 +292,7 @@ class Dataset:
     scaling: object = None  # core.data.scaling.Scaling, or None: inputs as read
     class_names: tuple | None = None
     mapping: str | None = None
+    label_name: str = "y"
 
     @property
     def has_val(self) -> bool:
@@ -394,3 +361,16 @@ def load_dataset(config) -> Dataset:
         return Dataset(name, x, y, None, None, low, high, task)
     train_idx, val_idx = stratified_split(y.flatten(), opts["val_split"], g, task.classes)
     return Dataset(name, x[train_idx], y[train_idx], x[val_idx], y[val_idx], low, high, task)
+
+
+def feature_columns(x, names):
+    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set."""
+    import torch
+
+    x1, x2 = x[:, 0], x[:, 1]
+    make = {
+        "x1": lambda: x1, "x2": lambda: x2, "x1x2": lambda: x1 * x2,
+        "x1sq": lambda: x1 * x1, "x2sq": lambda: x2 * x2,
+        "sinx1": lambda: torch.sin(x1), "sinx2": lambda: torch.sin(x2),
+    }
+    return torch.stack([make[n]() for n in names], 1)

@@ -102,17 +102,17 @@ def load_file(config, task, val_split: float, g):
     seen = parts[0] if parts[2] is None else torch.cat([parts[0], parts[2]])
     low, high = grid_range(seen[:, list(pair)])
     return Dataset(str(config.data), *parts, low, high, task, inputs=table.names, pair=pair, scaling=scaling,
-                   class_names=table.class_names, mapping=table.mapping)
+                   class_names=table.class_names, mapping=table.mapping, label_name=table.label_name)
 
 
 def describe_scaling(data) -> str | None:
     """The run's one line about its inputs' scale (lab, card, the app's status); None for generated data."""
-    if data.scaling is None:
-        from neurotui.core.data.datasets import DATASETS
-
-    return None if data.name in DATASETS else "inputs as read (--no-standardize)"
+    if data.name in _named():
+        return None
     s = data.scaling
-    target = "; target too (losses and R² reported in the file's units)" if s.y_std is not None else ""
+    if s is None:
+        return "inputs as read (--no-standardize)"
+    target = "; the target too (loss and R² reported in the file's units)" if s.y_std is not None else ""
     return f"inputs standardized by the training split's mean and std{target}"
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from neurotui.core.data.datasets import feature_columns
+
 
 class Features(nn.Module):
     """(x1, x2) -> the chosen input features (x1x2, x1sq, sinx1 ...), as Playground's."""
@@ -76,14 +78,3 @@ class SeededDropout(nn.Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
-
-
-def feature_columns(x, names):
-    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set."""
-    x1, x2 = x[:, 0], x[:, 1]
-    make = {
-        "x1": lambda: x1, "x2": lambda: x2, "x1x2": lambda: x1 * x2,
-        "x1sq": lambda: x1 * x1, "x2sq": lambda: x2 * x2,
-        "sinx1": lambda: torch.sin(x1), "sinx2": lambda: torch.sin(x2),
-    }
-    return torch.stack([make[n]() for n in names], 1)

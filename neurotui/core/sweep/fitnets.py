@@ -51,9 +51,8 @@ def sweep_data(model, device) -> SweepData:
     """The SweepData of a validated XorConfig, built by core.data.load_dataset as the Trainer builds it."""
     import torch
 
-    from neurotui.core.data.datasets import XOR_X, is_lesson_data
+    from neurotui.core.data.datasets import XOR_X, feature_columns, is_lesson_data
     from neurotui.core.data.scaling import dataset_of
-    from neurotui.core.model.layers import feature_columns
 
     data = dataset_of(model)
 
