@@ -12,16 +12,10 @@ import os
 
 def label_lines(d) -> list[str]:
     """The lines naming a file's columns, its classes and its scaling (lab prints them after data=)."""
-    from neurotui.core.data.scaling import describe_scaling
+    from neurotui.core.data.columns import describe_lines
 
-    names = ",".join(d.inputs)
-    lines = [f"inputs= {names}" if len(names) <= 200 else f"inputs= {len(d.inputs)} columns: {names[:200]}..."]
-    if d.class_names:
-        lines.append("classes= " + " ".join(f"{i}={n}" for i, n in enumerate(d.class_names)))
-    if d.mapping:
-        lines.append(f"labels= {d.mapping}")
-    lines.append(f"scaling= {describe_scaling(d)}")
-    return lines
+    s = d.scaling
+    return describe_lines(d.inputs, d.class_names, d.mapping, s is not None, s is not None and s.y_std is not None)
 
 
 def axes_words(d) -> str:

@@ -84,16 +84,19 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
         "",
         f"torch.manual_seed({config.seed})",
         "",
-        "x = torch.tensor([[0.8, 0.3, 0.5]])",
-        "w = torch.tensor([[0.2], [-0.4], [0.6]])",
-        "b = torch.tensor([0.1])",
-        "z = x @ w + b",
-        'print("single_neuron")',
-        'print("z=", round(float(z.item()), 3))',
-        'print("sigmoid=", round(float(torch.sigmoid(z).item()), 3))',
-        'print("relu=", round(float(torch.relu(z).item()), 3))',
-        "",
     ]
+    if config.data is None:  # the lesson's neuron opens the lesson's runs, not a file's
+        out += [
+            "x = torch.tensor([[0.8, 0.3, 0.5]])",
+            "w = torch.tensor([[0.2], [-0.4], [0.6]])",
+            "b = torch.tensor([0.1])",
+            "z = x @ w + b",
+            'print("single_neuron")',
+            'print("z=", round(float(z.item()), 3))',
+            'print("sigmoid=", round(float(torch.sigmoid(z).item()), 3))',
+            'print("relu=", round(float(torch.relu(z).item()), 3))',
+            "",
+        ]
     out = [part for line in out for part in line.split("\n")]
     flat = f"  {BUG_MARK}{bug}): shape [n], but the model outputs [n, 1]"
     if lesson:

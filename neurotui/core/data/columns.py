@@ -31,6 +31,8 @@ class Table:
     labels: list  # [n] floats: class indices or a regression's targets (as read; --task decides)
     class_names: tuple[str, ...] | None = None  # text labels, sorted: class i is class_names[i]
     mapping: str | None = None  # how numeric labels were renumbered, for the run's output
+    header: bool = False  # the file's first row named the columns
+    label_index: int = -1  # the label's column in the file
 
     @property
     def k(self) -> int:
@@ -118,3 +120,20 @@ def next_pair(pair: tuple[int, int], k: int) -> tuple[int, int]:
         return pair
     key = tuple(sorted(pair))
     return pairs[(pairs.index(key) + 1) % len(pairs)] if key in pairs else pairs[0]
+
+
+def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: bool) -> list[str]:
+    """What a file's run prints after its data= line: columns, classes, the label mapping, scaling
+    (lab's text and the run's script print the same lines)."""
+    joined = ",".join(names)
+    lines = [f"inputs= {joined}" if len(joined) <= 200 else f"inputs= {len(names)} columns: {joined[:200]}..."]
+    if class_names:
+        lines.append("classes= " + " ".join(f"{i}={n}" for i, n in enumerate(class_names)))
+    if mapping:
+        lines.append(f"labels= {mapping}")
+    if not scaled:
+        lines.append("scaling= inputs as read (--no-standardize)")
+    else:
+        target = "; the target too (loss and R² reported in the file's units)" if target_scaled else ""
+        lines.append(f"scaling= inputs standardized by the training split's mean and std{target}")
+    return lines

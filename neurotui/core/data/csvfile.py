@@ -117,7 +117,7 @@ def parse_table(path, label=None, task=None) -> Table:
         numbers, mapping = numbered_labels([_number(v, label_name, f"data file {name}") for v in labels], task)
     else:
         numbers, class_names = text_classes(labels, task, str(path))
-    return Table(names, label_name, rows, numbers, class_names, mapping)
+    return Table(names, label_name, rows, numbers, class_names, mapping, header is not None, li)
 
 
 def _number(field: str, col: str, where: str) -> float:
