@@ -211,7 +211,10 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
     g.add_argument("--dataset", default=s, metavar="NAME", help=f"{', '.join(cli_data.DATASETS)} (default: xor)")
     g.add_argument("--data", default=s, metavar="FILE.csv",
-                   help="your own CSV of x1,x2,y rows (header optional; labels 0/1, 0..K-1, or fractional: regression)")
+                   help="your own CSV: 2-64 input columns and a label (as lab's --data; inputs standardized)")
+    g.add_argument("--label", default=s, metavar="NAME|INDEX", help="with --data: the label column (default: the last)")
+    g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False, default=s,
+                   help="with --data: train on the inputs as read")
     g.add_argument("--task", default=s, choices=("classify", "regress"), help="with --data: classify or regress")
     g.add_argument("--classes", type=_int, default=s, metavar="K",
                    help="K arms of spiral or K blobs of gauss, 2-6 (three or more: trained seed by seed)")
@@ -227,8 +230,11 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--features", default=s, metavar="LIST",
                    help=f"input features, any of {','.join(cli_data.FEATURES)} (default: x1,x2)")
     g.add_argument("--batch", type=_int, default=s, metavar="B",
-                   help="accepted only as full batch (B at least the training rows): the batched program has no minibatches")
-    g.add_argument("--dropout", type=_float, default=s, metavar="P", help="refused unless 0: the batched program has no dropout")
+                   help="minibatch size (default: full batch); smaller than the training set, each seed is trained "
+                        "one after another (the batched program has no minibatches)")
+    g.add_argument("--dropout", type=_float, default=s, metavar="P",
+                   help="dropout on hidden layers while training, 0 <= P < 1 (default: 0); above 0, each seed is "
+                        "trained one after another (the batched program has no dropout)")
 
 def _listed(value) -> list:
     """A sweep list option, or the single value the shared (top-level) option gave."""
