@@ -159,3 +159,50 @@ def test_the_plane_is_a_slice_through_k_inputs():
     full[0, 1], full[0, 2] = 0.5, -0.25
     with torch.no_grad():
         assert torch.equal(t.model(point), t.model(full))
+
+
+def test_save_then_predict_gives_lab_s_validation_predictions(tmp_path):
+    """The model kept by lab, used on the validation rows written to a new file (in the file's own
+    units, header reordered, the label column dropped), predicts what the trained model did."""
+    import torch
+
+    from neurotui.core.model.task import shown
+
+    path = DATA / "flowers4.csv"
+    model = tmp_path / "model.pt"
+    proc = run_cli("lab", "--data", str(path), "--steps", "200", "--save", str(model))
+    assert proc.returncode == 0, proc.stderr
+    t = Trainer(XorConfig(data=str(path), steps=200))
+    t.run()
+    d = t.data
+    s = d.scaling
+    raw = [[s.file_x(v, c) for c, v in enumerate(row)] for row in d.val_x.double().tolist()]
+    new = tmp_path / "new.csv"
+    new.write_text("petal_width,petal_length,sepal_width,sepal_length\n"
+                   + "".join(f"{r[3]!r},{r[2]!r},{r[1]!r},{r[0]!r}\n" for r in raw))
+    proc = run_cli("predict", str(model), str(new))
+    assert proc.returncode == 0, proc.stderr
+    with torch.no_grad():
+        prob, cls = shown(t.model(d.val_x), t.task)
+    expected = [f"{d.class_names[c]} {p:.4f}" for c, p in zip(cls.tolist(), prob.tolist())]
+    assert proc.stdout.splitlines() == expected
+
+
+def test_predict_refuses_bad_model_files_and_columns_in_one_line(tmp_path):
+    model = tmp_path / "model.pt"
+    assert run_cli("lab", "--data", str(DATA / "plus_minus.csv"), "--steps", "50", "--save", str(model)).returncode == 0
+    junk = tmp_path / "junk.pt"
+    junk.write_text("not a model\n")
+    cases = [
+        ((str(tmp_path / "none.pt"), str(DATA / "plus_minus.csv")), "does not exist"),
+        ((str(junk), str(DATA / "plus_minus.csv")), "is not a neurotui model"),
+        ((str(model), str(DATA / "flowers4.csv")), "no column 'u'"),
+        ((str(model), str(DATA / "moons_units.csv")), "3 columns; the model takes 2"),
+    ]
+    for args, words in cases:
+        proc = run_cli("predict", *args)
+        assert proc.returncode == 2 and proc.stdout == "", args
+        assert len(proc.stderr.splitlines()) == 1 and words in proc.stderr and "Traceback" not in proc.stderr
+    ok = run_cli("predict", str(model), str(DATA / "plus_minus.csv"))  # the label column is ignored
+    assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 200
+    assert {line.split()[0] for line in ok.stdout.splitlines()} <= {"-1", "1"}

@@ -7,6 +7,7 @@ import sys
 
 from neurotui.cli import data as cli_data
 from neurotui.cli.parser import config_from_args
+from neurotui.core.errors import ConfigError
 from neurotui.core.numbers import finite_or_none
 
 
@@ -17,6 +18,8 @@ def cmd_lab(args) -> int:
 
         print(script_text(config, args.log_every, others=args.json or args.boundary or args.card), end="")
         return 0
+    if getattr(args, "save", None) and config.data is None:
+        raise ConfigError("--save keeps a --data file's model")
     if args.card:
         from neurotui.core.course.card import check_card_path
 
@@ -53,6 +56,10 @@ def cmd_lab(args) -> int:
             logged.append((trainer.step_count, trainer.losses[-1]))
             if not args.json:
                 print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
+    if getattr(args, "save", None):
+        from neurotui.core.model.saved import save_model
+
+        save_model(trainer, args.save)
     rows, cols = (12, 28)
     snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
     land = _landscape(trainer, path, args.landscape) if path is not None else None

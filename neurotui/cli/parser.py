@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
     lab.add_argument("--card", metavar="PATH", help="also write the lesson's result card (Markdown) to PATH; never overwrites")
     lab.add_argument("--script", action="store_true", help="print this run as a standalone PyTorch script instead")
+    lab.add_argument("--save", metavar="MODEL.pt", help="with --data: keep the trained model (weights, columns, "
+                     "standardization, classes, config) for `neurotui predict MODEL.pt NEW.csv`")
     lab.add_argument("--landscape", nargs="?", const="pca", choices=("pca", "random", "weights"), metavar="PLANE",
                      help="also print the loss landscape around the final weights with the path taken; PLANE: pca "
                           "(default: the path's two main directions), random (filter-normalized) or weights (w and b "
@@ -125,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
     sub.add_parser("config", help="print the config file's path and the settings in effect")
     cli_data.add_presets_command(sub)
+    from neurotui.cli.predict import add_predict_command
+
+    add_predict_command(sub)
     return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
 
 def _size(text: str) -> tuple[int, int]:
