@@ -206,3 +206,19 @@ def test_predict_refuses_bad_model_files_and_columns_in_one_line(tmp_path):
     ok = run_cli("predict", str(model), str(DATA / "plus_minus.csv"))  # the label column is ignored
     assert ok.returncode == 0 and len(ok.stdout.splitlines()) == 200
     assert {line.split()[0] for line in ok.stdout.splitlines()} <= {"-1", "1"}
+
+
+def test_the_script_of_a_regression_file_keeps_and_reloads_its_model(tmp_path):
+    """A scaled target's loss in the file's units, as lab prints it; torch.save / torch.load in plain torch."""
+    model = tmp_path / "kept.pt"
+    args = ("--data", str(DATA / "integer_target.csv"), "--task", "regress", "--steps", "100")
+    expected = run_cli("lab", *args)
+    assert expected.returncode == 0, expected.stderr
+    script = run_cli("lab", *args, "--save", str(model), "--script").stdout
+    assert "torch.save(" in script and "torch.load(" in script
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "run.py").write_text(script)
+    proc = subprocess.run([sys.executable, "run.py"], capture_output=True, text=True, cwd=tmp_path / "elsewhere",
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected.stdout and model.exists()

@@ -16,7 +16,8 @@ def cmd_lab(args) -> int:
     if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
         from neurotui.core.course.script import script_text
 
-        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card), end="")
+        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card,
+                          save=getattr(args, "save", None)), end="")
         return 0
     if getattr(args, "save", None) and config.data is None:
         raise ConfigError("--save keeps a --data file's model")

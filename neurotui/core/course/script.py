@@ -283,11 +283,19 @@ def script_for(config: XorConfig, log_every: int | None = None, edits=()) -> str
     return "\n".join(script_lines(config, log_every, edits)) + "\n"
 
 
-def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False) -> str:
-    """`neurotui lab --script`: the script alone; `others` (--json, --boundary, --card asked too) is refused."""
+def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False, save=None) -> str:
+    """`neurotui lab --script`: the script alone; `others` (--json, --boundary, --card asked too) is refused.
+    `save` (--save PATH): the script keeps its model there and loads it back, in plain torch."""
     if others:
         raise ScriptError("--script prints only the script: drop --json, --boundary and --card")
-    return script_for(config, log_every)
+    text = script_for(config, log_every)
+    if save is None:
+        return text
+    if config.data is None:
+        raise ScriptError("--save keeps a --data file's model")
+    from neurotui.core.course.script_data import save_lines
+
+    return text + "\n".join(save_lines(config, str(save))) + "\n"
 
 
 def bug_line(config: XorConfig) -> int | None:

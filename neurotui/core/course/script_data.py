@@ -276,9 +276,10 @@ def evaluate_lines(config) -> list[str]:
             *off,
             "    with torch.no_grad():",
             "        out = model(x)",
-            "        mse = loss_fn(out, y)" + (" * target_std ** 2  # in the file's units" if _target_scaled(config) else ""),
+            "        mse = loss_fn(out, y)",
             "        r2 = 1 - ((out - y) ** 2).sum() / ((y - y.mean()) ** 2).sum().clamp(min=1e-12)",
-            "    return mse.item(), r2.item()",
+            "    return mse.item() * target_std ** 2, r2.item()  # the loss in the file's units"
+            if _target_scaled(config) else "    return mse.item(), r2.item()",
         ]
     if task.kind == "classes":
         return head + [
@@ -349,3 +350,35 @@ def evaluation_lines(config) -> list[str]:
 
 def _target_scaled(config) -> bool:
     return config.data is not None and config.standardize and task_of(config).regress
+
+
+def save_lines(config, path: str) -> list[str]:
+    """Keep the trained model, then load it back as a new program would (torch.save / torch.load)."""
+    from neurotui.core.data.csvfile import csv_table
+
+    t = csv_table(config.data, config.label, config.task)
+    scaled = config.standardize
+    target = _target_scaled(config)
+    return [
+        "",
+        "# Keep the model: its weights and what new rows need to be read the same way (the input columns,",
+        "# the TRAINING split's mean and std, the class names). Plain tensors, lists and numbers.",
+        "torch.save({",
+        '    "state_dict": model.state_dict(),',
+        f'    "inputs": {list(t.names)!r},',
+        f'    "class_names": {list(t.class_names) if t.class_names else None!r},',
+        f'    "mean": {"mean" if scaled else "None"}, "std": {"std" if scaled else "None"},',
+        f'    "target_mean": {"target_mean" if target else "None"}, "target_std": {"target_std" if target else "None"},',
+        f"}}, {quoted(os.path.abspath(path))})",
+        "",
+        "# Use it again (what a new program would do): rebuild the same network, load the weights, and scale",
+        "# new rows with the saved training mean and std before the forward pass.",
+        f"saved = torch.load({quoted(os.path.abspath(path))}, weights_only=True)",
+        "again = TinyMLP()",
+        'again.load_state_dict(saved["state_dict"])',
+        "again.eval()",
+        *(["new_x = val_x  # already scaled here; rows read from a new file: ((x.double() - saved[\"mean\"]) "
+           "/ saved[\"std\"]).float()"] if resolved(config)["val_split"] else ["new_x = train_x"]),
+        "with torch.no_grad():",
+        "    assert torch.equal(again(new_x), model(new_x))  # the kept model predicts what this one does",
+    ]
