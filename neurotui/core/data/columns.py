@@ -137,3 +137,11 @@ def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: boo
         target = "; the target too (loss and R² reported in the file's units)" if target_scaled else ""
         lines.append(f"scaling= inputs standardized by the training split's mean and std{target}")
     return lines
+
+
+def axes_names(names, pair: tuple[int, int]) -> str:
+    """'petal_length across, petal_width up; 2 other inputs at their training mean' (a picture's axes)."""
+    i, j = pair
+    others = len(names) - 2
+    held = f"; {others} other input{'s' if others > 1 else ''} at their training mean" if others > 0 else ""
+    return f"{names[i]} across, {names[j]} up{held}"
