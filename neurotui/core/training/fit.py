@@ -127,6 +127,7 @@ def diagnose_fit(
     outputs: dict | None = None,
     no_hidden_layer: bool = False,
     unscaled: tuple[str, float, float] | None = None,
+    data_file: bool = False,
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy.
 
@@ -190,7 +191,9 @@ def diagnose_fit(
                       f"while the train loss kept falling; {scores}")
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
-            "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)",
+            ("regularize: --l2 1e-2 or --dropout 0.2 (R in the app), or train on more rows"
+             if data_file else
+             "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)"),
         )
     if acc >= solved_at:
         late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
@@ -224,7 +227,8 @@ def diagnose_fit(
             "stuck", "not accurate enough (not memorization)",
             f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
-            "lower the noise or add samples; if the data is clean, train longer or add hidden units",
+            ("if the file's labels are clean, train longer (--steps) or add hidden units (--hidden; + in the app)"
+             if data_file else "lower the noise or add samples; if the data is clean, train longer or add hidden units"),
         )
     if val_accuracy is not None:
         return Diagnosis(
@@ -232,7 +236,8 @@ def diagnose_fit(
             f"training ended with {scores} (solved means {solved_at:.2f}): it fits its training "
             f"points; validation trails by less than sets of {n_train or '?'} and {n_val or '?'} points "
             "differ by chance",
-            "add samples (M) to tell memorization from chance; lower the noise if the data allow",
+            ("more rows in the file would tell memorization from chance" if data_file else
+             "add samples (M) to tell memorization from chance; lower the noise if the data allow"),
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",

@@ -217,7 +217,7 @@ class Trainer:
             linear_model=self.linear_model, finished=finished, nonfinite_where=self.nonfinite_where,
             n_train=self.data.n_train, n_val=self.data.n_val, task=self.task, no_hidden_layer=self.config.layers == 0,
             outputs=None if self.task.binary or not finished else output_symptoms(
-                self.model, self.data.train_x, self.data.train_y), unscaled=unscaled_input(self.data),
+                self.model, self.data.train_x, self.data.train_y), unscaled=unscaled_input(self.data), data_file=self.config.data is not None,
         )
 
     def confusion(self) -> list[list[int]]:
