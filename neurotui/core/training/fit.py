@@ -191,7 +191,7 @@ def diagnose_fit(
                       f"while the train loss kept falling; {scores}")
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
-            ("regularize: --l2 1e-2 or --dropout 0.2 (R in the app), or train on more rows"
+            ("regularize: --l2 1e-2 or --dropout 0.2, or train on more rows"
              if data_file else
              "use train/validation split and regularization (--l2 1e-2, --dropout 0.2, more samples)"),
         )
@@ -227,7 +227,7 @@ def diagnose_fit(
             "stuck", "not accurate enough (not memorization)",
             f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
-            ("if the file's labels are clean, train longer (--steps) or add hidden units (--hidden; + in the app)"
+            ("if the file's labels are clean, train longer (--steps) or add hidden units (--hidden)"
              if data_file else "lower the noise or add samples; if the data is clean, train longer or add hidden units"),
         )
     if val_accuracy is not None:
