@@ -252,14 +252,15 @@ BAD_FILES = {
     "overflow": ("0,0,0\n0,1,1\n1e400,0,1\n1,1,0\n", "line 3: x1 '1e400' is not finite"),
     "huge": ("0,0,0\n0,1,1\n1e30,0,1\n1,1,0\n", "line 3: x1 '1e30' is out of range"),
     # labels 0..K-1 are K classes and fractional labels regression (issue 22): these fit neither
-    "label": ("0,0,0\n0,1,1\n1,0,7\n1,1,0\n", "class labels must be 0-5 (6 classes at most), got 7"),
-    "label-negative": ("0,0,0\n0,1,-1\n1,0,1\n1,1,0\n", "class labels must be 0-5 (6 classes at most), got -1"),
+    "label": ("0,0,0\n0,1,1\n1,0,7\n1,1,0\n", "class labels must be 0-5 (6 classes at most), got 3 different integers 0..7; "
+              "if it is a number to predict, add --task regress"),
+    "label-negative": ("0,0,0\n0,1,-1\n1,0,1\n1,1,0\n", "class labels must be 0-5 (6 classes at most), got 3 different integers -1..1"),
     "label-gap": ("0,0,0\n0,1,1\n1,0,3\n1,1,0\n", "class 2 has no rows"),
     "label-huge": ("0,0,0\n0,1,1e30\n1,0,1\n1,1,0\n", "line 2: y '1e30' is out of range"),
     "few": ("x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n", "has 3 data rows; need at least 4"),
     "header-only": ("x1,x2,y\n", "has 0 data rows"),
-    "columns": ("0,0,0\n0,1,1\n1,0\n1,1,0\n", "line 3: expected 3 columns x1,x2,y, got 2"),
-    "columns-4": ("0,0,0,9\n", "line 1: expected 3 columns x1,x2,y, got 4"),
+    "columns": ("0,0,0\n0,1,1\n1,0\n1,1,0\n", "line 3: expected 3 columns, as the first row, got 2"),
+    "columns-66": (",".join(["0"] * 66) + "\n", "line 1: expected 3-65 columns (two inputs or more, then a label), got 66"),
 }
 
 

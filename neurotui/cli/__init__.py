@@ -19,6 +19,7 @@ from neurotui.cli import data as cli_data
 from neurotui.cli.commands import cmd_app, cmd_bench, cmd_config, cmd_learn, cmd_screenshots, cmd_serve
 from neurotui.cli.lab import cmd_lab
 from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser, config_from_args
+from neurotui.cli.predict import cmd_predict
 from neurotui.cli.sweep import cmd_sweep
 from neurotui.core.errors import ConfigError
 from neurotui.core.training import threads
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             "lab": cmd_lab, "bench": cmd_bench, "screenshots": cmd_screenshots, "sweep": cmd_sweep,
             "serve": cmd_serve, "config": cmd_config, "presets": cli_data.cmd_presets, "learn": cmd_learn,
             "class": cmd_class,
+            "predict": cmd_predict,
         }.get(args.command, cmd_app)
         return handler(args)
     except (UsageError, ConfigError) as exc:

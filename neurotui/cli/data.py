@@ -47,8 +47,17 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
                         "options given here override it")
     g.add_argument("--dataset", default=none, metavar="NAME", help=f"{', '.join(DATASETS)} (default: xor)")
     g.add_argument("--data", default=none, metavar="FILE.csv",
-                   help="train on your own CSV of x1,x2,y rows (header optional): labels 0/1 are the lesson's "
-                        "two classes, integers 0..K-1 K classes, any fractional label regression")
+                   help="train on your own CSV: 2-64 input columns and a label (header row optional; it names "
+                        "the columns). Labels 0/1 are the lesson's two classes, integers 0..K-1 (or 1..K, -1/+1) "
+                        "K classes, text labels named classes, fractional labels regression")
+    g.add_argument("--label", default=none, metavar="NAME|INDEX",
+                   help="with --data: the label column, by header name or number from 0 (default: the last)")
+    g.add_argument("--plot", default=none, metavar="NAME,NAME",
+                   help="with --data: the two input columns the boundary is drawn over, the others held at "
+                        "their training mean (default: the first two)")
+    g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False, default=none,
+                   help="with --data: train on the inputs as read (default: each input column, and a "
+                        "regression's target, scaled by the training split's mean and std)")
     g.add_argument("--task", default=none, choices=TASK_CHOICES,
                    help="with --data: classify or regress, whatever the labels look like")
     g.add_argument("--classes", type=_int, default=none, metavar="K",
@@ -187,13 +196,13 @@ def _num(v, digits: int) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
-def print_diagnosis(snap, config) -> None:
+def print_diagnosis(snap, config, always: bool = False) -> None:
     """The doctor's verdict, on stderr: neurotui's commentary on the run, not the run's output.
 
     stdout stays what the run's script (`--script`) prints, so `lab > out.txt` is the program's
     output and the verdict still shows in a terminal.
     """
-    if not snap.diagnosis.ok:
+    if always or not snap.diagnosis.ok:  # a file's run says its verdict, solved included
         d = snap.diagnosis
         sys.stdout.flush()  # the program's lines first, then the doctor's, in a terminal
         from neurotui.core.doctor.advice import fix_line
@@ -211,14 +220,18 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
     if xor_labelled(config):
         print("xor_mlp")
         print("\n".join(snap.rows()))
-    print("final_loss=", round(snap.loss, 4))
     d = trainer.data
     task = trainer.task
+    from neurotui.cli import filerun
+
+    print("final_loss=", round(filerun.final_loss(trainer, snap.loss) if config.data else snap.loss, 4))
     if task.binary:
         print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
     else:
         kind = "regression" if task.regress else f"classes= {task.classes}"
         print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val} {kind} loss= {task.loss_name}")
+    if config.data is not None:
+        print("\n".join(filerun.label_lines(d)))
     if task.regress:
         print(f"train_mse= {_num(snap.train_loss, 4)} val_mse= {_num(snap.val_loss, 4)}")
         print(f"train_r2= {_num(snap.train_r2, 3)} val_r2= {_num(snap.val_r2, 3)}")
@@ -228,7 +241,7 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
     error = getattr(snap, "error", None)
     if error:
         print(f"stopped at step {snap.step + 1}: {error}")
-    print_diagnosis(snap, config)
+    print_diagnosis(snap, config, always=config.data is not None)
     if args.boundary:
         from neurotui.core.model.boundary import (
             CLASS_FILLS,
@@ -240,17 +253,20 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
             VAL_GLYPHS,
         )
 
-        where = f"x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}"
+        where = filerun.axes_words(d) if config.data else f"x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}"
         if task.regress:
-            print(f"prediction ({where}; {DIVERGING_RAMP[0]!r} = -{target_scale(d):.2f} ... blank = 0 ... "
-                  f"{DIVERGING_RAMP[-1]!r} = +{target_scale(d):.2f})")
+            low, mid, high = filerun.target_words(d, target_scale(d))
+            print(f"prediction ({where}; {DIVERGING_RAMP[0]!r} = {low} ... blank = {mid} ... "
+                  f"{DIVERGING_RAMP[-1]!r} = {high})")
         elif not task.binary:
             k = task.classes
-            print(f"decision regions ({where}; region of class 0/1/... = {'/'.join(CLASS_FILLS[:k])}, blank = "
+            named = f" ({'/'.join(d.class_names)})" if d.class_names else ""
+            print(f"decision regions ({where}; region of class 0/1/...{named} = {'/'.join(CLASS_FILLS[:k])}, blank = "
                   f"unsure; train {'/'.join(CLASS_TRAIN_GLYPHS[:k])}, validation {'/'.join(CLASS_VAL_GLYPHS[:k])})")
         else:
+            named = f" ({'/'.join(d.class_names)})" if d.class_names else ""
             print(f"decision boundary ({where}; darker = closer to 1; "
-                  f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1)")
+                  f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1{named})")
         for line in boundary_lines(trainer, snap, ascii=getattr(args, "ascii", False) or not stdout_takes(UNICODE_RAMP)):
             print(f"|{line}|")
     if args.card:

@@ -8,6 +8,7 @@ import sys
 from neurotui.cli import backward
 from neurotui.cli import data as cli_data
 from neurotui.cli.parser import config_from_args
+from neurotui.core.errors import ConfigError
 from neurotui.core.numbers import finite_or_none
 from neurotui.session.loop import import_torch
 
@@ -19,8 +20,11 @@ def cmd_lab(args) -> int:
     if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
         from neurotui.core.course.script import script_text
 
-        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card), end="")
+        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card,
+                          save=getattr(args, "save", None)), end="")
         return 0
+    if getattr(args, "save", None) and config.data is None:
+        raise ConfigError("--save keeps a --data file's model")
     if args.card:
         from neurotui.core.course.card import check_card_path
 
@@ -33,7 +37,7 @@ def cmd_lab(args) -> int:
     trainer = Trainer(config)
     logged: list[tuple[int, float]] = []
     out: list[str] = []
-    if not args.json:
+    if not args.json and config.data is None:  # the lesson's neuron belongs to the lesson, not to a file's run
         out += ["single_neuron", f"z= {round(cell.z, 3)}",
                 f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
                 f"relu= {round(cell.activations['relu'], 3)}"]
@@ -58,6 +62,10 @@ def cmd_lab(args) -> int:
             logged.append((trainer.step_count, trainer.losses[-1]))
             if not args.json:
                 print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
+    if getattr(args, "save", None):
+        from neurotui.core.model.saved import save_model
+
+        save_model(trainer, args.save)
     rows, cols = (12, 28)
     snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
     land = _landscape(trainer, path, args.landscape) if path is not None else None
@@ -79,6 +87,10 @@ def cmd_lab(args) -> int:
             "boundary": render(snap.boundary, ascii=True),
         }
         result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
+        if config.data is not None:  # a file's run: its own rows, never the lesson's neuron and four XOR rows
+            from neurotui.cli.filerun import file_json
+
+            file_json(result, trainer, snap)
         if land is not None:
             result["landscape"] = land.as_dict()
         if args.card:

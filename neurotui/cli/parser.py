@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--json", action="store_true", help="print a JSON result (with diagnosis) instead")
     lab.add_argument("--card", metavar="PATH", help="also write the lesson's result card (Markdown) to PATH; never overwrites")
     lab.add_argument("--script", action="store_true", help="print this run as a standalone PyTorch script instead")
+    lab.add_argument("--save", metavar="MODEL.pt", help="with --data: keep the trained model (weights, columns, "
+                     "standardization, classes, config) for `neurotui predict MODEL.pt NEW.csv`")
     lab.add_argument("--landscape", nargs="?", const="pca", choices=("pca", "random", "weights"), metavar="PLANE",
                      help="also print the loss landscape around the final weights with the path taken; PLANE: pca "
                           "(default: the path's two main directions), random (filter-normalized) or weights (w and b "
@@ -146,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     cls = sub.add_parser("class", help="print a served class's view as a table (the teacher's link from serve --learn)")
     cls.add_argument("url", metavar="URL", help="the class view's link, …/class?token=…")
     cli_data.add_presets_command(sub)
+    from neurotui.cli.predict import add_predict_command
+
+    add_predict_command(sub)
     return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
 
 def _size(text: str) -> tuple[int, int]:
@@ -232,7 +237,10 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
     g.add_argument("--dataset", default=s, metavar="NAME", help=f"{', '.join(cli_data.DATASETS)} (default: xor)")
     g.add_argument("--data", default=s, metavar="FILE.csv",
-                   help="your own CSV of x1,x2,y rows (header optional; labels 0/1, 0..K-1, or fractional: regression)")
+                   help="your own CSV: 2-64 input columns and a label (as lab's --data; inputs standardized)")
+    g.add_argument("--label", default=s, metavar="NAME|INDEX", help="with --data: the label column (default: the last)")
+    g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False, default=s,
+                   help="with --data: train on the inputs as read")
     g.add_argument("--task", default=s, choices=("classify", "regress"), help="with --data: classify or regress")
     g.add_argument("--classes", type=_int, default=s, metavar="K",
                    help="K arms of spiral or K blobs of gauss, 2-6 (three or more: trained seed by seed)")
@@ -248,8 +256,11 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--features", default=s, metavar="LIST",
                    help=f"input features, any of {','.join(cli_data.FEATURES)} (default: x1,x2)")
     g.add_argument("--batch", type=_int, default=s, metavar="B",
-                   help="accepted only as full batch (B at least the training rows): the batched program has no minibatches")
-    g.add_argument("--dropout", type=_float, default=s, metavar="P", help="refused unless 0: the batched program has no dropout")
+                   help="minibatch size (default: full batch); smaller than the training set, each seed is trained "
+                        "one after another (the batched program has no minibatches)")
+    g.add_argument("--dropout", type=_float, default=s, metavar="P",
+                   help="dropout on hidden layers while training, 0 <= P < 1 (default: 0); above 0, each seed is "
+                        "trained one after another (the batched program has no dropout)")
 
 def _listed(value) -> list:
     """A sweep list option, or the single value the shared (top-level) option gave."""

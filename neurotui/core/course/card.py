@@ -160,6 +160,10 @@ def card_markdown(
     neuron: a core.neuron.NeuronResult; defaults to the lesson's neuron.
     extra: Markdown appended at the end (the guided lesson's predictions beside the measurements).
     """
+    if config.data is not None:  # a file's run: that file's card, not the lesson's
+        from neurotui.core.course.filecard import file_card_markdown
+
+        return file_card_markdown(config, snapshot, probe, ascii=ascii, extra=extra)
     from neurotui.core.model import neuron as neuron_mod
     from neurotui.core.model.boundary import render
 

@@ -93,16 +93,19 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
         _threads_line(config),
         f"torch.manual_seed({config.seed})",
         "",
-        "x = torch.tensor([[0.8, 0.3, 0.5]])",
-        "w = torch.tensor([[0.2], [-0.4], [0.6]])",
-        "b = torch.tensor([0.1])",
-        "z = x @ w + b",
-        'print("single_neuron")',
-        'print("z=", round(float(z.item()), 3))',
-        'print("sigmoid=", round(float(torch.sigmoid(z).item()), 3))',
-        'print("relu=", round(float(torch.relu(z).item()), 3))',
-        "",
     ]
+    if config.data is None:  # the lesson's neuron opens the lesson's runs, not a file's
+        out += [
+            "x = torch.tensor([[0.8, 0.3, 0.5]])",
+            "w = torch.tensor([[0.2], [-0.4], [0.6]])",
+            "b = torch.tensor([0.1])",
+            "z = x @ w + b",
+            'print("single_neuron")',
+            'print("z=", round(float(z.item()), 3))',
+            'print("sigmoid=", round(float(torch.sigmoid(z).item()), 3))',
+            'print("relu=", round(float(torch.relu(z).item()), 3))',
+            "",
+        ]
     out = [part for line in out for part in line.split("\n")]
     flat = f"  {BUG_MARK}{bug}): shape [n], but the model outputs [n, 1]"
     if lesson:
@@ -289,11 +292,19 @@ def script_for(config: XorConfig, log_every: int | None = None, edits=()) -> str
     return "\n".join(script_lines(config, log_every, edits)) + "\n"
 
 
-def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False) -> str:
-    """`neurotui lab --script`: the script alone; `others` (--json, --boundary, --card asked too) is refused."""
+def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False, save=None) -> str:
+    """`neurotui lab --script`: the script alone; `others` (--json, --boundary, --card asked too) is refused.
+    `save` (--save PATH): the script keeps its model there and loads it back, in plain torch."""
     if others:
         raise ScriptError("--script prints only the script: drop --json, --boundary and --card")
-    return script_for(config, log_every)
+    text = script_for(config, log_every)
+    if save is None:
+        return text
+    if config.data is None:
+        raise ScriptError("--save keeps a --data file's model")
+    from neurotui.core.course.script_data import save_lines
+
+    return text + "\n".join(save_lines(config, str(save))) + "\n"
 
 
 def bug_line(config: XorConfig) -> int | None:

@@ -10,10 +10,11 @@ Pure stdlib + core: no torch import here (the app shows the code before torch lo
 
 from __future__ import annotations
 
+import os
+
 from neurotui.core.data.datasets import (
     DESCRIPTIONS,
     class_sizes,
-    read_csv_rows,
     resolved,
     validation_rows,
     xor_labelled,
@@ -67,10 +68,15 @@ def quoted(text: str) -> str:
 
 
 def data_lines(config) -> list[str]:
-    """Lines that leave train_x, train_y (and val_x, val_y with a split): [n, 2] and [n, 1] float32.
+    """Lines that leave train_x, train_y (and val_x, val_y with a split): [n, K] and [n, 1] float32,
+    a file's standardized as lab's are.
 
     Not for the lesson's own four rows (the script writes those as the lesson does).
     """
+    return _split_lines(config) + scaling_lines(config, bool(resolved(config)["val_split"]))
+
+
+def _split_lines(config) -> list[str]:
     opts = resolved(config)
     task = task_of(config)
     if config.data is not None:
@@ -206,21 +212,57 @@ def _multi_lines(config, opts, task) -> tuple[list[str], tuple[int, ...]]:
 
 
 def _csv_lines(config, task) -> tuple[list[str], tuple[int, ...]]:
-    _, labels = read_csv_rows(config.data)  # the class sizes the split needs (lab read the file the same way)
-    return [
-        f"# The data: your file {config.data}, read with the csv module as neurotui reads it: rows of",
-        "# x1,x2,y; blank lines, # comments and a header line are skipped.",
-        "rows = []",
-        f'with open({quoted(str(config.data))}, encoding="utf-8-sig") as f:',
+    from neurotui.core.data.csvfile import csv_table
+
+    t = csv_table(config.data, config.label, config.task)  # as lab read it: the columns, the classes
+    labels = t.labels
+    li, k = t.label_index, t.k
+    path = os.path.abspath(str(config.data))  # the script runs from any folder
+    out = [
+        f"# The data: your file {config.data}, read with the csv module as neurotui reads it:",
+        f"# blank lines and # comments skipped{'; the first row is the header' if t.header else ''}; "
+        f"{k} input columns and the label in column {li} ({t.label_name}).",
+        f"with open({quoted(path)}, encoding=\"utf-8-sig\") as f:",
         "    lines = [line for line in f.read().splitlines() if line.strip() and not line.lstrip().startswith(\"#\")]",
-        "for fields in csv.reader(lines):",
-        "    try:",
-        "        rows.append([float(v) for v in fields])",
-        "    except ValueError:  # the header",
-        "        continue",
-        "x = torch.tensor([row[:2] for row in rows])",
-        "y = torch.tensor([row[2:] for row in rows])",
-    ], (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
+        f"rows = [[v.strip() for v in fields] for fields in csv.reader(lines)]{'[1:]' if t.header else ''}",
+        f"x = torch.tensor([[float(v) for i, v in enumerate(row) if i != {li}] for row in rows])",
+    ]
+    if t.class_names:
+        out += [f"class_names = {list(t.class_names)!r}  # the text labels, sorted: class i is class_names[i]",
+                f"y = torch.tensor([[float(class_names.index(row[{li}]))] for row in rows])"]
+    else:
+        out.append(f"y = torch.tensor([[float(row[{li}])] for row in rows])")
+        if t.mapping and t.mapping.startswith("-1"):
+            out.append("y = (y > 0).float()  # labels -1/+1 -> classes 0/1")
+        elif t.mapping:
+            out.append(f"y = y - 1  # labels {t.mapping}")
+    return out, (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
+
+
+def scaling_lines(config, has_val: bool) -> list[str]:
+    """A file's inputs (and a regression's target) standardized by the training rows, as lab does."""
+    if config.data is None or not config.standardize:
+        return []
+    val = has_val
+    out = [
+        "",
+        "# Standardize each input column by the TRAINING rows' mean and std; validation rows get the same",
+        "# transform (they are new data). A constant column keeps std 1.",
+        "mean, std = train_x.double().mean(0), train_x.double().std(0, unbiased=False)",
+        "std = torch.where(std > 1e-12, std, torch.ones_like(std))",
+        "train_x = ((train_x.double() - mean) / std).float()",
+        *(["val_x = ((val_x.double() - mean) / std).float()"] if val else []),
+    ]
+    if task_of(config).regress:
+        out += [
+            "# The target too, for training; losses are reported in the file's units (MSE x target_std**2).",
+            "target_mean = float(train_y.double().mean())",
+            "target_std = float(train_y.double().std(unbiased=False))",
+            "target_std = target_std if target_std > 1e-12 else 1.0",
+            "train_y = ((train_y.double() - target_mean) / target_std).float()",
+            *(["val_y = ((val_y.double() - target_mean) / target_std).float()"] if val else []),
+        ]
+    return out
 
 
 def evaluate_lines(config) -> list[str]:
@@ -236,7 +278,8 @@ def evaluate_lines(config) -> list[str]:
             "        out = model(x)",
             "        mse = loss_fn(out, y)",
             "        r2 = 1 - ((out - y) ** 2).sum() / ((y - y.mean()) ** 2).sum().clamp(min=1e-12)",
-            "    return mse.item(), r2.item()",
+            "    return mse.item() * target_std ** 2, r2.item()  # the loss in the file's units"
+            if _target_scaled(config) else "    return mse.item(), r2.item()",
         ]
     if task.kind == "classes":
         return head + [
@@ -246,8 +289,8 @@ def evaluate_lines(config) -> list[str]:
             "        out = model(x)",
             "        target = y.flatten().long()",
             "        loss = loss_fn(out, target)",
-            "        accuracy = (out.argmax(1) == target).float().mean()",
-            "    return loss.item(), accuracy.item()",
+            "        correct = (out.argmax(1) == target).sum().item()",
+            "    return loss.item(), correct / len(y)  # counted in whole rows: 114 of 120 is exactly 0.95",
         ]
     return head + [
         '    """Loss and accuracy on a whole set. BCE written out: a model gone nan is measured, not refused."""',
@@ -255,8 +298,8 @@ def evaluate_lines(config) -> list[str]:
         "    with torch.no_grad():",
         "        p = model(x)",
         "        loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean()",
-        "        accuracy = ((p >= 0.5).float() == y).float().mean()",
-        "    return loss.item(), accuracy.item()",
+        "        correct = ((p >= 0.5).float() == y).sum().item()",
+        "    return loss.item(), correct / len(y)  # counted in whole rows: 114 of 120 is exactly 0.95",
     ]
 
 
@@ -281,11 +324,19 @@ def evaluation_lines(config) -> list[str]:
     loss, score = ("mse", "r2") if task.regress else ("loss", "accuracy")
     val_rows = "len(val_y)" if has_val else "0"
     out += [
-        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
+        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))' if not _target_scaled(config) else
+        'print("final_loss=", round((losses[-1] if losses else math.nan) * target_std ** 2, 4))',
         f"train_{loss}, train_{score} = evaluate(train_x, train_y)",
         *([f"val_{loss}, val_{score} = evaluate(val_x, val_y)"] if has_val else []),
         f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", {val_rows}{kind})',
     ]
+    if config.data is not None:
+        from neurotui.core.data.columns import describe_lines
+        from neurotui.core.data.csvfile import csv_table
+
+        t = csv_table(config.data, config.label, config.task)
+        out += [f"print({quoted(line)})" for line in describe_lines(
+            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config))]
     if has_val:
         return out + [
             f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',
@@ -294,4 +345,40 @@ def evaluation_lines(config) -> list[str]:
     return out + [
         f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= -")',
         f'print(f"train_{score}= {{train_{score}:.3f}} val_{score}= -")',
+    ]
+
+
+def _target_scaled(config) -> bool:
+    return config.data is not None and config.standardize and task_of(config).regress
+
+
+def save_lines(config, path: str) -> list[str]:
+    """Keep the trained model, then load it back as a new program would (torch.save / torch.load)."""
+    from neurotui.core.data.csvfile import csv_table
+
+    t = csv_table(config.data, config.label, config.task)
+    scaled = config.standardize
+    target = _target_scaled(config)
+    return [
+        "",
+        "# Keep the model: its weights and what new rows need to be read the same way (the input columns,",
+        "# the TRAINING split's mean and std, the class names). Plain tensors, lists and numbers.",
+        "torch.save({",
+        '    "state_dict": model.state_dict(),',
+        f'    "inputs": {list(t.names)!r},',
+        f'    "class_names": {list(t.class_names) if t.class_names else None!r},',
+        f'    "mean": {"mean" if scaled else "None"}, "std": {"std" if scaled else "None"},',
+        f'    "target_mean": {"target_mean" if target else "None"}, "target_std": {"target_std" if target else "None"},',
+        f"}}, {quoted(os.path.abspath(path))})",
+        "",
+        "# Use it again (what a new program would do): rebuild the same network, load the weights, and scale",
+        "# new rows with the saved training mean and std before the forward pass.",
+        f"saved = torch.load({quoted(os.path.abspath(path))}, weights_only=True)",
+        "again = TinyMLP()",
+        'again.load_state_dict(saved["state_dict"])',
+        "again.eval()",
+        *(["new_x = val_x  # already scaled here; rows read from a new file: ((x.double() - saved[\"mean\"]) "
+           "/ saved[\"std\"]).float()"] if resolved(config)["val_split"] else ["new_x = train_x"]),
+        "with torch.no_grad():",
+        "    assert torch.equal(again(new_x), model(new_x))  # the kept model predicts what this one does",
     ]

@@ -21,9 +21,12 @@ from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data op
     SAMPLES_MAX,
     SAMPLES_MIN,
     DataFileError,
+    checked_file_options,
+    csv_table,
     load_csv,
     read_csv_rows,
 )
+from neurotui.core.data.split import _check_split, stratified_split, validation_rows  # noqa: F401 (re-exported)
 from neurotui.core.errors import ConfigError
 
 # The lesson's four rows and their XOR labels.
@@ -53,7 +56,7 @@ DESCRIPTIONS = {
 DEFAULT_SAMPLES_OF = {"spiral3": 300, "reg-plane": 1200, "reg-gauss": 1200}
 # The XorConfig fields this module owns (the rest are the model's).
 OPTION_FIELDS = ("dataset", "data", "data_seed", "samples", "noise", "val_split", "batch", "l2", "l1", "dropout",
-                 "features", "classes", "task")
+                 "features", "classes", "task", "label", "plot", "standardize")
 FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
 DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
@@ -126,14 +129,32 @@ def checked_options(config) -> dict:
     from neurotui.core.model.task import checked_task_options
 
     classes, task = checked_task_options(config, dataset, data)
+    label, plot = getattr(config, "label", None), getattr(config, "plot", None)
+    standardize = bool(getattr(config, "standardize", True))
+    if data is None:
+        for flag, given in (("--label", label is not None), ("--plot", plot is not None),
+                            ("--no-standardize", not standardize)):
+            if given:
+                raise ConfigError(f"{flag} applies to a --data file")
+    features = check_features(config.features)
+    if data is not None:
+        plot = checked_file_options(data, label, task, plot, features != DEFAULT_FEATURES)
     return {
         "dataset": dataset, "data": data, "samples": samples, "noise": noise, "val_split": val_split,
-        "batch": batch, "classes": classes, "task": task,
+        "batch": batch, "classes": classes, "task": task, "label": None if label is None else str(label),
+        "plot": plot, "standardize": standardize,
         "l2": _finite_number("L2 strength", config.l2, 0.0),
         "l1": _finite_number("L1 strength", config.l1, 0.0),
         "dropout": _finite_number("dropout", config.dropout, 0.0, 1.0, high_open=True),
-        "features": check_features(config.features),
+        "features": features,
     }
+
+
+def input_names(config) -> tuple[str, ...]:
+    """What the first layer takes: a data file's input columns by name, else the features."""
+    if getattr(config, "data", None) is not None and tuple(config.features) == DEFAULT_FEATURES:
+        return csv_table(config.data, getattr(config, "label", None), getattr(config, "task", None)).names
+    return tuple(config.features)
 
 
 def is_lesson_data(config) -> bool:
@@ -225,19 +246,6 @@ def class_points(name: str, label: int, n: int, g):
     raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
 
 
-def validation_rows(class_size: int, fraction: float) -> int:
-    """Rows of one class held out: its share, rounded, always leaving one to train on."""
-    return min(int(class_size * fraction + 0.5), max(class_size - 1, 0))
-
-
-def _check_split(sizes, fraction: float) -> None:
-    if fraction > 0 and sum(validation_rows(n, fraction) for n in sizes) == 0:
-        raise ConfigError(
-            f"validation split {fraction:g} of {sum(sizes)} rows leaves no validation rows; "
-            "use a larger split or more samples"
-        )
-
-
 def check_data(config) -> tuple[int, int]:
     """Everything about a validated config's data that can fail, without torch: read the CSV, check the split.
 
@@ -248,7 +256,7 @@ def check_data(config) -> tuple[int, int]:
 
     task = task_of(config)  # reads a CSV file, ConfigError for labels no task takes
     if config.data is not None:
-        _, labels = read_csv_rows(config.data)
+        _, labels = read_csv_rows(config.data, config.label, config.task)
         sizes = (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
     elif config.dataset == "xor":
         sizes = (2, 2)
@@ -259,28 +267,6 @@ def check_data(config) -> tuple[int, int]:
     _check_split(sizes, fraction)
     n_val = sum(validation_rows(n, fraction) for n in sizes)
     return sum(sizes) - n_val, n_val
-
-
-def stratified_split(y, fraction: float, generator, classes: int | None = 2):
-    """(train indices, val indices), sorted; each class split in proportion `fraction`
-    (regression, classes None: all rows as one group).
-
-    Every class keeps at least one training row; ConfigError when the split asked
-    for leaves no validation row at all (too small a set for that fraction).
-    """
-    import torch
-
-    train, val = [], []
-    groups = [None] if classes is None else [float(c) for c in range(classes)]
-    for label in groups:
-        idx = torch.arange(len(y)) if label is None else (y == label).nonzero().flatten()
-        idx = idx[torch.randperm(len(idx), generator=generator)]
-        n_val = validation_rows(len(idx), fraction)
-        val.append(idx[:n_val])
-        train.append(idx[n_val:])
-    _check_split([len(v) + len(t) for v, t in zip(val, train)], fraction)
-    val_idx = torch.cat(val).sort().values
-    return torch.cat(train).sort().values, val_idx
 
 
 # ---------------------------------------------------------------- the dataset
@@ -299,6 +285,14 @@ class Dataset:
     low: float  # square plotting range that fits every point, both axes
     high: float
     task: object = None  # core.model.task.Task; None: the lesson's binary task
+    # A data file's: its input columns, the two drawn, and the scaling (core.data.scaling) the
+    # model's inputs went through; a generated set's are x1, x2 unscaled.
+    inputs: tuple = ("x1", "x2")
+    pair: tuple = (0, 1)
+    scaling: object = None  # core.data.scaling.Scaling, or None: inputs as read
+    class_names: tuple | None = None
+    mapping: str | None = None
+    label_name: str = "y"
 
     @property
     def has_val(self) -> bool:
@@ -316,9 +310,10 @@ class Dataset:
         """(x1, x2, label, is_validation) for every point, train first: for drawing (a regression
         label stays a number)."""
         label = float if self.regress else int
-        out = [(a, b, label(c), False) for (a, b), c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
+        i, j = self.pair
+        out = [(r[i], r[j], label(c), False) for r, c in zip(self.train_x.tolist(), self.train_y.flatten().tolist())]
         if self.has_val:
-            out += [(a, b, label(c), True) for (a, b), c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
+            out += [(r[i], r[j], label(c), True) for r, c in zip(self.val_x.tolist(), self.val_y.flatten().tolist())]
         return out
 
     @property
@@ -329,8 +324,10 @@ class Dataset:
         def move(t):
             return None if t is None else t.to(device)
 
-        return Dataset(self.name, move(self.train_x), move(self.train_y), move(self.val_x), move(self.val_y),
-                       self.low, self.high, self.task)
+        from dataclasses import replace
+
+        return replace(self, train_x=move(self.train_x), train_y=move(self.train_y), val_x=move(self.val_x),
+                       val_y=move(self.val_y))
 
 
 def grid_range(x) -> tuple[float, float]:
@@ -349,10 +346,9 @@ def load_dataset(config) -> Dataset:
     task = task_of(config)
     opts = resolved(config)
     g = torch.Generator().manual_seed(config.data_seed)
-    if config.data is not None:
-        x, y = load_csv(config.data)
-        name = str(config.data)
-    elif config.dataset == "xor":
+    if config.data is not None:  # a file is read, split and scaled by core.data.scaling.dataset_of
+        raise ValueError("load_dataset builds named sets; a --data file is core.data.scaling.dataset_of's")
+    if config.dataset == "xor":
         x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
         name = "xor"
     else:

@@ -49,6 +49,9 @@ class XorConfig:
     features: tuple[str, ...] = ("x1", "x2")
     classes: int | None = None  # K arms / blobs of spiral or gauss (2-6); None: two (core.model.task)
     task: str | None = None  # 'classify' or 'regress' for a --data file; None: its labels decide
+    label: str | None = None  # a --data file's label column (name or number); None: the last
+    plot: str | None = None  # the two input columns the boundary is drawn over, "NAME,NAME"; None: the first two
+    standardize: bool = True  # a --data file's inputs (and a regression's target) scaled by the train split
     bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
 
     def validated(self) -> XorConfig:
@@ -105,6 +108,8 @@ class XorConfig:
 def _flag(key: str, value) -> str:
     import shlex
 
+    if isinstance(value, bool):
+        return f"--{key}" if value else f"--no-{key}"
     if isinstance(value, float):
         text = f"{value:g}"
     elif isinstance(value, (tuple, list)):
@@ -132,14 +137,26 @@ def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
 
     No hidden layer (layers 0) is the single-layer perceptron, inputs -> outputs: straight lines.
     """
+    from neurotui.core.data.datasets import input_names
     from neurotui.core.model.task import task_of
 
+    inputs = len(input_names(config))
     if config.layers == 0:
-        return [(len(config.features), task_of(config).outputs)]
-    sizes = [(len(config.features), config.hidden)]
+        return [(inputs, task_of(config).outputs)]
+    sizes = [(inputs, config.hidden)]
     sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
     sizes.append((config.hidden, task_of(config).outputs))
     return sizes
+
+
+def plotted_pair(config: XorConfig) -> tuple[int, int]:
+    """The two input columns (indices) a data file's pictures are drawn over; (0, 1) otherwise."""
+    if config.data is None:
+        return 0, 1
+    from neurotui.core.data.columns import plot_pair
+    from neurotui.core.data.datasets import input_names
+
+    return plot_pair(input_names(config), config.plot, config.data)
 
 
 def is_linear(config: XorConfig) -> bool:
@@ -166,13 +183,18 @@ def build_model(config: XorConfig, generator=None):
         generator = torch.Generator().manual_seed(config.seed)
     act = get_activation(config.activation)
     layers: list = []
+    sizes = layer_sizes(config)
+    if sizes[0][0] > 2 and tuple(config.features) == DEFAULT_FEATURES:
+        from neurotui.core.model.layers import PlaneSlice
+
+        # the pictures' plane points (two columns) enter the K inputs through the plotted pair
+        layers.append(PlaneSlice(sizes[0][0], plotted_pair(config)))
     if tuple(config.features) != DEFAULT_FEATURES:
         from neurotui.core.model.layers import Features
 
         layers.append(Features(config.features))  # no parameters: the lesson's draws stay in order
     from neurotui.core.model.task import output_layers, task_of
 
-    sizes = layer_sizes(config)
     for i, (fan_in, fan_out) in enumerate(sizes):
         # Made on the meta device (no draws) with real storage set in place: the weights are then
         # drawn from `generator`. Not torch.nn.utils.skip_init: its to_empty() goes through

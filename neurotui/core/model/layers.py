@@ -27,6 +27,29 @@ class Features(nn.Module):
         return ",".join(self.names)
 
 
+class PlaneSlice(nn.Module):
+    """A data file's K inputs, or a picture's plane of two: a row of K values passes unchanged; a
+    row of two is a point of the plotted pair, the other inputs held at their training mean (`hold`,
+    set by the Trainer from the training split). So every picture drawn over (x1, x2) is a 2-D slice
+    through the K-D input, and training never meets this module's second case."""
+
+    def __init__(self, k: int, pair: tuple[int, int]):
+        super().__init__()
+        self.k = k
+        self.pair = tuple(pair)
+        self.register_buffer("hold", torch.zeros(k))
+
+    def forward(self, x):
+        if x.shape[-1] == self.k:
+            return x
+        out = self.hold.to(x.dtype).expand(x.shape[0], self.k).clone()
+        out[:, list(self.pair)] = x
+        return out
+
+    def extra_repr(self) -> str:
+        return f"{self.k} inputs, plotted {self.pair[0]},{self.pair[1]}"
+
+
 class SeededDropout(nn.Module):
     """Dropout whose masks come from the run's own generator.
 

@@ -156,6 +156,8 @@ def diagnose_fit(
     outputs: dict | None = None,
     no_hidden_layer: bool = False,
     features: tuple[str, ...] = ("x1", "x2"),
+    unscaled: tuple[str, float, float] | None = None,
+    data_file: bool = False,
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy.
 
@@ -176,6 +178,15 @@ def diagnose_fit(
             "nonfinite", "values became nan/inf",
             f"unstable training: a non-finite value appeared{where}; the run was stopped",
             "lower the learning rate and check inputs", ("lr_lower",),
+        )
+    if unscaled is not None and finished and (train_accuracy if val_accuracy is None else val_accuracy) < task.solved_at:
+        # before every other verdict: a saturated first layer looks like "not learning" or "stuck"
+        name, low, high = unscaled
+        return Diagnosis(
+            "unscaled", "inputs not scaled",
+            f"input {name} runs {low:.4g} to {high:.4g}: inputs this large saturate the first layer "
+            "from the first step, so its gradients vanish",
+            "standardize the inputs (leave out --no-standardize)",
         )
     if task.binary and train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
         return Diagnosis(
@@ -216,7 +227,8 @@ def diagnose_fit(
                       f"while the train loss kept falling; {scores}")
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
-            "use train/validation split and regularization", ("regularize", "samples"),
+            *(("regularize, or train on more rows", ("regularize",)) if data_file else
+              ("use train/validation split and regularization", ("regularize", "samples"))),
         )
     if acc >= solved_at:
         late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
@@ -253,7 +265,8 @@ def diagnose_fit(
             "stuck", "not accurate enough (not memorization)",
             f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
-            f"lower the noise or add samples; if the data is clean, train longer or {grow}", ("noise", "samples"),
+            *((f"if the file's labels are clean, train longer or {grow}", grow_fix) if data_file else
+              (f"lower the noise or add samples; if the data is clean, train longer or {grow}", ("noise", "samples"))),
         )
     if val_accuracy is not None:
         return Diagnosis(
@@ -261,7 +274,8 @@ def diagnose_fit(
             f"training ended with {scores} (solved means {solved_at:.2f}): it fits its training "
             f"points; validation trails by less than sets of {n_train or '?'} and {n_val or '?'} points "
             "differ by chance",
-            "add samples to tell memorization from chance; lower the noise if the data allow", ("samples",),
+            *(("more rows in the file would tell memorization from chance", ()) if data_file else
+              ("add samples to tell memorization from chance; lower the noise if the data allow", ("samples",))),
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",

@@ -11,11 +11,12 @@ import math
 from collections.abc import Callable
 
 from neurotui.core.course.bugs import mistakes
-from neurotui.core.data.datasets import is_lesson_data, load_dataset
+from neurotui.core.data.datasets import is_lesson_data
+from neurotui.core.data.scaling import dataset_of, unscaled_input
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, Diagnosis, diagnose
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
-from neurotui.core.model.task import loss_module, loss_targets, output_symptoms, shown, task_of
+from neurotui.core.model.task import accuracy_of, loss_module, loss_targets, output_symptoms, shown, task_of
 from neurotui.core.training import kernels, threads
 from neurotui.core.training.fit import (
     Batches,
@@ -49,8 +50,10 @@ class Trainer:
         self.model.eval()  # only a training step drops units (fit.train_forwards)
         self.x, self.y = xor_tensors(self.device)  # the lesson's four rows: probs, preds, rows()
         self.lesson_data = is_lesson_data(config)
-        self.data = load_dataset(config).to(self.device)
+        self.data = dataset_of(config).to(self.device)
         threads.use_for(threads.run_size(config, self.data.n_train))  # one, for a small run (the why there)
+        if hasattr(self.model[0], "hold"):  # layers.PlaneSlice: a picture holds the other inputs at their mean
+            self.model[0].hold.copy_(self.data.train_x.mean(0))
         self._setup_fit(config, generator)
         # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
@@ -180,28 +183,25 @@ class Trainer:
     def _record_curve(self) -> None:
         import torch
 
-        train_loss, _ = evaluate(self.model, self.data.train_x, self.data.train_y, self.task)
-        val_loss, _ = evaluate(self.model, self.data.val_x, self.data.val_y, self.task)
-        pair = torch.stack([train_loss, val_loss])
+        d = self.data  # a scaled regression target's losses, in the file's units (as metrics)
+        pair = torch.stack([evaluate(self.model, x, y, self.task)[0] for x, y in ((d.train_x, d.train_y), (d.val_x, d.val_y))])
+        pair = pair * (d.scaling.loss_factor if d.scaling is not None else 1.0)
         if self._sync_free:
             self._curve_pending.append((self.step_count, pair))  # read back with the losses
         else:
             self.curve.append((self.step_count, *pair.tolist()))
 
     def metrics(self) -> dict:
-        """train/val loss and accuracy (R² for regression) over the whole sets, in eval mode
-        (val_* None without a split; the score a task does not have is None)."""
+        """train/val loss and accuracy (R²) over the whole sets, eval mode; None: no split / not the task's."""
         import torch
 
-        score = "r2" if self.task.regress else "accuracy"
-        out = {"train_accuracy": None, "val_accuracy": None, "train_r2": None, "val_r2": None}
-        out.update(zip(("train_loss", f"train_{score}"),
-                       torch.stack(evaluate(self.model, self.data.train_x, self.data.train_y, self.task)).tolist()))
-        if self.data.has_val:
-            out.update(zip(("val_loss", f"val_{score}"),
-                           torch.stack(evaluate(self.model, self.data.val_x, self.data.val_y, self.task)).tolist()))
-        else:
-            out["val_loss"] = None
+        d, score = self.data, "r2" if self.task.regress else "accuracy"
+        factor = d.scaling.loss_factor if d.scaling is not None else 1.0  # a scaled target's loss, in file units
+        out = {"train_accuracy": None, "val_accuracy": None, "train_r2": None, "val_r2": None, "val_loss": None}
+        for name, x, y in [("train", d.train_x, d.train_y)] + ([("val", d.val_x, d.val_y)] if d.has_val else []):
+            loss, value = torch.stack(evaluate(self.model, x, y, self.task)).tolist()
+            out[f"{name}_loss"] = loss * factor
+            out[f"{name}_{score}"] = value if self.task.regress else accuracy_of(value, len(y))
         return out
 
     def score(self, m: dict) -> float:
@@ -220,7 +220,7 @@ class Trainer:
             finished=finished, nonfinite_where=self.nonfinite_where,
             n_train=self.data.n_train, n_val=self.data.n_val, task=self.task, **self._model_kind(),
             outputs=None if self.task.binary or not finished else output_symptoms(
-                self.model, self.data.train_x, self.data.train_y),
+                self.model, self.data.train_x, self.data.train_y), unscaled=unscaled_input(self.data), data_file=self.config.data is not None,
         )
 
     def confusion(self) -> list[list[int]]:

@@ -121,7 +121,7 @@ class XorPane(Vertical):
     def on_train_started(self, message: TrainStarted) -> None:
         if self.run.started(message):
             for which in ("#xor-boundary", "#cmp-a", "#cmp-b"):
-                self.query_one(which, BoundaryView).set_points(message.points, message.span)
+                self.query_one(which, BoundaryView).set_points(message.points, message.span, xor_text.axes_of(self.run.configs))
             self._refresh_text()
 
     def on_train_progress(self, message: TrainProgress) -> None:

@@ -48,6 +48,8 @@ def config_line(c: XorConfig) -> Text:
     extra = []
     if c.data is not None or c.dataset != "xor":
         extra.append(f"data {c.data or c.dataset}")
+    if c.data is not None:  # how the file's inputs went in, and which two are drawn
+        extra.append("inputs standardized" if c.standardize else "inputs as read")
     if tuple(c.features) != ("x1", "x2"):
         extra.append("features " + ",".join(c.features))
     if c.l2:
@@ -59,6 +61,18 @@ def config_line(c: XorConfig) -> Text:
     if extra:
         t.append(" - " + " - ".join(extra), "dim")
     return t
+
+
+def axes_of(configs) -> str | None:
+    """A data file's picture axes by column name (None: the lesson's x1, x2)."""
+    if not configs or configs[0].data is None:
+        return None
+    from neurotui.core.data.columns import axes_names
+    from neurotui.core.data.datasets import input_names
+    from neurotui.core.model.config import plotted_pair
+
+    c = configs[0]
+    return axes_names(input_names(c), plotted_pair(c)) + ("; standardized" if c.standardize else "")
 
 
 def question_text(question: str) -> Text:

@@ -120,6 +120,7 @@ class BoundaryView(CachedText):
         self._shown_look: tuple | None = None
         self.points = None
         self.span = (LOW, HIGH)
+        self.axes: str | None = None  # a data file's plotted columns (set_points)
         # validation points cover the shading they are kept out of: shown on request (V), as
         # Playground's "Show test data"
         self.show_validation = False
@@ -181,10 +182,11 @@ class BoundaryView(CachedText):
             self._shown_look = self._key = None
             self.refresh()
 
-    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH)) -> None:
-        """The data points to mark (None: the lesson's four XOR rows) and the plane's range."""
-        if (points, span) != (self.points, self.span):
-            self.points, self.span = points, span
+    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH), axes: str | None = None) -> None:
+        """The data points to mark (None: the lesson's four XOR rows), the plane's range, and a data
+        file's axes by column name (None: x1 across, x2 up)."""
+        if (points, span, axes) != (self.points, self.span, self.axes):
+            self.points, self.span, self.axes = points, span, axes
             self._shown_look = None
             self._key = None
             self.refresh()
@@ -253,8 +255,7 @@ class BoundaryView(CachedText):
         if self.has_validation():
             marks += ", O X: validation" if self.show_validation else (", V: validation" if short else ", V shows validation")
         t = Text(no_wrap=True, end="")  # cropped, not wrapped, where it is narrow
-        t.append(("x1 →, x2 ↑; " if short and not self.ascii else "x1 across, x2 up; " if short else
-                  "x1 across, x2 up\n") + marks + "\n", "dim")
+        t.append(self._axes(short) + ("; " if short else "\n") + marks + "\n", "dim")
         if self.half_blocks:
             # swatches in the picture's own colours (not dimmed), which follow the theme
             t.append("██", self.palette[-1])
@@ -266,11 +267,16 @@ class BoundaryView(CachedText):
             t.append(f"{ramp[-1]} near 1, blank near 0", "dim")
         return t
 
+    def _axes(self, short: bool) -> str:
+        if self.axes is not None:  # a data file's columns by name, standardized
+            return self.axes
+        return "x1 →, x2 ↑" if short and not self.ascii else "x1 across, x2 up"
+
     def _task_legend(self, short: bool) -> Text:
         """K classes: each class's swatch (or texture) and point glyphs; regression: the value scale."""
         kind, k, scale = self.grid_task
         t = Text(no_wrap=True, end="")
-        t.append("x1 →, x2 ↑\n" if short and not self.ascii else "x1 across, x2 up\n", "dim")
+        t.append(self._axes(short) + "\n", "dim")
         if kind == "classes":
             for c in range(k):
                 swatch = "██" if self.half_blocks else CLASS_FILLS[c] * 2

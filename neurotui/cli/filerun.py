@@ -1,0 +1,69 @@
+"""What `lab` says about a --data file's run: its columns, labels and scaling, in text and in --json.
+
+A file's run describes that file: its name, its input columns by name, how its labels became
+classes, whether its inputs were standardized, and the plotted pair's axes in the file's units.
+The lesson's neuron and four XOR rows are not part of it.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def label_lines(d) -> list[str]:
+    """The lines naming a file's columns, its classes and its scaling (lab prints them after data=)."""
+    from neurotui.core.data.columns import describe_lines
+
+    s = d.scaling
+    return describe_lines(d.inputs, d.class_names, d.mapping, s is not None, s is not None and s.y_std is not None)
+
+
+def axes_words(d) -> str:
+    """'x1 across, x2 up, both -0.3 to 1.2' in the file's own units, and the inputs held for a slice."""
+    i, j = d.pair
+    lo, hi = d.low, d.high
+
+    def span(c):
+        s = d.scaling
+        a, b = (lo, hi) if s is None else (s.file_x(lo, c), s.file_x(hi, c))
+        return f"{a:.4g} to {b:.4g}"
+
+    words = f"{d.inputs[i]} across ({span(i)}), {d.inputs[j]} up ({span(j)})"
+    others = len(d.inputs) - 2
+    if others > 0:
+        words += f"; the other {others} input{'s' if others > 1 else ''} held at the training mean"
+    return words
+
+
+def target_words(d, scale: float) -> tuple[str, str, str]:
+    """A regression map's ends and middle in the file's units: (low, middle, high)."""
+    s = d.scaling
+    if s is None or s.y_std is None:
+        return f"-{scale:.4g}", "0", f"+{scale:.4g}"
+    return f"{s.file_y(-scale):.4g}", f"{s.file_y(0.0):.4g}", f"{s.file_y(scale):.4g}"
+
+
+def final_loss(trainer, loss: float) -> float:
+    """The last step's loss, in the file's units for a scaled regression target."""
+    s = trainer.data.scaling
+    return loss * (s.loss_factor if s is not None else 1.0)
+
+
+def file_json(result: dict, trainer, snap) -> None:
+    """`lab --json` for a file: its name and columns in, the lesson's neuron and XOR rows out."""
+    from neurotui.core.numbers import finite_or_none
+
+    d = trainer.data
+    for key in ("neuron", "rows", "probs", "preds"):
+        result.pop(key, None)
+    result["dataset"] = os.path.basename(d.name)
+    result["config"]["dataset"] = None  # no named set: the file is the data
+    result["final_loss"] = finite_or_none(final_loss(trainer, snap.loss))
+    result["inputs"] = list(d.inputs)
+    result["label"] = d.label_name
+    result["plot"] = [d.inputs[i] for i in d.pair]
+    result["class_names"] = None if d.class_names is None else list(d.class_names)
+    result["label_mapping"] = d.mapping
+    result["standardized"] = d.scaling is not None
+    result["scaling"] = None if d.scaling is None else d.scaling.as_dict(d.inputs)
+    result["verdict"] = f"{snap.diagnosis.title}: {snap.diagnosis.detail}"
