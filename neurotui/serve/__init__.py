@@ -26,12 +26,13 @@ def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
     (`extra`), so `neurotui serve --seed 7` and `neurotui --seed 7 serve` mean the same, and a
     new app option (e.g. --preset) passes through without this module knowing it.
     """
+    from neurotui.cli.argparse_shims import options_of
     from neurotui.cli.data import default_of
     from neurotui.cli.parser import UsageError, build_parser, config_from_args
 
     parser = build_parser()
     given: list[str] = []
-    for action in parser._actions:  # argparse has no public list of a parser's options
+    for action in options_of(parser):
         if not action.option_strings or action.dest in _NOT_APP_OPTIONS:
             continue
         value = getattr(args, action.dest, default_of(action))
