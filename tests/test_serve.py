@@ -272,7 +272,7 @@ def test_bad_options_are_one_line_and_exit_2_before_serving(argv, message, capsy
 
 
 def test_app_options_pass_through_from_either_side_of_serve():
-    from neurotui.serve import app_options
+    from neurotui.cli.commands import app_options
 
     parser = cli.build_parser()
     for argv, expected in [
