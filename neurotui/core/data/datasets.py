@@ -136,20 +136,25 @@ def checked_options(config) -> dict:
     }
 
 
+def is_xor_rows(config) -> bool:
+    """Is the data the lesson's four XOR rows? The one test of it: a file named xor is not them."""
+    return config.data is None and config.dataset == "xor"
+
+
 def is_lesson_data(config) -> bool:
-    """The lesson's four XOR rows with no validation set: the lesson's outputs apply unchanged."""
-    return config.data is None and config.dataset == "xor" and not config.val_split
+    """The lesson's four rows, all four trained (no validation set): the lesson's outputs apply unchanged."""
+    return is_xor_rows(config) and not config.val_split
 
 
 def xor_labelled(config) -> bool:
-    """Data labelled by XOR around the lesson's corners, where the lesson's four rows still apply."""
-    return config.data is None and config.dataset in ("xor", "xor-noisy")
+    """The four rows, or points labelled by XOR around their corners: the four rows still mean something."""
+    return is_xor_rows(config) or (config.data is None and config.dataset == "xor-noisy")
 
 
 def resolved(config) -> dict:
     """samples, noise and val_split with the dataset's defaults filled in (None where not used)."""
-    generated = config.data is None and config.dataset != "xor"
-    default_split = 0.0 if (config.data is None and config.dataset == "xor") else DEFAULT_VAL_SPLIT
+    generated = config.data is None and not is_xor_rows(config)
+    default_split = 0.0 if is_xor_rows(config) else DEFAULT_VAL_SPLIT
     return {
         "samples": (config.samples or DEFAULT_SAMPLES_OF.get(config.dataset, DEFAULT_SAMPLES)) if generated else None,
         "noise": (DEFAULT_NOISE[config.dataset] if config.noise is None else config.noise) if generated else None,
@@ -250,7 +255,7 @@ def check_data(config) -> tuple[int, int]:
     if config.data is not None:
         _, labels = read_csv_rows(config.data)
         sizes = (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
-    elif config.dataset == "xor":
+    elif is_xor_rows(config):
         sizes = (2, 2)
     else:
         n = resolved(config)["samples"]
@@ -352,14 +357,14 @@ def load_dataset(config) -> Dataset:
     if config.data is not None:
         x, y = load_csv(config.data)
         name = str(config.data)
-    elif config.dataset == "xor":
+    elif is_xor_rows(config):
         x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
         name = "xor"
     else:
         x, y = generate(config.dataset, opts["samples"], opts["noise"], config.data_seed, generator=g,
                         classes=task.classes or 2)
         name = config.dataset
-    low, high = LESSON_RANGE if name == "xor" else grid_range(x)
+    low, high = LESSON_RANGE if is_xor_rows(config) else grid_range(x)
     y = y.unsqueeze(1)
     if not opts["val_split"]:
         return Dataset(name, x, y, None, None, low, high, task)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from neurotui.core.course.bugs import mistakes
+from neurotui.core.data.datasets import is_xor_rows
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import DEFAULT_FEATURES, XOR_Y, XorConfig, is_linear
 from neurotui.core.training.trainer import Snapshot
@@ -36,7 +37,7 @@ def config_line(c: XorConfig) -> Text:
     """The network, and the data and regularization when they are not the lesson's."""
     t = Text(describe_config(c), style="dim", no_wrap=True, overflow="ellipsis")
     extra = []
-    if c.data is not None or c.dataset != "xor":
+    if not is_xor_rows(c):
         extra.append(f"data {c.data or c.dataset}")
     if tuple(c.features) != ("x1", "x2"):
         extra.append("features " + ",".join(c.features))
