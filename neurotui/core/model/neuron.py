@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neurotui.core.model.activations import ACTIVATIONS
+from neurotui.core.numbers import term_text
 
 LESSON_X = (0.8, 0.3, 0.5)
 LESSON_W = (0.2, -0.4, 0.6)
@@ -28,21 +29,13 @@ class NeuronResult:
     def arithmetic(self, digits: int = 3, ascii: bool = False) -> str:
         """'0.8×0.2 + 0.3×(−0.4) + 0.5×0.6 + 0.1 = 0.44' ('*' and '-' when ascii)."""
         times = "*" if ascii else "×"
-        parts = [f"{_num(xi, digits)}{times}{_paren(wi, digits)}" for xi, wi in zip(self.x, self.w)]
-        text = " + ".join(parts + [_paren(self.b, digits)]) + f" = {_num(self.z, digits)}"
+        parts = [f"{term_text(xi, digits)}{times}{_paren(wi, digits)}" for xi, wi in zip(self.x, self.w)]
+        text = " + ".join(parts + [_paren(self.b, digits)]) + f" = {term_text(self.z, digits)}"
         return text if ascii else text.replace("-", "−")
 
 
-def _num(v: float, digits: int) -> str:
-    if v != v or abs(v) == float("inf"):
-        return f"{v}"
-    if v != 0 and (abs(v) >= 1e6 or abs(v) < 10 ** -digits):
-        return f"{v:.{digits - 1}e}"  # 1e308 stays short: 1.00e+308, never 308 digits
-    return f"{round(v, digits):g}"
-
-
 def _paren(v: float, digits: int) -> str:
-    s = _num(v, digits)
+    s = term_text(v, digits)
     return f"({s})" if v < 0 else s
 
 
