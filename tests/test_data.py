@@ -26,8 +26,9 @@ from neurotui.core.data.datasets import (
     read_csv_rows,
 )
 from neurotui.core.errors import ConfigError
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.boundary import TRAIN_GLYPHS, VAL_GLYPHS, render
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.core.training.fit import diagnose_fit, val_loss_rise
 from neurotui.core.training.trainer import Trainer
 

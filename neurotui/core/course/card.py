@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XOR_Y, XorConfig, is_linear
+from neurotui.core.model.config import XorConfig, is_linear
 from neurotui.core.numbers import lesson_round
 
 DEFAULT_CARD_NAME = "neurotui-card.md"

@@ -25,10 +25,7 @@ from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data op
     read_csv_rows,
 )
 from neurotui.core.errors import ConfigError
-
-# The lesson's four rows and their XOR labels.
-XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
-XOR_Y = (0.0, 1.0, 1.0, 0.0)
+from neurotui.core.lesson import XOR_X, XOR_Y
 
 BINARY_DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
 DATASETS = BINARY_DATASETS + ("spiral3", "reg-plane", "reg-gauss")

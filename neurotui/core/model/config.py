@@ -6,8 +6,8 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from neurotui.core.course.bugs import check_bug
-from neurotui.core.data.datasets import XOR_X, XOR_Y  # the lesson's four rows (re-exported: most code reads them here)
 from neurotui.core.errors import ConfigError
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.device import check_spec
 

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neurotui.core.lesson import NEURON_B, NEURON_W, NEURON_X
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import term_text
-
-LESSON_X = (0.8, 0.3, 0.5)
-LESSON_W = (0.2, -0.4, 0.6)
-LESSON_B = 0.1
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ def _paren(v: float, digits: int) -> str:
     return f"({s})" if v < 0 else s
 
 
-def compute(x=LESSON_X, w=LESSON_W, b=LESSON_B) -> NeuronResult:
+def compute(x=NEURON_X, w=NEURON_W, b=NEURON_B) -> NeuronResult:
     if len(x) != len(w):
         raise ValueError("x and w must have the same length")
     terms = tuple(float(xi) * float(wi) for xi, wi in zip(x, w))

@@ -51,7 +51,8 @@ def sweep_data(model, device) -> SweepData:
     """The SweepData of a validated XorConfig, built by core.data.load_dataset as the Trainer builds it."""
     import torch
 
-    from neurotui.core.data.datasets import XOR_X, feature_columns, is_lesson_data, load_dataset
+    from neurotui.core.data.datasets import feature_columns, is_lesson_data, load_dataset
+    from neurotui.core.lesson import XOR_X
 
     data = load_dataset(model)
 

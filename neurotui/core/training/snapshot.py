@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neurotui.core.data.datasets import XOR_X, XOR_Y
 from neurotui.core.doctor.diagnosis import Diagnosis
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.inside import Inside
 from neurotui.core.model.task import BINARY_TASK, Task
 
