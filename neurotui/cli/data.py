@@ -1,6 +1,6 @@
 """The command line's data, training and preset options, and the lab's output off the four rows.
 
-Kept out of cli.py so that stays small: cli.py calls `add_data_options` for the
+Kept out of cli/parser.py so that stays small: cli/parser.py calls `add_data_options` for the
 app and `lab`, `settle` after every parse, `with_data_options` in config_from_args,
 and hands `lab` over to `print_fit_lab` / `fit_json` when the data is not the
 lesson's four rows.

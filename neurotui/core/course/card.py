@@ -148,7 +148,7 @@ def card_markdown(
     probe: the failure probe's Snapshot (see failure_probe), or None if not run.
     grid: probability rows for the boundary; defaults to snapshot.boundary.
     ascii: ASCII-only text (boundary shades, arithmetic); otherwise Unicode.
-    neuron: a core.neuron.NeuronResult; defaults to the lesson's neuron.
+    neuron: a core.model.neuron.NeuronResult; defaults to the lesson's neuron.
     extra: Markdown appended at the end (the guided lesson's predictions beside the measurements).
     """
     from neurotui.core.model import neuron as neuron_mod

@@ -49,7 +49,7 @@ class XorConfig:
     features: tuple[str, ...] = ("x1", "x2")
     classes: int | None = None  # K arms / blobs of spiral or gauss (2-6); None: two (core.model.task)
     task: str | None = None  # 'classify' or 'regress' for a --data file; None: its labels decide
-    bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
+    bug: str | None = None  # a classic mistake made on purpose (core.course.bugs); None: the lesson's code
 
     def validated(self) -> XorConfig:
         """Return a normalised copy, or raise ConfigError with a one-line reason."""

@@ -49,7 +49,7 @@ class Trainer:
         self.lesson_data = is_lesson_data(config)
         self.data = load_dataset(config).to(self.device)
         self._setup_fit(config, generator)
-        # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
+        # An injected bug (core.course.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
         self.loss_fn = loss_module(self.task, mse_on_labels=m.mse_loss)
         self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
@@ -61,7 +61,7 @@ class Trainer:
         self.mismatch: tuple | None = None  # (output shape, target shape) when they differ: a symptom
         self._start = [p.detach().clone() for p in self.model.parameters()]  # has anything moved?
         self.step_count = 0
-        self.losses: list[float] = []  # append-only: snapshots share it (core.series)
+        self.losses: list[float] = []  # append-only: snapshots share it (core.training.series)
         self._loss_span = SpanTracker()
         self._pending: list = []  # device loss tensors not yet read back (CUDA)
         self.nonfinite_where: str | None = None
