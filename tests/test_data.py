@@ -335,7 +335,7 @@ def test_lab_json_on_other_data_is_deterministic(capsys):
     first = lab_json(capsys, *args)
     assert lab_json(capsys, *args) == first
     # the numbers are the trainer's own, over the whole sets (eval mode), for this config
-    from neurotui.cli import build_parser, config_from_args
+    from neurotui.cli.parser import build_parser, config_from_args
 
     t = Trainer(config_from_args(build_parser().parse_args(["lab", *args])))
     t.run()

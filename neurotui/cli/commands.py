@@ -9,6 +9,7 @@ import sys
 from neurotui.cli import data as cli_data
 from neurotui.cli.argparse_shims import options_of
 from neurotui.cli.parser import UsageError, build_parser, config_from_args
+from neurotui.core.course.presets import get_preset
 from neurotui.core.errors import ConfigError
 
 
@@ -106,7 +107,7 @@ def cmd_app(args) -> int:
     from neurotui.tui.launch import launch
 
     preset = getattr(args, "preset", None)
-    question = cli_data.get_preset(preset).question if preset else ""
+    question = get_preset(preset).question if preset else ""
     return launch(config, autostart=not args.no_autostart, ascii=args.ascii, theme=getattr(args, "theme", None),
                   keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question,
                   warnings=getattr(args, "config_warnings", ()))

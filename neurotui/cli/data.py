@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from neurotui.cli.convert import _float, _int
-from neurotui.core.course.presets import PRESETS, get_preset, preset_lines  # noqa: F401 (get_preset: cli.cmd_app)
+from neurotui.core.course.presets import PRESETS, get_preset, preset_lines
 from neurotui.core.data.datasets import (
     DATASETS,
     FEATURES,

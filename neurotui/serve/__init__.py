@@ -11,8 +11,6 @@ import os
 import re
 import sys
 
-from neurotui.serve.options import DEFAULT_MAX_SESSIONS, DEFAULT_PORT, add_arguments  # noqa: F401
-
 INSTALL_LINE = "pip install 'neurotui[web]'"
 TOKEN_ENV = "NEUROTUI_TOKEN"
 TEACHER_TOKEN_ENV = "NEUROTUI_TEACHER_TOKEN"

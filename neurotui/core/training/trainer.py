@@ -27,7 +27,7 @@ from neurotui.core.training.fit import (
 )
 from neurotui.core.training.optim import make_step_optimizer
 from neurotui.core.training.series import LossSeries, SpanTracker
-from neurotui.core.training.snapshot import Snapshot  # noqa: F401 (re-exported: most code reads it here)
+from neurotui.core.training.snapshot import Snapshot
 
 INSIDE_POINTS = 200  # training points placed in hidden space, at most: more only hide each other
 

@@ -18,7 +18,7 @@ from neurotui.core.data.datasets import xor_labelled
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
 from neurotui.core.numbers import loss_text
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.training.snapshot import Snapshot
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 from neurotui.tui.glyphs import Glyphs

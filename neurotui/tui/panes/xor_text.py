@@ -13,7 +13,7 @@ from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, is_linear
 from neurotui.core.numbers import lesson_round, loss_text
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.network import unit_name
 
