@@ -15,6 +15,7 @@ import torch.nn as nn
 from lab_runs import GRID, LESSON_ROWS, trained
 
 from neurotui.core.doctor.diagnosis import diagnose
+from neurotui.core.lesson import XOR_X, XOR_Y, train_xor, xor_model
 from neurotui.core.model import neuron
 from neurotui.core.model.boundary import (
     ASCII_RAMP,
@@ -25,7 +26,7 @@ from neurotui.core.model.boundary import (
     render,
     shade,
 )
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig, build_model
+from neurotui.core.model.config import XorConfig, build_model
 from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,14 +83,10 @@ def test_neuron_negative_z_and_slopes():
 
 
 def _lesson_model(seed: int, hidden: int = 4, layers: int = 1, act=nn.Tanh):
-    """Built the lesson's way: global seed, then nn.Linear's own initialisation."""
+    """Built the lesson's way (core/lesson.py's page): global seed, then nn.Linear's own initialisation."""
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        mods = [nn.Linear(2, hidden), act()]
-        for _ in range(layers - 1):
-            mods += [nn.Linear(hidden, hidden), act()]
-        mods += [nn.Linear(hidden, 1), nn.Sigmoid()]
-        return nn.Sequential(*mods)
+        return xor_model(hidden, layers, act)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +112,50 @@ def test_build_model_is_the_lessons_model(seed, hidden, layers, activation, act)
     for name in want:
         assert got[name].shape == want[name].shape, name
         assert torch.equal(got[name], want[name]), name
+
+
+def _page_run():
+    """core/lesson.py's `train_xor`, with every step's loss and the final weights."""
+    losses, last = [], []
+
+    def seen(loss, model):
+        losses.append(loss.item())
+        last[:] = [model]
+
+    with torch.random.fork_rng():
+        loss, probs = train_xor(on_step=seen)
+    return losses, last[0].state_dict(), loss, probs
+
+
+def test_the_trainer_is_the_lessons_loop_bit_for_bit(monkeypatch):
+    """The app's Trainer on the default config runs the page's loop: every step's loss and the final
+    weights are the same floats, not merely close. The Trainer steps Adam's fused kernel (checked
+    against torch.optim.Adam(fused=True) by kernel_check), so the page is run with that Adam here."""
+    import functools
+
+    monkeypatch.setattr(torch.optim, "Adam", functools.partial(torch.optim.Adam, fused=True))
+    page_losses, want, page_loss, page_probs = _page_run()
+    trainer = Trainer(XorConfig())
+    trainer.run()
+    snap = trainer.snapshot()
+    assert len(page_losses) == len(snap.losses) == 2000
+    assert list(snap.losses) == page_losses
+    assert snap.loss == page_loss
+    got = trainer.model.state_dict()
+    assert list(got) == list(want)
+    for name in want:
+        assert torch.equal(got[name], want[name]), name
+    assert trainer.probabilities() == page_probs
+
+
+def test_the_pages_own_adam_prints_what_the_trainer_prints():
+    """With the page's default Adam (foreach, not fused) the floats part after a few steps (summation
+    order), but never where the lesson looks: the loss and probabilities to the lesson's 4 decimals."""
+    page_losses, _, page_loss, page_probs = _page_run()
+    trainer = Trainer(XorConfig())
+    trainer.run()
+    assert round(trainer.snapshot().loss, 4) == round(page_loss, 4)
+    assert [round(p, 4) for p in trainer.probabilities()] == [round(p, 4) for p in page_probs]
 
 
 # ---------------------------------------------------------------- training outcomes

@@ -26,8 +26,9 @@ from neurotui.core.data.datasets import (
     read_csv_rows,
 )
 from neurotui.core.errors import ConfigError
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.boundary import TRAIN_GLYPHS, VAL_GLYPHS, render
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig
+from neurotui.core.model.config import XorConfig
 from neurotui.core.training.fit import diagnose_fit, val_loss_rise
 from neurotui.core.training.trainer import Trainer
 
@@ -335,7 +336,7 @@ def test_lab_json_on_other_data_is_deterministic(capsys):
     first = lab_json(capsys, *args)
     assert lab_json(capsys, *args) == first
     # the numbers are the trainer's own, over the whole sets (eval mode), for this config
-    from neurotui.cli import build_parser, config_from_args
+    from neurotui.cli.parser import build_parser, config_from_args
 
     t = Trainer(config_from_args(build_parser().parse_args(["lab", *args])))
     t.run()

@@ -135,14 +135,14 @@ def test_learn_list_step_and_reset(tmp_path, monkeypatch, capsys):
 def test_serve_learn_starts_each_tab_in_the_lesson(monkeypatch):
     pytest.importorskip("textual_serve")
     import neurotui.serve.server as server
+    from neurotui.cli.commands import cmd_serve
     from neurotui.cli.parser import build_parser
-    from neurotui.serve import main as serve_main
 
     seen = {}
     monkeypatch.setattr(server, "serve", lambda argv, **kw: seen.setdefault("argv", argv) and 0)
     args, extra = build_parser().parse_known_args(["--ascii", "serve", "--learn"])
     args.extra = extra
-    serve_main(args)
+    cmd_serve(args)
     assert seen["argv"][-2:] == ["--ascii", "learn"]
 
 

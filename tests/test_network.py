@@ -55,7 +55,8 @@ import re  # noqa: E402
 
 import torch  # noqa: E402
 
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig  # noqa: E402
+from neurotui.core.lesson import XOR_X, XOR_Y  # noqa: E402
+from neurotui.core.model.config import XorConfig  # noqa: E402
 from neurotui.tui.app import NeuroApp  # noqa: E402
 from neurotui.tui.screenshots import settle  # noqa: E402
 from neurotui.tui.widgets.network import Item, NetworkView  # noqa: E402

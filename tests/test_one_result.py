@@ -305,7 +305,7 @@ def test_fix_line_is_never_cut_and_names_the_key_at_120x40():
 
 def test_memorization_fix_names_r_and_fits_four_rows():
     from neurotui.core.training.fit import diagnose_fit
-    from neurotui.core.training.trainer import Snapshot
+    from neurotui.core.training.snapshot import Snapshot
     from neurotui.tui.panes.xor_text import diagnosis_text
 
     d = diagnose_fit([0.7, 0.1], train_loss=0.1, val_loss=0.9, train_accuracy=1.0, val_accuracy=0.73,
@@ -328,7 +328,7 @@ def test_memorization_fix_names_r_and_fits_four_rows():
 # ----- 13 / 15: small words that disagreed with the numbers ------------------------------------------------------
 def test_rows_of_0500_say_how_pred_is_decided_and_counts_are_singular():
     from neurotui.core.doctor.diagnosis import Diagnosis
-    from neurotui.core.training.trainer import Snapshot
+    from neurotui.core.training.snapshot import Snapshot
     from neurotui.tui.glyphs import ASCII
     from neurotui.tui.panes.xor_text import rows_text, status_line
 
@@ -361,7 +361,7 @@ def test_reliability_failures_are_whole_words_and_ranges_are_not_glued():
 
 def test_running_status_keeps_its_speed_in_view():
     from neurotui.core.doctor.diagnosis import Diagnosis
-    from neurotui.core.training.trainer import Snapshot
+    from neurotui.core.training.snapshot import Snapshot
     from neurotui.tui.glyphs import ASCII
     from neurotui.tui.panes.xor_text import status_line
 

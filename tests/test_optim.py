@@ -1,4 +1,4 @@
-"""The trainer's optimizer (core.optim) against torch.optim itself: the same numbers bit for
+"""The trainer's optimizer (core.training.optim) against torch.optim itself: the same numbers bit for
 bit over whole runs, and no torch._dynamo import before the first step."""
 
 import subprocess
@@ -70,7 +70,7 @@ def test_a_torch_without_the_kernel_gets_torch_optim(monkeypatch):
 
 
 def test_a_run_never_imports_dynamo_or_sympy():
-    """The reason for core.optim: torch.optim's first call imports torch._dynamo (~1-1.7 s
+    """The reason for core.training.optim: torch.optim's first call imports torch._dynamo (~1-1.7 s
     here), and torch.nn.utils.skip_init imports sympy (~0.4 s), before the first step can run."""
     code = (
         "import sys\n"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from neurotui.cli import build_parser, config_from_args, main
+from neurotui.cli import main
+from neurotui.cli.parser import build_parser, config_from_args
 from neurotui.core.course.presets import PRESETS, get_preset
 from neurotui.core.model.config import XorConfig
 from neurotui.core.training.trainer import Trainer

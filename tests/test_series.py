@@ -1,4 +1,4 @@
-"""Snapshots share the run's losses instead of copying them (core.series): an old snapshot
+"""Snapshots share the run's losses instead of copying them (core.training.series): an old snapshot
 keeps showing what it showed, and the plot's log-axis choice reads a kept span."""
 
 import asyncio

@@ -272,9 +272,10 @@ def test_bad_options_are_one_line_and_exit_2_before_serving(argv, message, capsy
 
 
 def test_app_options_pass_through_from_either_side_of_serve():
-    from neurotui.serve import app_options
+    from neurotui.cli.commands import app_options
+    from neurotui.cli.parser import build_parser
 
-    parser = cli.build_parser()
+    parser = build_parser()
     for argv, expected in [
         (["serve", "--seed", "7", "--hidden", "8"], ["--seed", "7", "--hidden", "8"]),
         (["--seed", "7", "serve", "--port", "9000", "--activation=relu"], ["--seed", "7", "--activation=relu"]),

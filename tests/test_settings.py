@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from neurotui import cli
+from neurotui.cli.parser import config_from_args
 from neurotui.settings import Settings, config_path, load_settings
 
 EXPECTED_LAB = (Path(__file__).parent / "data" / "expected_output.txt").read_text()
@@ -127,7 +128,7 @@ def test_the_file_sets_the_apps_defaults_and_the_command_line_wins(config, app_a
     assert args.keymap == {"cycle_activation": "A"}
     args = app_args("--device", "cpu", "--seed", "7")
     assert (args.device, args.seed, args.ascii) == ("cpu", 7, True)
-    assert cli.config_from_args(args).device == "cpu"
+    assert config_from_args(args).device == "cpu"
 
 
 def test_without_a_file_the_app_gets_the_built_in_defaults(config, app_args):

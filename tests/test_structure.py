@@ -79,6 +79,15 @@ def test_only_the_command_line_imports_the_benchmarks():
     assert outside and all(u.startswith("neurotui.cli") for u in outside), outside
 
 
+def test_serve_never_imports_the_command_line():
+    """One direction: cli starts serve (and owns the app's parser); serve runs the app by its
+    module name, as `python -m neurotui` would, so it needs nothing of cli's code."""
+    serve = {name for name in MODULES if name.startswith("neurotui.serve")}
+    assert len(serve) > 8  # the rule really covered the package
+    back = {name: sorted(m for m in imports_of(MODULES[name]) if m.startswith("neurotui.cli")) for name in serve}
+    assert not {k: v for k, v in back.items() if v}, back
+
+
 def test_ci_runs_the_readmes_own_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     command = readme.split("Install the test extra", 1)[1].split("```sh\n", 1)[1].split("\n", 1)[0]

@@ -18,14 +18,12 @@ import sys
 from neurotui.cli import data as cli_data
 from neurotui.cli.commands import cmd_app, cmd_bench, cmd_config, cmd_learn, cmd_screenshots, cmd_serve
 from neurotui.cli.lab import cmd_lab
-from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser, config_from_args
+from neurotui.cli.parser import EXIT_USAGE, UsageError, build_parser
 from neurotui.cli.predict import cmd_predict
 from neurotui.cli.sweep import cmd_sweep
 from neurotui.core.errors import ConfigError
 from neurotui.core.training import threads
 from neurotui.core.training.kernels import KernelUnavailable
-
-__all__ = ["EXIT_USAGE", "UsageError", "build_parser", "config_from_args", "main"]
 
 _said_on_stderr = False
 

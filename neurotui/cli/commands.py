@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from neurotui.cli import data as cli_data
-from neurotui.cli.parser import config_from_args
+from neurotui.cli.argparse_shims import options_of
+from neurotui.cli.parser import UsageError, build_parser, config_from_args
+from neurotui.core.course.presets import get_preset
 from neurotui.core.errors import ConfigError
 
 
@@ -65,17 +68,50 @@ def cmd_config(args) -> int:
 
     return describe()
 
+
+# Options of the top-level parser that describe the program, not the app a tab runs.
+_NOT_APP_OPTIONS = {"help", "version", "command"}
+
+
+def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
+    """The options each tab's `python -m neurotui` gets, checked now rather than in every tab.
+
+    Two sources: app options written before `serve` (the top-level parser took them; those
+    that differ from their defaults are repeated) and unknown options after `serve`
+    (`extra`), so `neurotui serve --seed 7` and `neurotui --seed 7 serve` mean the same, and a
+    new app option (e.g. --preset) passes through without this module knowing it.
+    """
+    parser = build_parser()
+    given: list[str] = []
+    for action in options_of(parser):
+        if not action.option_strings or action.dest in _NOT_APP_OPTIONS:
+            continue
+        value = getattr(args, action.dest, cli_data.default_of(action))
+        if value is None or value == cli_data.default_of(action):
+            continue
+        if action.nargs == 0:  # a flag such as --ascii or --no-autostart
+            given.append(action.option_strings[0])
+        else:
+            given += [action.option_strings[0], str(value)]
+    options = given + list(extra)
+    checked = parser.parse_args(options)  # UsageError (one line, exit 2) for a bad option
+    if checked.command is not None:
+        raise UsageError(f"serve runs the app; {checked.command!r} cannot be served")
+    config_from_args(checked)  # ConfigError for a bad value, e.g. --hidden 99
+    return options
+
+
 def cmd_serve(args) -> int:
     from neurotui.serve import main as serve_main
 
-    return serve_main(args)
+    return serve_main(args, app_options(args, getattr(args, "extra", [])))
 
 def cmd_app(args) -> int:
     config = config_from_args(args)
     from neurotui.tui.launch import launch
 
     preset = getattr(args, "preset", None)
-    question = cli_data.get_preset(preset).question if preset else ""
+    question = get_preset(preset).question if preset else ""
     return launch(config, autostart=not args.no_autostart, ascii=args.ascii, theme=getattr(args, "theme", None),
                   keymap=getattr(args, "keymap", None), speed=getattr(args, "speed", None), question=question,
                   warnings=getattr(args, "config_warnings", ()))

@@ -1,6 +1,6 @@
 """The command line's data, training and preset options, and the lab's output off the four rows.
 
-Kept out of cli.py so that stays small: cli.py calls `add_data_options` for the
+Kept out of cli/parser.py so that stays small: cli/parser.py calls `add_data_options` for the
 app and `lab`, `settle` after every parse, `with_data_options` in config_from_args,
 and hands `lab` over to `print_fit_lab` / `fit_json` when the data is not the
 lesson's four rows.
@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from neurotui.cli.convert import _float, _int
-from neurotui.core.course.presets import PRESETS, get_preset, preset_lines  # noqa: F401 (get_preset: cli.cmd_app)
+from neurotui.core.course.presets import PRESETS, get_preset, preset_lines
 from neurotui.core.data.datasets import (
     DATASETS,
     FEATURES,
@@ -31,6 +31,7 @@ from neurotui.core.data.datasets import (
 )
 from neurotui.core.model.config import XorConfig
 from neurotui.core.model.task import CLASSES_MAX, CLASSES_MIN, TASK_CHOICES
+from neurotui.core.numbers import cell
 
 DATA_DESTS = OPTION_FIELDS
 # With --data the file is the data: a preset's generated-set options do not apply to it.
@@ -192,10 +193,6 @@ def target_scale(d) -> float | None:
     return float(d.train_y.abs().max()) if d.regress else None
 
 
-def _num(v, digits: int) -> str:
-    return "-" if v is None else f"{v:.{digits}f}"
-
-
 def print_diagnosis(snap, config, always: bool = False) -> None:
     """The doctor's verdict, on stderr: neurotui's commentary on the run, not the run's output.
 
@@ -233,11 +230,11 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
     if config.data is not None:
         print("\n".join(filerun.label_lines(d)))
     if task.regress:
-        print(f"train_mse= {_num(snap.train_loss, 4)} val_mse= {_num(snap.val_loss, 4)}")
-        print(f"train_r2= {_num(snap.train_r2, 3)} val_r2= {_num(snap.val_r2, 3)}")
+        print(f"train_mse= {cell(snap.train_loss, 4)} val_mse= {cell(snap.val_loss, 4)}")
+        print(f"train_r2= {cell(snap.train_r2, 3)} val_r2= {cell(snap.val_r2, 3)}")
     else:
-        print(f"train_loss= {_num(snap.train_loss, 4)} val_loss= {_num(snap.val_loss, 4)}")
-        print(f"train_accuracy= {_num(snap.train_accuracy, 3)} val_accuracy= {_num(snap.val_accuracy, 3)}")
+        print(f"train_loss= {cell(snap.train_loss, 4)} val_loss= {cell(snap.val_loss, 4)}")
+        print(f"train_accuracy= {cell(snap.train_accuracy, 3)} val_accuracy= {cell(snap.val_accuracy, 3)}")
     error = getattr(snap, "error", None)
     if error:
         print(f"stopped at step {snap.step + 1}: {error}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from neurotui.core.data.datasets import is_xor_rows
 from neurotui.core.model.config import XorConfig
 
 
@@ -50,8 +51,8 @@ class Run:
 
     def points(self) -> tuple | None:
         """The data points to draw on the boundary; None for the lesson's four XOR rows."""
-        data = self.trainers[0].data
-        return None if data.name == "xor" else tuple(data.points())
+        trainer = self.trainers[0]
+        return None if is_xor_rows(trainer.config) else tuple(trainer.data.points())
 
     def span(self) -> tuple[float, float]:
         """The range of x1 and x2 the pictures cover (the data's, both axes): where a point is drawn."""

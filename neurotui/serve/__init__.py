@@ -11,44 +11,7 @@ import os
 import re
 import sys
 
-from neurotui.serve.options import DEFAULT_MAX_SESSIONS, DEFAULT_PORT, add_arguments  # noqa: F401
-
 INSTALL_LINE = "pip install 'neurotui[web]'"
-# Options of the top-level parser that describe the program, not the app a tab runs.
-_NOT_APP_OPTIONS = {"help", "version", "command"}
-
-
-def app_options(args: argparse.Namespace, extra: list[str]) -> list[str]:
-    """The options each tab's `python -m neurotui` gets, checked now rather than in every tab.
-
-    Two sources: app options written before `serve` (the top-level parser took them; those
-    that differ from their defaults are repeated) and unknown options after `serve`
-    (`extra`), so `neurotui serve --seed 7` and `neurotui --seed 7 serve` mean the same, and a
-    new app option (e.g. --preset) passes through without this module knowing it.
-    """
-    from neurotui.cli.data import default_of
-    from neurotui.cli.parser import UsageError, build_parser, config_from_args
-
-    parser = build_parser()
-    given: list[str] = []
-    for action in parser._actions:  # argparse has no public list of a parser's options
-        if not action.option_strings or action.dest in _NOT_APP_OPTIONS:
-            continue
-        value = getattr(args, action.dest, default_of(action))
-        if value is None or value == default_of(action):
-            continue
-        if action.nargs == 0:  # a flag such as --ascii or --no-autostart
-            given.append(action.option_strings[0])
-        else:
-            given += [action.option_strings[0], str(value)]
-    options = given + list(extra)
-    checked = parser.parse_args(options)  # UsageError (one line, exit 2) for a bad option
-    if checked.command is not None:
-        raise UsageError(f"serve runs the app; {checked.command!r} cannot be served")
-    config_from_args(checked)  # ConfigError for a bad value, e.g. --hidden 99
-    return options
-
-
 TOKEN_ENV = "NEUROTUI_TOKEN"
 TEACHER_TOKEN_ENV = "NEUROTUI_TEACHER_TOKEN"
 MIN_TOKEN = 16
@@ -77,7 +40,9 @@ def shared_token(path: str | None, env=None, name: str = TOKEN_ENV, option: str 
     return token
 
 
-def main(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace, options: list[str]) -> int:
+    """Serve the app with `options` (the app options each tab's `python -m neurotui` gets, checked by
+    the command line, which owns the app's parser) and the server's own options in `args`."""
     try:
         import textual_serve.server  # noqa: F401  (an optional extra)
     except ImportError:
@@ -85,19 +50,17 @@ def main(args: argparse.Namespace) -> int:
         return 2
     from neurotui.serve.server import serve
 
-    options = app_options(args, getattr(args, "extra", []))
+    options = list(options)
     if getattr(args, "learn", False):
         options.append("learn")  # after the app's options: they belong to the top-level parser
     learn = getattr(args, "learn", False)
-    if not learn and (args.state_dir or args.teacher_token_file):
-        from neurotui.cli.parser import UsageError
+    from neurotui.core.errors import ConfigError
 
-        raise UsageError(f"{'--state-dir' if args.state_dir else '--teacher-token-file'} is for a class: add --learn")
+    if not learn and (args.state_dir or args.teacher_token_file):
+        raise ConfigError(f"{'--state-dir' if args.state_dir else '--teacher-token-file'} is for a class: add --learn")
     token = shared_token(args.token_file)
     teacher = shared_token(args.teacher_token_file, name=TEACHER_TOKEN_ENV, option="--teacher-token-file")
     if teacher is not None and teacher == token:
-        from neurotui.core.errors import ConfigError
-
         raise ConfigError("the teacher's token must differ from the class's token")
     state_dir = None
     if learn:

@@ -34,6 +34,7 @@ from textual_serve.server import Server
 
 from neurotui.serve.access import CLASS_PATHS, HEALTH, TOKEN_PARAM, Access, healthz, page, refused, trusted_peers
 from neurotui.serve.tabs import QUIT_GRACE_S, TERM_GRACE_S, TabApp, clamp_size, tab_environment
+from neurotui.serve.textual_serve_shims import relay_messages
 from neurotui.serve.warm import WarmParent, launcher_argv
 
 log = logging.getLogger("textual-serve")
@@ -86,7 +87,7 @@ class GuardedServer(Server):
             "neurotui: the server is full",
             f"All {self.max_sessions} sessions are in use. Close another tab or try again in a minute."))
 
-    async def _make_app(self) -> web.Application:
+    async def _make_app(self) -> web.Application:  # textual-serve's hook (textual_serve_shims.OVERRIDDEN)
         app = web.Application(middlewares=[self.access.guard])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         base = self.base_path
@@ -156,7 +157,7 @@ class GuardedServer(Server):
             await tab.start(*clamp_size(request.query.get("width"), request.query.get("height")))
             if tab.process is not None:
                 self.started.append(tab.process)
-            await self._process_messages(websocket, tab)
+            await relay_messages(self, websocket, tab)
         except asyncio.CancelledError:
             pass
         except Exception:  # a broken tab must not take the server down

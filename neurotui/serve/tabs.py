@@ -10,10 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from types import SimpleNamespace
 from typing import Any
 
 from textual_serve.app_service import AppService
+
+from neurotui.serve.textual_serve_shims import (
+    adopt_process,
+    cancel_downloads,
+    process_of,
+    served_environment,
+    take_reader,
+)
 
 QUIT_GRACE_S = 2.0  # an app asked to quit gets this long before SIGTERM ...
 TERM_GRACE_S = 3.0  # ... and this long after it (launch.py's own hard exit is 3 s) before SIGKILL
@@ -47,7 +54,7 @@ def clamp_size(width, height) -> tuple[int, int]:
 def tab_environment(width: int = 80, height: int = 24, debug: bool = False, extra=None) -> dict[str, str]:
     """The environment of a tab's process: the allow-list, Textual's settings, and `extra` (whose
     lesson progress it keeps). The warm parent imports Textual under it, as Textual reads these at import."""
-    served = AppService._build_environment(SimpleNamespace(debug=debug), width=width, height=height)
+    served = served_environment(debug, width, height)
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     env |= {name: served[name] for name in TEXTUAL_ENV if name in served}
     # Every tab's training below every tab's screen (session.loop.give_way): keys stay quick when busy.
@@ -80,14 +87,15 @@ class TabApp(AppService):
         self.argv = argv
         self.extra_env = env or {}
 
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+    async def _open_app_process(  # textual-serve's hook (textual_serve_shims.OVERRIDDEN)
+            self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
         width, height = clamp_size(width, height)
         env = tab_environment(width, height, self.debug, self.extra_env)
-        self._process = process = await asyncio.create_subprocess_exec(
+        process = await asyncio.create_subprocess_exec(
             *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env,
         )
-        self._stdin = process.stdin
+        adopt_process(self, process)
         return process
 
     async def set_terminal_size(self, width, height) -> None:
@@ -95,7 +103,7 @@ class TabApp(AppService):
 
     @property
     def process(self) -> asyncio.subprocess.Process | None:
-        return self._process
+        return process_of(self)
 
     async def run(self) -> None:
         """textual-serve's reader; when the app's output ends (it left, or died) the tab's websocket
@@ -112,11 +120,11 @@ class TabApp(AppService):
         textual-serve's own stop() waits for the app for ever; a tab closed on a hung app
         must not keep a process (and a session slot) alive.
         """
-        task, self._task = self._task, None
+        task = take_reader(self)
         if task is not None:
-            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+            await cancel_downloads(self)
             await self.send_meta({"type": "quit"})
-        await end_process(self._process, quit_grace=QUIT_GRACE_S)
+        await end_process(process_of(self), quit_grace=QUIT_GRACE_S)
         if task is not None:
             # The app's output ends with the process; the reader task then finishes by itself.
             done, _ = await asyncio.wait({task}, timeout=1.0)

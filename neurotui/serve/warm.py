@@ -41,8 +41,7 @@ class WarmParent:
             listener.bind(self.path)
             listener.listen(64)
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "neurotui.serve.zygote", str(listener.fileno()), str(os.getpid()),
-                 *app_argv[3:]],
+                [sys.executable, "-m", "neurotui.serve.zygote", str(listener.fileno()), str(os.getpid())],
                 pass_fds=[listener.fileno()], stdin=subprocess.DEVNULL, env=env)
         finally:
             listener.close()

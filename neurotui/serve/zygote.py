@@ -13,7 +13,8 @@ Nothing outlives the server: this process dies with the server (PR_SET_PDEATHSIG
 before the first fork), each child with this process, and each child is killed when its
 launcher (the process textual-serve started for the tab) goes away.
 
-Run by the server as `python -m neurotui.serve.zygote LISTEN_FD SERVER_PID [APP OPTIONS...]`,
+Run by the server as `python -m neurotui.serve.zygote LISTEN_FD SERVER_PID` (the app's options come
+with each tab's request; the command line checked them before the server started),
 with the tab environment textual-serve builds (Textual reads its settings at import).
 """
 
@@ -30,6 +31,8 @@ import sys
 from neurotui.serve.launcher import PR_SET_PDEATHSIG, SAID_WHY, receive_request, reply
 
 APP_COMMAND = (sys.executable, "-m", "neurotui")  # what a request must ask for: the app, no other program
+# The program a tab runs, by its name only, as `python -m` would: serve never imports the command line's code.
+APP_MODULE = APP_COMMAND[-1]
 WARM_UP_STEPS = 40
 
 
@@ -47,7 +50,7 @@ def thread_count() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def warm_up(options: list[str]) -> None:
+def warm_up() -> None:
     """Import everything a tab imports and run every code path of a run's first steps."""
     # numpy's OpenBLAS starts a thread pool as it loads (torch imports numpy) unless told one
     # thread; read once, at load, so set before the first import. A 2-4-1 network needs no pool.
@@ -57,16 +60,16 @@ def warm_up(options: list[str]) -> None:
     from neurotui.core.training import threads
 
     threads.use(1)  # an intra-op pool would start threads, and forking them is unsafe
+    import importlib
+
     import textual.drivers.web_driver  # noqa: F401
 
-    import neurotui.cli  # noqa: F401  (the child's entry point, and the option parser)
+    importlib.import_module(f"{APP_MODULE}.__main__")  # the program's entry and all it imports (its option parser)
     import neurotui.tui.app  # noqa: F401  (Textual, Rich, plotext, every pane)
-    from neurotui.cli.parser import build_parser, config_from_args
     from neurotui.core.model.config import XorConfig
     from neurotui.session.control import RunControl
     from neurotui.session.loop import TRAIN_NICE_ENV, train_loop
 
-    config_from_args(build_parser().parse_args(options))  # the server checked them; this loads the checks
     # The worker's own body, at full speed, for a few steps: every lazy import of a run happens here.
     control, done = RunControl(), []
     control.speed = None
@@ -109,11 +112,10 @@ def become_tab(request: dict, fds: list[int], keep_closed: list[int], zygote: in
         os.environ.clear()
         os.environ.update(request["env"])
         gc.enable()
-        options = request["argv"][len(APP_COMMAND):]
-        sys.argv = [APP_COMMAND[-1], *options]
-        from neurotui.cli import main
+        sys.argv = [APP_MODULE, *request["argv"][len(APP_COMMAND):]]
+        import runpy
 
-        code = main(options)
+        runpy.run_module(APP_MODULE, run_name="__main__")  # `python -m neurotui`: it ends in SystemExit
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:
@@ -243,13 +245,13 @@ def gone(why: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    listen_fd, server_pid, options = int(argv[0]), int(argv[1]), argv[2:]
+    listen_fd, server_pid = int(argv[0]), int(argv[1])
     arm_death_signal(server_pid)
     gc.disable()  # until the fork loop: a collection now would only dirty pages the tabs will share
     listener = socket.socket(fileno=listen_fd)
     listener.setblocking(False)
     try:
-        warm_up(options)
+        warm_up()
     except Exception as exc:
         return gone(f"failed to start ({exc!r})")
     threads = thread_count()

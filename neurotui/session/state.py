@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from neurotui.core.course.bugs import check_bug
 from neurotui.core.course.card import probe_config
 from neurotui.core.course.presets import DEFAULT_PRESET, get_preset
-from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, check_features
+from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, check_features, is_xor_rows
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import next_activation
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
@@ -133,7 +133,7 @@ class Session:
     def _generated(self) -> None:
         if self.config.data is not None:
             raise Refused("a data file has no noise or sample count: D picks a generated dataset")
-        if self.config.dataset == "xor":
+        if is_xor_rows(self.config):
             raise Refused("the lesson's four XOR rows have no noise or sample count: D picks a dataset")
 
     def cycle_noise(self) -> str:

@@ -18,6 +18,16 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widget import Widget
 
+from neurotui.tui.textual_shims import (
+    check_bindings,
+    clear_tooltip,
+    handle_key_in_widget,
+    is_exiting,
+    mark_forwarded,
+    propagation_stopped,
+    reads_keys,
+)
+
 # A widget that never takes its key turn (closed while its queue was busy) must not hold
 # the keyboard: after this the key goes on to the bindings.
 TURN_TIMEOUT_S = 1.0
@@ -35,11 +45,6 @@ def focus_now(widget: Widget) -> None:
         target.focus()
 
 
-def _reads_keys(widget: Widget) -> bool:
-    """Does the widget handle keys itself (an Input types characters), beyond bindings?"""
-    return type(widget)._on_key is not Widget._on_key
-
-
 async def _in_its_turn(widget: Widget, event: events.Key) -> None:
     """Let `widget` handle `event` in its own queue, after what is already there (an Input
     selects its text on Focus: the first character typed must come after that)."""
@@ -47,7 +52,7 @@ async def _in_its_turn(widget: Widget, event: events.Key) -> None:
 
     async def handle() -> None:
         try:
-            await widget._on_key(event)
+            await handle_key_in_widget(widget, event)
         finally:
             done.set()
 
@@ -112,7 +117,7 @@ class KeysInOrder(MessagePump):
     def _quit_is_plain(self) -> bool:
         """On the main screen, with no text field focused: q quits rather than closes or types."""
         try:
-            return self.screen is self.screen_stack[0] and not (self.focused and _reads_keys(self.focused))
+            return self.screen is self.screen_stack[0] and not (self.focused and reads_keys(self.focused))
         except Exception:
             return False
 
@@ -122,7 +127,7 @@ class KeysInOrder(MessagePump):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             try:
-                if not getattr(self, "_exit", False):  # keys typed after a quit are not for us
+                if not is_exiting(self):  # keys typed after a quit are not for us
                     await self._key_in_order(event)
             finally:
                 if self._waiting:
@@ -140,17 +145,17 @@ class KeysInOrder(MessagePump):
             screen.minimize()
             return
         if app.focused is not None:
-            screen._clear_tooltip()
-        if await app._check_bindings(event.key, priority=True):
+            clear_tooltip(screen)
+        if await check_bindings(app, event.key, priority=True):
             return
         owner = self.key_owner(event)
         if owner is not None and owner is not app.focused:
             focus_now(owner)  # a question that waits owns the keys meant for its answer
         target = app.focused
-        if target is not None and _reads_keys(target):
-            event._set_forwarded()
+        if target is not None and reads_keys(target):
+            mark_forwarded(event)
             await _in_its_turn(target, event)
-            if event._stop_propagation:
+            if propagation_stopped(event):
                 return
-        if not await app._check_bindings(event.key):  # from the focused widget up, as Textual does
+        if not await check_bindings(app, event.key):  # from the focused widget up, as Textual does
             await (target or screen).handle_key(event)  # its key_ methods, if any

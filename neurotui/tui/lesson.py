@@ -194,10 +194,10 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         xor.look_at(self.app.session.layer)
 
     def _reset_neuron(self) -> None:
-        from neurotui.core.model import neuron
+        from neurotui.core.lesson import NEURON_B, NEURON_W, NEURON_X
 
-        values = dict(zip(("x1", "x2", "x3"), neuron.LESSON_X)) | dict(zip(("w1", "w2", "w3"), neuron.LESSON_W))
-        self._set_fields(values | {"b": neuron.LESSON_B})
+        values = dict(zip(("x1", "x2", "x3"), NEURON_X)) | dict(zip(("w1", "w2", "w3"), NEURON_W))
+        self._set_fields(values | {"b": NEURON_B})
 
     def _set_fields(self, values: dict) -> None:
         from neurotui.tui.panes.neuron import NeuronPane, NumberField, fmt

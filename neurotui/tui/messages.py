@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.training.snapshot import Snapshot
 
 
 @dataclass

@@ -7,13 +7,13 @@ from rich.text import Text
 from textual.color import Color
 from textual.containers import Container
 from textual.geometry import Size
-from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keyorder import focus_now
+from neurotui.tui.textual_shims import focused_without_repaint
 
 # Below this the three panes do not fit: show one at a time. At 100-119 columns the XOR
 # pane's boundary would shrink to a few rows beside its rows text: one pane reads better.
@@ -33,7 +33,7 @@ class MainScreen(Screen):
     panes' borders (set inline by Workspace.mark_focused) and a field's own `:focus` style. Textual's
     Screen repaints the whole screen for it (measured: ~30 ms of UI thread a pane key at 120x40)."""
 
-    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    focused = focused_without_repaint()
 
 
 class TopBar(Static):

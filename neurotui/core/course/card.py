@@ -21,8 +21,10 @@ from pathlib import Path
 
 from neurotui.core.doctor.advice import fix_line
 from neurotui.core.errors import ConfigError
+from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XOR_Y, XorConfig, is_linear
+from neurotui.core.model.config import XorConfig, is_linear
+from neurotui.core.numbers import lesson_round
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
 PROBE_ACTIVATION = "identity"
@@ -75,16 +77,6 @@ def failure_probe(
 
 
 # ---------------------------------------------------------------- the text
-
-
-def _loss_text(v: float) -> str:
-    """The lesson prints round(loss, 4); keep that, plus the exact value when it rounds to 0."""
-    if not math.isfinite(v):
-        return str(v)
-    shown = f"{round(v, 4)}"
-    if v != 0 and round(v, 4) == 0:
-        shown += f" ({v:.2e})"
-    return shown
 
 
 def shape_text(config: XorConfig) -> str:
@@ -157,7 +149,7 @@ def card_markdown(
     probe: the failure probe's Snapshot (see failure_probe), or None if not run.
     grid: probability rows for the boundary; defaults to snapshot.boundary.
     ascii: ASCII-only text (boundary shades, arithmetic); otherwise Unicode.
-    neuron: a core.neuron.NeuronResult; defaults to the lesson's neuron.
+    neuron: a core.model.neuron.NeuronResult; defaults to the lesson's neuron.
     extra: Markdown appended at the end (the guided lesson's predictions beside the measurements).
     """
     if config.data is not None:  # a file's run: that file's card, not the lesson's
@@ -173,7 +165,7 @@ def card_markdown(
     act = _activation_name(config)
     targets = [int(y) for y in XOR_Y]
     preds = list(snapshot.preds)
-    loss = _loss_text(snapshot.loss)
+    loss = lesson_round(snapshot.loss)
     diag = snapshot.diagnosis
     reproduce = " ".join(p for p in ("neurotui lab", config.cli_args()) if p)
     status = f"{snapshot.step} of {snapshot.total}"
@@ -234,7 +226,7 @@ def card_markdown(
         add("| run | hidden activation | final loss | predictions | diagnosis |")
         add("|---|---|---|---|---|")
         add(f"| this run | {act} | {loss} | {preds} | {diag.title} |")
-        add(f"| probe | {_activation_name(pconf)} | {_loss_text(probe.loss)} | {list(probe.preds)} "
+        add(f"| probe | {_activation_name(pconf)} | {lesson_round(probe.loss)} | {list(probe.preds)} "
             f"| {probe.diagnosis.title} |")
     add("")
     if grid:
@@ -271,10 +263,10 @@ def card_markdown(
         with_loss, without_loss = (probe_loss, snapshot.loss) if linear else (snapshot.loss, probe_loss)
         with_name = CONTRAST_ACTIVATION.capitalize() if linear else get_activation(config.activation).label
         add(f"- **Core Reason**: nonlinear hidden layers create intermediate features: with {with_name} the "
-            f"loss reaches {_loss_text(with_loss)}; without a hidden activation the layers collapse into "
-            f"one linear map and it stays at {_loss_text(without_loss)} (ln 2 = {math.log(2):.4f}).")
+            f"loss reaches {lesson_round(with_loss)}; without a hidden activation the layers collapse into "
+            f"one linear map and it stays at {lesson_round(without_loss)} (ln 2 = {math.log(2):.4f}).")
         add(f"- **Failure Probe**: remove hidden activation and compare final_loss: "
-            f"{_loss_text(without_loss)} without vs {_loss_text(with_loss)} with {with_name}.")
+            f"{lesson_round(without_loss)} without vs {lesson_round(with_loss)} with {with_name}.")
     add("")
     if extra:
         add(extra)

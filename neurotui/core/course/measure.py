@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model import neuron as neuron_mod
 from neurotui.core.model.activations import ACTIVATIONS
-from neurotui.core.model.config import XOR_X, XOR_Y, XorConfig
+from neurotui.core.model.config import XorConfig
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ PRESETS: dict[str, Preset] = {
                "stop near the case study's 49%?", _CS231N + (("activation", "identity"),)),
         Preset("regression", "Regression: can two tanh layers of 8, a linear output and MSELoss fit six "
                "signed bumps (validation R² at least 0.9)?", _REGRESSION),
-        # Break it on purpose: one preset per classic mistake (core.bugs), e.g. bug-no-step.
+        # Break it on purpose: one preset per classic mistake (core.course.bugs), e.g. bug-no-step.
         *(Preset(f"bug-{b.name}", f"Break it on purpose: {b.mistake}. What does the doctor see?",
                  (("bug", b.name),)) for b in BUGS.values()),
         *(Preset(f"bug-{b.name}", f"Break it on purpose: {b.mistake}. What does the doctor see?",

@@ -15,6 +15,7 @@ import os
 from neurotui.core.data.datasets import (
     DESCRIPTIONS,
     class_sizes,
+    is_xor_rows,
     resolved,
     validation_rows,
     xor_labelled,
@@ -81,7 +82,7 @@ def _split_lines(config) -> list[str]:
     task = task_of(config)
     if config.data is not None:
         out, sizes = _csv_lines(config, task)
-    elif config.dataset == "xor":
+    elif is_xor_rows(config):
         out = ["x = " + XOR_X_LITERAL + "  # the lesson's four rows", "y = " + XOR_Y_LITERAL]
         sizes = (2, 2)
     elif config.dataset in MULTI_SHAPES or task.kind == "classes":
@@ -93,7 +94,7 @@ def _split_lines(config) -> list[str]:
     if not fraction:
         return out + ["train_x, train_y = x, y  # no validation split: every row trains"]
     n_val = [validation_rows(n, fraction) for n in sizes]
-    seeded = [] if config.data is None and config.dataset != "xor" else [
+    seeded = [] if config.data is None and not is_xor_rows(config) else [
         f"g = torch.Generator().manual_seed({config.data_seed})  # the data seed (--data-seed) draws the split"]
     if task.regress:  # one group: no classes to keep in proportion
         return out + seeded + [

@@ -28,10 +28,7 @@ from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data op
 )
 from neurotui.core.data.split import _check_split, stratified_split, validation_rows  # noqa: F401 (re-exported)
 from neurotui.core.errors import ConfigError
-
-# The lesson's four rows and their XOR labels.
-XOR_X = ((0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0))
-XOR_Y = (0.0, 1.0, 1.0, 0.0)
+from neurotui.core.lesson import XOR_X, XOR_Y
 
 BINARY_DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
 DATASETS = BINARY_DATASETS + ("spiral3", "reg-plane", "reg-gauss")
@@ -62,7 +59,7 @@ DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
 DEFAULT_VAL_SPLIT = 0.3  # generated sets and CSV files; the lesson's xor has none
 SEED_MAX = 2**63 - 1
-LESSON_RANGE = (-0.25, 1.25)  # the lesson's boundary range (core.boundary.LOW/HIGH)
+LESSON_RANGE = (-0.25, 1.25)  # the lesson's boundary range (core.model.boundary.LOW/HIGH)
 
 
 def _finite_number(name: str, value, low: float, high: float | None = None, high_open: bool = False) -> float:
@@ -157,20 +154,25 @@ def input_names(config) -> tuple[str, ...]:
     return tuple(config.features)
 
 
+def is_xor_rows(config) -> bool:
+    """Is the data the lesson's four XOR rows? The one test of it: a file named xor is not them."""
+    return config.data is None and config.dataset == "xor"
+
+
 def is_lesson_data(config) -> bool:
-    """The lesson's four XOR rows with no validation set: the lesson's outputs apply unchanged."""
-    return config.data is None and config.dataset == "xor" and not config.val_split
+    """The lesson's four rows, all four trained (no validation set): the lesson's outputs apply unchanged."""
+    return is_xor_rows(config) and not config.val_split
 
 
 def xor_labelled(config) -> bool:
-    """Data labelled by XOR around the lesson's corners, where the lesson's four rows still apply."""
-    return config.data is None and config.dataset in ("xor", "xor-noisy")
+    """The four rows, or points labelled by XOR around their corners: the four rows still mean something."""
+    return is_xor_rows(config) or (config.data is None and config.dataset == "xor-noisy")
 
 
 def resolved(config) -> dict:
     """samples, noise and val_split with the dataset's defaults filled in (None where not used)."""
-    generated = config.data is None and config.dataset != "xor"
-    default_split = 0.0 if (config.data is None and config.dataset == "xor") else DEFAULT_VAL_SPLIT
+    generated = config.data is None and not is_xor_rows(config)
+    default_split = 0.0 if is_xor_rows(config) else DEFAULT_VAL_SPLIT
     return {
         "samples": (config.samples or DEFAULT_SAMPLES_OF.get(config.dataset, DEFAULT_SAMPLES)) if generated else None,
         "noise": (DEFAULT_NOISE[config.dataset] if config.noise is None else config.noise) if generated else None,
@@ -258,7 +260,7 @@ def check_data(config) -> tuple[int, int]:
     if config.data is not None:
         _, labels = read_csv_rows(config.data, config.label, config.task)
         sizes = (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
-    elif config.dataset == "xor":
+    elif is_xor_rows(config):
         sizes = (2, 2)
     else:
         n = resolved(config)["samples"]
@@ -348,14 +350,14 @@ def load_dataset(config) -> Dataset:
     g = torch.Generator().manual_seed(config.data_seed)
     if config.data is not None:  # a file is read, split and scaled by core.data.scaling.dataset_of
         raise ValueError("load_dataset builds named sets; a --data file is core.data.scaling.dataset_of's")
-    if config.dataset == "xor":
+    if is_xor_rows(config):
         x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
         name = "xor"
     else:
         x, y = generate(config.dataset, opts["samples"], opts["noise"], config.data_seed, generator=g,
                         classes=task.classes or 2)
         name = config.dataset
-    low, high = LESSON_RANGE if name == "xor" else grid_range(x)
+    low, high = LESSON_RANGE if is_xor_rows(config) else grid_range(x)
     y = y.unsqueeze(1)
     if not opts["val_split"]:
         return Dataset(name, x, y, None, None, low, high, task)

@@ -10,7 +10,7 @@ import functools
 import math
 from collections.abc import Sequence
 
-from neurotui.core.model.config import XOR_X, XOR_Y
+from neurotui.core.lesson import XOR_X, XOR_Y
 
 LOW, HIGH = -0.25, 1.25
 UNICODE_RAMP = " ░▒▓█"

@@ -6,8 +6,8 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from neurotui.core.course.bugs import check_bug
-from neurotui.core.data.datasets import XOR_X, XOR_Y  # the lesson's four rows (re-exported: most code reads them here)
 from neurotui.core.errors import ConfigError
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.device import check_spec
 
@@ -52,7 +52,7 @@ class XorConfig:
     label: str | None = None  # a --data file's label column (name or number); None: the last
     plot: str | None = None  # the two input columns the boundary is drawn over, "NAME,NAME"; None: the first two
     standardize: bool = True  # a --data file's inputs (and a regression's target) scaled by the train split
-    bug: str | None = None  # a classic mistake made on purpose (core.bugs); None: the lesson's code
+    bug: str | None = None  # a classic mistake made on purpose (core.course.bugs); None: the lesson's code
 
     def validated(self) -> XorConfig:
         """Return a normalised copy, or raise ConfigError with a one-line reason."""

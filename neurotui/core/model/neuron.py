@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neurotui.core.lesson import NEURON_B, NEURON_W, NEURON_X
 from neurotui.core.model.activations import ACTIVATIONS
-
-LESSON_X = (0.8, 0.3, 0.5)
-LESSON_W = (0.2, -0.4, 0.6)
-LESSON_B = 0.1
+from neurotui.core.numbers import term_text
 
 
 @dataclass(frozen=True)
@@ -28,25 +26,17 @@ class NeuronResult:
     def arithmetic(self, digits: int = 3, ascii: bool = False) -> str:
         """'0.8×0.2 + 0.3×(−0.4) + 0.5×0.6 + 0.1 = 0.44' ('*' and '-' when ascii)."""
         times = "*" if ascii else "×"
-        parts = [f"{_num(xi, digits)}{times}{_paren(wi, digits)}" for xi, wi in zip(self.x, self.w)]
-        text = " + ".join(parts + [_paren(self.b, digits)]) + f" = {_num(self.z, digits)}"
+        parts = [f"{term_text(xi, digits)}{times}{_paren(wi, digits)}" for xi, wi in zip(self.x, self.w)]
+        text = " + ".join(parts + [_paren(self.b, digits)]) + f" = {term_text(self.z, digits)}"
         return text if ascii else text.replace("-", "−")
 
 
-def _num(v: float, digits: int) -> str:
-    if v != v or abs(v) == float("inf"):
-        return f"{v}"
-    if v != 0 and (abs(v) >= 1e6 or abs(v) < 10 ** -digits):
-        return f"{v:.{digits - 1}e}"  # 1e308 stays short: 1.00e+308, never 308 digits
-    return f"{round(v, digits):g}"
-
-
 def _paren(v: float, digits: int) -> str:
-    s = _num(v, digits)
+    s = term_text(v, digits)
     return f"({s})" if v < 0 else s
 
 
-def compute(x=LESSON_X, w=LESSON_W, b=LESSON_B) -> NeuronResult:
+def compute(x=NEURON_X, w=NEURON_W, b=NEURON_B) -> NeuronResult:
     if len(x) != len(w):
         raise ValueError("x and w must have the same length")
     terms = tuple(float(xi) * float(wi) for xi, wi in zip(x, w))

@@ -142,10 +142,11 @@ def sweep_result(config: SweepConfig, arrays: dict, elapsed: float, device: str,
 
 
 def fit_kinds(config: SweepConfig, arrays: dict, data) -> tuple[list[str], list[bool]]:
-    """The doctor of core.fit net by net (it has no loss curve here, so memorization is seen by the
+    """The doctor of core.training.fit net by net (it has no loss curve here, so memorization is seen by the
     accuracy gap only), and "solved": validation accuracy >= SOLVED_ACCURACY (train accuracy without
     a validation set), as the Trainer's snapshot says."""
-    from neurotui.core.training.fit import SOLVED_ACCURACY, diagnose_fit
+    from neurotui.core.model.task import SOLVED_ACCURACY
+    from neurotui.core.training.fit import diagnose_fit
 
     linear = get_activation(config.activation).linear
     cols = [arrays[k].tolist() for k in ("first_loss", "final_loss", *FIT_KEYS)]

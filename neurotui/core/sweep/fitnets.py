@@ -9,11 +9,11 @@ this class adds what the single Trainer does off the lesson's rows:
 
 - the loss is BCE averaged over the n rows, its gradient computed as BCELoss's backward
   computes it (per row, then divided by n);
-- L2 is the optimizer's weight decay on weights (not biases), as core.optim.param_groups
+- L2 is the optimizer's weight decay on weights (not biases), as core.training.optim.param_groups
   asks torch.optim for it; L1 adds l1 * sign(w) to each weight's gradient, as autograd
   differentiates the Trainer's penalty;
 - after training, every net's train and validation loss and accuracy, measured as
-  core.fit.evaluate measures them, and its probabilities on the lesson's four rows.
+  core.training.fit.evaluate measures them, and its probabilities on the lesson's four rows.
 
 Dropout and minibatches are not done here (SweepConfig.validated refuses them).
 """
@@ -51,8 +51,9 @@ def sweep_data(model, device) -> SweepData:
     """The SweepData of a validated XorConfig, built by core.data.load_dataset as the Trainer builds it."""
     import torch
 
-    from neurotui.core.data.datasets import XOR_X, feature_columns, is_lesson_data
+    from neurotui.core.data.datasets import feature_columns, is_lesson_data
     from neurotui.core.data.scaling import dataset_of
+    from neurotui.core.lesson import XOR_X
 
     data = dataset_of(model)
 
@@ -72,7 +73,7 @@ def sweep_data(model, device) -> SweepData:
 
 
 def bce_and_accuracy(p, y):
-    """Per net (BCE, accuracy) of p [n, 1, S] against y [n, 1, 1], as core.fit.evaluate computes them."""
+    """Per net (BCE, accuracy) of p [n, 1, S] against y [n, 1, 1], as core.training.fit.evaluate computes them."""
     import torch
 
     loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100)).mean((0, 1))

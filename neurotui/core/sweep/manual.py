@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from neurotui.core.model.config import XOR_X, XOR_Y
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.sweep.record import SolveRecorder, per_net_bce
 from neurotui.core.training import kernels
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.core.sweep.config import SweepConfig
 from neurotui.core.training.optim import make_torch_optimizer
 

@@ -22,7 +22,7 @@ from neurotui.core.doctor.diagnosis import (
     near_half,
     not_decreasing,
 )
-from neurotui.core.model.task import BINARY_TASK, SOLVED_ACCURACY, Task  # noqa: F401 (SOLVED_ACCURACY: re-exported)
+from neurotui.core.model.task import BINARY_TASK, Task
 from neurotui.core.model.task import evaluate as task_evaluate
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run

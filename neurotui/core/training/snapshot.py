@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neurotui.core.data.datasets import XOR_X, XOR_Y
 from neurotui.core.doctor.diagnosis import Diagnosis
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.inside import Inside
 from neurotui.core.model.task import BINARY_TASK, Task
 
@@ -15,11 +15,11 @@ from neurotui.core.model.task import BINARY_TASK, Task
 @dataclass(frozen=True)
 class Snapshot:
     """Plain Python values, safe to hand to another thread. `losses` shares the trainer's
-    append-only list (core.series): the first len(losses) values never change."""
+    append-only list (core.training.series): the first len(losses) values never change."""
 
     step: int
     total: int
-    losses: Sequence[float]  # a core.series.LossSeries, or a plain list (a replayed frame)
+    losses: Sequence[float]  # a core.training.series.LossSeries, or a plain list (a replayed frame)
     probs: tuple[float, ...]
     preds: tuple[int, ...]
     diagnosis: Diagnosis
@@ -33,7 +33,7 @@ class Snapshot:
     val_accuracy: float | None = None
     # (step, train loss, val loss or None) every few steps, when there is a validation set: both curves.
     curve: tuple[tuple[int, float, float | None], ...] = ()
-    # Off the lesson's four rows "solved" is an accuracy (core.fit); None: all four XOR rows right.
+    # Off the lesson's four rows "solved" is an accuracy (core.training.fit); None: all four XOR rows right.
     data_solved: bool | None = None
     grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
     error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there

@@ -30,7 +30,7 @@ from neurotui.core.training.fit import (
 from neurotui.core.training.kernel_check import verified
 from neurotui.core.training.optim import make_step_optimizer
 from neurotui.core.training.series import LossSeries, SpanTracker
-from neurotui.core.training.snapshot import Snapshot  # noqa: F401 (re-exported: most code reads it here)
+from neurotui.core.training.snapshot import Snapshot
 
 INSIDE_POINTS = 200  # training points placed in hidden space, at most: more only hide each other
 
@@ -55,7 +55,7 @@ class Trainer:
         if hasattr(self.model[0], "hold"):  # layers.PlaneSlice: a picture holds the other inputs at their mean
             self.model[0].hold.copy_(self.data.train_x.mean(0))
         self._setup_fit(config, generator)
-        # An injected bug (core.bugs) is made for real: PyTorch then does what it does.
+        # An injected bug (core.course.bugs) is made for real: PyTorch then does what it does.
         self.mistakes = m = mistakes(config)
         self.loss_fn = loss_module(self.task, mse_on_labels=m.mse_loss)
         self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
@@ -69,7 +69,7 @@ class Trainer:
         self.mismatch: tuple | None = None  # (output shape, target shape) when they differ: a symptom
         self._start = [p.detach().clone() for p in self.model.parameters()]  # has anything moved?
         self.step_count = 0
-        self.losses: list[float] = []  # append-only: snapshots share it (core.series)
+        self.losses: list[float] = []  # append-only: snapshots share it (core.training.series)
         self._loss_span = SpanTracker()
         self._pending: list = []  # device loss tensors not yet read back (CUDA)
         self.nonfinite_where: str | None = None

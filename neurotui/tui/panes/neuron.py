@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from neurotui.core.lesson import NEURON_B, NEURON_W, NEURON_X
 from neurotui.core.model import neuron
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
@@ -97,15 +98,15 @@ class NeuronPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label("x", classes="field-label")
-            for i, v in enumerate(neuron.LESSON_X, 1):
+            for i, v in enumerate(NEURON_X, 1):
                 yield NumberField(f"x{i}", v)
         with Horizontal(classes="field-row"):
             yield Label("w", classes="field-label")
-            for i, v in enumerate(neuron.LESSON_W, 1):
+            for i, v in enumerate(NEURON_W, 1):
                 yield NumberField(f"w{i}", v)
         with Horizontal(classes="field-row"):
             yield Label("b", classes="field-label")
-            yield NumberField("b", neuron.LESSON_B)
+            yield NumberField("b", NEURON_B)
         yield Static(id="neuron-error")
         yield Static(id="neuron-math")
 

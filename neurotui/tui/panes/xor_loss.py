@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from neurotui.core.training.series import positive_span
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.widgets.plot import Figure, Series, downsample
 
 # Past this many decades between the largest and smallest loss, a linear axis shows a wall then

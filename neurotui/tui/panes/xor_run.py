@@ -17,7 +17,8 @@ from textual.worker import get_current_worker
 from neurotui.core.data.datasets import xor_labelled
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.numbers import loss_text
+from neurotui.core.training.snapshot import Snapshot
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 from neurotui.tui.glyphs import Glyphs
@@ -216,7 +217,7 @@ class XorRun:
         t.append(f"{g.dot} replay", "bold magenta")
         t.append(f" step {frame.step}/{self.snapshot.total}")
         if frame.loss_index:
-            t.append(f" loss {g.num(xor_text.loss_text(self.snapshot.losses[frame.loss_index - 1]))}")
+            t.append(f" loss {g.num(loss_text(self.snapshot.losses[frame.loss_index - 1]))}")
         t.append(f"  frame {self.replay + 1}/{len(self.frames())}", "dim")
         t.append("  left/right, home/end; space leaves", "dim")
         return t

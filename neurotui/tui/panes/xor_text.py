@@ -8,9 +8,12 @@ from __future__ import annotations
 from rich.text import Text
 
 from neurotui.core.course.bugs import mistakes
+from neurotui.core.data.datasets import is_xor_rows
+from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import DEFAULT_FEATURES, XOR_Y, XorConfig, is_linear
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, is_linear
+from neurotui.core.numbers import lesson_round, loss_text
+from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.network import unit_name
 
@@ -46,7 +49,7 @@ def config_line(c: XorConfig) -> Text:
     """The network, and the data and regularization when they are not the lesson's."""
     t = Text(describe_config(c), style="dim", no_wrap=True, overflow="ellipsis")
     extra = []
-    if c.data is not None or c.dataset != "xor":
+    if not is_xor_rows(c):
         extra.append(f"data {c.data or c.dataset}")
     if c.data is not None:  # how the file's inputs went in, and which two are drawn
         extra.append("inputs standardized" if c.standardize else "inputs as read")
@@ -245,17 +248,10 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
     return t
 
 
-def loss_text(loss: float) -> str:
-    """A loss on screen: 0.3466 as the lesson prints it, in scientific notation where four decimals
-    would say 0.0000 (a hand-built XOR's 4.52e-05)."""
-    return f"{loss:.2e}" if 0 < abs(loss) < 5e-5 else f"{loss:.4f}"
-
-
 def final_loss(loss: float) -> str:
     """The lesson's own line, `final_loss= 0.0001` (round to 4 places, as lab and the script print it),
     with the value itself beside it when that rounding hides it: `final_loss= 0.0 (4.52e-05)`."""
-    line = f"final_loss= {round(loss, 4)}"
-    return f"{line} ({loss_text(loss)})" if 0 < abs(loss) < 5e-5 else line
+    return f"final_loss= {lesson_round(loss)}"
 
 
 def side_title(name: str, label: str, snap: Snapshot) -> Text:

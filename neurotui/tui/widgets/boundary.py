@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
+from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.boundary import (
     ASCII_RAMP,
     CLASS_FILLS,
@@ -34,7 +35,6 @@ from neurotui.core.model.boundary import (
     render,
     render_task,
 )
-from neurotui.core.model.config import XOR_X, XOR_Y
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.palette import (
     CLASS_COLORS,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events
 
+from neurotui.core.lesson import XOR_X
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
-from neurotui.core.model.config import XOR_X
 from neurotui.core.model.network import Network, name_of
 from neurotui.tui.widgets.boundary import half_block_rows
 from neurotui.tui.widgets.cached import CachedText
