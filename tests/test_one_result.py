@@ -36,7 +36,7 @@ def test_target_shape_bug_shows_its_verdict_and_no_stale_curve():
 
     before, state, status, diagnosis, figure = run(go())
     assert before  # there was a curve to leave behind
-    assert state == "error" and "error step 0/60" in status
+    assert state == "error" and "error at step 1/60" in status
     assert "output shape error" in diagnosis and "step 1" in diagnosis
     assert "fix: use target shape [batch, 1]" in diagnosis
     assert not figure.series and "stopped at step 1" in figure.empty_text  # not the old run, not "waiting"
