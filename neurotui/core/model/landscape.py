@@ -61,8 +61,11 @@ class Landscape:
 
     def start_words(self) -> str:
         """'0.698' or '0.698, 12.3 off this plane': where the map at S is not the start's loss."""
-        off = f"{self.start_off:,.0f}" if self.start_off >= 100 else f"{self.start_off:.3g}"
-        return f"{self.start_loss:.4g}" + ("" if self.start_on_plane else f", {off} off this plane")
+        return f"{self.start_loss:.4g}" + ("" if self.start_on_plane else f", {self.off_words()} off this plane")
+
+    def off_words(self) -> str:
+        """The start's distance from the plane: '0.38', '2,166'."""
+        return f"{self.start_off:,.0f}" if self.start_off >= 100 else f"{self.start_off:.3g}"
 
     def moved_to(self, model, step: int) -> Landscape:
         """This map with `model`'s weights now placed on its plane (a projection: microseconds)."""

@@ -160,13 +160,13 @@ class ReliabilityPane(Vertical):
                              "working seed of the row live; r reruns", 1.0)
             self._finished = None
         elif message.error == "stopped" and self._finished and self._finished[2] == self.settings:
-            self._restore(n)
+            self._restore()
         else:
             self.state = "stopped" if message.error == "stopped" else "error"
             self.show_status(f"{message.error} after {n} networks; r reruns")
         self._show_answers()
 
-    def _restore(self, new: int) -> None:
+    def _restore(self) -> None:
         """The rerun was stopped: show the grid it was replacing again (the same settings, all finished)."""
         results, order, _ = self._finished
         self._finished = None
@@ -179,8 +179,8 @@ class ReliabilityPane(Vertical):
         if order:
             self._show_hist(results[order[0]])
         self.state = "done"
-        self.show_status(f"rerun stopped at {new} of {len(order)} networks: the finished grid is kept ({len(order)} networks "
-                         f"x {self.settings.seeds} seeds); r reruns", 1.0)
+        # short: at 80 columns the bar leaves it about 50 cells
+        self.show_status("rerun stopped: the finished grid is kept; r reruns", 1.0)
 
     # ----- drawing -----------------------------------------------------------------------------
     def show_status(self, text: str, fraction: float | None = None) -> None:
@@ -202,7 +202,8 @@ class ReliabilityPane(Vertical):
 
     def _fit_columns(self) -> None:
         """Choose the columns by the table's width; the network and its solve rate always show."""
-        width = self.query_one(DataTable).size.width or (self.size.width - SIDE_WIDTH)
+        # less the vertical scrollbar: a column under it shows cut ("to solv")
+        width = (self.query_one(DataTable).size.width or (self.size.width - SIDE_WIDTH)) - 2
         chosen, used = [], 0
         for col in COLUMNS:
             if len(chosen) < 2 or used + col[2] + 2 <= width:

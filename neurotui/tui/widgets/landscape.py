@@ -80,16 +80,16 @@ class LandscapeView(CachedText):
                 scale.append("  ", f"on {half_color((k + 0.5) / len(HALF_COLORS))}")
         else:
             scale.append(ASCII_RAMP if self.ascii else UNICODE_RAMP)
-        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.3g}", "dim")
+        # the start's own loss (where a plane misses the start, the shade at S is another point's)
+        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.2g}, start {land.start_loss:.2g}", "dim")
         if land.plane == "pca":
-            what = f"PCA of the path ({land.explained[0]:.0%} + {land.explained[1]:.0%} of it)"
+            what = f"PCA of the path ({land.explained[0]:.0%} + {land.explained[1]:.0%})"
         elif land.plane == "weights":
             what = f"x {land.axes[0]}, y {land.axes[1]}"
         else:
             what = "random, filter-normalized"
-        plane = Text(f"plane: {what}; p: next plane", "dim")
-        # the start's own loss: where a plane misses the start, the map's shade at S is not it
-        marks = Text(f"S start {land.start_words()}  o path  E step {land.path_steps[-1]}"
-                     + ("  R the replayed frame" if replaying else "")
+        off = "" if land.start_on_plane else f"; S {land.off_words()} off it"  # short: 64 cells at 120x40
+        plane = Text(f"plane: {what}{off}; p: next", "dim")
+        marks = Text(f"S start  o path  E step {land.path_steps[-1]}" + ("  R the replayed frame" if replaying else "")
                      + (f"  * now, step {land.now_step}" if land.now is not None else ""), "bold")
         return [scale, plane, marks, Text(f"note: {SHORT_CAVEAT}", "italic dim")]
