@@ -35,14 +35,15 @@ def test_r_then_x_keeps_the_finished_grid_and_the_steps_column_is_explained():
             pane = app.query_one(ReliabilityPane)
             while pane.state == "running":
                 await pilot.pause(0.1)
-            before = (pane.query_one("#rel-table").row_count, dict(pane.results))
+            before = (pane.query_one("#rel-table").row_count, {k: r.final_losses for k, r in pane.results.items()})
             hist = _text(pane.query_one("#rel-hist").content)
             headers = [str(c.label) for c in pane.query_one("#rel-table").columns.values()]
-            await pilot.press("r", "x")
+            pane.action_rerun()  # r, then x in the same tick: stopped before its first network
+            pane.action_stop()
             while pane.state == "running":
                 await pilot.pause(0.1)
             await pilot.pause(0.2)
-            after = (pane.query_one("#rel-table").row_count, dict(pane.results))
+            after = (pane.query_one("#rel-table").row_count, {k: r.final_losses for k, r in pane.results.items()})
             return before, after, pane.state, str(pane.query_one("#rel-status").render()), hist, headers
 
     before, after, state, status, hist, headers = asyncio.run(go())
