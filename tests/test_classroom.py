@@ -162,8 +162,8 @@ def test_the_lessons_panel_keeps_each_served_learner_in_their_own_rows(tmp_path,
     monkeypatch.setenv(saved.CLASS_DB_ENV, str(roll.path))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "own"))  # the local file must stay untouched
 
-    def text(app) -> str:
-        return str(app.query_one("#lesson-text").render())
+    def text(app) -> str:  # the question's head and what the panel says below the answer box
+        return str(app.query_one("#lesson-text").render()) + str(app.query_one("#lesson-more").render())
 
     async def as_learner(learner: str, answer: str | None) -> str:
         monkeypatch.setenv(saved.LEARNER_ENV, learner)
@@ -179,11 +179,12 @@ def test_the_lessons_panel_keeps_each_served_learner_in_their_own_rows(tmp_path,
             while app.xor.snapshot is None:  # the run has started (and said so) before the app is closed
                 await pilot.pause(0.05)
             await pilot.pause(0.1)
-            return text(app)
+            answers = app.query_one("#lesson").progress.answers
+            return text(app) + "".join(f"\n[kept {k}: {v['said']}]" for k, v in answers.items())
 
-    assert "measured: z = 0.04" in asyncio.run(as_learner(ada, "-0.2"))
-    assert "last time" not in asyncio.run(as_learner(bo, None))
-    assert "last time: you said -0.2" in asyncio.run(as_learner(ada, None))
+    assert "measured: z = 0.04" in asyncio.run(as_learner(ada, "0.2"))
+    assert "[kept" not in asyncio.run(as_learner(bo, None))
+    assert f"[kept {STEPS[0].key}: 0.2]" in asyncio.run(as_learner(ada, None))  # A resumes as A
     rows = roll.conn.execute("SELECT learner, step, said FROM answers").fetchall()
-    assert rows == [(ada, STEPS[0].key, "-0.2")]
+    assert rows == [(ada, STEPS[0].key, "0.2")]
     assert not (tmp_path / "own").exists()

@@ -40,7 +40,7 @@ def test_an_acknowledged_answer_survives_sigkill_and_the_learner_resumes(tmp_pat
         async with aiohttp.ClientSession(cookie_jar=jar()) as s:
             await join(s, served.base, "Ada")
             ws = await s.ws_connect(served.base + "/ws?width=100&height=30")
-            await first_screen(ws, b"predict")
+            await first_screen(ws, b"keys go to the answer")  # the question is up: keys sent earlier are dropped
             # The server, its warm parent, the tab's launcher and its forked app: none holds a token.
             for pid in group_members(pgid):
                 if pid == pgid:
@@ -76,7 +76,7 @@ def test_an_acknowledged_answer_survives_sigkill_and_the_learner_resumes(tmp_pat
             async with s.get(again.base + "/", headers=header) as r:
                 assert "data-session-websocket-url" in await r.text()  # no name page: a known learner
             ws = await s.ws_connect(again.base + "/ws?width=100&height=30", headers=header)
-            await first_screen(ws, b"last time: you said -0.2")
+            await first_screen(ws, b"you answered this before (first: -0.2)")  # resumed: the first prediction
             await ws.close()
 
     try:

@@ -146,7 +146,7 @@ def test_two_servers_behind_nginx_share_one_class_and_keep_the_tokens(classroom)
                 page = await r.text()
                 assert f'data-session-websocket-url="{proxy.replace("http", "ws")}/neurotui/ws"' in page
             ws = await s.ws_connect(f"{proxy}/neurotui/ws?width=100&height=30", origin=proxy)
-            await first_screen(ws, b"predict")
+            await first_screen(ws, b"keys go to the answer")  # the question is up: keys sent earlier are dropped
             await ws.send_json(["stdin", "-0.2\r"])  # a prediction, through the proxy
             await first_screen(ws, b"measured")
 
@@ -172,7 +172,7 @@ def test_two_servers_behind_nginx_share_one_class_and_keep_the_tokens(classroom)
             await ws.close()
             assert serving[0].stop() == 0
             ws = await s.ws_connect(f"{proxy}/neurotui/ws?width=100&height=30", origin=proxy)
-            await first_screen(ws, b"last time: you said -0.2")
+            await first_screen(ws, b"you answered this before (first: -0.2)")  # resumed: the first prediction
             assert len(group_members(other.proc.pid)) > 2
             await ws.close()
 
