@@ -123,9 +123,10 @@ class Workspace(Container):
                     height="1fr" if here else None)
         xor = self.pane(XOR)
         _inline(xor.query_one("#xor-diagnosis"), height=3 if single else None, margin=(0, 0, 0, 0) if single else None)
-        _inline(xor.query_one("#xor-middle"), height=("1fr" if compact else "2fr") if single else None)
-        _inline(xor.query_one("#xor-loss"), height="1fr" if single else None,
-                min_height=(2 if compact else 5) if single else None)
+        # compact: the stylesheet's `#xor.-compact` shares, which the lesson's -asking and -tall-loss refine
+        roomy = single and not compact
+        _inline(xor.query_one("#xor-middle"), height="2fr" if roomy else None)
+        _inline(xor.query_one("#xor-loss"), height="1fr" if roomy else None, min_height=5 if roomy else None)
 
     def show_pane(self, index: int) -> None:
         if index == RELIABILITY:  # its table needs the whole screen
