@@ -150,11 +150,11 @@ def test_lab_backward_adam_update_is_what_torch_optim_adam_did(capsys):
     import torch
     import torch.nn as nn
 
-    from neurotui.core.lesson import XOR_LABELS, XOR_ROWS, xor_model
+    from neurotui.core.lesson import XOR_X, XOR_Y, xor_model
 
     doc = _json(capsys, "--at", "500")
     torch.manual_seed(42)
-    x, y = torch.tensor(XOR_ROWS), torch.tensor(XOR_LABELS)
+    x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y).reshape(-1, 1)
     model = xor_model()
     opt = torch.optim.Adam(model.parameters(), lr=0.1)
     loss_fn = nn.BCELoss()

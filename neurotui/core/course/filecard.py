@@ -3,19 +3,14 @@ and figures, never the lesson's XOR rows (core.course.card writes the lesson's c
 
 from __future__ import annotations
 
-import math
-
 from neurotui.core.model.activations import get_activation
+from neurotui.core.numbers import cell, finite_or_none
 
 OUTPUT_WORDS = {
     "binary": ("Sigmoid (probability of class 1)", "BCELoss"),
     "classes": ("none: K class scores (CrossEntropyLoss applies log-softmax itself)", "CrossEntropyLoss"),
     "regress": ("none: a linear output (the predicted number)", "MSELoss"),
 }
-
-
-def _num(v, digits: int) -> str:
-    return "-" if v is None or not math.isfinite(v) else f"{v:.{digits}f}"
 
 
 def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, extra: str = "") -> str:
@@ -51,10 +46,10 @@ def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, ext
         f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |",
         f"| steps | {snapshot.step} of {snapshot.total} |",
         f"| seed | {config.seed} (data seed {config.data_seed}) |",
-        f"| final loss | {_num(final, 4)}" + (" (file's units)" if factor != 1.0 else "") + " |",
-        f"| {score} | train {_num(snapshot.train_accuracy if key == 'accuracy' else snapshot.train_r2, 3)}, "
-        f"validation {_num(snapshot.val_accuracy if key == 'accuracy' else snapshot.val_r2, 3)} |",
-        f"| loss on the whole sets | train {_num(snapshot.train_loss, 4)}, validation {_num(snapshot.val_loss, 4)} |",
+        f"| final loss | {cell(finite_or_none(final), 4)}" + (" (file's units)" if factor != 1.0 else "") + " |",
+        f"| {score} | train {cell(finite_or_none(snapshot.train_accuracy if key == 'accuracy' else snapshot.train_r2), 3)}, "
+        f"validation {cell(finite_or_none(snapshot.val_accuracy if key == 'accuracy' else snapshot.val_r2), 3)} |",
+        f"| loss on the whole sets | train {cell(finite_or_none(snapshot.train_loss), 4)}, validation {cell(finite_or_none(snapshot.val_loss), 4)} |",
         "", f"Reproduce: `{reproduce}`", "", "```",
         *describe_lines(d.inputs, d.class_names, d.mapping, d.scaling is not None,
                         d.scaling is not None and d.scaling.y_std is not None),
@@ -67,8 +62,8 @@ def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, ext
             p_key = p_key.replace("val_", "train_")
         out += ["## Failure probe", "", "Same config and seed, hidden activation changed:", "",
                 f"| run | {score} | diagnosis |", "|---|---|---|",
-                f"| this run | {_num(getattr(snapshot, p_key), 3)} | {diag.title} |",
-                f"| probe | {_num(getattr(probe, p_key), 3)} | {probe.diagnosis.title} |", ""]
+                f"| this run | {cell(finite_or_none(getattr(snapshot, p_key)), 3)} | {diag.title} |",
+                f"| probe | {cell(finite_or_none(getattr(probe, p_key)), 3)} | {probe.diagnosis.title} |", ""]
     if snapshot.boundary:
         i, j = d.pair
         s = d.scaling
