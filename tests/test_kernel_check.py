@@ -20,8 +20,7 @@ def fresh_cache(tmp_path, monkeypatch):
     kernel_check.forget()
 
 
-@pytest.fixture
-def wrong_fused_adam(monkeypatch, fresh_cache):
+def drift_fused_adam(monkeypatch) -> None:
     """A torch whose fused Adam kernel keeps its name and arguments but moves weights a little
     differently: exactly what a version bound could not see coming."""
     real = kernels.fused_adam_
@@ -32,6 +31,11 @@ def wrong_fused_adam(monkeypatch, fresh_cache):
             p.add_(1e-3)
 
     monkeypatch.setattr(kernels, "fused_adam_", drifted)
+
+
+@pytest.fixture
+def wrong_fused_adam(monkeypatch, fresh_cache):
+    drift_fused_adam(monkeypatch)
     return fresh_cache
 
 
@@ -91,15 +95,8 @@ def test_lab_falls_back_to_torch_optim_with_one_line_and_the_lessons_numbers(sho
 def test_without_the_check_the_drifted_kernel_would_have_changed_the_run(short_run_reference, monkeypatch,
                                                                         fresh_cache, capsys):
     """The test above can fail: the same drift with the check passing changes lab's output."""
-    real = kernels.fused_adam_
     monkeypatch.setattr(kernel_check, "run_checks", lambda device: kernel_check.KernelCheck(True))
-
-    def drifted(params, *args, **kwargs):
-        real(params, *args, **kwargs)
-        for p in params:
-            p.add_(1e-3)
-
-    monkeypatch.setattr(kernels, "fused_adam_", drifted)
+    drift_fused_adam(monkeypatch)
     assert main(SHORT) == 0
     assert json.loads(capsys.readouterr().out)["final_loss"] != short_run_reference["final_loss"]
 
@@ -108,14 +105,7 @@ def test_the_sweep_trains_seed_by_seed_instead_of_stopping(fresh_cache, monkeypa
     args = ["sweep", "--seeds", "3", "--steps", "300", "--json"]
     assert main(args) == 0
     batched = json.loads(capsys.readouterr().out)[0]
-    real = kernels.fused_adam_
-
-    def drifted(params, *a, **kw):
-        real(params, *a, **kw)
-        for p in params:
-            p.add_(1e-3)
-
-    monkeypatch.setattr(kernels, "fused_adam_", drifted)
+    drift_fused_adam(monkeypatch)
     kernel_check.forget()
     fresh_cache.unlink()
     assert main(args) == 0
