@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"neurotui: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KernelUnavailable as exc:  # a private kernel that failed after the check passed
-        print(f"neurotui: error: {exc} (see the README: trying a newer torch)", file=sys.stderr)
+        print(f"neurotui: error: {exc} (see the README: your torch, and PyTorch's private kernels)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("neurotui: interrupted", file=sys.stderr)
