@@ -151,7 +151,7 @@ class ReliabilityPane(Vertical):
             self.add_result(message.result)
 
     def on_sweep_done(self, message: SweepDone) -> None:
-        if message.run_id != self._sweep_id:
+        if message.run_id != self._sweep_id or self.state != "running":  # said once, by the worker or its end
             return
         n = len(self.results)
         if message.error is None:
@@ -291,6 +291,10 @@ class ReliabilityPane(Vertical):
     def action_stop(self) -> None:
         if self.state == "running":
             self.workers.cancel_group(self, "sweep")
+            # stopped now: a sweep cancelled before its thread ran never reports (x right after r left the
+            # pane 'running' for good), and a running one's last messages are stale: a new id drops them
+            self.on_sweep_done(SweepDone(self._sweep_id, "stopped"))
+            self._sweep_id += 1
         else:
             self.app.notify("no sweep is running: r runs it again", timeout=2)
 
