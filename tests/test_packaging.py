@@ -42,7 +42,8 @@ def _third_party_imports(path: Path) -> set[str]:
             continue
         for name in names:
             top = name.split(".")[0]
-            if top != "neurotui" and top not in sys.stdlib_module_names and top != "__future__":
+            # tomllib: the standard library from 3.11, which 3.10's stdlib_module_names cannot know
+            if top not in ("neurotui", "__future__", "tomllib") and top not in sys.stdlib_module_names:
                 found.add(top)
     return found
 
