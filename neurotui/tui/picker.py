@@ -14,6 +14,14 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from neurotui.tui.keys import MULTI_PICKER_KEYS, PICKER_KEYS, bindings
 
 
+def dismiss_once(screen: ModalScreen, result=None):
+    """A picker closes once: Enter or Esc mashed twice reached it twice before it was popped, and the
+    second dismiss popped the app's own screen (the app then stopped)."""
+    if screen.is_current:
+        return ModalScreen.dismiss(screen, result)
+    return None
+
+
 class Picker(ModalScreen[str | None]):
     """Enter picks the highlighted entry; Esc picks nothing."""
 
@@ -52,6 +60,8 @@ class Picker(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
+    dismiss = dismiss_once
+
 
 class TickList(SelectionList):
     """A SelectionList whose unticked boxes are empty: Textual draws an X in every box and tells a
@@ -89,6 +99,8 @@ class MultiPicker(ModalScreen[tuple[str, ...] | None]):
 
     def on_mount(self) -> None:
         self.query_one(TickList).focus()
+
+    dismiss = dismiss_once
 
     def action_accept(self) -> None:
         picked = tuple(self.query_one(TickList).selected)
