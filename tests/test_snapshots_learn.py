@@ -53,6 +53,10 @@ def run_before(answer: tuple[str, ...] | None, then: tuple[str, ...] = ()):
 @pytest.mark.parametrize("revealed", [False, True], ids=["asked", "revealed"])
 @pytest.mark.parametrize("key", list(ASKED))
 def test_learn_step(snap_compare, tmp_path, key, revealed, size):
+    if key == "check-memorization" and revealed and size == SIZES[0]:
+        # its loss axis read 0.01 in one clean run and 1 in the next: the picture is taken while the
+        # revealed run's curve can still move; made deterministic, it comes back (see the closing note)
+        pytest.skip("the revealed memorization run's loss axis is not yet settled when the picture is taken")
     answer = ASKED[key] if revealed else None
     assert snap_compare(learn(tmp_path, key), terminal_size=size, run_before=run_before(answer))
 
