@@ -193,7 +193,7 @@ def test_memorization_from_the_accuracy_gap():
     d = diagnose_fit([0.7, 0.01], train_loss=0.01, val_loss=1.5, train_accuracy=1.0, val_accuracy=0.7,
                      n_train=40, n_val=160)
     assert d.kind == "memorization"
-    assert "train/validation split and regularization" in d.fix
+    assert "regularize the network or give it more samples" in d.fix
 
 
 def test_a_small_gap_on_small_sets_is_not_memorization():

@@ -153,7 +153,7 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         exit_on_signals(self._on_signal)
         self.watch(self.screen, "focused", self._mark_focused_pane)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._mark_focused_pane())  # colours set inline
-        self._apply_layout()
+        self.apply_layout()
         focus_now(self.xor)  # now: a key typed during start-up must not be undone by a late focus
         self._unsubscribe_kernels = on_fallback(self._kernels_fell_back)
         for line in self.startup_warnings:
@@ -176,9 +176,9 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
     def on_resize(self, event) -> None:
         # This runs before App._on_resize stores the new size: use the event's, or the
         # layout lags one resize behind (blank or clipped screens after resizing).
-        self._apply_layout(event.size)
+        self.apply_layout(event.size)
 
-    def _apply_layout(self, size=None) -> None:
+    def apply_layout(self, size=None) -> None:
         size = size or self.size
         if self.lesson_options is not None:  # the lesson's panel takes rows from the panes
             from neurotui.tui.lesson import fit_panel
@@ -340,12 +340,12 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
             if pane.state == "idle":
                 pane.start(device=self.session.config.device, all_cores=self.xor.settled)
         self.workspace.show_pane(index)
-        self._apply_layout()
+        self.apply_layout()
         self.refresh_bindings()
 
     def action_zoom(self) -> None:
         self.workspace.toggle_zoom(self.focused)
-        self._apply_layout()
+        self.apply_layout()
         self.xor.zoomed_to(self.zoomed and self.current_pane == XOR)
 
     def action_lesson(self, where: str) -> None:

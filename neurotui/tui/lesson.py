@@ -173,7 +173,9 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         xor = self.app.xor
         xor.hide_answers = hide
         xor.set_class(hide, "-asking")  # at 80x24 the empty loss plot gives its rows to what is asked about
-        xor.set_class(self.step.tall_loss, "-tall-loss")  # the evidence is the curves: they get the rows
+        if xor.has_class("-tall-loss") != self.step.tall_loss:
+            xor.set_class(self.step.tall_loss, "-tall-loss")  # the evidence is the curves: they get the rows
+            self.app.call_after_refresh(self.app.apply_layout)  # the workspace's inline shares follow it
         code = xor.query_one(CodeView)
         code.masked = "optimizer.step()" if hide and self.step.view == "code" else None
         if xor.code and xor.configs:

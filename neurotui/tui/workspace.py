@@ -125,8 +125,12 @@ class Workspace(Container):
         _inline(xor.query_one("#xor-diagnosis"), height=3 if single else None, margin=(0, 0, 0, 0) if single else None)
         # compact: the stylesheet's `#xor.-compact` shares, which the lesson's -asking and -tall-loss refine
         roomy = single and not compact
+        # the lesson's memorization step (-tall-loss): the two loss curves are its evidence, so they get
+        # the rows the picture would; an inline 1fr here would squash them to one line
+        tall = xor.has_class("-tall-loss")
         _inline(xor.query_one("#xor-middle"), height="2fr" if roomy else None)
-        _inline(xor.query_one("#xor-loss"), height="1fr" if roomy else None, min_height=5 if roomy else None)
+        _inline(xor.query_one("#xor-loss"), height=("3fr" if tall else "1fr") if roomy else None,
+                min_height=(12 if tall else 5) if roomy else None)
 
     def show_pane(self, index: int) -> None:
         if index == RELIABILITY:  # its table needs the whole screen

@@ -228,7 +228,7 @@ def diagnose_fit(
         return Diagnosis(
             "memorization", "solves training but not new data (memorization)", detail,
             *(("regularize, or train on more rows", ("regularize",)) if data_file else
-              ("use train/validation split and regularization", ("regularize", "samples"))),
+              ("regularize the network or give it more samples", ("regularize", "samples"))),
         )
     if acc >= solved_at:
         late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
