@@ -26,11 +26,16 @@ from neurotui.core.sweep import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
 from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate
-from neurotui.tui.panes.reliability_text import answers, failed_text, histogram_text, key_of, steps_note
-
-GRID_HIDDEN = (2, 4, 8)
-GRID_LAYERS = (1, 2)
-GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
+from neurotui.tui.panes.reliability_text import (
+    GRID_ACTIVATIONS,
+    GRID_HIDDEN,
+    GRID_LAYERS,
+    answers,
+    failed_text,
+    histogram_text,
+    key_of,
+    steps_note,
+)
 
 # (key, header, width); the table shows as many as fit, in this order of importance.
 COLUMNS = (

@@ -9,6 +9,10 @@ from neurotui.core.model.activations import get_activation
 from neurotui.core.numbers import fmt_loss
 
 HIST_BINS = 10
+# The pane's grid (the `4` key's help is written from it): the sizes and depths the answers compare.
+GRID_HIDDEN = (2, 4, 8)
+GRID_LAYERS = (1, 2)
+GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
 
 
 def key_of(result) -> tuple[int, int, str]:
