@@ -14,7 +14,7 @@ from neurotui.core.errors import ConfigError
 def cmd_sweep(args) -> int:
     from neurotui.cli.data import DATA_DESTS
     from neurotui.core.data.datasets import check_data
-    from neurotui.core.sweep import SweepConfig, grid_configs
+    from neurotui.core.sweep.config import SweepConfig, grid_configs
 
     if getattr(args, "preset", None) is not None:
         raise ConfigError("--preset does not apply to sweep: give the options themselves (see `neurotui presets`)")
@@ -28,7 +28,7 @@ def cmd_sweep(args) -> int:
     configs = grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
     check_data(configs[0].model)  # a bad file or split: one line before anything is trained
     from neurotui.core.model.device import resolve_device
-    from neurotui.core.sweep import run_grid
+    from neurotui.core.sweep.run import run_grid
     from neurotui.session.loop import import_torch
 
     import_torch()  # as lab: no full collection rescans torch's ~200,000 objects mid-sweep

@@ -13,7 +13,7 @@ from neurotui.core.data.datasets import DATASETS, FEATURES
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.model.config import HIDDEN_STEPS, LAYERS_MAX
 from neurotui.core.model.task import FIXED_TASKS
-from neurotui.core.sweep import DEFAULT_SEEDS
+from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import LEARNING_RATES, NOISE_LEVELS, REGULARIZATION, SAMPLE_COUNTS
 from neurotui.tui.panes.reliability_text import GRID_ACTIVATIONS, GRID_HIDDEN, GRID_LAYERS

@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import os
 
-from neurotui.core.data.datasets import (
-    DESCRIPTIONS,
-    class_sizes,
-    is_xor_rows,
-    resolved,
-    validation_rows,
-    xor_labelled,
-)
+from neurotui.core.data.datasets import DESCRIPTIONS, class_sizes, is_xor_rows, resolved, xor_labelled
 from neurotui.core.data.shapes import BUMPS, PLAYGROUND_RADIUS
+from neurotui.core.data.split import validation_rows
 from neurotui.core.model.task import task_of
 
 XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"

@@ -15,18 +15,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data options read them here)
-    CSV_MAX_ABS,
-    CSV_MAX_BYTES,
+from neurotui.core.data.csvfile import (
     SAMPLES_MAX,
     SAMPLES_MIN,
-    DataFileError,
     checked_file_options,
     csv_table,
-    load_csv,
     read_csv_rows,
 )
-from neurotui.core.data.split import _check_split, stratified_split, validation_rows  # noqa: F401 (re-exported)
+from neurotui.core.data.split import _check_split, stratified_split, validation_rows
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y
 

@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig
 from neurotui.core.numbers import fmt_loss
-from neurotui.core.sweep import DEFAULT_SEEDS
+from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
 from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate
@@ -124,7 +124,8 @@ class ReliabilityPane(Vertical):
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _sweep(self, sweep_id: int, settings: SweepSettings, workers: int | str = 1) -> None:
-        from neurotui.core.sweep import SweepCancelled, SweepConfig, run_grid
+        from neurotui.core.sweep.config import SweepCancelled, SweepConfig
+        from neurotui.core.sweep.run import run_grid
 
         worker = get_current_worker()
         base = SweepConfig(settings.base(), seeds=settings.seeds)
