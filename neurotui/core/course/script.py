@@ -27,11 +27,11 @@ from neurotui.core.course.script_data import (
     evaluation_lines,
     number,
 )
-from neurotui.core.data.datasets import check_data, is_lesson_data
+from neurotui.core.data.datasets import DEFAULT_FEATURES, check_data, is_lesson_data
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, layer_sizes
+from neurotui.core.model.config import XorConfig, layer_sizes
 from neurotui.core.model.task import task_of
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"

@@ -8,10 +8,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from neurotui.core.course.bugs import mistakes
-from neurotui.core.data.datasets import is_xor_rows
+from neurotui.core.data.datasets import DEFAULT_FEATURES, is_xor_rows
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, is_linear
+from neurotui.core.model.config import XorConfig, is_linear
 from neurotui.core.numbers import lesson_round, loss_text
 from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.glyphs import Glyphs
