@@ -24,7 +24,7 @@ from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear
-from neurotui.core.numbers import lesson_round
+from neurotui.core.numbers import cell, lesson_round
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
 PROBE_ACTIVATION = "identity"
@@ -114,9 +114,6 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
     reg = ", ".join(f"{name} {v:g}" for name, v in (("L2", config.l2), ("L1", config.l1), ("dropout", config.dropout))
                     if v) or "none"
 
-    def num(v, digits):
-        return "-" if v is None else f"{v:.{digits}f}"
-
     task = getattr(snapshot, "task", None)
     regress = task is not None and task.regress
     score, key = ("R²", "r2") if regress else ("accuracy", "accuracy")  # core.model.task
@@ -127,10 +124,10 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
         f"| input features | {', '.join(config.features)} |",
         f"| batch | {'full' if config.batch is None else config.batch} |",
         f"| regularization | {reg} |",
-        f"| {score} | train {num(getattr(snapshot, f'train_{key}', None), 3)}, "
-        f"validation {num(getattr(snapshot, f'val_{key}', None), 3)} |",
-        f"| loss on the whole sets | train {num(getattr(snapshot, 'train_loss', None), 4)}, "
-        f"validation {num(getattr(snapshot, 'val_loss', None), 4)} |",
+        f"| {score} | train {cell(getattr(snapshot, f'train_{key}', None), 3)}, "
+        f"validation {cell(getattr(snapshot, f'val_{key}', None), 3)} |",
+        f"| loss on the whole sets | train {cell(getattr(snapshot, 'train_loss', None), 4)}, "
+        f"validation {cell(getattr(snapshot, 'val_loss', None), 4)} |",
     ]
 
 

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig
-from neurotui.core.numbers import fmt_loss
+from neurotui.core.numbers import loss_text
 from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
@@ -238,9 +238,9 @@ class ReliabilityPane(Vertical):
         return {
             "net": f"{c.model.shape} {get_activation(c.activation).label}",
             "solved": Text(f"{100 * frac:5.1f}%", style),
-            "median": fmt_loss(result.median_final_loss),
+            "median": loss_text(result.median_final_loss),
             "steps": "-" if steps is None else f"{round(steps)}",
-            "p90": fmt_loss(result.p90_final_loss),
+            "p90": loss_text(result.p90_final_loss),
             "seeds": str(result.n),
             "failed": failed or "-",
         }
