@@ -55,7 +55,7 @@ DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
 DEFAULT_VAL_SPLIT = 0.3  # generated sets and CSV files; the lesson's xor has none
 SEED_MAX = 2**63 - 1
-LESSON_RANGE = (-0.25, 1.25)  # the lesson's boundary range (core.model.boundary.LOW/HIGH)
+LESSON_RANGE = (-0.25, 1.25)  # the square the lesson's boundary is drawn over: the four rows and a margin
 
 
 def _finite_number(name: str, value, low: float, high: float | None = None, high_open: bool = False) -> float:
