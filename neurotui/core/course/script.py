@@ -37,7 +37,7 @@ from neurotui.core.model.task import task_of
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
 
-# How each input feature is computed from the raw columns, exactly as core.data.feature_columns does.
+# How each input feature is computed from the raw columns, exactly as core.data.datasets.feature_columns does.
 _FEATURE_CODE = {
     "x1": "x1", "x2": "x2", "x1x2": "x1 * x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2",
     "sinx1": "torch.sin(x1)", "sinx2": "torch.sin(x2)",

@@ -64,7 +64,7 @@ def diagnose(
     `features`: the inputs the model was trained on; a linear model on a curved feature (x1x2) is
     not held to a straight line, it is judged by what it reaches.
 
-    Optional symptoms (see core/symptoms.py): `error`, the first line of an exception
+    Optional symptoms (see core/doctor/symptoms.py): `error`, the first line of an exception
     PyTorch raised (the run stopped there); `moved`, how far the weights moved from
     their start, relative to their size; `grad_norm`, the norm of the last gradient; `leftover`,
     the norm of the gradients already held just before a backward() (0 after zero_grad());

@@ -34,7 +34,7 @@ class XorConfig:
     optimizer: str = "adam"
     device: str = "cpu"
     # Data and training options (core.data); these defaults are the lesson's four rows, full batch,
-    # no regularization. None means "the dataset's default" (see core.data.resolved).
+    # no regularization. None means "the dataset's default" (see core.data.datasets.resolved).
     dataset: str = "xor"
     data: str | None = None  # a CSV file of x1,x2,y instead of a named dataset
     data_seed: int = 0
