@@ -20,6 +20,7 @@ from neurotui.core.doctor.diagnosis import (
     grow_words,
     linear_why,
     near_half,
+    nonfinite,
     not_decreasing,
 )
 from neurotui.core.model.task import BINARY_TASK, Task
@@ -205,12 +206,7 @@ def diagnose_fit(
 def _broken(last, train_loss, nonfinite_where, unscaled, finished, train_accuracy, val_accuracy, task) -> Diagnosis | None:
     """The verdicts that come before any score: nan/inf, unscaled inputs, a blown-up model."""
     if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
-        where = f" in {nonfinite_where}" if nonfinite_where else ""
-        return Diagnosis(
-            "nonfinite", "values became nan/inf",
-            f"unstable training: a non-finite value appeared{where}; the run was stopped",
-            "lower the learning rate and check inputs", ("lr_lower",),
-        )
+        return nonfinite(nonfinite_where)
     if unscaled is not None and finished and (train_accuracy if val_accuracy is None else val_accuracy) < task.solved_at:
         # before every other verdict: a saturated first layer looks like "not learning" or "stuck"
         name, low, high = unscaled
