@@ -94,6 +94,37 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Textual theme, e.g. nord or textual-light (the palette's \"Change theme\" tries them)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
+    _add_lab_command(sub)
+
+    learn = sub.add_parser("learn", help="the guided lesson: predict, then the app runs it and measures")
+    learn.add_argument("--list", action="store_true", help="print the steps, one per line, and exit")
+    learn.add_argument("--step", type=_int, metavar="K", help="open at step K (default: where you left off)")
+    learn.add_argument("--reset", action="store_true", help="forget your progress and predictions, and exit")
+    learn.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="write ASCII only")
+
+    shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
+    shots.add_argument("directory", metavar="DIR")
+
+    sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
+    add_threads_option(sweep)
+    _add_sweep_options(sweep)
+
+    _add_bench_command(sub)
+
+    from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
+
+    add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
+    sub.add_parser("config", help="print the config file's path and the settings in effect")
+    cls = sub.add_parser("class", help="print a served class's view as a table (the teacher's link from serve --learn)")
+    cls.add_argument("url", metavar="URL", help="the class view's link, …/class?token=…")
+    cli_data.add_presets_command(sub)
+    from neurotui.cli.predict import add_predict_command
+
+    add_predict_command(sub)
+    return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
+
+def _add_lab_command(sub) -> None:
+    """`neurotui lab`: the model and data options again, and what it prints besides the lesson's output."""
     lab = sub.add_parser("lab", help="run the lesson headless and print its output")
     _add_model_options(lab)
     cli_data.add_data_options(lab)
@@ -112,19 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "of the output's first unit)")
     add_backward_options(lab)
 
-    learn = sub.add_parser("learn", help="the guided lesson: predict, then the app runs it and measures")
-    learn.add_argument("--list", action="store_true", help="print the steps, one per line, and exit")
-    learn.add_argument("--step", type=_int, metavar="K", help="open at step K (default: where you left off)")
-    learn.add_argument("--reset", action="store_true", help="forget your progress and predictions, and exit")
-    learn.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="write ASCII only")
-
-    shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
-    shots.add_argument("directory", metavar="DIR")
-
-    sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
-    add_threads_option(sweep)
-    _add_sweep_options(sweep)
-
+def _add_bench_command(sub) -> None:
+    """`neurotui bench`: the trainer against the lesson's loop, or one of the other measurements."""
     bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
     bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
     bench.add_argument("--steps", type=_positive_int, default=None,
@@ -150,18 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead, open N tabs on a real `neurotui serve`: memory per tab, and key latency while "
                        "all train (--rounds presses per tab; --steps each tab trains, default 20000)")
     bench.add_argument("--no-warm", action="store_true", help="with --tabs: a Python per tab, for comparison")
-
-    from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
-
-    add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
-    sub.add_parser("config", help="print the config file's path and the settings in effect")
-    cls = sub.add_parser("class", help="print a served class's view as a table (the teacher's link from serve --learn)")
-    cls.add_argument("url", metavar="URL", help="the class view's link, …/class?token=…")
-    cli_data.add_presets_command(sub)
-    from neurotui.cli.predict import add_predict_command
-
-    add_predict_command(sub)
-    return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
 
 def _size(text: str) -> tuple[int, int]:
     cols, sep, rows = text.lower().partition("x")
