@@ -247,7 +247,6 @@ def _blown_up_lines(config: XorConfig) -> list[str]:
 
 def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
     """The training loop: minibatches, the guarded loss, zero_grad / backward / step, the log."""
-    bug = config.bug
     n_train = check_data(config)[0]
     batched = config.batch is not None and config.batch < n_train
     out = ["", "losses = []", "error = None  # what PyTorch raised, if it refused a step"]
@@ -278,6 +277,18 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
         "            error = exc",
         "        break",
     ]
+    out += _update_lines(config, m)
+    out += _log_and_stop_lines(config, log_every)
+    if config.dropout:
+        out.append("model.eval()")
+    out.append("")
+    return out
+
+
+def _update_lines(config: XorConfig, m) -> list[str]:
+    """The lesson's zero_grad / backward / step, with L1 in the backward, or the bug's line left out."""
+    bug = config.bug
+    out = []
     if m.zero_grad:
         out.append("    optimizer.zero_grad()")
     else:
@@ -290,7 +301,12 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
         out.append("    optimizer.step()")
     else:
         out.append(f"    # optimizer.step()  {BUG_MARK}{bug}): left out, so the weights never change")
-    out.append("    losses.append(loss.item())")
+    return out
+
+
+def _log_and_stop_lines(config: XorConfig, log_every: int | None) -> list[str]:
+    """Each step's loss kept and logged, the stop on nan (or a blown-up binary model), the last log line."""
+    out = ["    losses.append(loss.item())"]
     if log_every:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
@@ -302,9 +318,6 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
     if log_every:
         out += [f"if len(losses) % {log_every}:  # stopped between two log lines: log where",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']
-    if config.dropout:
-        out.append("model.eval()")
-    out.append("")
     return out
 
 
