@@ -61,6 +61,9 @@ class Key:
         )
 
 
+NUDGE = 0.1  # what Up and Down add to a neuron field
+
+
 def _ladder(values, shown: int = 0) -> str:
     """A key's steps as its help line writes them: 50 -> 100 -> 200, or 0 -> 0.05 -> ... -> 0.5."""
     words = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
@@ -246,8 +249,8 @@ RELIABILITY_KEYS: tuple[Key, ...] = (
 
 # Keys inside a neuron field (the Input's own bindings).
 FIELD_KEYS: tuple[Key, ...] = (
-    Key("up", "nudge(1)", "+0.1", "", "in a neuron field: nudge the value up by 0.1", id="nudge_up"),
-    Key("down", "nudge(-1)", "-0.1", "", "in a neuron field: nudge the value down by 0.1", id="nudge_down"),
+    Key("up", "nudge(1)", f"+{NUDGE:g}", "", f"in a neuron field: nudge the value up by {NUDGE:g}", id="nudge_up"),
+    Key("down", "nudge(-1)", f"-{NUDGE:g}", "", f"in a neuron field: nudge the value down by {NUDGE:g}", id="nudge_down"),
     Key("escape", "leave", "Done editing", "", "leave the neuron field", display="esc", id="field_leave"),
 )
 
