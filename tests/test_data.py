@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from neurotui.cli import main
+from neurotui.core.data.csvfile import read_csv_rows
 from neurotui.core.data.datasets import (
     BINARY_DATASETS,
     DEFAULT_SAMPLES,
@@ -23,7 +24,6 @@ from neurotui.core.data.datasets import (
     feature_columns,
     generate,
     load_dataset,
-    read_csv_rows,
 )
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y

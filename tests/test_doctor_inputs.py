@@ -11,7 +11,7 @@ from neurotui.cli import main
 from neurotui.core.doctor.diagnosis import diagnose
 from neurotui.core.model.config import XorConfig
 from neurotui.core.training.fit import diagnose_fit
-from neurotui.core.training.trainer import Snapshot
+from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.panes.xor_text import diagnosis_text
 
 NOISY_LINEAR = ["lab", "--dataset", "xor-noisy", "--noise", "0.3", "--samples", "500", "--activation", "identity",

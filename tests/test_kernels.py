@@ -123,6 +123,17 @@ def test_a_missing_or_different_fused_adam_is_said_before_anything_moves(monkeyp
     assert all(torch.equal(a, b) for a, b in zip(params, before))
 
 
+def test_a_missing_aten_op_is_said_before_anything_moves(monkeypatch):
+    grad, out = torch.ones(3), torch.full((3,), 0.5)
+    into = torch.zeros(3)
+    monkeypatch.setattr(kernels, "_aten", lambda: type("Aten", (), {})())  # a torch without these ops
+    for call in (lambda: kernels.tanh_backward_into(grad, out, into), lambda: kernels.sigmoid_backward(grad, out),
+                 lambda: kernels.bce_backward_sum(torch.tensor(1.0), out, grad)):
+        with pytest.raises(kernels.KernelUnavailable, match="has no aten op"):
+            call()
+    assert torch.equal(into, torch.zeros(3))
+
+
 def test_the_backward_ops_are_autograds():
     g = torch.Generator().manual_seed(5)
     z = torch.randn(4, 1, 3, generator=g, requires_grad=True)

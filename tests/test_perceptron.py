@@ -47,7 +47,8 @@ def test_layers_out_of_range_is_one_line_and_exit_2(capsys):
 
 
 def test_a_sweep_of_perceptrons_solves_no_seed():
-    from neurotui.core.sweep import SweepConfig, run_sweep
+    from neurotui.core.sweep.config import SweepConfig
+    from neurotui.core.sweep.run import run_sweep
 
     r = run_sweep(SweepConfig(model=XorConfig(layers=0, steps=300), seeds=4))
     assert r.solved_fraction == 0

@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from neurotui.core.sweep import SweepCancelled, SweepConfig, initial_parameters, run_grid, run_sweep
+from neurotui.core.sweep.config import SweepCancelled, SweepConfig
 from neurotui.core.sweep.grid import padded_layers
 from neurotui.core.sweep.manual import HandNets
+from neurotui.core.sweep.run import run_grid, run_sweep
+from neurotui.core.sweep.seeds import initial_parameters
 
 CPU = torch.device("cpu")
 NO_CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: nothing ran on a GPU")
@@ -63,7 +65,7 @@ def test_hand_written_program_agrees_with_autograd_on_4096_seeds(changes):
 
 
 def test_hand_written_gradients_are_autograds():
-    from neurotui.core.sweep import StackedNets
+    from neurotui.core.sweep.stacked import StackedNets
 
     for changes in AGREEMENT_CONFIGS:
         config = SweepConfig.of(seeds=32, **changes).validated()

@@ -88,6 +88,31 @@ def test_serve_never_imports_the_command_line():
     assert not {k: v for k, v in back.items() if v}, back
 
 
+def test_core_has_at_most_twelve_entries_at_its_top_level():
+    """A reader finds core's concerns at a glance: its packages and a few one-idea modules."""
+    entries = sorted(p.name for p in (PACKAGE / "core").iterdir() if p.name not in ("__init__.py", "__pycache__"))
+    assert len(entries) <= 12, entries
+
+
+def _imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {a.asname or a.name for node in tree.body if isinstance(node, ast.ImportFrom)
+            and node.module != "__future__" for a in node.names}
+
+
+def test_no_module_hands_on_names_it_imports():
+    """No re-exports: `from neurotui.x import name` names the module that defines `name`, so a reader
+    (and grep) finds it at once and a module's imports are its own business."""
+    imported = {name: _imported_names(path) for name, path in MODULES.items()}
+    handed_on = []
+    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "tests").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in MODULES:
+                handed_on += [f"{path.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names
+                              if a.name in imported[node.module] and f"{node.module}.{a.name}" not in MODULES]
+    assert not handed_on, "imported from a module that only imports it:\n" + "\n".join(handed_on)
+
+
 def test_ci_runs_the_readmes_own_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     command = readme.split("Install the test extra", 1)[1].split("```sh\n", 1)[1].split("\n", 1)[0]

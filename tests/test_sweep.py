@@ -18,20 +18,12 @@ import pytest
 import torch
 
 from neurotui.cli import main
-from neurotui.core.doctor.diagnosis import diagnose
+from neurotui.core.doctor.diagnosis import KINDS, diagnose, diagnose_kinds
 from neurotui.core.model.config import XorConfig, build_model
-from neurotui.core.sweep import (
-    KINDS,
-    StackedNets,
-    SweepCancelled,
-    SweepConfig,
-    diagnose_kinds,
-    grid_configs,
-    initial_parameters,
-    intra_op_threads,
-    run_grid,
-    run_sweep,
-)
+from neurotui.core.sweep.config import SweepCancelled, SweepConfig, grid_configs
+from neurotui.core.sweep.run import run_grid, run_sweep
+from neurotui.core.sweep.seeds import initial_parameters
+from neurotui.core.sweep.stacked import StackedNets, intra_op_threads
 from neurotui.core.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]

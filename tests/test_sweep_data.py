@@ -21,8 +21,9 @@ import torch
 from neurotui.cli import main
 from neurotui.core.data.datasets import load_dataset
 from neurotui.core.model.config import XorConfig
-from neurotui.core.sweep import SweepConfig, run_grid, run_sweep
+from neurotui.core.sweep.config import SweepConfig
 from neurotui.core.sweep.fitnets import sweep_data
+from neurotui.core.sweep.run import run_grid, run_sweep
 from neurotui.core.training.trainer import Trainer
 
 MATCH_CONFIGS = [

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from neurotui.core.model.config import XorConfig
-from neurotui.core.sweep import SweepConfig, run_grid, run_sweep
+from neurotui.core.sweep.config import SweepConfig
+from neurotui.core.sweep.run import run_grid, run_sweep
 from neurotui.core.training.trainer import Trainer
 
 

@@ -22,8 +22,9 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
     rates are medians over rounds, measured in turn in this one process.
     """
     from neurotui.core.lesson import train_xor
-    from neurotui.core.sweep import SweepConfig, run_sweep
     from neurotui.core.sweep.block import resolve_workers
+    from neurotui.core.sweep.config import SweepConfig
+    from neurotui.core.sweep.run import run_sweep
 
     configs = {S: SweepConfig.of(seeds=S, steps=sweep_steps) for S in sizes}
     run_sweep(SweepConfig.of(seeds=64, steps=20))  # warm up
@@ -70,7 +71,9 @@ def bench_init(seeds: int = INIT_BENCH_SEEDS, rounds: int = 2) -> dict:
     """What the vectorised MT19937 replica saves: initial weights of `seeds` nets drawn by
     it vs by build_model per seed, each as a share of a whole 2000-step sweep of them."""
     from neurotui.core.model.config import XorConfig
-    from neurotui.core.sweep import SweepConfig, initial_parameters, run_sweep
+    from neurotui.core.sweep.config import SweepConfig
+    from neurotui.core.sweep.run import run_sweep
+    from neurotui.core.sweep.seeds import initial_parameters
 
     config = XorConfig()
     vec, loop = [], []
@@ -142,7 +145,8 @@ def _memory_child(seeds: int, steps: int) -> None:
     import resource
     import sys
 
-    from neurotui.core.sweep import SweepConfig, run_sweep
+    from neurotui.core.sweep.config import SweepConfig
+    from neurotui.core.sweep.run import run_sweep
 
     def peak() -> int:
         r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,7 +1,7 @@
 """Every use of argparse's private API, behind one named function.
 
 argparse has no public list of a parser's options; serve needs one to repeat the app options
-given before `serve` to each tab. `check()` (run by tests/test_argparse_shims.py) says so,
+given before `serve` to each tab. `check()` (run by tests/test_shims.py) says so,
 with the Python version, if a new argparse stores them differently.
 """
 

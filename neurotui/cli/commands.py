@@ -51,7 +51,8 @@ def cmd_bench(args) -> int:
 
         report = run_landscape_bench(rounds=min(args.rounds, 3), steps=args.steps or 20000)
     elif args.ui:
-        from neurotui.bench.ui import UI_STEPS, run_ui_bench
+        from neurotui.bench.drawing import UI_STEPS
+        from neurotui.bench.ui import run_ui_bench
 
         report = run_ui_bench(rounds=args.rounds, steps=args.steps or UI_STEPS, rss=args.rss)
     else:

@@ -18,19 +18,22 @@ import sys
 
 from neurotui.cli.convert import _float, _int
 from neurotui.core.course.presets import PRESETS, get_preset, preset_lines
+from neurotui.core.data.columns import INPUTS_MAX
+from neurotui.core.data.csvfile import SAMPLES_MAX, SAMPLES_MIN
 from neurotui.core.data.datasets import (
     DATASETS,
+    DEFAULT_FEATURES,
+    DEFAULT_SAMPLES,
+    DEFAULT_VAL_SPLIT,
     FEATURES,
     OPTION_FIELDS,
-    SAMPLES_MAX,
-    SAMPLES_MIN,
     check_data,
     is_lesson_data,
     resolved,
     xor_labelled,
 )
 from neurotui.core.model.config import XorConfig
-from neurotui.core.model.task import CLASSES_MAX, CLASSES_MIN, TASK_CHOICES
+from neurotui.core.model.task import BINARY_TASK, CLASSES_MAX, CLASSES_MIN, TASK_CHOICES
 from neurotui.core.numbers import cell
 
 DATA_DESTS = OPTION_FIELDS
@@ -42,13 +45,14 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     """--preset, the data options and the training options; a subcommand's suppress their defaults."""
     # As for the model options: `neurotui --dataset circle lab` must not be reset by lab's defaults.
     none = Default(None) if top else argparse.SUPPRESS
+    d = XorConfig()
     g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
     g.add_argument("--preset", default=none, metavar="NAME",
                    help=f"start from a named experiment: {', '.join(PRESETS)} (see `neurotui presets`); "
                         "options given here override it")
-    g.add_argument("--dataset", default=none, metavar="NAME", help=f"{', '.join(DATASETS)} (default: xor)")
+    g.add_argument("--dataset", default=none, metavar="NAME", help=f"{', '.join(DATASETS)} (default: {d.dataset})")
     g.add_argument("--data", default=none, metavar="FILE.csv",
-                   help="train on your own CSV: 2-64 input columns and a label (header row optional; it names "
+                   help=f"train on your own CSV: 2-{INPUTS_MAX} input columns and a label (header row optional; it names "
                         "the columns). Labels 0/1 are the lesson's two classes, integers 0..K-1 (or 1..K, -1/+1) "
                         "K classes, text labels named classes, fractional labels regression")
     g.add_argument("--label", default=none, metavar="NAME|INDEX",
@@ -62,24 +66,24 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--task", default=none, choices=TASK_CHOICES,
                    help="with --data: classify or regress, whatever the labels look like")
     g.add_argument("--classes", type=_int, default=none, metavar="K",
-                   help=f"K arms of spiral or K blobs of gauss, {CLASSES_MIN}-{CLASSES_MAX} (default: 2); "
+                   help=f"K arms of spiral or K blobs of gauss, {CLASSES_MIN}-{CLASSES_MAX} (default: {BINARY_TASK.classes}); "
                         "three or more train K scores with CrossEntropyLoss")
     g.add_argument("--data-seed", type=_int, default=none, metavar="N",
-                   help="seed of the generated data and the split, apart from the init seed (default: 0)")
+                   help=f"seed of the generated data and the split, apart from the init seed (default: {d.data_seed})")
     g.add_argument("--samples", type=_int, default=none, metavar="N",
-                   help=f"points in a generated set, {SAMPLES_MIN}-{SAMPLES_MAX:,} (default: 200)")
+                   help=f"points in a generated set, {SAMPLES_MIN}-{SAMPLES_MAX:,} (default: {DEFAULT_SAMPLES})")
     g.add_argument("--noise", type=_float, default=none, metavar="SIGMA",
                    help="Gaussian noise of a generated set, in input units (default: per dataset)")
     g.add_argument("--val-split", type=_float, default=none, metavar="F",
-                   help="fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else 0.3)")
+                   help=f"fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else {DEFAULT_VAL_SPLIT:g})")
     g.add_argument("--batch", type=_int, default=none, metavar="B",
                    help="minibatch size, shuffled by the init seed (default: full batch)")
-    g.add_argument("--l2", type=_float, default=none, metavar="LAMBDA", help="L2 weight decay on weights (default: 0)")
-    g.add_argument("--l1", type=_float, default=none, metavar="LAMBDA", help="L1 penalty on weights (default: 0)")
+    g.add_argument("--l2", type=_float, default=none, metavar="LAMBDA", help=f"L2 weight decay on weights (default: {d.l2:g})")
+    g.add_argument("--l1", type=_float, default=none, metavar="LAMBDA", help=f"L1 penalty on weights (default: {d.l1:g})")
     g.add_argument("--dropout", type=_float, default=none, metavar="P",
-                   help="dropout on hidden layers while training, 0 <= P < 1 (default: 0)")
+                   help=f"dropout on hidden layers while training, 0 <= P < 1 (default: {d.dropout:g})")
     g.add_argument("--features", default=none, metavar="LIST",
-                   help=f"input features, any of {','.join(FEATURES)} (default: x1,x2)")
+                   help=f"input features, any of {','.join(FEATURES)} (default: {','.join(DEFAULT_FEATURES)})")
 
 
 class Default:

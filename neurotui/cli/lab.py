@@ -23,31 +23,54 @@ def cmd_lab(args) -> int:
         print(script_text(config, args.log_every, others=args.json or args.boundary or args.card,
                           save=getattr(args, "save", None)), end="")
         return 0
-    if getattr(args, "save", None) and config.data is None:
-        raise ConfigError("--save keeps a --data file's model")
-    if args.card:
-        from neurotui.core.course.card import check_card_path
-
-        check_card_path(args.card)  # before training: a taken name fails at once
+    _check_outputs(args, config)
     import_torch()  # the collector off while torch loads, its objects frozen: no full pass rescans them mid-run
     from neurotui.core.model import neuron
     from neurotui.core.training.trainer import Trainer
 
     cell = neuron.compute()
     trainer = Trainer(config)
-    logged: list[tuple[int, float]] = []
-    out: list[str] = []
     if not args.json and config.data is None:  # the lesson's neuron belongs to the lesson, not to a file's run
-        out += ["single_neuron", f"z= {round(cell.z, 3)}",
-                f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
-                f"relu= {round(cell.activations['relu'], 3)}"]
-        print("\n".join(out), flush=True)
-    every = args.log_every or config.steps
+        print("\n".join(["single_neuron", f"z= {round(cell.z, 3)}",
+                         f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
+                         f"relu= {round(cell.activations['relu'], 3)}"]), flush=True)
     path = None
     if args.landscape:
         from neurotui.core.model.landscape import PathRecorder
 
         path = PathRecorder(config.steps)
+    logged = _train(args, trainer, path)
+    if getattr(args, "save", None):
+        from neurotui.core.model.saved import save_model
+
+        save_model(trainer, args.save)
+    rows, cols = (12, 28)
+    snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
+    land = _landscape(trainer, path, args.landscape) if path is not None else None
+    if args.json:
+        return _print_json(args, config, cell, trainer, snap, logged, land)
+    if not cli_data.is_lesson_data(config):  # other data: the lesson's lines where they apply, then train/val
+        code = cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
+        _print_landscape(land)
+        return code
+    return _print_lesson(args, config, snap, land)
+
+
+def _check_outputs(args, config) -> None:
+    """Refuse what cannot be written before any training: --save without a file, a taken card name."""
+    if getattr(args, "save", None) and config.data is None:
+        raise ConfigError("--save keeps a --data file's model")
+    if args.card:
+        from neurotui.core.course.card import check_card_path
+
+        check_card_path(args.card)  # before training: a taken name fails at once
+
+
+def _train(args, trainer, path) -> list[tuple[int, float]]:
+    """Train to the end, printing the loss every --log-every steps (and keeping the landscape's
+    path); returns the logged (step, loss) pairs."""
+    logged: list[tuple[int, float]] = []
+    every = args.log_every or trainer.config.steps
     while not trainer.finished:
         n = every - trainer.step_count % every
         if path is not None:  # the weights along the way, for the landscape's path
@@ -62,45 +85,42 @@ def cmd_lab(args) -> int:
             logged.append((trainer.step_count, trainer.losses[-1]))
             if not args.json:
                 print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
-    if getattr(args, "save", None):
-        from neurotui.core.model.saved import save_model
+    return logged
 
-        save_model(trainer, args.save)
-    rows, cols = (12, 28)
-    snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
-    land = _landscape(trainer, path, args.landscape) if path is not None else None
-    if args.json:
-        from neurotui.core.model.boundary import render
 
-        result = {
-            "config": config.as_dict(),
-            "neuron": {"z": cell.z, "activations": cell.activations},
-            "steps_done": snap.step,
-            "final_loss": finite_or_none(snap.loss),
-            "probs": [finite_or_none(p) for p in snap.probs],
-            "preds": list(snap.preds),
-            "solved": snap.solved,
-            "rows": snap.rows(),
-            "diagnosis": snap.diagnosis.as_dict(),
-            "error": snap.error,
-            "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
-            "boundary": render(snap.boundary, ascii=True),
-        }
-        result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
-        if config.data is not None:  # a file's run: its own rows, never the lesson's neuron and four XOR rows
-            from neurotui.cli.filerun import file_json
+def _print_json(args, config, cell, trainer, snap, logged, land) -> int:
+    """`lab --json`: the run as one JSON object (and the card, if asked for, named in it)."""
+    from neurotui.core.model.boundary import render
 
-            file_json(result, trainer, snap)
-        if land is not None:
-            result["landscape"] = land.as_dict()
-        if args.card:
-            result["card"] = _write_card(args, config, snap)
-        print(json.dumps(result, indent=2))
-        return 0
-    if not cli_data.is_lesson_data(config):  # other data: the lesson's lines where they apply, then train/val
-        code = cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
-        _print_landscape(land)
-        return code
+    result = {
+        "config": config.as_dict(),
+        "neuron": {"z": cell.z, "activations": cell.activations},
+        "steps_done": snap.step,
+        "final_loss": finite_or_none(snap.loss),
+        "probs": [finite_or_none(p) for p in snap.probs],
+        "preds": list(snap.preds),
+        "solved": snap.solved,
+        "rows": snap.rows(),
+        "diagnosis": snap.diagnosis.as_dict(),
+        "error": snap.error,
+        "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
+        "boundary": render(snap.boundary, ascii=True),
+    }
+    result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
+    if config.data is not None:  # a file's run: its own rows, never the lesson's neuron and four XOR rows
+        from neurotui.cli.filerun import file_json
+
+        file_json(result, trainer, snap)
+    if land is not None:
+        result["landscape"] = land.as_dict()
+    if args.card:
+        result["card"] = _write_card(args, config, snap)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _print_lesson(args, config, snap, land) -> int:
+    """The lesson's own output on its four rows, then what was asked for: boundary, landscape, card."""
     print("xor_mlp")
     print("\n".join(snap.rows()))
     print("final_loss=", round(snap.loss, 4))

@@ -12,7 +12,12 @@ from neurotui.cli import data as cli_data  # the data, training and preset optio
 from neurotui.cli.backward import add_options as add_backward_options
 from neurotui.cli.convert import _float, _int
 from neurotui.core.course.bugs import ALL_BUG_ORDER
-from neurotui.core.model.config import XorConfig
+from neurotui.core.data.columns import INPUTS_MAX
+from neurotui.core.data.csvfile import SAMPLES_MAX, SAMPLES_MIN
+from neurotui.core.data.datasets import DATASETS, DEFAULT_FEATURES, DEFAULT_SAMPLES, DEFAULT_VAL_SPLIT, FEATURES
+from neurotui.core.model.activations import ACTIVATION_ORDER
+from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, LAYERS_MIN, OPTIMIZERS, XorConfig
+from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 
 EXIT_USAGE = 2
 
@@ -45,6 +50,10 @@ def add_threads_option(p: argparse.ArgumentParser, top: bool = False) -> None:
                    help="intra-op CPU threads for training (default: OMP_NUM_THREADS if set, else 1 for a small run "
                         "and torch's pool for a big one)")
 
+def _or(names) -> str:
+    """tanh, relu, sigmoid or identity."""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
 def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     d = XorConfig()
     # A subcommand repeats the options with suppressed defaults: otherwise argparse
@@ -53,12 +62,12 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g = p.add_argument_group("model (defaults are the lesson's)")
     g.add_argument("--device", default=keep(d.device), help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--seed", type=_int, default=keep(d.seed), help=f"random seed (default: {d.seed})")
-    g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, 1-256 (default: {d.hidden})")
-    g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, 0-3; 0 is the single-layer perceptron, 2-1 (default: {d.layers})")
-    g.add_argument("--activation", default=keep(d.activation), help=f"tanh, relu, sigmoid or identity (default: {d.activation})")
+    g.add_argument("--hidden", type=_int, default=keep(d.hidden), help=f"hidden units per layer, {HIDDEN_MIN}-{HIDDEN_MAX} (default: {d.hidden})")
+    g.add_argument("--layers", type=_int, default=keep(d.layers), help=f"hidden layers, {LAYERS_MIN}-{LAYERS_MAX}; 0 is the single-layer perceptron, 2-1 (default: {d.layers})")
+    g.add_argument("--activation", default=keep(d.activation), help=f"{_or(ACTIVATION_ORDER)} (default: {d.activation})")
     g.add_argument("--lr", type=_float, default=keep(d.lr), help=f"learning rate (default: {d.lr})")
     g.add_argument("--steps", type=_int, default=keep(d.steps), help=f"training steps (default: {d.steps})")
-    g.add_argument("--optimizer", default=keep(d.optimizer), help=f"adam or sgd (default: {d.optimizer})")
+    g.add_argument("--optimizer", default=keep(d.optimizer), help=f"{_or(OPTIMIZERS)} (default: {d.optimizer})")
     g.add_argument("--bug", default=keep(d.bug), metavar="NAME", help=f"make a classic mistake on purpose: {', '.join(ALL_BUG_ORDER)}")
 
 def config_from_args(args: argparse.Namespace) -> XorConfig:
@@ -78,12 +87,44 @@ def build_parser() -> argparse.ArgumentParser:
     add_threads_option(parser, top=True)
     parser.add_argument("--no-autostart", action="store_true", help="wait for a key before training")
     parser.add_argument("--speed", type=_speed, default=None, metavar="N|max",
-                        help='starting training speed in steps/s, snapped to the [ ] ladder, or "max" (default: 500)')
+                        help='starting training speed in steps/s, snapped to the [ ] ladder, or "max" '
+                             f"(default: {SPEEDS[DEFAULT_SPEED]})")
     parser.add_argument("--ascii", action="store_true", help="write ASCII only (automatic when the locale is not UTF-8)")
     parser.add_argument("--theme", metavar="NAME", type=_theme,
                         help="Textual theme, e.g. nord or textual-light (the palette's \"Change theme\" tries them)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
+    _add_lab_command(sub)
+
+    learn = sub.add_parser("learn", help="the guided lesson: predict, then the app runs it and measures")
+    learn.add_argument("--list", action="store_true", help="print the steps, one per line, and exit")
+    learn.add_argument("--step", type=_int, metavar="K", help="open at step K (default: where you left off)")
+    learn.add_argument("--reset", action="store_true", help="forget your progress and predictions, and exit")
+    learn.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="write ASCII only")
+
+    shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
+    shots.add_argument("directory", metavar="DIR")
+
+    sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
+    add_threads_option(sweep)
+    _add_sweep_options(sweep)
+
+    _add_bench_command(sub)
+
+    from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
+
+    add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
+    sub.add_parser("config", help="print the config file's path and the settings in effect")
+    cls = sub.add_parser("class", help="print a served class's view as a table (the teacher's link from serve --learn)")
+    cls.add_argument("url", metavar="URL", help="the class view's link, …/class?token=…")
+    cli_data.add_presets_command(sub)
+    from neurotui.cli.predict import add_predict_command
+
+    add_predict_command(sub)
+    return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
+
+def _add_lab_command(sub) -> None:
+    """`neurotui lab`: the model and data options again, and what it prints besides the lesson's output."""
     lab = sub.add_parser("lab", help="run the lesson headless and print its output")
     _add_model_options(lab)
     cli_data.add_data_options(lab)
@@ -102,19 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "of the output's first unit)")
     add_backward_options(lab)
 
-    learn = sub.add_parser("learn", help="the guided lesson: predict, then the app runs it and measures")
-    learn.add_argument("--list", action="store_true", help="print the steps, one per line, and exit")
-    learn.add_argument("--step", type=_int, metavar="K", help="open at step K (default: where you left off)")
-    learn.add_argument("--reset", action="store_true", help="forget your progress and predictions, and exit")
-    learn.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS, help="write ASCII only")
-
-    shots = sub.add_parser("screenshots", help="write the README's SVG screens into DIR")
-    shots.add_argument("directory", metavar="DIR")
-
-    sweep = sub.add_parser("sweep", help="train many seeds at once and report how often XOR gets solved")
-    add_threads_option(sweep)
-    _add_sweep_options(sweep)
-
+def _add_bench_command(sub) -> None:
+    """`neurotui bench`: the trainer against the lesson's loop, or one of the other measurements."""
     bench = sub.add_parser("bench", help="measure speed against the lesson's own loop")
     bench.add_argument("--rounds", type=_positive_int, default=5, help="alternating A/B rounds (default: %(default)s)")
     bench.add_argument("--steps", type=_positive_int, default=None,
@@ -140,18 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead, open N tabs on a real `neurotui serve`: memory per tab, and key latency while "
                        "all train (--rounds presses per tab; --steps each tab trains, default 20000)")
     bench.add_argument("--no-warm", action="store_true", help="with --tabs: a Python per tab, for comparison")
-
-    from neurotui.serve.options import add_arguments as add_serve_arguments  # aiohttp is imported only to serve
-
-    add_serve_arguments(sub.add_parser("serve", help="serve the app to browser tabs, behind a secret token"))
-    sub.add_parser("config", help="print the config file's path and the settings in effect")
-    cls = sub.add_parser("class", help="print a served class's view as a table (the teacher's link from serve --learn)")
-    cls.add_argument("url", metavar="URL", help="the class view's link, …/class?token=…")
-    cli_data.add_presets_command(sub)
-    from neurotui.cli.predict import add_predict_command
-
-    add_predict_command(sub)
-    return parser  # args.given (cli_data.settle): the options typed, which a --preset must not override
 
 def _size(text: str) -> tuple[int, int]:
     cols, sep, rows = text.lower().partition("x")
@@ -196,7 +214,7 @@ def _split_list(text: str, convert=str) -> list:
     return out
 
 def _add_sweep_options(p: argparse.ArgumentParser) -> None:
-    from neurotui.core.sweep import DEFAULT_SEEDS, SEEDS_MAX
+    from neurotui.core.sweep.config import DEFAULT_SEEDS, SEEDS_MAX
 
     d = XorConfig()
     # Shared options keep `neurotui --lr 0.5 sweep` working, as for lab; lists accept a single value too.
@@ -208,10 +226,10 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--hidden", type=_int_list, default=s, metavar="LIST", help=f"hidden units, e.g. 2,4,8 (default: {d.hidden})")
     g.add_argument("--layers", type=_int_list, default=s, metavar="LIST", help=f"hidden layers, e.g. 0,1,2 (0: the perceptron, 2-1) (default: {d.layers})")
     g.add_argument("--activation", type=_split_list, default=s, metavar="LIST",
-                   help=f"any of tanh,relu,sigmoid,identity (default: {d.activation})")
+                   help=f"any of {','.join(ACTIVATION_ORDER)} (default: {d.activation})")
     g.add_argument("--steps", type=_int, default=s, help=f"training steps (default: {d.steps})")
     g.add_argument("--lr", type=_float, default=s, help=f"learning rate (default: {d.lr})")
-    g.add_argument("--optimizer", default=s, help=f"adam or sgd (default: {d.optimizer})")
+    g.add_argument("--optimizer", default=s, help=f"{_or(OPTIMIZERS)} (default: {d.optimizer})")
     g.add_argument("--device", default=s, help=f"auto, cpu, cuda or cuda:N (default: {d.device})")
     g.add_argument("--bug", default=s, metavar="NAME",
                    help=f"make a classic mistake on purpose: {', '.join(ALL_BUG_ORDER)} (seeds then train one by one)")
@@ -234,10 +252,11 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     """The data options of `lab`, for the sweep (no --preset: a sweep's model options are lists)."""
     p.description = "Train many seeds at once as one batched program and report how often each network solves. " + SWEEP_SOLVED
     s = argparse.SUPPRESS  # `neurotui --dataset circle sweep` keeps the top-level value
+    d = XorConfig()
     g = p.add_argument_group("data and training (defaults: the lesson's four XOR rows, full batch, no regularization)")
-    g.add_argument("--dataset", default=s, metavar="NAME", help=f"{', '.join(cli_data.DATASETS)} (default: xor)")
+    g.add_argument("--dataset", default=s, metavar="NAME", help=f"{', '.join(DATASETS)} (default: {d.dataset})")
     g.add_argument("--data", default=s, metavar="FILE.csv",
-                   help="your own CSV: 2-64 input columns and a label (as lab's --data; inputs standardized)")
+                   help=f"your own CSV: 2-{INPUTS_MAX} input columns and a label (as lab's --data; inputs standardized)")
     g.add_argument("--label", default=s, metavar="NAME|INDEX", help="with --data: the label column (default: the last)")
     g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False, default=s,
                    help="with --data: train on the inputs as read")
@@ -245,21 +264,21 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--classes", type=_int, default=s, metavar="K",
                    help="K arms of spiral or K blobs of gauss, 2-6 (three or more: trained seed by seed)")
     g.add_argument("--data-seed", type=_int, default=s, metavar="N",
-                   help="seed of the generated data and the split, shared by every net (default: 0)")
+                   help=f"seed of the generated data and the split, shared by every net (default: {d.data_seed})")
     g.add_argument("--samples", type=_int, default=s, metavar="N",
-                   help=f"points in a generated set, {cli_data.SAMPLES_MIN}-{cli_data.SAMPLES_MAX:,} (default: 200)")
+                   help=f"points in a generated set, {SAMPLES_MIN}-{SAMPLES_MAX:,} (default: {DEFAULT_SAMPLES})")
     g.add_argument("--noise", type=_float, default=s, metavar="SIGMA", help="Gaussian noise of a generated set (default: per dataset)")
     g.add_argument("--val-split", type=_float, default=s, metavar="F",
-                   help="fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else 0.3)")
-    g.add_argument("--l2", type=_float, default=s, metavar="LAMBDA", help="L2 weight decay on weights (default: 0)")
-    g.add_argument("--l1", type=_float, default=s, metavar="LAMBDA", help="L1 penalty on weights (default: 0)")
+                   help=f"fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else {DEFAULT_VAL_SPLIT:g})")
+    g.add_argument("--l2", type=_float, default=s, metavar="LAMBDA", help=f"L2 weight decay on weights (default: {d.l2:g})")
+    g.add_argument("--l1", type=_float, default=s, metavar="LAMBDA", help=f"L1 penalty on weights (default: {d.l1:g})")
     g.add_argument("--features", default=s, metavar="LIST",
-                   help=f"input features, any of {','.join(cli_data.FEATURES)} (default: x1,x2)")
+                   help=f"input features, any of {','.join(FEATURES)} (default: {','.join(DEFAULT_FEATURES)})")
     g.add_argument("--batch", type=_int, default=s, metavar="B",
                    help="minibatch size (default: full batch); smaller than the training set, each seed is trained "
                         "one after another (the batched program has no minibatches)")
     g.add_argument("--dropout", type=_float, default=s, metavar="P",
-                   help="dropout on hidden layers while training, 0 <= P < 1 (default: 0); above 0, each seed is "
+                   help=f"dropout on hidden layers while training, 0 <= P < 1 (default: {d.dropout:g}); above 0, each seed is "
                         "trained one after another (the batched program has no dropout)")
 
 def _listed(value) -> list:

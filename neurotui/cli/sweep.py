@@ -14,7 +14,7 @@ from neurotui.core.errors import ConfigError
 def cmd_sweep(args) -> int:
     from neurotui.cli.data import DATA_DESTS
     from neurotui.core.data.datasets import check_data
-    from neurotui.core.sweep import SweepConfig, grid_configs
+    from neurotui.core.sweep.config import SweepConfig, grid_configs
 
     if getattr(args, "preset", None) is not None:
         raise ConfigError("--preset does not apply to sweep: give the options themselves (see `neurotui presets`)")
@@ -28,7 +28,7 @@ def cmd_sweep(args) -> int:
     configs = grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
     check_data(configs[0].model)  # a bad file or split: one line before anything is trained
     from neurotui.core.model.device import resolve_device
-    from neurotui.core.sweep import run_grid
+    from neurotui.core.sweep.run import run_grid
     from neurotui.session.loop import import_torch
 
     import_torch()  # as lab: no full collection rescans torch's ~200,000 objects mid-sweep
@@ -74,18 +74,17 @@ def _header(r) -> str:
     return _SWEEP_HEADER.replace("    time", f" {name:>8}    time") if _shows_val(r) else _SWEEP_HEADER
 
 def _sweep_row(r) -> str:
-    from neurotui.core.numbers import fmt_loss as loss
+    from neurotui.core.numbers import cell, loss_text
 
     c = r.config
     steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"
     failed = ", ".join(f"{k} {n}" for k, n in r.kind_counts.items() if n and k != "solved") or "-"
     val = ""
     if _shows_val(r):
-        v = r.median_val_accuracy
-        val = f"{'-' if v is None else f'{v:.3f}':>8} "
+        val = f"{cell(r.median_val_accuracy, 3):>8} "
     return (
         f"{c.hidden:>6} {c.layers:>6} {c.activation:<10} {r.n:>7} {r.solved_fraction:>7.1%} "
-        f"{loss(r.median_final_loss):>11} {loss(r.p90_final_loss):>9} {steps:>12} {val}{r.elapsed_s:>6.1f}s  {failed}"
+        f"{loss_text(r.median_final_loss):>11} {loss_text(r.p90_final_loss):>9} {steps:>12} {val}{r.elapsed_s:>6.1f}s  {failed}"
     )
 
 class _ProgressBar:

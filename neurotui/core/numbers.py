@@ -10,13 +10,6 @@ def finite_or_none(v):
     return v if v is not None and math.isfinite(v) else None
 
 
-def fmt_loss(v: float) -> str:
-    """A loss for a table cell: 0.3466, 4.99e-05 for tiny ones, and nan / inf as they are."""
-    if not math.isfinite(v):
-        return f"{v}"
-    return f"{v:.4f}" if v >= 1e-3 or v == 0 else f"{v:.2e}"
-
-
 def fmt_value(v: float, digits: int = 3) -> str:
     """A value for a narrow field: 0.979, 2.28e+308, 1.5e-07, nan. Never wider than ~10 cells."""
     if not math.isfinite(v):
@@ -27,8 +20,8 @@ def fmt_value(v: float, digits: int = 3) -> str:
 
 
 def loss_text(loss: float) -> str:
-    """A loss on screen: 0.3466 as the lesson prints it, in scientific notation where four decimals
-    would say 0.0000 (a hand-built XOR's 4.52e-05)."""
+    """A loss on screen and in a table: 0.3466 as the lesson prints it, in scientific notation where
+    four decimals would say 0.0000 (a hand-built XOR's 4.52e-05); nan and inf as they are."""
     return f"{loss:.2e}" if 0 < abs(loss) < 5e-5 else f"{loss:.4f}"
 
 

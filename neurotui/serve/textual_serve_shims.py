@@ -3,7 +3,7 @@
 textual-serve has no hooks for what serve adds (a token, a base path, a tab's own environment,
 a stop that does not wait for ever), so `GuardedServer` and `TabApp` override two of its private
 methods and reach into its state. What we rely on is named here once; `check()` (run by
-tests/test_serve_shims.py) says which one a new textual-serve broke, with its version.
+tests/test_shims.py) says which one a new textual-serve broke, with its version.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from neurotui.core.model.config import XorConfig
 from neurotui.core.run import Run
@@ -110,64 +111,100 @@ def train_loop(
     posted = control.pictures()  # the pictures last asked for while held
     post_snapshot(run.snapshot(posted), None)
     run.record(posted, force=True)
-    origin, origin_steps, speed = clock.now(), 0, control.speed
-    last_post = clock.now() - POST_INTERVAL  # the first steps go up at once: the run is seen to start
-    rate_mark = (clock.now(), 0)
-    dirty = False
+    _train_to_the_end(run, control, post_snapshot, is_cancelled, clock, _Pace(clock.now(), control.speed, posted))
+    if not is_cancelled():
+        _after_the_end(run, control, post_snapshot, is_cancelled, clock)
+
+
+@dataclass
+class _Pace:
+    """Where the loop stands: the steps owed at `speed` since (`origin`, `origin_steps`), the last
+    post and the mark the posted rate is measured from, and whether steps went unposted."""
+
+    origin: float
+    speed: int | None
+    posted: object  # the pictures last asked for while held
+    origin_steps: int = 0
+    last_post: float = 0.0
+    rate_mark: tuple[float, int] = (0.0, 0)
+    dirty: bool = False
+
+    def __post_init__(self) -> None:
+        self.last_post = self.origin - POST_INTERVAL  # the first steps go up at once: the run is seen to start
+        self.rate_mark = (self.origin, 0)
+
+    def restart(self, now: float, steps: int, speed: int | None) -> None:
+        self.origin, self.origin_steps, self.speed = now, steps, speed
+
+
+def _train_to_the_end(run: Run, control: RunControl, post_snapshot, is_cancelled, clock: Clock, pace: _Pace) -> None:
+    """Steps at the chosen speed, held while paused, aside while a key is answered, posted every POST_INTERVAL."""
     while not is_cancelled() and not run.finished:
         now = clock.now()
         if run.apply_edits(control.take_edits(), control.pictures()):
             post_snapshot(run.snapshot(control.pictures()), None)
         if control.holding(run.step_count):
-            if dirty:  # show exactly where training stopped
-                run.record(control.pictures(), force=True)
-                post_snapshot(run.snapshot(control.pictures()), None)
-                dirty = False
-            if control.pictures() != posted:  # a new view while paused still gets its pictures
-                posted = control.pictures()
-                post_snapshot(run.snapshot(posted), None)
-            if control.take_step():
-                run.step(control.pictures(), should_stop=is_cancelled)
-                post_snapshot(run.snapshot(control.pictures()), None)
-            else:
-                clock.wait(control.wake, 0.1)
-            origin, origin_steps, speed = clock.now(), run.step_count, control.speed
-            rate_mark = (clock.now(), run.step_count)
+            _while_held(run, control, post_snapshot, is_cancelled, clock, pace)
             continue
         if (aside := control.making_way()) > 0:  # a key is being answered: the UI thread gets the GIL
             clock.wait(control.wake, min(aside, 0.05))
             continue
-        if control.speed != speed:
-            origin, origin_steps, speed = now, run.step_count, control.speed
-        if speed is None:
-            n = 50
-        else:
-            due = int((now - origin) * speed) - (run.step_count - origin_steps)
-            if due <= 0:
-                wait = (run.step_count - origin_steps + 1) / speed - (now - origin)
-                clock.wait(control.wake, min(max(wait, 0.001), POST_INTERVAL))
-                n = 0
-            else:
-                n = min(due, 200)
-        pause_at = control.pause_at  # read once: the UI may clear it meanwhile
-        if pause_at is not None and run.step_count < pause_at:
-            n = min(n, pause_at - run.step_count)
+        n = _steps_due(run, control, clock, pace, now)
         if n:
             run.train(n, control.pictures(), should_stop=is_cancelled)
-            dirty = True
+            pace.dirty = True
         now = clock.now()
-        if dirty and now - last_post >= POST_INTERVAL:
-            t0, s0 = rate_mark
+        if pace.dirty and now - pace.last_post >= POST_INTERVAL:
+            t0, s0 = pace.rate_mark
             rate = (run.step_count - s0) / (now - t0) if now > t0 else None
             post_snapshot(run.snapshot(control.pictures()), rate)
-            last_post, rate_mark, dirty = now, (now, run.step_count), False
-    if is_cancelled():
-        return
+            pace.last_post, pace.rate_mark, pace.dirty = now, (now, run.step_count), False
+
+
+def _while_held(run: Run, control: RunControl, post_snapshot, is_cancelled, clock: Clock, pace: _Pace) -> None:
+    """Paused (or at the pause step): show where training stopped, a new view's pictures, one step on `.`."""
+    if pace.dirty:  # show exactly where training stopped
+        run.record(control.pictures(), force=True)
+        post_snapshot(run.snapshot(control.pictures()), None)
+        pace.dirty = False
+    if control.pictures() != pace.posted:  # a new view while paused still gets its pictures
+        pace.posted = control.pictures()
+        post_snapshot(run.snapshot(pace.posted), None)
+    if control.take_step():
+        run.step(control.pictures(), should_stop=is_cancelled)
+        post_snapshot(run.snapshot(control.pictures()), None)
+    else:
+        clock.wait(control.wake, 0.1)
+    pace.restart(clock.now(), run.step_count, control.speed)
+    pace.rate_mark = (clock.now(), run.step_count)
+
+
+def _steps_due(run: Run, control: RunControl, clock: Clock, pace: _Pace, now: float) -> int:
+    """How many steps to take now at the speed asked for (waiting instead when none is due), never past the pause step."""
+    if control.speed != pace.speed:
+        pace.restart(now, run.step_count, control.speed)
+    if pace.speed is None:
+        n = 50
+    else:
+        due = int((now - pace.origin) * pace.speed) - (run.step_count - pace.origin_steps)
+        if due <= 0:
+            wait = (run.step_count - pace.origin_steps + 1) / pace.speed - (now - pace.origin)
+            clock.wait(control.wake, min(max(wait, 0.001), POST_INTERVAL))
+            n = 0
+        else:
+            n = min(due, 200)
+    pause_at = control.pause_at  # read once: the UI may clear it meanwhile
+    if pause_at is not None and run.step_count < pause_at:
+        n = min(n, pause_at - run.step_count)
+    return n
+
+
+def _after_the_end(run: Run, control: RunControl, post_snapshot, is_cancelled, clock: Clock) -> None:
+    """The last frame, then idle (blocked on an Event) so a resize, zoom or new view after the run
+    still gets its pictures computed at the new size rather than stretched."""
     posted = control.pictures()
     run.record(posted, force=True)
     post_snapshot(run.snapshot(posted), None)
-    # Stay (idle, blocked on an Event) so a resize, zoom or new view after the run
-    # still gets its pictures computed at the new size rather than stretched.
     while not is_cancelled():
         clock.wait(control.wake, 0.25)
         if control.pictures() != posted or run.apply_edits(control.take_edits(), control.pictures()):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from neurotui.core.course.bugs import check_bug
 from neurotui.core.course.card import probe_config
 from neurotui.core.course.presets import DEFAULT_PRESET, get_preset
-from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, check_features, is_xor_rows
+from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES, check_features, is_xor_rows
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import next_activation
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
@@ -145,7 +145,7 @@ class Session:
 
     def cycle_samples(self) -> str:
         self._generated()
-        nxt = _next(SAMPLE_COUNTS, self.config.samples or 200)
+        nxt = _next(SAMPLE_COUNTS, self.config.samples or DEFAULT_SAMPLES)
         self.reconfigure(samples=nxt)
         return f"{nxt} samples"
 

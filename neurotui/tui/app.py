@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from neurotui.core.model.config import XorConfig
+from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.core.training.kernel_check import on_fallback
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import Refused, Session
@@ -24,7 +25,7 @@ from neurotui.tui.keys import APP_KEYS, LESSON_KEYS, RUN_ACTIONS, bindings, pale
 from neurotui.tui.messages import CardWritten, TrainStarted
 from neurotui.tui.panes.activations import ActivationsPane
 from neurotui.tui.panes.neuron import NeuronPane
-from neurotui.tui.panes.reliability import DEFAULT_SEEDS, ReliabilityPane
+from neurotui.tui.panes.reliability import ReliabilityPane
 from neurotui.tui.panes.xor import XorPane
 from neurotui.tui.panes.xor_run import XorRun
 from neurotui.tui.process import exit_on_signals, exit_soon

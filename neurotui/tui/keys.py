@@ -9,6 +9,14 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from neurotui.core.data.datasets import DATASETS, FEATURES
+from neurotui.core.model.activations import ACTIVATIONS
+from neurotui.core.model.config import HIDDEN_STEPS, LAYERS_MAX
+from neurotui.core.model.task import FIXED_TASKS
+from neurotui.core.sweep.config import DEFAULT_SEEDS
+from neurotui.session.control import SPEEDS
+from neurotui.session.state import LEARNING_RATES, NOISE_LEVELS, REGULARIZATION, SAMPLE_COUNTS
+from neurotui.tui.panes.reliability_text import GRID_ACTIVATIONS, GRID_HIDDEN, GRID_LAYERS
 from neurotui.tui.panes.xor_views import cycle_help
 
 
@@ -53,6 +61,38 @@ class Key:
         )
 
 
+NUDGE = 0.1  # what Up and Down add to a neuron field
+
+
+def _ladder(values, shown: int = 0) -> str:
+    """A key's steps as its help line writes them: 50 -> 100 -> 200, or 0 -> 0.05 -> ... -> 0.5."""
+    words = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+    if shown and len(words) > shown + 1:
+        words = words[:shown] + ["...", words[-1]]
+    return " -> ".join(words)
+
+
+def _dataset_ladder() -> str:
+    """xor -> ... -> spiral3 (3 classes) -> reg-plane -> reg-gauss (regression): each task named where it starts or ends."""
+    words = []
+    for i, name in enumerate(DATASETS):
+        task, after = FIXED_TASKS.get(name), FIXED_TASKS.get(DATASETS[i + 1]) if i + 1 < len(DATASETS) else None
+        if task is not None and task.kind == "classes":
+            name += f" ({task.classes} classes)"
+        elif task is not None and task.regress and after is None:
+            name += " (regression)"
+        words.append(name)
+    return " -> ".join(words)
+
+
+HIDDEN_HELP = f"more hidden units ({', '.join(map(str, HIDDEN_STEPS[:6]))} ... {', '.join(map(str, HIDDEN_STEPS[-3:]))})"
+ACTIVATION_HELP = ("cycle the hidden activation: "
+                   + " -> ".join(a.label if a.linear else a.name for a in ACTIVATIONS.values())
+                   + " (no hidden activation)")
+LAYERS_HELP = f"hidden layers: {_ladder([*range(1, LAYERS_MAX + 1), 0])} (the perceptron, 2-1)"
+REGULARIZATION_HELP = f"regularization: {' -> '.join(name for name, _ in REGULARIZATION)}"
+
+
 def S(method: str, *args) -> str:
     """The action that applies one Session change and retrains: session('cycle_activation')."""
     return f"session({', '.join([repr(method), *map(repr, args)])})"
@@ -60,24 +100,24 @@ def S(method: str, *args) -> str:
 
 APP_KEYS: tuple[Key, ...] = (
     Key("a", S("cycle_activation"), "Activation", "Cycle hidden activation",
-        "cycle the hidden activation: tanh -> relu -> sigmoid -> None (no hidden activation)",
+        ACTIVATION_HELP,
         id="cycle_activation"),
-    Key("plus,equals_sign", S("change_hidden", 1), "+Units", "More hidden units", "more hidden units (1, 2, 3, 4, 6, 8 ... 100, 128, 256)",
+    Key("plus,equals_sign", S("change_hidden", 1), "+Units", "More hidden units", HIDDEN_HELP,
         display="+", id="hidden_more"),
     Key("minus,underscore", S("change_hidden", -1), "-Units", "Fewer hidden units",
-        "fewer hidden units (down the same ladder to 1)", display="-", id="hidden_fewer"),
-    Key("n", S("cycle_layers"), "Layers", "Cycle hidden layers", "hidden layers: 1 -> 2 -> 3 -> 0 (the perceptron, 2-1)", id="cycle_layers"),
+        f"fewer hidden units (down the same ladder to {HIDDEN_STEPS[0]})", display="-", id="hidden_fewer"),
+    Key("n", S("cycle_layers"), "Layers", "Cycle hidden layers", LAYERS_HELP, id="cycle_layers"),
     Key("o", S("toggle_optimizer"), "Optim.", "Toggle optimizer", "optimizer: Adam <-> SGD", id="toggle_optimizer"),
-    Key("less_than_sign", S("step_lr", -1), "LR-", "Lower learning rate", "lower the learning rate (down to 0.001)",
+    Key("less_than_sign", S("step_lr", -1), "LR-", "Lower learning rate", f"lower the learning rate (down to {LEARNING_RATES[0]:g})",
         display="<", id="lr_lower"),
-    Key("greater_than_sign", S("step_lr", 1), "LR+", "Raise learning rate", "raise the learning rate (up to 100)",
+    Key("greater_than_sign", S("step_lr", 1), "LR+", "Raise learning rate", f"raise the learning rate (up to {LEARNING_RATES[-1]:g})",
         display=">", id="lr_raise"),
     Key("r", "restart", "Restart", "Restart run", "restart the run with the same seed"),
     Key("s", S("new_seed"), "Seed", "New seed", "new seed (seed + 1) and restart; the data stay", id="new_seed"),
     Key("space", "pause", "Pause", "Pause / resume training",
         "pause / resume training (starts it with --no-autostart)"),
     Key("full_stop", "step_once", "Step", "Step once", "one training step while paused", display="."),
-    Key("left_square_bracket", "speed(-1)", "Slower", "Slower training", "slower training (down to 1 step/s)",
+    Key("left_square_bracket", "speed(-1)", "Slower", "Slower training", f"slower training (down to {SPEEDS[0]} step/s)",
         display="[", id="slower"),
     Key("right_square_bracket", "speed(1)", "Faster", "Faster training", "faster training (up to flat out)",
         display="]", id="faster"),
@@ -97,18 +137,18 @@ APP_KEYS: tuple[Key, ...] = (
     Key("b", S("cycle_other_activation"), "B act.", "Cycle network B's activation",
         "compare mode: cycle network B's activation", show=False, id="cycle_other_activation"),
     Key("D", S("cycle_dataset"), "Data", "Cycle dataset",
-        "dataset: xor -> xor-noisy -> circle -> gauss -> spiral -> moons -> spiral3 (3 classes) -> reg-plane -> reg-gauss (regression)", show=False, id="cycle_dataset"),
-    Key("N", S("cycle_noise"), "Noise", "Cycle noise", "noise of a generated dataset: 0 -> 0.05 -> ... -> 0.5",
+        f"dataset: {_dataset_ladder()}", show=False, id="cycle_dataset"),
+    Key("N", S("cycle_noise"), "Noise", "Cycle noise", f"noise of a generated dataset: {_ladder(NOISE_LEVELS, 2)}",
         show=False, id="cycle_noise"),
     Key("M", S("cycle_samples"), "Samples", "Cycle sample count",
-        "points in a generated dataset: 50 -> 100 -> 200 -> 500 -> 1000", show=False, id="cycle_samples"),
+        f"points in a generated dataset: {_ladder(SAMPLE_COUNTS)}", show=False, id="cycle_samples"),
     Key("I", S("cycle_plot"), "Inputs", "Cycle the plotted input pair",
         "a data file with more than two input columns: the next pair drawn (the others at their training mean)",
         show=False, id="cycle_plot"),
     Key("F", "pick_features", "Features", "Pick input features",
-        "input features: x1, x2, x1x2, x1sq, x2sq, sinx1, sinx2 (a picker)", show=False),
+        f"input features: {', '.join(FEATURES)} (a picker)", show=False),
     Key("R", S("cycle_regularization"), "Regul.", "Cycle regularization",
-        "regularization: none -> L2 1e-3 -> L2 1e-2 -> dropout 0.2", show=False, id="cycle_regularization"),
+        REGULARIZATION_HELP, show=False, id="cycle_regularization"),
     Key("P", "pick_preset", "Presets", "Presets: the lesson as experiments",
         "presets: the lesson's practice questions, memorization, features, bugs (a picker)"),
     Key("B", "pick_bug", "Bug", "Break it on purpose",
@@ -132,7 +172,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("3", "focus_pane(2)", "XOR", "Focus XOR pane", "focus the XOR pane (one-pane mode: show it)",
         show=False, id="pane_xor", steers_run=False),
     Key("4", "focus_pane(3)", "Reliability", "Reliability: many seeds at once",
-        "Reliability: hidden 2/4/8 x layers 1/2 x 4 activations, 256 seeds each, trained at once",
+        (f"Reliability: hidden {'/'.join(map(str, GRID_HIDDEN))} x layers {'/'.join(map(str, GRID_LAYERS))} x "
+         f"{len(GRID_ACTIVATIONS)} activations, {DEFAULT_SEEDS} seeds each, trained at once"),
         id="pane_reliability", steers_run=False),
     Key("z", "zoom", "Zoom", "Zoom pane", "zoom the focused pane to the full screen and back"),
     Key("question_mark", "help", "Help", "Help", "this help", display="?", steers_run=False),
@@ -208,8 +249,8 @@ RELIABILITY_KEYS: tuple[Key, ...] = (
 
 # Keys inside a neuron field (the Input's own bindings).
 FIELD_KEYS: tuple[Key, ...] = (
-    Key("up", "nudge(1)", "+0.1", "", "in a neuron field: nudge the value up by 0.1", id="nudge_up"),
-    Key("down", "nudge(-1)", "-0.1", "", "in a neuron field: nudge the value down by 0.1", id="nudge_down"),
+    Key("up", "nudge(1)", f"+{NUDGE:g}", "", f"in a neuron field: nudge the value up by {NUDGE:g}", id="nudge_up"),
+    Key("down", "nudge(-1)", f"-{NUDGE:g}", "", f"in a neuron field: nudge the value down by {NUDGE:g}", id="nudge_down"),
     Key("escape", "leave", "Done editing", "", "leave the neuron field", display="esc", id="field_leave"),
 )
 

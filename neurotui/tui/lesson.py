@@ -298,7 +298,8 @@ class LessonPanel(QuestionKeys, VerticalScroll):
 
     @work(thread=True, exclusive=True, group="lesson", exit_on_error=False)
     def _sweep(self, step: Step, config) -> None:
-        from neurotui.core.sweep import SweepCancelled, SweepConfig, run_grid
+        from neurotui.core.sweep.config import SweepCancelled, SweepConfig
+        from neurotui.core.sweep.run import run_grid
 
         worker = get_current_worker()
         base = SweepConfig(model=config.with_(seed=0), seeds=step.seeds)

@@ -2,7 +2,7 @@
 
 Textual gives no public way to resolve a key's bindings in order ourselves (keyorder.py), nor
 to stop a focus change repainting the whole screen (workspace.py). What we rely on is named
-here once; `check()` (run by tests/test_textual_shims.py) says which one a new Textual broke,
+here once; `check()` (run by tests/test_shims.py) says which one a new Textual broke,
 with the version, rather than a key that silently stops working.
 """
 

@@ -27,7 +27,7 @@ def exact95():
     sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
     import torch
 
-    from neurotui.core.data.datasets import stratified_split
+    from neurotui.core.data.split import stratified_split
 
     rnd = random.Random(95)
     labels = [i % 2 for i in range(400)]

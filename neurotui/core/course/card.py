@@ -24,7 +24,7 @@ from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear
-from neurotui.core.numbers import lesson_round
+from neurotui.core.numbers import cell, lesson_round
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
 PROBE_ACTIVATION = "identity"
@@ -114,9 +114,6 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
     reg = ", ".join(f"{name} {v:g}" for name, v in (("L2", config.l2), ("L1", config.l1), ("dropout", config.dropout))
                     if v) or "none"
 
-    def num(v, digits):
-        return "-" if v is None else f"{v:.{digits}f}"
-
     task = getattr(snapshot, "task", None)
     regress = task is not None and task.regress
     score, key = ("R²", "r2") if regress else ("accuracy", "accuracy")  # core.model.task
@@ -127,10 +124,10 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
         f"| input features | {', '.join(config.features)} |",
         f"| batch | {'full' if config.batch is None else config.batch} |",
         f"| regularization | {reg} |",
-        f"| {score} | train {num(getattr(snapshot, f'train_{key}', None), 3)}, "
-        f"validation {num(getattr(snapshot, f'val_{key}', None), 3)} |",
-        f"| loss on the whole sets | train {num(getattr(snapshot, 'train_loss', None), 4)}, "
-        f"validation {num(getattr(snapshot, 'val_loss', None), 4)} |",
+        f"| {score} | train {cell(getattr(snapshot, f'train_{key}', None), 3)}, "
+        f"validation {cell(getattr(snapshot, f'val_{key}', None), 3)} |",
+        f"| loss on the whole sets | train {cell(getattr(snapshot, 'train_loss', None), 4)}, "
+        f"validation {cell(getattr(snapshot, 'val_loss', None), 4)} |",
     ]
 
 
@@ -157,120 +154,129 @@ def card_markdown(
 
         return file_card_markdown(config, snapshot, probe, ascii=ascii, extra=extra)
     from neurotui.core.model import neuron as neuron_mod
-    from neurotui.core.model.boundary import render
 
     config = config.validated()
     cell = neuron if neuron is not None else neuron_mod.compute()
     grid = grid if grid is not None else getattr(snapshot, "boundary", None)
-    act = _activation_name(config)
-    targets = [int(y) for y in XOR_Y]
-    preds = list(snapshot.preds)
-    loss = lesson_round(snapshot.loss)
-    diag = snapshot.diagnosis
+    out = ["# neurotui result card", "",
+           'Evidence to keep from "From Neurons to Multilayer Perceptrons": one run of the tiny MLP on XOR.', ""]
+    out += _run_section(config, snapshot)
+    out += _result_section(config, snapshot)
+    out += _probe_section(config, snapshot, probe)
+    if grid:
+        out += _boundary_section(grid, ascii)
+    out += _evidence_section(config, snapshot, probe, cell, ascii)
+    if extra:
+        out.append(extra)
+    return "\n".join(out)
+
+
+def _run_section(config: XorConfig, snapshot) -> list[str]:
+    """## Run: the settings table, the command that reproduces it, and any weights edited by hand."""
     reproduce = " ".join(p for p in ("neurotui lab", config.cli_args()) if p)
     status = f"{snapshot.step} of {snapshot.total}"
     if not snapshot.finished:
         status += " (still training)"
     elif snapshot.step < snapshot.total:
         status += " (stopped early)"
-
-    out: list[str] = []
-    add = out.append
-    add("# neurotui result card")
-    add("")
-    add('Evidence to keep from "From Neurons to Multilayer Perceptrons": one run of the tiny MLP on XOR.')
-    add("")
-    add("## Run")
-    add("")
-    add("| setting | value |")
-    add("|---|---|")
-    add(f"| network | {network_text(config)} |")
-    add(f"| hidden activation | {act} |")
-    add("| loss | BCELoss |")
-    add(f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |")
-    add(f"| steps | {status} |")
-    add(f"| seed | {config.seed} |")
-    add(f"| device | {config.device} |")
-    add(f"| final loss | {loss} |")
-    out.extend(data_rows(config, snapshot))  # dataset, split, regularization, both accuracies
-    add("")
-    add(f"Reproduce: `{reproduce}`")
-    add("")
+    out = [
+        "## Run", "",
+        "| setting | value |",
+        "|---|---|",
+        f"| network | {network_text(config)} |",
+        f"| hidden activation | {_activation_name(config)} |",
+        "| loss | BCELoss |",
+        f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |",
+        f"| steps | {status} |",
+        f"| seed | {config.seed} |",
+        f"| device | {config.device} |",
+        f"| final loss | {lesson_round(snapshot.loss)} |",
+        *data_rows(config, snapshot),  # dataset, split, regularization, both accuracies
+        "",
+        f"Reproduce: `{reproduce}`",
+        "",
+    ]
     edits = getattr(snapshot, "edits", ())
     if edits:  # the command line alone cannot make these: say so, and list them
-        add(f"**Weights edited by hand** ({len(edits)}), so the command above does not reproduce this run:")
-        add("")
-        add("\n".join(f"- {e.describe()}" for e in edits))
-        add("")
-    add("## XOR result")
-    add("")
-    add("```")
-    add("xor_mlp")
-    out.extend(snapshot.rows())
-    add(f"final_loss= {round(snapshot.loss, 4) if math.isfinite(snapshot.loss) else snapshot.loss}")
-    add("```")
-    add("")
+        out += [f"**Weights edited by hand** ({len(edits)}), so the command above does not reproduce this run:", "",
+                "\n".join(f"- {e.describe()}" for e in edits), ""]
+    return out
+
+
+def _result_section(config: XorConfig, snapshot) -> list[str]:
+    """## XOR result: the lesson's own output lines, and the diagnosis."""
+    diag = snapshot.diagnosis
     kind = "" if diag.kind == diag.title else f" ({diag.kind})"
-    add(f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {fix_line(diag, config.features)}." if diag.fix else ""))
-    add("")
-    add("## Failure probe")
-    add("")
+    return [
+        "## XOR result", "", "```", "xor_mlp", *snapshot.rows(),
+        f"final_loss= {round(snapshot.loss, 4) if math.isfinite(snapshot.loss) else snapshot.loss}",
+        "```", "",
+        f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {fix_line(diag, config.features)}." if diag.fix else ""),
+        "",
+    ]
+
+
+def _probe_section(config: XorConfig, snapshot, probe) -> list[str]:
+    """## Failure probe: this run beside the same run without a hidden activation, if it was run."""
+    out = ["## Failure probe", ""]
     if probe is None:
-        add("Not run: train the same config with `--activation identity` and compare final_loss.")
-        probe_loss = None
+        out.append("Not run: train the same config with `--activation identity` and compare final_loss.")
     else:
         pconf = probe_config(config)
-        probe_loss = probe.loss
-        add("Same config and seed, hidden activation changed:")
-        add("")
-        add("| run | hidden activation | final loss | predictions | diagnosis |")
-        add("|---|---|---|---|---|")
-        add(f"| this run | {act} | {loss} | {preds} | {diag.title} |")
-        add(f"| probe | {_activation_name(pconf)} | {lesson_round(probe.loss)} | {list(probe.preds)} "
-            f"| {probe.diagnosis.title} |")
-    add("")
-    if grid:
-        add("## Decision boundary")
-        add("")
-        add("x1 across, x2 up, both from -0.25 to 1.25; denser shading = closer to 1, blank = closer to 0; the digits are the XOR points, written as their true labels.")
-        add("")
-        add("```")
-        lines = render(grid, ascii=ascii)
-        edge = "+" + "-" * len(lines[0]) + "+"
-        add(edge)
-        out.extend(f"|{line}|" for line in lines)
-        add(edge)
-        add("```")
-        add("")
+        out += [
+            "Same config and seed, hidden activation changed:", "",
+            "| run | hidden activation | final loss | predictions | diagnosis |",
+            "|---|---|---|---|---|",
+            f"| this run | {_activation_name(config)} | {lesson_round(snapshot.loss)} | {list(snapshot.preds)} "
+            f"| {snapshot.diagnosis.title} |",
+            f"| probe | {_activation_name(pconf)} | {lesson_round(probe.loss)} | {list(probe.preds)} "
+            f"| {probe.diagnosis.title} |",
+        ]
+    return out + [""]
 
-    add("## Evidence to Keep")
-    add("")
+
+def _boundary_section(grid, ascii: bool) -> list[str]:
+    """## Decision boundary: the probability grid, shaded, in a frame."""
+    from neurotui.core.model.boundary import HIGH, LOW, render
+
+    lines = render(grid, ascii=ascii)
+    edge = "+" + "-" * len(lines[0]) + "+"
+    return [
+        "## Decision boundary", "",
+        f"x1 across, x2 up, both from {LOW:g} to {HIGH:g}; denser shading = closer to 1, blank = closer to 0; "
+        "the digits are the XOR points, written as their true labels.",
+        "", "```", edge, *(f"|{line}|" for line in lines), edge, "```", "",
+    ]
+
+
+def _evidence_section(config: XorConfig, snapshot, probe, cell, ascii: bool) -> list[str]:
+    """## Evidence to Keep: the lesson's four claims, each with this run's numbers."""
+    act, loss, diag = _activation_name(config), lesson_round(snapshot.loss), snapshot.diagnosis
+    targets, preds = [int(y) for y in XOR_Y], list(snapshot.preds)
     sig, relu = cell.activations["sigmoid"], cell.activations["relu"]
-    add(f"- **Single Neuron**: z = x @ w + b, activation changes the signal. "
-        f"{cell.arithmetic(ascii=ascii)}; sigmoid = {round(sig, 3)}, relu = {round(relu, 3)}.")
+    out = ["## Evidence to Keep", "",
+           f"- **Single Neuron**: z = x @ w + b, activation changes the signal. "
+           f"{cell.arithmetic(ascii=ascii)}; sigmoid = {round(sig, 3)}, relu = {round(relu, 3)}."]
     if preds == targets:
-        add(f"- **XOR result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
-            f"in {_steps(snapshot.step)}, final_loss {loss}.")
+        out.append(f"- **XOR result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
+                   f"in {_steps(snapshot.step)}, final_loss {loss}.")
     else:
-        add(f"- **XOR result**: not recovered: predicted {preds} for {targets} "
-            f"after {_steps(snapshot.step)}, final_loss {loss} ({diag.title}).")
-    linear = is_linear(config)
-    if probe_loss is None:
-        add("- **Core Reason**: nonlinear hidden layers create intermediate features "
-            "(run the failure probe to see it in numbers).")
-        add("- **Failure Probe**: remove hidden activation and compare final_loss: not run.")
+        out.append(f"- **XOR result**: not recovered: predicted {preds} for {targets} "
+                   f"after {_steps(snapshot.step)}, final_loss {loss} ({diag.title}).")
+    if probe is None:
+        out += ["- **Core Reason**: nonlinear hidden layers create intermediate features "
+                "(run the failure probe to see it in numbers).",
+                "- **Failure Probe**: remove hidden activation and compare final_loss: not run."]
     else:
-        with_loss, without_loss = (probe_loss, snapshot.loss) if linear else (snapshot.loss, probe_loss)
+        linear = is_linear(config)
+        with_loss, without_loss = (probe.loss, snapshot.loss) if linear else (snapshot.loss, probe.loss)
         with_name = CONTRAST_ACTIVATION.capitalize() if linear else get_activation(config.activation).label
-        add(f"- **Core Reason**: nonlinear hidden layers create intermediate features: with {with_name} the "
-            f"loss reaches {lesson_round(with_loss)}; without a hidden activation the layers collapse into "
-            f"one linear map and it stays at {lesson_round(without_loss)} (ln 2 = {math.log(2):.4f}).")
-        add(f"- **Failure Probe**: remove hidden activation and compare final_loss: "
-            f"{lesson_round(without_loss)} without vs {lesson_round(with_loss)} with {with_name}.")
-    add("")
-    if extra:
-        add(extra)
-    return "\n".join(out)
+        out += [f"- **Core Reason**: nonlinear hidden layers create intermediate features: with {with_name} the "
+                f"loss reaches {lesson_round(with_loss)}; without a hidden activation the layers collapse into "
+                f"one linear map and it stays at {lesson_round(without_loss)} (ln 2 = {math.log(2):.4f}).",
+                f"- **Failure Probe**: remove hidden activation and compare final_loss: "
+                f"{lesson_round(without_loss)} without vs {lesson_round(with_loss)} with {with_name}."]
+    return out + [""]
 
 
 # ---------------------------------------------------------------- writing

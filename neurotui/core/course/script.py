@@ -27,17 +27,17 @@ from neurotui.core.course.script_data import (
     evaluation_lines,
     number,
 )
-from neurotui.core.data.datasets import check_data, is_lesson_data
+from neurotui.core.data.datasets import DEFAULT_FEATURES, check_data, is_lesson_data
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, layer_sizes
+from neurotui.core.model.config import XorConfig, layer_sizes
 from neurotui.core.model.task import task_of
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
 
-# How each input feature is computed from the raw columns, exactly as core.data.feature_columns does.
+# How each input feature is computed from the raw columns, exactly as core.data.datasets.feature_columns does.
 _FEATURE_CODE = {
     "x1": "x1", "x2": "x2", "x1x2": "x1 * x2", "x1sq": "x1 * x1", "x2sq": "x2 * x2",
     "sinx1": "torch.sin(x1)", "sinx2": "torch.sin(x2)",
@@ -78,8 +78,28 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
 
     config = _check(config)
     bug, m = config.bug, mistakes(config)
-    lesson = is_lesson_data(config)
     task = task_of(config)
+    out = _opening_lines(config, edits)
+    data, train_x, train_y = _training_data_lines(config, m, task)
+    out += data
+    features = tuple(config.features)
+    if features != DEFAULT_FEATURES:
+        out += ["", "", "def features(x):",
+                f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
+                "    x1, x2 = x[:, 0], x[:, 1]",
+                f"    return torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
+    out += ["", "", *_blown_up_lines(config)]
+    out += _model_lines(config, task, m)
+    out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"
+                            if bug in BUG_LR else "")
+    flat = f"  {BUG_MARK}{bug}): shape [n], but the model outputs [n, 1]"
+    out += _loop_lines(config, m, train_x, train_y, flat, log_every)
+    out += _result_lines(config)
+    return out
+
+
+def _opening_lines(config: XorConfig, edits) -> list[str]:
+    """What the script is, its imports, threads and seed, and the lesson's neuron (not for a file's run)."""
     args = config.cli_args()
     out = [
         f"# neurotui lab{' ' + args if args else ''}, as a standalone PyTorch script.",
@@ -106,30 +126,30 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
             'print("relu=", round(float(torch.relu(z).item()), 3))',
             "",
         ]
-    out = [part for line in out for part in line.split("\n")]
-    flat = f"  {BUG_MARK}{bug}): shape [n], but the model outputs [n, 1]"
-    if lesson:
-        out.append(f"xor_x = {XOR_X_LITERAL}")
+    return [part for line in out for part in line.split("\n")]
+
+
+def _training_data_lines(config: XorConfig, m, task) -> tuple[list[str], str, str]:
+    """The rows trained on (the lesson's xor_x / xor_y, or the data section), and their names."""
+    bug = config.bug
+    if is_lesson_data(config):
         if m.flat_target:
-            out.append(f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]")
+            target = f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]"
         else:
-            out.append(f"xor_y = {XOR_Y_LITERAL}")
-        train_x, train_y = "xor_x", "xor_y"
-    else:
-        out += data_lines(config)
-        train_x, train_y = "train_x", "train_y"
-        if task.kind == "classes":
-            out.append("train_targets = train_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
-            train_y = "train_targets"
-    features = tuple(config.features)
-    if features != DEFAULT_FEATURES:
-        out += ["", "", "def features(x):",
-                f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
-                "    x1, x2 = x[:, 0], x[:, 1]",
-                f"    return torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
-    out += ["", "", *_blown_up_lines(config)]
-    out += ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
-            "        self.net = nn.Sequential("]
+            target = f"xor_y = {XOR_Y_LITERAL}"
+        return [f"xor_x = {XOR_X_LITERAL}", target], "xor_x", "xor_y"
+    out = list(data_lines(config))
+    train_y = "train_y"
+    if task.kind == "classes":
+        out.append("train_targets = train_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
+        train_y = "train_targets"
+    return out, "train_x", train_y
+
+
+def _model_lines(config: XorConfig, task, m) -> list[str]:
+    """class TinyMLP, the model and its loss function."""
+    out = ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
+           "        self.net = nn.Sequential("]
     act = f"nn.{get_activation(config.activation).torch_name}()"
     sizes = layer_sizes(config)
     for i, (fan_in, fan_out) in enumerate(sizes):
@@ -138,19 +158,21 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
             out.append(f"            {act},")
             if config.dropout:
                 out.append(f"            nn.Dropout({number(config.dropout)}),  # while training only")
-    out += _output_lines(task, m, bug)
-    forward = "self.net(x)" if features == DEFAULT_FEATURES else "self.net(features(x))"
+    out += _output_lines(task, m, config.bug)
+    forward = "self.net(x)" if tuple(config.features) == DEFAULT_FEATURES else "self.net(features(x))"
     out += ["        )", "", "    def forward(self, x):", f"        return {forward}", "", "",
             "model = TinyMLP()"]
     if m.mse_loss:
         out.append("loss_fn = nn.MSELoss()  # with MSELoss the flat target broadcasts instead of failing")
     else:
         out.append(f"loss_fn = nn.{ {'binary': 'BCELoss', 'classes': 'CrossEntropyLoss'}.get(task.kind, 'MSELoss')}()")
-    out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"
-                            if bug in BUG_LR else "")
-    out += _loop_lines(config, m, train_x, train_y, flat, log_every)
-    if lesson:
-        out += [
+    return out
+
+
+def _result_lines(config: XorConfig) -> list[str]:
+    """After training: the lesson's four rows and final_loss, or the data's evaluation; then the error, if any."""
+    if is_lesson_data(config):
+        out = [
             "with torch.no_grad():",
             "    prob = model(xor_x)",
             "    pred = (prob >= 0.5).float()",
@@ -160,12 +182,11 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
             'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
         ]
     else:
-        out += evaluation_lines(config)
-    out += [
+        out = evaluation_lines(config)
+    return out + [
         "if error is not None:  # the first line of PyTorch's message, as neurotui shows it",
         '    print(f"stopped at step {len(losses) + 1}: {type(error).__name__}: {str(error).strip().splitlines()[0]}")',
     ]
-    return out
 
 
 def _optimizer_lines(config: XorConfig, lr: float, lr_bug: str) -> list[str]:
@@ -226,7 +247,6 @@ def _blown_up_lines(config: XorConfig) -> list[str]:
 
 def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
     """The training loop: minibatches, the guarded loss, zero_grad / backward / step, the log."""
-    bug = config.bug
     n_train = check_data(config)[0]
     batched = config.batch is not None and config.batch < n_train
     out = ["", "losses = []", "error = None  # what PyTorch raised, if it refused a step"]
@@ -257,6 +277,18 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
         "            error = exc",
         "        break",
     ]
+    out += _update_lines(config, m)
+    out += _log_and_stop_lines(config, log_every)
+    if config.dropout:
+        out.append("model.eval()")
+    out.append("")
+    return out
+
+
+def _update_lines(config: XorConfig, m) -> list[str]:
+    """The lesson's zero_grad / backward / step, with L1 in the backward, or the bug's line left out."""
+    bug = config.bug
+    out = []
     if m.zero_grad:
         out.append("    optimizer.zero_grad()")
     else:
@@ -269,7 +301,12 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
         out.append("    optimizer.step()")
     else:
         out.append(f"    # optimizer.step()  {BUG_MARK}{bug}): left out, so the weights never change")
-    out.append("    losses.append(loss.item())")
+    return out
+
+
+def _log_and_stop_lines(config: XorConfig, log_every: int | None) -> list[str]:
+    """Each step's loss kept and logged, the stop on nan (or a blown-up binary model), the last log line."""
+    out = ["    losses.append(loss.item())"]
     if log_every:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
@@ -281,9 +318,6 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
     if log_every:
         out += [f"if len(losses) % {log_every}:  # stopped between two log lines: log where",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']
-    if config.dropout:
-        out.append("model.eval()")
-    out.append("")
     return out
 
 

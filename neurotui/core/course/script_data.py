@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import os
 
-from neurotui.core.data.datasets import (
-    DESCRIPTIONS,
-    class_sizes,
-    is_xor_rows,
-    resolved,
-    validation_rows,
-    xor_labelled,
-)
+from neurotui.core.data.datasets import DESCRIPTIONS, class_sizes, is_xor_rows, resolved, xor_labelled
 from neurotui.core.data.shapes import BUMPS, PLAYGROUND_RADIUS
+from neurotui.core.data.split import validation_rows
 from neurotui.core.model.task import task_of
 
 XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"
@@ -144,34 +138,44 @@ F64 = "dtype=torch.float64"
 MULTI_SHAPES = ("spiral3", "reg-plane", "reg-gauss")
 
 
+_SEEDED = "# from their own generator, seeded with the data seed: a new --seed trains on the same points."
+
+
 def _multi_lines(config, opts, task) -> tuple[list[str], tuple[int, ...]]:
+    """A regression set's or a K-class set's drawing, as the script writes it; and its sizes."""
+    return _regression_lines(config, opts) if task.regress else _class_lines(config, opts, task.classes)
+
+
+def _regression_lines(config, opts) -> tuple[list[str], tuple[int, ...]]:
+    """reg-plane or reg-gauss: Playground's surfaces, read at a point moved by the noise."""
     noise, name = number(opts["noise"]), config.dataset
-    head = [f"g = torch.Generator().manual_seed({config.data_seed})"]
-    seeded = "# from their own generator, seeded with the data seed: a new --seed trains on the same points."
-    if task.regress:
-        n = opts["samples"]
-        label = ["y = (at[:, 0] + at[:, 1]) / 10  # x1 + x2 in [-10, 10] -> [-1, 1], Playground's scale"]
-        if name == "reg-gauss":
-            centres = ", ".join(f"[{cx}, {cy}]" for cx, cy, _ in BUMPS)
-            label = [
-                f"centres = torch.tensor([{centres}], {F64})",
-                f"signs = torch.tensor([{', '.join(str(s) for _, _, s in BUMPS)}], {F64})",
-                "values = signs * (1 - torch.cdist(at, centres) / 2).clamp(0, 1)  # six cones, height 1, radius 2",
-                "y = values.gather(1, values.abs().argmax(1, keepdim=True)).squeeze(1)  # the tallest cone",
-            ]
-        return [
-            f"# The data (regression): {DESCRIPTIONS[name].removeprefix('regression: ')}, {n} points uniform on",
-            "# [-1, 1]^2 (Playground's [-6, 6]^2 scaled); the label is read at the point moved by up to",
-            f"# {noise} x the half-width (the noise). Drawn in float64",
-            seeded,
-            *head,
-            f"u = torch.rand({n}, 4, generator=g, {F64}) * 2 - 1  # x1, x2 and the two shifts",
-            "x = u[:, :2]",
-            f"at = (x + {noise} * u[:, 2:]) * {number(PLAYGROUND_RADIUS)}  # where the label is read, in Playground's units",
-            *label,
-            "x, y = x.float(), y.float().unsqueeze(1)",
-        ], (n,)
-    k = task.classes
+    n = opts["samples"]
+    label = ["y = (at[:, 0] + at[:, 1]) / 10  # x1 + x2 in [-10, 10] -> [-1, 1], Playground's scale"]
+    if name == "reg-gauss":
+        centres = ", ".join(f"[{cx}, {cy}]" for cx, cy, _ in BUMPS)
+        label = [
+            f"centres = torch.tensor([{centres}], {F64})",
+            f"signs = torch.tensor([{', '.join(str(s) for _, _, s in BUMPS)}], {F64})",
+            "values = signs * (1 - torch.cdist(at, centres) / 2).clamp(0, 1)  # six cones, height 1, radius 2",
+            "y = values.gather(1, values.abs().argmax(1, keepdim=True)).squeeze(1)  # the tallest cone",
+        ]
+    return [
+        f"# The data (regression): {DESCRIPTIONS[name].removeprefix('regression: ')}, {n} points uniform on",
+        "# [-1, 1]^2 (Playground's [-6, 6]^2 scaled); the label is read at the point moved by up to",
+        f"# {noise} x the half-width (the noise). Drawn in float64",
+        _SEEDED,
+        f"g = torch.Generator().manual_seed({config.data_seed})",
+        f"u = torch.rand({n}, 4, generator=g, {F64}) * 2 - 1  # x1, x2 and the two shifts",
+        "x = u[:, :2]",
+        f"at = (x + {noise} * u[:, 2:]) * {number(PLAYGROUND_RADIUS)}  # where the label is read, in Playground's units",
+        *label,
+        "x, y = x.float(), y.float().unsqueeze(1)",
+    ], (n,)
+
+
+def _class_lines(config, opts, k: int) -> tuple[list[str], tuple[int, ...]]:
+    """spiral3, or K arms of spiral or K blobs of gauss, drawn class by class, then shuffled."""
+    noise, name = number(opts["noise"]), config.dataset
     sizes = class_sizes(opts["samples"], k)
     if name == "spiral3":
         body = [
@@ -200,8 +204,8 @@ def _multi_lines(config, opts, task) -> tuple[list[str], tuple[int, ...]]:
         what = f"{k} Gaussian blobs, {' + '.join(map(str, sizes))} points, spread {noise}"
     return [
         f"# The data: {what}, drawn in float64",
-        seeded,
-        *head,
+        _SEEDED,
+        f"g = torch.Generator().manual_seed({config.data_seed})",
         "xs, ys = [], []",
         f"for label, n in enumerate(({', '.join(map(str, sizes))})):",
         *body,

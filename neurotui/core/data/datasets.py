@@ -15,18 +15,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from neurotui.core.data.csvfile import (  # noqa: F401 (re-exported: the data options read them here)
-    CSV_MAX_ABS,
-    CSV_MAX_BYTES,
+from neurotui.core.data.csvfile import (
     SAMPLES_MAX,
     SAMPLES_MIN,
-    DataFileError,
     checked_file_options,
     csv_table,
-    load_csv,
     read_csv_rows,
 )
-from neurotui.core.data.split import _check_split, stratified_split, validation_rows  # noqa: F401 (re-exported)
+from neurotui.core.data.split import _check_split, stratified_split, validation_rows
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y
 
@@ -59,7 +55,7 @@ DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
 DEFAULT_VAL_SPLIT = 0.3  # generated sets and CSV files; the lesson's xor has none
 SEED_MAX = 2**63 - 1
-LESSON_RANGE = (-0.25, 1.25)  # the lesson's boundary range (core.model.boundary.LOW/HIGH)
+LESSON_RANGE = (-0.25, 1.25)  # the square the lesson's boundary is drawn over: the four rows and a margin
 
 
 def _finite_number(name: str, value, low: float, high: float | None = None, high_open: bool = False) -> float:

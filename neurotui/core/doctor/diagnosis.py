@@ -64,31 +64,18 @@ def diagnose(
     `features`: the inputs the model was trained on; a linear model on a curved feature (x1x2) is
     not held to a straight line, it is judged by what it reaches.
 
-    Optional symptoms (see core/symptoms.py): `error`, the first line of an exception
+    Optional symptoms (see core/doctor/symptoms.py): `error`, the first line of an exception
     PyTorch raised (the run stopped there); `moved`, how far the weights moved from
     their start, relative to their size; `grad_norm`, the norm of the last gradient; `leftover`,
     the norm of the gradients already held just before a backward() (0 after zero_grad());
     `mismatch`, (output shape, target shape) when they differ and the loss still ran.
     """
-    if error:
-        return Diagnosis(*error_verdict(error, losses, probs))
     last = losses[-1] if losses else math.nan
-    unsolved = [float(p >= 0.5) for p in probs] != list(targets)  # a solved run has nothing to fix
-    for verdict in (piling_verdict(leftover), broadcast_verdict(mismatch)):
-        if verdict and unsolved:
-            return Diagnosis(*verdict)
-    if not losses and not nonfinite_where and not finished:
-        return NOT_STARTED  # step 0: no loss yet is not a nan loss (the pane would keep the last run's picture)
-    if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
-        where = f" in {nonfinite_where}" if nonfinite_where else ""
-        return Diagnosis(
-            "nonfinite", "values became nan/inf",
-            f"unstable training: a non-finite value appeared{where}; the run was stopped",
-            "lower the learning rate and check inputs", ("lr_lower",),
-        )
+    broken = _broken(losses, probs, targets, finished, nonfinite_where, error, leftover, mismatch)
+    if broken:
+        return broken
     preds = [1.0 if p >= 0.5 else 0.0 for p in probs]
-    solved = preds == list(targets)
-    if solved:
+    if preds == list(targets):
         return Diagnosis(
             "solved", "solved", f"all four XOR rows correct, loss {last:.4g}",
             "nothing to fix: try the failure probe (no hidden activation) to compare",
@@ -105,6 +92,38 @@ def diagnose(
         )
     if not finished:
         return Diagnosis("training", "training", f"loss {last:.4g}", "")
+    return _unsolved(losses, probs, preds, targets, linear_model, moved, grad_norm, no_hidden_layer, features)
+
+
+def _broken(losses, probs, targets, finished, nonfinite_where, error, leftover, mismatch) -> Diagnosis | None:
+    """What stopped or spoiled the run before any verdict on its rows: PyTorch's error, gradients
+    piling up or a broadcast target (only while unsolved), no step yet, nan/inf."""
+    if error:
+        return Diagnosis(*error_verdict(error, losses, probs))
+    last = losses[-1] if losses else math.nan
+    unsolved = [float(p >= 0.5) for p in probs] != list(targets)  # a solved run has nothing to fix
+    for verdict in (piling_verdict(leftover), broadcast_verdict(mismatch)):
+        if verdict and unsolved:
+            return Diagnosis(*verdict)
+    if not losses and not nonfinite_where and not finished:
+        return NOT_STARTED  # step 0: no loss yet is not a nan loss (the pane would keep the last run's picture)
+    if nonfinite_where or not math.isfinite(last) or not all(math.isfinite(p) for p in probs):
+        return nonfinite(nonfinite_where)
+    return None
+
+
+def nonfinite(where: str | None) -> Diagnosis:
+    """A nan or inf appeared (in the loss, or the named place): the run was stopped."""
+    return Diagnosis(
+        "nonfinite", "values became nan/inf",
+        f"unstable training: a non-finite value appeared{f' in {where}' if where else ''}; the run was stopped",
+        "lower the learning rate and check inputs", ("lr_lower",),
+    )
+
+
+def _unsolved(losses, probs, preds, targets, linear_model, moved, grad_norm, no_hidden_layer, features) -> Diagnosis:
+    """A finished run with rows wrong: why (too slow, linear, undecided, flat), else stuck."""
+    last = losses[-1] if losses else math.nan
     slow = slow_verdict(losses, moved, grad_norm)
     if slow:
         return Diagnosis(*slow)

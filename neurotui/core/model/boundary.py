@@ -10,9 +10,10 @@ import functools
 import math
 from collections.abc import Sequence
 
+from neurotui.core.data.datasets import LESSON_RANGE
 from neurotui.core.lesson import XOR_X, XOR_Y
 
-LOW, HIGH = -0.25, 1.25
+LOW, HIGH = LESSON_RANGE
 UNICODE_RAMP = " ░▒▓█"
 ASCII_RAMP = " .:-=+*#%@"
 

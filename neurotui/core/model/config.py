@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from neurotui.core.course.bugs import check_bug
+from neurotui.core.data.datasets import DEFAULT_FEATURES, SEED_MAX
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
@@ -17,9 +18,7 @@ HIDDEN_STEPS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 100, 128, 256)
 LAYERS_MIN, LAYERS_MAX = 0, 3
 STEPS_MAX = 200_000
 LR_MAX = 1e4
-SEED_MAX = 2**63 - 1
 OPTIMIZERS = ("adam", "sgd")
-DEFAULT_FEATURES = ("x1", "x2")
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class XorConfig:
     optimizer: str = "adam"
     device: str = "cpu"
     # Data and training options (core.data); these defaults are the lesson's four rows, full batch,
-    # no regularization. None means "the dataset's default" (see core.data.resolved).
+    # no regularization. None means "the dataset's default" (see core.data.datasets.resolved).
     dataset: str = "xor"
     data: str | None = None  # a CSV file of x1,x2,y instead of a named dataset
     data_seed: int = 0
@@ -46,7 +45,7 @@ class XorConfig:
     l2: float = 0.0
     l1: float = 0.0
     dropout: float = 0.0
-    features: tuple[str, ...] = ("x1", "x2")
+    features: tuple[str, ...] = DEFAULT_FEATURES
     classes: int | None = None  # K arms / blobs of spiral or gauss (2-6); None: two (core.model.task)
     task: str | None = None  # 'classify' or 'regress' for a --data file; None: its labels decide
     label: str | None = None  # a --data file's label column (name or number); None: the last
@@ -68,7 +67,7 @@ class XorConfig:
             raise ConfigError(f"seed must be 0-{SEED_MAX}, got {self.seed}")
         opt = self.optimizer.strip().lower()
         if opt not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {self.optimizer!r} (choose from adam, sgd)")
+            raise ConfigError(f"unknown optimizer {self.optimizer!r} (choose from {', '.join(OPTIMIZERS)})")
         from neurotui.core.course.bugs import check_bug_task
         from neurotui.core.data.datasets import checked_options
         from neurotui.core.model.task import task_of

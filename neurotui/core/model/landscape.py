@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from neurotui.core.numbers import finite_or_none
+
 PLANES = ("pca", "random", "weights")
 DEFAULT_SIZE = 41
 MIN_SIZE = 21
@@ -76,21 +78,18 @@ class Landscape:
         return replace(self, now=(a, b), now_step=step)
 
     def as_dict(self) -> dict:
-        def num(v: float):
-            return v if math.isfinite(v) else None
-
         return {
             "plane": self.plane,
             "axes": list(self.axes),
             "explained": None if self.explained is None else [round(e, 6) for e in self.explained],
             "alphas": [round(a, 6) for a in self.alphas],
             "betas": [round(b, 6) for b in self.betas],
-            "grid": [[num(v) for v in row] for row in self.grid],
-            "centre_loss": num(self.centre_loss),
+            "grid": [[finite_or_none(v) for v in row] for row in self.grid],
+            "centre_loss": finite_or_none(self.centre_loss),
             "path": [[round(a, 6), round(b, 6)] for a, b in self.path],
             "path_steps": list(self.path_steps),
-            "path_loss": [num(v) for v in self.path_loss],
-            "start_loss": num(self.start_loss),
+            "path_loss": [finite_or_none(v) for v in self.path_loss],
+            "start_loss": finite_or_none(self.start_loss),
             "start_off_plane": round(self.start_off, 6),
             "caveat": CAVEAT,
         }

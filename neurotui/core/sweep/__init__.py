@@ -16,16 +16,3 @@ seed_start + i.
 - results: SweepResult and SweepProgress
 - run:     run_sweep / run_grid (chunking, threads, the numbers)
 """
-
-from neurotui.core.doctor.diagnosis import KINDS, diagnose_kinds
-from neurotui.core.sweep.config import DEFAULT_SEEDS, SEEDS_MAX, SweepCancelled, SweepConfig, grid_configs
-from neurotui.core.sweep.results import SweepProgress, SweepResult
-from neurotui.core.sweep.run import run_grid, run_sweep
-from neurotui.core.sweep.seeds import initial_parameters
-from neurotui.core.sweep.stacked import StackedNets, auto_threads, intra_op_threads
-
-__all__ = [
-    "DEFAULT_SEEDS", "KINDS", "SEEDS_MAX", "StackedNets", "SweepCancelled", "SweepConfig", "SweepProgress",
-    "SweepResult", "auto_threads", "diagnose_kinds", "grid_configs", "initial_parameters", "intra_op_threads",
-    "run_grid", "run_sweep",
-]

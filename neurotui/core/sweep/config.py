@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from neurotui.core.data.datasets import SEED_MAX
 from neurotui.core.errors import ConfigError
-from neurotui.core.model.config import SEED_MAX, XorConfig
+from neurotui.core.model.config import XorConfig
 
 SEEDS_MAX = 1_000_000
 DEFAULT_SEEDS = 256
@@ -82,8 +83,7 @@ class SweepConfig:
 def trains_on_data(m: XorConfig) -> bool:
     """Whether the general program (fitnets.py: any rows, features, L1/L2, validation) trains this
     config; False for the lesson's run, which keeps its own faster program (manual.py)."""
-    from neurotui.core.data.datasets import is_lesson_data
-    from neurotui.core.model.config import DEFAULT_FEATURES
+    from neurotui.core.data.datasets import DEFAULT_FEATURES, is_lesson_data
 
     return not (is_lesson_data(m) and tuple(m.features) == DEFAULT_FEATURES and not m.l1 and not m.l2)
 

@@ -2,7 +2,7 @@
 
 Every net of a sweep trains on the same points (the data seed draws them, not the init
 seed), so the first layer of all nets is still one matrix product: with K = [X, 1]
-([n, f+1], X the input features of the n training rows, core.data.feature_columns) and
+([n, f+1], X the input features of the n training rows, core.data.datasets.feature_columns) and
 P1 = [W1; b1] ([f+1, H, S]), z1 = K @ P1 and its gradient is K^T @ dz1. That is the
 lesson's program (manual.HandNets) with its four rows replaced, so HandNets does the rest;
 this class adds what the single Trainer does off the lesson's rows:
@@ -48,7 +48,7 @@ class SweepData:
 
 
 def sweep_data(model, device) -> SweepData:
-    """The SweepData of a validated XorConfig, built by core.data.load_dataset as the Trainer builds it."""
+    """The SweepData of a validated XorConfig, built by core.data.datasets.load_dataset as the Trainer builds it."""
     import torch
 
     from neurotui.core.data.datasets import feature_columns, is_lesson_data

@@ -6,11 +6,8 @@ import math
 from array import array
 from dataclasses import dataclass
 
-from neurotui.core.doctor.diagnosis import KINDS
 from neurotui.core.numbers import finite_or_none
 from neurotui.core.sweep.config import SweepConfig
-
-__all__ = ["KINDS", "SweepProgress", "SweepResult", "median", "nearest_rank"]
 
 
 @dataclass(frozen=True)

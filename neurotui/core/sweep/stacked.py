@@ -7,6 +7,7 @@ from collections.abc import Callable
 from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.sweep.config import SweepConfig
+from neurotui.core.sweep.record import SolveRecorder
 from neurotui.core.training.optim import make_torch_optimizer
 
 # Steps between should_stop()/progress calls.
@@ -134,41 +135,18 @@ class StackedNets:
     def _train(self, steps, on_check, check_every, record_budget) -> dict:
         import torch
 
-        S = self.S
-        dev = self.device
         opt_step = self.optimizer.step
         params = self.params
         bce = self._bce
         forward = self.forward
-        ge = torch.ge
         y = self.y
-        # Correctness is recorded on the device every step ((prob >= 0.5) into a preallocated
-        # bool block: one small kernel, no host sync) and reduced to "first step with all four
-        # right" once per block.
-        block = max(1, min(steps + 1, record_budget // (S * 4)))
-        rec = torch.empty((block, S, 4, 1), dtype=torch.bool, device=dev)
-        # A net's four bools are 4 contiguous bytes: read as one int32, "all four right" is a
-        # single comparison with the bytes of the targets (whatever the byte order).
-        as_int = torch.uint8, torch.int32
-        target = self.y_bool.view(4).to(torch.uint8).view(torch.int32)  # [1]
-        never = -1
-        first_solved = torch.full((S,), never, dtype=torch.int64, device=dev)
-        rows = rec.unbind(0)
-        quarter = torch.tensor(0.25, device=dev)
-
-        def flush(base: int, used: int):
-            nonlocal first_solved
-            ok = rec[:used].view(as_int[0]).view(used, S, 4).view(as_int[1]).squeeze(2) == target  # [used, S]
-            first = ok.to(torch.uint8).argmax(0) + base  # the first True (argmax returns the first maximum)
-            first_solved = torch.where((first_solved == never) & ok.any(0), first, first_solved)
-
+        rec = SolveRecorder(self.S, steps, self.y_bool, self.device, record_budget)
+        quarter = torch.tensor(0.25, device=self.device)
         first_loss = final_loss = None
-        base = used = 0
         last = steps - 1
         for t in range(steps):
             p = forward()
-            ge(p, 0.5, out=rows[used])
-            used += 1
+            rec.see(p)
             if t == 0 or t == last:
                 # per-net mean BCE (the lesson's loss value), summed over nets
                 per_net = bce(p, y, reduction="none").mean((1, 2))
@@ -189,17 +167,13 @@ class StackedNets:
             else:
                 loss.backward()
             opt_step()
-            if used == block:
-                flush(base, used)
-                base += used
-                used = 0
             if on_check is not None and ((t + 1) % check_every == 0 or t == last):
                 on_check(t + 1)
         with torch.no_grad():
             p = forward()
-        ge(p, 0.5, out=rec[used])
-        used += 1
-        flush(base, used)
+        rec.see(p)
+        rec.flush()
+        first_solved = rec.first
         return {
             "first_loss": first_loss.cpu().numpy(),
             "final_loss": final_loss.cpu().numpy(),

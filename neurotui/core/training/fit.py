@@ -20,6 +20,7 @@ from neurotui.core.doctor.diagnosis import (
     grow_words,
     linear_why,
     near_half,
+    nonfinite,
     not_decreasing,
 )
 from neurotui.core.model.task import BINARY_TASK, Task
@@ -172,13 +173,40 @@ def diagnose_fit(
     last = losses[-1] if losses else math.nan
     if not losses and not nonfinite_where and not finished and math.isfinite(train_loss):
         return NOT_STARTED  # step 0: no curve yet is not a nan curve
-    if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
-        where = f" in {nonfinite_where}" if nonfinite_where else ""
+    broken = _broken(last, train_loss, nonfinite_where, unscaled, finished, train_accuracy, val_accuracy, task)
+    if broken:
+        return broken
+    word = task.score_name
+    scores = f"train {word} {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
+    if not finished:
+        return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
+    acc = train_accuracy if val_accuracy is None else val_accuracy
+    if outputs is not None:
+        from neurotui.core.doctor.symptoms import loss_pair_verdict
+
+        pair = loss_pair_verdict(outputs, None if task.regress else task.classes, train_loss, acc)
+        if pair:
+            return Diagnosis(*pair)
+    rise = val_loss_rise(curve)
+    memorized = _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_val, data_file)
+    if memorized:
+        return memorized
+    if acc >= task.solved_at:
+        late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
+                f"while {word} held") if rise else ""
         return Diagnosis(
-            "nonfinite", "values became nan/inf",
-            f"unstable training: a non-finite value appeared{where}; the run was stopped",
-            "lower the learning rate and check inputs", ("lr_lower",),
+            "solved", "solved", f"{scores}, train loss {train_loss:.4g}{late}",
+            "nothing to fix: try the failure probe (no hidden activation) to compare",
         )
+    return (_not_learning(losses, last, train_loss, scores, task, linear_model, no_hidden_layer, features)
+            or _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model, features,
+                      n_train, n_val, data_file))
+
+
+def _broken(last, train_loss, nonfinite_where, unscaled, finished, train_accuracy, val_accuracy, task) -> Diagnosis | None:
+    """The verdicts that come before any score: nan/inf, unscaled inputs, a blown-up model."""
+    if nonfinite_where or not math.isfinite(last) or not math.isfinite(train_loss):
+        return nonfinite(nonfinite_where)
     if unscaled is not None and finished and (train_accuracy if val_accuracy is None else val_accuracy) < task.solved_at:
         # before every other verdict: a saturated first layer looks like "not learning" or "stuck"
         name, low, high = unscaled
@@ -194,49 +222,34 @@ def diagnose_fit(
             f"outputs pinned at exactly 0 or 1 on the wrong side; train loss {train_loss:.4g}",
             "lower the learning rate", ("lr_lower",),
         )
-    word = task.score_name
-    scores = f"train {word} {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
-    if not finished:
-        return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
-    acc = train_accuracy if val_accuracy is None else val_accuracy
-    if outputs is not None:
-        from neurotui.core.doctor.symptoms import loss_pair_verdict
+    return None
 
-        pair = loss_pair_verdict(outputs, None if task.regress else task.classes, train_loss, acc)
-        if pair:
-            return Diagnosis(*pair)
-    rise = val_loss_rise(curve)
-    # Memorization: training solved and validation lagging, by more than small sets vary by chance
-    # or with a validation loss that rose while the train loss fell. A run that does not fit its own
-    # training points is not memorizing, and one whose validation is solved generalizes.
-    solved_at = task.solved_at
-    fits = train_accuracy >= solved_at
-    if val_accuracy is None:
-        big_gap = False
+
+def _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_val, data_file) -> Diagnosis | None:
+    """Training solved and validation lagging, by more than small sets vary by chance or with a
+    validation loss that rose while the train loss fell. A run that does not fit its own training
+    points is not memorizing, and one whose validation is solved generalizes."""
+    if val_accuracy is None or train_accuracy < task.solved_at or val_accuracy >= task.solved_at:
+        return None
+    gap = MEMORIZATION_GAP if task.regress else memorization_gap(val_accuracy, n_train, n_val)
+    big_gap = train_accuracy - val_accuracy >= gap
+    if not (big_gap or (rise and val_accuracy < train_accuracy)):
+        return None
+    if big_gap:
+        detail = (f"train {task.score_name} {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
+                  "it fits its training points, not the pattern")
     else:
-        gap = MEMORIZATION_GAP if task.regress else memorization_gap(val_accuracy, n_train, n_val)
-        big_gap = train_accuracy - val_accuracy >= gap
-    if fits and val_accuracy is not None and val_accuracy < solved_at and (
-        big_gap or (rise and val_accuracy < train_accuracy)
-    ):
-        if big_gap:
-            detail = (f"train {word} {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
-                      "it fits its training points, not the pattern")
-        else:
-            detail = (f"validation loss rose from {rise[1]:.3f} (step {rise[0]}) to {rise[2]:.3f} "
-                      f"while the train loss kept falling; {scores}")
-        return Diagnosis(
-            "memorization", "solves training but not new data (memorization)", detail,
-            *(("regularize, or train on more rows", ("regularize",)) if data_file else
-              ("regularize the network or give it more samples", ("regularize", "samples"))),
-        )
-    if acc >= solved_at:
-        late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
-                f"while {word} held") if rise else ""
-        return Diagnosis(
-            "solved", "solved", f"{scores}, train loss {train_loss:.4g}{late}",
-            "nothing to fix: try the failure probe (no hidden activation) to compare",
-        )
+        detail = (f"validation loss rose from {rise[1]:.3f} (step {rise[0]}) to {rise[2]:.3f} "
+                  f"while the train loss kept falling; {scores}")
+    return Diagnosis(
+        "memorization", "solves training but not new data (memorization)", detail,
+        *(("regularize, or train on more rows", ("regularize",)) if data_file else
+          ("regularize the network or give it more samples", ("regularize", "samples"))),
+    )
+
+
+def _not_learning(losses, last, train_loss, scores, task, linear_model, no_hidden_layer, features) -> Diagnosis | None:
+    """Unsolved because the model cannot or does not learn: a linear model, a loss at chance, a flat curve."""
     grow, grow_fix = grow_words(linear_model, features), grow_remedies(linear_model, features)
     if linear_model and not curved(features):
         title, shape = _LINEAR_WORDS[task.kind]
@@ -260,7 +273,15 @@ def diagnose_fit(
         )
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
-    if val_accuracy is not None and not fits:
+    return None
+
+
+def _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model, features,
+           n_train, n_val, data_file) -> Diagnosis:
+    """Learning, but short of solved: with a validation set, whether it fits its own points."""
+    grow, grow_fix = grow_words(linear_model, features), grow_remedies(linear_model, features)
+    solved_at = task.solved_at
+    if val_accuracy is not None and train_accuracy < solved_at:
         return Diagnosis(
             "stuck", "not accurate enough (not memorization)",
             f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "

@@ -109,31 +109,42 @@ def _aten():
     return torch.ops.aten
 
 
+def _op(name: str, overload: str):
+    """aten's `name.overload`, or KernelUnavailable before anything moved, as for the fused Adam: a
+    torch that renamed or dropped the op (kernel_check then sends the sweep to the trainer)."""
+    try:
+        return getattr(getattr(_aten(), name), overload)
+    except (AttributeError, RuntimeError) as exc:
+        import torch
+
+        raise KernelUnavailable(f"torch {torch.__version__} has no aten op {name}.{overload}") from exc
+
+
 def bce_backward_sum(grad_out, p, y):
     """The gradient of BCELoss(reduction="sum") with respect to its input p, scaled by grad_out:
     grad_out * (p - y) / max(p (1 - p), 1e-12), each element on its own. A mean over each net's
     rows is this divided by the row count: aten's own mean would divide by every element of
     every net in the batch."""
-    return _aten().binary_cross_entropy_backward.default(grad_out, p, y, None, REDUCTION_SUM)
+    return _op("binary_cross_entropy_backward", "default")(grad_out, p, y, None, REDUCTION_SUM)
 
 
 def sigmoid_backward(grad, out):
     """grad * out * (1 - out), where out = sigmoid(z): the gradient at z."""
-    return _aten().sigmoid_backward.default(grad, out)
+    return _op("sigmoid_backward", "default")(grad, out)
 
 
 def sigmoid_backward_into(grad, out, into):
-    return _aten().sigmoid_backward.grad_input(grad, out, grad_input=into)
+    return _op("sigmoid_backward", "grad_input")(grad, out, grad_input=into)
 
 
 def tanh_backward_into(grad, out, into):
     """grad * (1 - out^2), where out = tanh(z), written into `into`."""
-    return _aten().tanh_backward.grad_input(grad, out, grad_input=into)
+    return _op("tanh_backward", "grad_input")(grad, out, grad_input=into)
 
 
 def relu_backward_into(grad, out, into):
     """grad where out > 0, else 0 (ReLU's gradient, as autograd takes it: 0 at 0), into `into`."""
-    return _aten().threshold_backward.grad_input(grad, out, 0.0, grad_input=into)
+    return _op("threshold_backward", "grad_input")(grad, out, 0.0, grad_input=into)
 
 
 # ----- autograd's engine: where loss.backward() ends ------------------------------------------------

@@ -17,9 +17,7 @@ from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keyorder import focus_now
-from neurotui.tui.keys import FIELD_KEYS, NEURON_PANE_KEYS, bindings
-
-NUDGE = 0.1
+from neurotui.tui.keys import FIELD_KEYS, NEURON_PANE_KEYS, NUDGE, bindings
 
 
 def parse_value(text: str) -> float | None:
@@ -147,6 +145,6 @@ class NeuronPane(Vertical):
             t.append(f"{a.label:>8}(z) = ", "dim")  # the same names as the Activations pane
             t.append(g.num(fmt_value(a.fn(result.z))), "bold")
             t.append("   " if name in ("tanh", "sigmoid") else "\n")
-        t.append("Enter/Tab edits; Up/Down nudge by 0.1; Esc leaves", style="dim")
+        t.append(f"Enter/Tab edits; Up/Down nudge by {NUDGE:g}; Esc leaves", style="dim")
         self.query_one("#neuron-math", Static).update(t)
         self.post_message(self.ZChanged(result.z))

@@ -21,16 +21,21 @@ from textual.worker import get_current_worker
 
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig
-from neurotui.core.numbers import fmt_loss
-from neurotui.core.sweep import DEFAULT_SEEDS
+from neurotui.core.numbers import loss_text
+from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
 from neurotui.tui.messages import SweepCell, SweepDone, SweepUpdate
-from neurotui.tui.panes.reliability_text import answers, failed_text, histogram_text, key_of, steps_note
-
-GRID_HIDDEN = (2, 4, 8)
-GRID_LAYERS = (1, 2)
-GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
+from neurotui.tui.panes.reliability_text import (
+    GRID_ACTIVATIONS,
+    GRID_HIDDEN,
+    GRID_LAYERS,
+    answers,
+    failed_text,
+    histogram_text,
+    key_of,
+    steps_note,
+)
 
 # (key, header, width); the table shows as many as fit, in this order of importance.
 COLUMNS = (
@@ -119,7 +124,8 @@ class ReliabilityPane(Vertical):
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _sweep(self, sweep_id: int, settings: SweepSettings, workers: int | str = 1) -> None:
-        from neurotui.core.sweep import SweepCancelled, SweepConfig, run_grid
+        from neurotui.core.sweep.config import SweepCancelled, SweepConfig
+        from neurotui.core.sweep.run import run_grid
 
         worker = get_current_worker()
         base = SweepConfig(settings.base(), seeds=settings.seeds)
@@ -232,9 +238,9 @@ class ReliabilityPane(Vertical):
         return {
             "net": f"{c.model.shape} {get_activation(c.activation).label}",
             "solved": Text(f"{100 * frac:5.1f}%", style),
-            "median": fmt_loss(result.median_final_loss),
+            "median": loss_text(result.median_final_loss),
             "steps": "-" if steps is None else f"{round(steps)}",
-            "p90": fmt_loss(result.p90_final_loss),
+            "p90": loss_text(result.p90_final_loss),
             "seeds": str(result.n),
             "failed": failed or "-",
         }

@@ -6,9 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 
 from neurotui.core.model.activations import get_activation
-from neurotui.core.numbers import fmt_loss
+from neurotui.core.numbers import loss_text
 
 HIST_BINS = 10
+# The pane's grid (the `4` key's help is written from it): the sizes and depths the answers compare.
+GRID_HIDDEN = (2, 4, 8)
+GRID_LAYERS = (1, 2)
+GRID_ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
 
 
 def key_of(result) -> tuple[int, int, str]:
@@ -42,12 +46,12 @@ def answers(results: dict, settings: str, missing: str = "(waiting)") -> Text:
              "or run `neurotui lab --log-every 200`.\n")
     ident = results.get((4, 1, "identity"))
     t.append("4. No hidden activation? ", "bold")
-    t.append(f"{pct(ident)} solved, median loss {fmt_loss(ident.median_final_loss)} = ln 2: the layers "
+    t.append(f"{pct(ident)} solved, median loss {loss_text(ident.median_final_loss)} = ln 2: the layers "
              "collapse into one linear map.\n" if ident else f"{missing}\n")
     deep = results.get((4, 2, "tanh"))
     t.append("5. One more hidden layer? ", "bold")
-    t.append(f"{pct(deep)} vs {pct(h4)} of seeds, median final loss {fmt_loss(deep.median_final_loss)} vs "
-             f"{fmt_loss(h4.median_final_loss)} (tanh, 4 units).\n" if deep and h4 else f"{missing}\n")
+    t.append(f"{pct(deep)} vs {pct(h4)} of seeds, median final loss {loss_text(deep.median_final_loss)} vs "
+             f"{loss_text(h4.median_final_loss)} (tanh, 4 units).\n" if deep and h4 else f"{missing}\n")
     t.rstrip()
     return t
 
@@ -61,7 +65,7 @@ def histogram_text(result, width: int, ascii: bool) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"final loss of {result.n} seeds, {c.model.shape} {get_activation(c.activation).label}\n", "bold")
     for lo, hi, n in zip(edges, edges[1:], counts):
-        t.append(f"{fmt_loss(10 ** lo):>8} to {fmt_loss(10 ** hi):<8} ", "dim")  # 6.76e-05 to 1.64e-04, never glued
+        t.append(f"{loss_text(10 ** lo):>8} to {loss_text(10 ** hi):<8} ", "dim")  # 6.76e-05 to 1.64e-04, never glued
         t.append(bar_char * max(1 if n else 0, round(room * n / biggest)), "cyan")
         t.append(f" {n}\n")
     t.append(f"solved {result.solved_count}/{result.n}; f / w: train a failed / working seed", "dim")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from neurotui.core.course.bugs import mistakes
-from neurotui.core.data.datasets import is_xor_rows
+from neurotui.core.data.datasets import DEFAULT_FEATURES, is_xor_rows, xor_labelled
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, is_linear
+from neurotui.core.model.config import XorConfig, is_linear
 from neurotui.core.numbers import lesson_round, loss_text
 from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.glyphs import Glyphs
@@ -28,7 +28,7 @@ def pane_title(configs, view: str) -> str:
     c = configs[0] if configs else None
     import os
 
-    data = "XOR" if c is None or (c.data is None and c.dataset in ("xor", "xor-noisy")) else (
+    data = "XOR" if c is None or xor_labelled(c) else (
         os.path.basename(c.data) if c.data else c.dataset)
     return f"3 {data} training - {view}"
 

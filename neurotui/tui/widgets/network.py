@@ -171,6 +171,37 @@ def summary_line(net: Network, keep: list[list[int]]) -> str:
     return "showing " + ", ".join(parts) + " (|outgoing weights|); up/down: the rest"
 
 
+class _Canvas:
+    """The network's picture as rows of (character, style) cells, each row written left to right; row 0
+    holds the column headers. A span written with an item is where a click selects it (`hits`)."""
+
+    def __init__(self, keep, uh: int, gap: int, hits: list) -> None:
+        self.keep, self.uh, self.gap, self.hits = keep, uh, gap, hits
+        self.tallest = max(len(k) for k in keep)
+        self.height = self.tallest * (uh + gap)
+        self.rows: list[list[tuple[str, str]]] = [[] for _ in range(self.height + 1)]
+
+    @property
+    def width(self) -> int:
+        return max(len(r) for r in self.rows)
+
+    def put(self, y: int, text: str, style: str = "", item: Item | None = None) -> None:
+        if 0 <= y <= self.height:
+            x = len(self.rows[y])
+            self.rows[y].extend((ch, style) for ch in text)
+            if item is not None:
+                self.hits.append((y + 1, x, x + len(text), item))
+
+    def pad_to(self, x: int) -> None:
+        for row in self.rows:
+            row.extend([(" ", "")] * (x - len(row)))
+
+    def top(self, col: int, unit: int) -> int:
+        """The row of a shown unit (each column centred)."""
+        offset = (self.tallest - len(self.keep[col])) // 2
+        return (self.keep[col].index(unit) + offset) * (self.uh + self.gap) + 1
+
+
 class NetworkView(CachedText):
     DEFAULT_CSS = "NetworkView { height: 1fr; width: 1fr; }"
     info_rows = INFO_ROWS  # rows kept under the picture for the selection's numbers
@@ -233,87 +264,76 @@ class NetworkView(CachedText):
         if net is None:
             return Text("computing the network...", style="dim")
         self._hits = []
-        colour, ascii = self.colour, self.ascii
         layers = len(net.weights)
         sizes = [len(net.inputs)] + [len(w) for w in net.weights]
         uh, _ = self._unit_rows(max(sizes))  # the tiles the worker computes (wanted_tile) fit these rows
-        tw = 2 * uh
-        gap = 1 if uh > 1 else 0  # rows between units
-        sel = self.selected
-        keep = shown_units(net, sel, uh, max(1, self.size.height - 2 - self.info_rows), self.size.width)
-        tallest = max(len(k) for k in keep)
-        height = tallest * (uh + gap)
-        canvas = [[(" ", "")] * 0 for _ in range(height + 1)]  # row 0: the column headers
-
-        def put(y: int, text: str, style: str = "", item: Item | None = None) -> None:
-            if 0 <= y <= height:
-                x = len(canvas[y])
-                canvas[y].extend((ch, style) for ch in text)
-                if item is not None:
-                    self._hits.append((y + 1, x, x + len(text), item))
-
-        def pad_to(x: int) -> None:
-            for row in canvas:
-                row.extend([(" ", "")] * (x - len(row)))
-
-        def top(col: int, unit: int) -> int:
-            """The canvas row of a shown unit (each column centred)."""
-            offset = (tallest - len(keep[col])) // 2
-            return (keep[col].index(unit) + offset) * (uh + gap) + 1
-
-        # inputs
-        put(0, "in")
+        keep = shown_units(net, self.selected, uh, max(1, self.size.height - 2 - self.info_rows), self.size.width)
+        canvas = _Canvas(keep, uh, 1 if uh > 1 else 0, self._hits)  # gap: rows between units
+        canvas.put(0, "in")
         for i in keep[0]:
-            put(top(0, i), net.inputs[i])
-        pad_to(max(len(r) for r in canvas) + 1)
-        ramp = ASCII_RAMP if ascii else UNICODE_RAMP
+            canvas.put(canvas.top(0, i), net.inputs[i])
+        canvas.pad_to(canvas.width + 1)
         for col in range(1, layers + 1):
-            w, sources = net.weights[col - 1], keep[col - 1]
-            scale = max([abs(v) for row in w for v in row if math.isfinite(v)] + [1e-12])
-            cell = link_cell(net, col - 1, sources)
-            x0 = max(len(r) for r in canvas)
-            put(0, "".join(f"{unit_name(net, col - 1, s):>{cell - 1}} " for s in sources), "dim")
-            for u in keep[col]:
-                y = top(col, u)
-                for s in sources:
-                    glyph, style = link_glyph(w[u][s], scale, ascii)
-                    item = Item(col, u, s)
-                    if item == sel:
-                        style = "reverse " + style
-                    put(y, " " * (cell - 3))
-                    put(y, glyph, style, item)
-                    put(y, " ")
-            pad_to(x0 + cell * len(sources) + 1)
-            # the units: a map each, then name and bias
-            maps = net.maps[col - 1] if net.maps is not None and col - 1 < len(net.maps) else None
-            hidden = col < layers
-            x0 = max(len(r) for r in canvas)
-            put(0, "units" if hidden else "output", "dim")
-            for u in keep[col]:
-                y = top(col, u)
-                item = Item(col, u)
-                chosen = item == sel
-                tile = self._tile(maps[u] if maps else None, hidden, colour, ramp, uh, tw)
-                for r, cells in enumerate(tile):
-                    if y + r <= height:
-                        for ch, st in cells:
-                            canvas[y + r].append((ch, st))
-                        self._hits.append((y + r + 1, x0, x0 + tw, item))
-                label = f"{unit_name(net, col, u)}"
-                bias = short_number(net.biases[col - 1][u])
-                put(y, " " + label.ljust(LABEL - 1), "bold reverse" if chosen else "bold", item)
-                if uh > 1:
-                    put(y + 1, " " + bias.ljust(LABEL - 1), "reverse" if chosen else "dim", item)
-                else:
-                    put(y, bias, "reverse" if chosen else "dim", item)
-            pad_to(x0 + tw + LABEL + (0 if uh > 1 else BIAS) + 1)
-        lines = [Text(f"{names_line(layers)}; maps: unit output over the plane (x1 across, x2 up)", "dim")]
-        for row in canvas:
+            self._draw_links(canvas, net, col)
+            self._draw_units(canvas, net, col)
+        return self._framed(canvas, net, keep)
+
+    def _draw_links(self, canvas: _Canvas, net, col: int) -> None:
+        """The links into layer `col`: one glyph per source on each unit's row, under the sources' names."""
+        w, sources = net.weights[col - 1], canvas.keep[col - 1]
+        scale = max([abs(v) for row in w for v in row if math.isfinite(v)] + [1e-12])
+        cell = link_cell(net, col - 1, sources)
+        x0 = canvas.width
+        canvas.put(0, "".join(f"{unit_name(net, col - 1, s):>{cell - 1}} " for s in sources), "dim")
+        for u in canvas.keep[col]:
+            y = canvas.top(col, u)
+            for s in sources:
+                glyph, style = link_glyph(w[u][s], scale, self.ascii)
+                item = Item(col, u, s)
+                if item == self.selected:
+                    style = "reverse " + style
+                canvas.put(y, " " * (cell - 3))
+                canvas.put(y, glyph, style, item)
+                canvas.put(y, " ")
+        canvas.pad_to(x0 + cell * len(sources) + 1)
+
+    def _draw_units(self, canvas: _Canvas, net, col: int) -> None:
+        """The units of layer `col`: a map each, then name and bias."""
+        layers, uh = len(net.weights), canvas.uh
+        tw = 2 * uh
+        ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
+        maps = net.maps[col - 1] if net.maps is not None and col - 1 < len(net.maps) else None
+        hidden = col < layers
+        x0 = canvas.width
+        canvas.put(0, "units" if hidden else "output", "dim")
+        for u in canvas.keep[col]:
+            y = canvas.top(col, u)
+            item = Item(col, u)
+            chosen = item == self.selected
+            tile = self._tile(maps[u] if maps else None, hidden, self.colour, ramp, uh, tw)
+            for r, cells in enumerate(tile):
+                if y + r <= canvas.height:
+                    for ch, st in cells:
+                        canvas.rows[y + r].append((ch, st))
+                    self._hits.append((y + r + 1, x0, x0 + tw, item))
+            label = f"{unit_name(net, col, u)}"
+            bias = short_number(net.biases[col - 1][u])
+            canvas.put(y, " " + label.ljust(LABEL - 1), "bold reverse" if chosen else "bold", item)
+            if uh > 1:
+                canvas.put(y + 1, " " + bias.ljust(LABEL - 1), "reverse" if chosen else "dim", item)
+            else:
+                canvas.put(y, bias, "reverse" if chosen else "dim", item)
+        canvas.pad_to(x0 + tw + LABEL + (0 if uh > 1 else BIAS) + 1)
+
+    def _framed(self, canvas: _Canvas, net, keep) -> Text:
+        """The canvas between its title line and its legend, summary and info, cut to the width."""
+        lines = [Text(f"{names_line(len(net.weights))}; maps: unit output over the plane (x1 across, x2 up)", "dim")]
+        for row in canvas.rows:
             line = Text()
             for ch, st in row:
                 line.append(ch, st)
             lines.append(line)
-        minus, weights = ("-", ". ~0, - some, = strong") if ascii else ("−", "· ~0, ─ some, ━ strong")
+        minus, weights = ("-", ". ~0, - some, = strong") if self.ascii else ("−", "· ~0, ─ some, ━ strong")
         legend = f"links (one per source, on the unit's row): + positive, {minus} negative; {weights}"
         if len(legend) > self.size.width:
             legend = f"links: + positive, {minus} negative; {weights}"
