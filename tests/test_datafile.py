@@ -222,3 +222,18 @@ def test_the_script_of_a_regression_file_keeps_and_reloads_its_model(tmp_path):
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == expected.stdout and model.exists()
+
+
+def test_a_regression_file_trains_with_weight_decay_unless_told_otherwise():
+    """A small noisy file is memorized by full-batch Adam at --l2 0 (train R² far above validation);
+    the regression default, L2 0.01, holds validation up, and says so. Classification keeps 0."""
+    path = str(DATA / "noisy_target.csv")
+    default = lab_json("--data", path)
+    bare = lab_json("--data", path, "--l2", "0")
+    assert default["task"] == "regress" and default["config"]["l2"] == 0.01 and bare["config"]["l2"] == 0.0
+    assert bare["train_r2"] - bare["val_r2"] > 0.4  # memorized
+    assert default["val_r2"] > bare["val_r2"] + 0.1
+    text = run_cli("lab", "--data", path, "--steps", "50")
+    assert "regularization= L2 weight decay 0.01 on the weights (a regression file's default" in text.stdout
+    assert '"weight_decay": 0.01' in run_cli("lab", "--data", path, "--script").stdout  # the script trains with it too
+    assert lab_json("--data", str(DATA / "flowers4.csv"), "--steps", "20")["config"]["l2"] == 0.0

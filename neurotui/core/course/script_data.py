@@ -337,7 +337,7 @@ def evaluation_lines(config) -> list[str]:
 
         t = csv_table(config.data, config.label, config.task)
         out += [f"print({quoted(line)})" for line in describe_lines(
-            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config))]
+            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config), config.l2)]
     if has_val:
         return out + [
             f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',
