@@ -29,10 +29,37 @@ def test_a_four_column_file_names_its_axes_and_i_cycles_the_plotted_pair():
         return out
 
     out = asyncio.run(go())
-    assert "sepal_length across, sepal_width up; 2 other inputs at their training mean" in out["legend"]
+    # the axes' ranges in the file's own units (the model's inputs are standardized: about -2..2)
+    axes = out["legend"].splitlines()[0]
+    assert axes.startswith("sepal_length ") and "; 2 held at mean" in axes
+    (lo1, hi1), (lo2, hi2) = (map(float, part.split()[-2].split("..")) for part in axes.split(";")[0].split(","))
+    column = {name: [float(r[k]) for r in rows()] for k, name in enumerate(("sepal_length", "sepal_width"))}
+    assert lo1 <= min(column["sepal_length"]) and hi1 >= max(column["sepal_length"]) and hi1 - lo1 < 2 * 4
+    assert lo2 <= min(column["sepal_width"]) and hi2 >= max(column["sepal_width"])
     assert "inputs standardized" in out["screen"]
     assert out["plot"] == "sepal_length,petal_length"
-    assert "sepal_length across, petal_length up" in out["legend2"]
+    assert out["legend2"].startswith("sepal_length ") and " →, petal_length " in out["legend2"]
+
+
+def rows():
+    lines = (DATA / "flowers4.csv").read_text().splitlines()[1:]
+    return [line.split(",") for line in lines]
+
+
+def test_a_regression_file_s_colour_scale_reads_in_the_file_s_units():
+    async def go():
+        app = NeuroApp(XorConfig(data=str(DATA / "integer_target.csv"), task="regress", steps=50).validated(),
+                       speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            return str(app.query_one("#xor-boundary", BoundaryView).legend_text())
+
+    legend = asyncio.run(go())
+    ends = [float(w) for w in legend.split("██")[1:] for w in [w.split()[0]]]
+    targets = [float(line.split(",")[-1]) for line in (DATA / "integer_target.csv").read_text().splitlines()[1:]]
+    mean = sum(targets) / len(targets)
+    # low, middle, high: about the training mean, not a standardized 0 (trained on (y - mean) / std)
+    assert ends[0] < mean < ends[2] and abs(ends[1] - mean) < 10 and ends[2] >= max(targets) - 1
 
 
 def test_every_view_draws_a_thirteen_column_file():

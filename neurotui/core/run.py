@@ -54,6 +54,12 @@ class Run:
         trainer = self.trainers[0]
         return None if is_xor_rows(trainer.config) else tuple(trainer.data.points())
 
+    def units(self):
+        """A data file's plane in the file's own units (core.data.scaling.PlaneUnits); None otherwise."""
+        from neurotui.core.data.scaling import plane_units
+
+        return plane_units(self.trainers[0].data)
+
     def span(self) -> tuple[float, float]:
         """The range of x1 and x2 the pictures cover (the data's, both axes): where a point is drawn."""
         data = self.trainers[0].data

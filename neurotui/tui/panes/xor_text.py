@@ -66,10 +66,13 @@ def config_line(c: XorConfig) -> Text:
     return t
 
 
-def axes_of(configs) -> str | None:
-    """A data file's picture axes by column name (None: the lesson's x1, x2)."""
+def axes_of(configs, units=None) -> str | None:
+    """A data file's picture axes by column name, with their ranges in the file's units once the run
+    has read the file (`units`, core.data.scaling.PlaneUnits); None: the lesson's x1, x2."""
     if not configs or configs[0].data is None:
         return None
+    if units is not None:
+        return units.short
     from neurotui.core.data.columns import axes_names
     from neurotui.core.data.datasets import input_names
     from neurotui.core.model.config import plotted_pair
