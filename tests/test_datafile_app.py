@@ -4,6 +4,8 @@ and `I` drawing the next pair of input columns."""
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.screenshots import settle
@@ -62,9 +64,13 @@ def test_a_regression_file_s_colour_scale_reads_in_the_file_s_units():
     assert ends[0] < mean < ends[2] and abs(ends[1] - mean) < 10 and ends[2] >= max(targets) - 1
 
 
-def test_every_view_draws_a_thirteen_column_file():
+
+
+
+@pytest.mark.parametrize("features", ["x1,x2", "x1,x2,x1x2,sinx1"])
+def test_every_view_draws_a_thirteen_column_file(features):
     async def go():
-        app = NeuroApp(XorConfig(data=str(DATA / "wide13.csv"), steps=60), speed=None)
+        app = NeuroApp(XorConfig(data=str(DATA / "wide13.csv"), steps=60, features=features), speed=None)
         seen = []
         async with app.run_test(size=(140, 44)) as pilot:
             await settle(app, pilot)
@@ -77,3 +83,8 @@ def test_every_view_draws_a_thirteen_column_file():
 
     seen, code = asyncio.run(go())
     assert all(seen) and code in (None, 0)
+    if features != "x1,x2":  # the network view names the features of the pair, then the other 11 inputs
+        app_net = XorConfig(data=str(DATA / "wide13.csv"), features=features).validated()
+        from neurotui.core.data.datasets import input_names
+
+        assert input_names(app_net)[:5] == ("x1", "x2", "x1x2", "sinx1", "m2") and len(input_names(app_net)) == 15

@@ -85,7 +85,8 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--dropout", type=_float, default=none, metavar="P",
                    help="dropout on hidden layers while training, 0 <= P < 1 (default: 0)")
     g.add_argument("--features", default=none, metavar="LIST",
-                   help=f"input features, any of {','.join(FEATURES)} (default: x1,x2)")
+                   help=f"input features, any of {','.join(FEATURES)} (default: x1,x2); with a --data file of more "
+                        "inputs, x1 and x2 are the plotted pair (--plot) and the other inputs go in as they are")
 
 
 class Default:
@@ -246,7 +247,7 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
         kind = "regression" if task.regress else f"classes= {task.classes}"
         print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val} {kind} loss= {task.loss_name}")
     if config.data is not None:
-        print("\n".join(filerun.label_lines(d, config.l2)))
+        print("\n".join(filerun.label_lines(d, config)))
     if task.regress:
         print(f"train_mse= {cell(snap.train_loss, 4)} val_mse= {cell(snap.val_loss, 4)}")
         print(f"train_r2= {cell(snap.train_r2, 3)} val_r2= {cell(snap.val_r2, 3)}")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 
 
-def label_lines(d, l2: float = 0.0) -> list[str]:
+def label_lines(d, config) -> list[str]:
     """The lines naming a file's columns, its classes and its scaling (lab prints them after data=)."""
     from neurotui.core.data.columns import describe_lines
 
     s = d.scaling
-    return describe_lines(d.inputs, d.class_names, d.mapping, s is not None, s is not None and s.y_std is not None, l2)
+    return describe_lines(d.inputs, d.class_names, d.mapping, s is not None, s is not None and s.y_std is not None, config.l2,
+                          config.features, d.pair)
 
 
 def axes_words(d) -> str:

@@ -138,7 +138,9 @@ class Run:
 
             d = a.data
             # After an edit .grad still holds the old weights' gradients: show where the next step pushes.
-            network = look_network(a.model, a.x, a.config.features, pictures.network_tile, pictures.probe_at,
+            from neurotui.core.data.datasets import input_names
+
+            network = look_network(a.model, a.x, input_names(a.config), pictures.network_tile, pictures.probe_at,
                                    device=a.device, low=d.low, high=d.high,
                                    grads=(a.gradients_now() or {}) if edited_loss is not None else None)
         lands = [self.landscape(pictures.landscape, i) if pictures.landscape is not None else None

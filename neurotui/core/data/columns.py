@@ -122,11 +122,16 @@ def next_pair(pair: tuple[int, int], k: int) -> tuple[int, int]:
     return pairs[(pairs.index(key) + 1) % len(pairs)] if key in pairs else pairs[0]
 
 
-def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: bool, l2: float = 0.0) -> list[str]:
+def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: bool, l2: float = 0.0,
+                   features: tuple[str, ...] = ("x1", "x2"), pair: tuple[int, int] = (0, 1)) -> list[str]:
     """What a file's run prints after its data= line: columns, classes, the label mapping, scaling
     (lab's text and the run's script print the same lines)."""
     joined = ",".join(names)
     lines = [f"inputs= {joined}" if len(joined) <= 200 else f"inputs= {len(names)} columns: {joined[:200]}..."]
+    if tuple(features) != ("x1", "x2"):  # --features: of the plotted pair, the other inputs as they are
+        i, j = pair
+        rest = f", then the other {len(names) - 2} inputs" if len(names) > 2 else ""
+        lines.append(f"features= {','.join(features)} of x1 = {names[i]}, x2 = {names[j]}{rest}")
     if class_names:
         lines.append("classes= " + " ".join(f"{i}={n}" for i, n in enumerate(class_names)))
     if mapping:

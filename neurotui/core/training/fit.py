@@ -82,12 +82,12 @@ def train_forwards(model, skip_features: bool) -> list:
     The model itself stays in eval mode, so everything that evaluates it (the
     boundary, the views inside, the metrics) sees it without dropout.
     """
-    from neurotui.core.model.layers import Features, SeededDropout
+    from neurotui.core.model.layers import Features, PlaneSlice, SeededDropout
 
     out = []
     for m in model:
-        if skip_features and isinstance(m, Features):
-            continue  # the training inputs are featurized once, not every step
+        if skip_features and isinstance(m, (Features, PlaneSlice)):
+            continue  # the training inputs are featurized once, not every step (and have all K columns)
         out.append(m.dropped if isinstance(m, SeededDropout) else m.forward)
     return out
 
