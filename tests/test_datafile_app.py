@@ -54,9 +54,15 @@ def test_a_regression_file_s_colour_scale_reads_in_the_file_s_units():
                        speed=None)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            return str(app.query_one("#xor-boundary", BoundaryView).legend_text())
+            screen = " ".join(str(w.render()) for w in app.query("Static"))
+            return str(app.query_one("#xor-boundary", BoundaryView).legend_text()), screen, app.xor.snapshot
 
-    legend = asyncio.run(go())
+    legend, screen, snap = asyncio.run(go())
+    # the loss on the status line is the file's MSE, as lab prints it (not the standardized ~0.1)
+    from neurotui.core.numbers import loss_text
+
+    assert snap.shown_loss > 50 and abs(snap.shown_loss - snap.loss * snap.loss_factor) < 1e-9
+    assert f"loss MSE {loss_text(snap.shown_loss)}" in screen
     ends = [float(w) for w in legend.split("██")[1:] for w in [w.split()[0]]]
     targets = [float(line.split(",")[-1]) for line in (DATA / "integer_target.csv").read_text().splitlines()[1:]]
     mean = sum(targets) / len(targets)

@@ -341,6 +341,7 @@ class Trainer:
             curve=tuple(self.curve),
             data_solved=data_solved,
             grid_range=(self.data.low, self.data.high),
+            loss_factor=self.data.scaling.loss_factor if self.data.scaling is not None else 1.0,
             error=self.error,
             frames=frames,
             network=network,

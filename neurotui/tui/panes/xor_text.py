@@ -121,7 +121,7 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
         task = snap.task
         if has_loss(snap):
             name = "" if task.binary else f" {'CE' if task.kind == 'classes' else task.loss_name}"
-            parts.append((f" loss{name} {g.num(loss_text(snap.loss))}", "", 0))
+            parts.append((f" loss{name} {g.num(loss_text(snap.shown_loss))}", "", 0))
         if has_loss(snap) and not task.binary:
             # the task's score, with or without a validation set: accuracy, or R² for regression
             word, train, val = (("R²", snap.train_r2, snap.val_r2) if task.regress
@@ -236,7 +236,7 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
                 t.append(f"validation {val:.3f}\n")
         if has_loss(snap):
             name = "" if snap.task.binary else f" ({snap.task.loss_name})"
-            t.append(f"loss{name}= {loss_text(snap.loss)}")
+            t.append(f"loss{name}= {loss_text(snap.shown_loss)}")
         return t
     if header:
         # 0.500 printed beside pred=0 and pred=1: the note says the rounding hides which side of 0.5 p is
@@ -262,7 +262,7 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{name}: {label}\n", "bold")
     if has_loss(snap):
-        t.append((final_loss(snap.loss) if snap.finished else f"loss= {loss_text(snap.loss)}") + "\n")
+        t.append((final_loss(snap.shown_loss) if snap.finished else f"loss= {loss_text(snap.shown_loss)}") + "\n")
     d = snap.diagnosis
     t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
              ("dim" if d.kind == "training" else "bold red"))
