@@ -222,3 +222,43 @@ def test_the_script_of_a_regression_file_keeps_and_reloads_its_model(tmp_path):
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == expected.stdout and model.exists()
+
+
+def test_a_regression_file_trains_with_weight_decay_unless_told_otherwise():
+    """A small noisy file is memorized by full-batch Adam at --l2 0 (train R² far above validation);
+    the regression default, L2 0.01, holds validation up, and says so. Classification keeps 0."""
+    path = str(DATA / "noisy_target.csv")
+    default = lab_json("--data", path)
+    bare = lab_json("--data", path, "--l2", "0")
+    assert default["task"] == "regress" and default["config"]["l2"] == 0.01 and bare["config"]["l2"] == 0.0
+    assert bare["train_r2"] - bare["val_r2"] > 0.4  # memorized
+    assert default["val_r2"] > bare["val_r2"] + 0.1
+    text = run_cli("lab", "--data", path, "--steps", "50")
+    assert "regularization= L2 weight decay 0.01 on the weights (a regression file's default" in text.stdout
+    assert '"weight_decay": 0.01' in run_cli("lab", "--data", path, "--script").stdout  # the script trains with it too
+    assert lab_json("--data", str(DATA / "flowers4.csv"), "--steps", "20")["config"]["l2"] == 0.0
+
+
+def test_features_of_the_plotted_pair_of_a_four_column_file(tmp_path):
+    """--features on a K-input file: the plotted pair's features, then the other inputs as read; lab,
+    the script (from another folder, byte for byte), the card and the sweep all train that network."""
+    args = ("--data", str(DATA / "flowers4.csv"), "--features", "x1,x2,x1x2,x1sq", "--plot",
+            "petal_length,petal_width", "--steps", "200")
+    config = XorConfig(data=args[1], features="x1,x2,x1x2,x1sq", plot="petal_length,petal_width", steps=200).validated()
+    from neurotui.core.data.datasets import input_names
+    from neurotui.core.model.config import layer_sizes
+
+    assert input_names(config) == ("x1", "x2", "x1x2", "x1sq", "sepal_length", "sepal_width")
+    assert layer_sizes(config)[0] == (6, 4)
+    expected = run_cli("lab", *args)
+    assert expected.returncode == 0, expected.stderr
+    assert "features= x1,x2,x1x2,x1sq of x1 = petal_length, x2 = petal_width, then the other 2 inputs" in expected.stdout
+    assert float(expected.stdout.split("val_accuracy= ")[1].split()[0]) >= 0.9
+    (tmp_path / "run.py").write_text(run_cli("lab", *args, "--script").stdout)
+    proc = subprocess.run([sys.executable, "run.py"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0 and proc.stdout == expected.stdout, proc.stderr
+    card = tmp_path / "card.md"
+    assert run_cli("lab", *args, "--card", str(card)).returncode == 0
+    assert "features= x1,x2,x1x2,x1sq of x1 = petal_length" in card.read_text()
+    sweep = run_cli("sweep", *args[:4], "--steps", "100", "--seeds", "2")
+    assert sweep.returncode == 0 and "tanh" in sweep.stdout, sweep.stderr

@@ -4,6 +4,8 @@ and `I` drawing the next pair of input columns."""
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.screenshots import settle
@@ -29,15 +31,52 @@ def test_a_four_column_file_names_its_axes_and_i_cycles_the_plotted_pair():
         return out
 
     out = asyncio.run(go())
-    assert "sepal_length across, sepal_width up; 2 other inputs at their training mean" in out["legend"]
+    # the axes' ranges in the file's own units (the model's inputs are standardized: about -2..2)
+    axes = out["legend"].splitlines()[0]
+    assert axes.startswith("sepal_length ") and "; 2 held at mean" in axes
+    (lo1, hi1), (lo2, hi2) = (map(float, part.split()[-2].split("..")) for part in axes.split(";")[0].split(","))
+    column = {name: [float(r[k]) for r in rows()] for k, name in enumerate(("sepal_length", "sepal_width"))}
+    assert lo1 <= min(column["sepal_length"]) and hi1 >= max(column["sepal_length"]) and hi1 - lo1 < 2 * 4
+    assert lo2 <= min(column["sepal_width"]) and hi2 >= max(column["sepal_width"])
     assert "inputs standardized" in out["screen"]
     assert out["plot"] == "sepal_length,petal_length"
-    assert "sepal_length across, petal_length up" in out["legend2"]
+    assert out["legend2"].startswith("sepal_length ") and " →, petal_length " in out["legend2"]
 
 
-def test_every_view_draws_a_thirteen_column_file():
+def rows():
+    lines = (DATA / "flowers4.csv").read_text().splitlines()[1:]
+    return [line.split(",") for line in lines]
+
+
+def test_a_regression_file_s_colour_scale_reads_in_the_file_s_units():
     async def go():
-        app = NeuroApp(XorConfig(data=str(DATA / "wide13.csv"), steps=60), speed=None)
+        app = NeuroApp(XorConfig(data=str(DATA / "integer_target.csv"), task="regress", steps=50).validated(),
+                       speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            screen = " ".join(str(w.render()) for w in app.query("Static"))
+            return str(app.query_one("#xor-boundary", BoundaryView).legend_text()), screen, app.xor.snapshot
+
+    legend, screen, snap = asyncio.run(go())
+    # the loss on the status line is the file's MSE, as lab prints it (not the standardized ~0.1)
+    from neurotui.core.numbers import loss_text
+
+    assert snap.shown_loss > 50 and abs(snap.shown_loss - snap.loss * snap.loss_factor) < 1e-9
+    assert f"loss MSE {loss_text(snap.shown_loss)}" in screen
+    ends = [float(w) for w in legend.split("██")[1:] for w in [w.split()[0]]]
+    targets = [float(line.split(",")[-1]) for line in (DATA / "integer_target.csv").read_text().splitlines()[1:]]
+    mean = sum(targets) / len(targets)
+    # low, middle, high: about the training mean, not a standardized 0 (trained on (y - mean) / std)
+    assert ends[0] < mean < ends[2] and abs(ends[1] - mean) < 10 and ends[2] >= max(targets) - 1
+
+
+
+
+
+@pytest.mark.parametrize("features", ["x1,x2", "x1,x2,x1x2,sinx1"])
+def test_every_view_draws_a_thirteen_column_file(features):
+    async def go():
+        app = NeuroApp(XorConfig(data=str(DATA / "wide13.csv"), steps=60, features=features), speed=None)
         seen = []
         async with app.run_test(size=(140, 44)) as pilot:
             await settle(app, pilot)
@@ -50,3 +89,8 @@ def test_every_view_draws_a_thirteen_column_file():
 
     seen, code = asyncio.run(go())
     assert all(seen) and code in (None, 0)
+    if features != "x1,x2":  # the network view names the features of the pair, then the other 11 inputs
+        app_net = XorConfig(data=str(DATA / "wide13.csv"), features=features).validated()
+        from neurotui.core.data.datasets import input_names
+
+        assert input_names(app_net)[:5] == ("x1", "x2", "x1x2", "sinx1", "m2") and len(input_names(app_net)) == 15

@@ -10,29 +10,20 @@ from __future__ import annotations
 import os
 
 
-def label_lines(d) -> list[str]:
+def label_lines(d, config) -> list[str]:
     """The lines naming a file's columns, its classes and its scaling (lab prints them after data=)."""
     from neurotui.core.data.columns import describe_lines
 
     s = d.scaling
-    return describe_lines(d.inputs, d.class_names, d.mapping, s is not None, s is not None and s.y_std is not None)
+    return describe_lines(d.inputs, d.class_names, d.mapping, s is not None, s is not None and s.y_std is not None, config.l2,
+                          config.features, d.pair)
 
 
 def axes_words(d) -> str:
-    """'x1 across, x2 up, both -0.3 to 1.2' in the file's own units, and the inputs held for a slice."""
-    i, j = d.pair
-    lo, hi = d.low, d.high
+    """'x1 across (-0.3 to 1.2), x2 up (...)' in the file's own units, and the inputs held for a slice."""
+    from neurotui.core.data.scaling import plane_units
 
-    def span(c):
-        s = d.scaling
-        a, b = (lo, hi) if s is None else (s.file_x(lo, c), s.file_x(hi, c))
-        return f"{a:.4g} to {b:.4g}"
-
-    words = f"{d.inputs[i]} across ({span(i)}), {d.inputs[j]} up ({span(j)})"
-    others = len(d.inputs) - 2
-    if others > 0:
-        words += f"; the other {others} input{'s' if others > 1 else ''} held at the training mean"
-    return words
+    return plane_units(d).axes
 
 
 def target_words(d, scale: float) -> tuple[str, str, str]:

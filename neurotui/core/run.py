@@ -54,6 +54,12 @@ class Run:
         trainer = self.trainers[0]
         return None if is_xor_rows(trainer.config) else tuple(trainer.data.points())
 
+    def units(self):
+        """A data file's plane in the file's own units (core.data.scaling.PlaneUnits); None otherwise."""
+        from neurotui.core.data.scaling import plane_units
+
+        return plane_units(self.trainers[0].data)
+
     def span(self) -> tuple[float, float]:
         """The range of x1 and x2 the pictures cover (the data's, both axes): where a point is drawn."""
         data = self.trainers[0].data
@@ -132,7 +138,9 @@ class Run:
 
             d = a.data
             # After an edit .grad still holds the old weights' gradients: show where the next step pushes.
-            network = look_network(a.model, a.x, a.config.features, pictures.network_tile, pictures.probe_at,
+            from neurotui.core.data.datasets import input_names
+
+            network = look_network(a.model, a.x, input_names(a.config), pictures.network_tile, pictures.probe_at,
                                    device=a.device, low=d.low, high=d.high,
                                    grads=(a.gradients_now() or {}) if edited_loss is not None else None)
         lands = [self.landscape(pictures.landscape, i) if pictures.landscape is not None else None

@@ -87,7 +87,7 @@ class Clock:
 def train_loop(
     config: XorConfig | list[XorConfig],
     control: RunControl,
-    post_started: Callable[[str, tuple | None, tuple[float, float]], None],
+    post_started: Callable[[str, tuple | None, tuple[float, float], object], None],
     post_snapshot: Callable[[object, float | None], None],
     is_cancelled: Callable[[], bool],
     clock: Clock | None = None,
@@ -104,7 +104,8 @@ def train_loop(
 
     clock = clock or Clock()
     run = Run(config if isinstance(config, list) else [config])
-    post_started(describe(run.device), run.points(), run.span())  # the points and the plane they lie on
+    # the points, the plane they lie on, and for a file that plane in the file's units
+    post_started(describe(run.device), run.points(), run.span(), run.units())
     deadline = clock.now() + SIZE_WAIT
     while not control.sized and not is_cancelled() and clock.now() < deadline:
         clock.wait(control.wake, 0.05)  # step 0's frame at the size the screen will show it

@@ -152,12 +152,12 @@ class Session:
     def cycle_plot(self) -> str:
         """A data file's next pair of input columns to draw (the others held at their training mean)."""
         from neurotui.core.data.columns import next_pair
-        from neurotui.core.data.datasets import input_names
+        from neurotui.core.data.datasets import file_columns
         from neurotui.core.model.config import plotted_pair
 
         if self.config.data is None:
             raise Refused("I picks which two input columns of a data file (--data) are drawn")
-        names = input_names(self.config)
+        names = file_columns(self.config)
         if len(names) <= 2:
             raise Refused("this file has two input columns: both are drawn")
         i, j = next_pair(plotted_pair(self.config), len(names))

@@ -17,6 +17,8 @@ class TrainStarted(Message):
     points: tuple | None = None
     # the range of x1 and x2 (both axes) the boundary covers, the data's: where each point is drawn
     span: tuple[float, float] = (-0.25, 1.25)
+    # a data file's plane in the file's own units (core.data.scaling.PlaneUnits); None otherwise
+    units: object | None = None
 
 
 @dataclass

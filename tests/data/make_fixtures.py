@@ -106,6 +106,16 @@ def integer_target():
     write("integer_target.csv", ["age", "bmi", "bp", "progression"], rows)
 
 
+def noisy_target():
+    """Diabetes-like: 300 rows, 10 inputs, a target half signal (two of them) and half noise."""
+    rnd = random.Random(4)
+    rows = []
+    for _ in range(300):
+        xs = [rnd.uniform(-1, 1) for _ in range(10)]
+        rows.append((*xs, round(150 + 40 * xs[0] + 20 * xs[1] + rnd.gauss(0, 30), 1)))
+    write("noisy_target.csv", [f"s{k}" for k in range(10)] + ["progression"], rows)
+
+
 if __name__ == "__main__":
     exact95()
     moons_big_units()
@@ -114,3 +124,4 @@ if __name__ == "__main__":
     label_first()
     plus_minus()
     integer_target()
+    noisy_target()

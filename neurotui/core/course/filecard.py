@@ -52,7 +52,7 @@ def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, ext
         f"| loss on the whole sets | train {cell(finite_or_none(snapshot.train_loss), 4)}, validation {cell(finite_or_none(snapshot.val_loss), 4)} |",
         "", f"Reproduce: `{reproduce}`", "", "```",
         *describe_lines(d.inputs, d.class_names, d.mapping, d.scaling is not None,
-                        d.scaling is not None and d.scaling.y_std is not None),
+                        d.scaling is not None and d.scaling.y_std is not None, config.l2, config.features, d.pair),
         "```", "",
         f"Diagnosis: **{diag.title}**: {diag.detail}" + (f". Fix: {diag.fix}." if diag.fix else ""), "",
     ]

@@ -44,6 +44,27 @@ _FEATURE_CODE = {
 }
 
 
+def _features_lines(config: XorConfig, features) -> list[str]:
+    """def features(x): the network's inputs from the raw columns (a file of K inputs: the plotted pair's
+    features, then its other columns as read), as core.data.feature_columns computes them."""
+    from neurotui.core.data.datasets import file_columns
+    from neurotui.core.model.config import plotted_pair
+
+    names = file_columns(config)
+    stack = f"torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"
+    if config.data is None or len(names) <= 2:
+        return ["def features(x):",
+                f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
+                "    x1, x2 = x[:, 0], x[:, 1]", f"    return {stack}"]
+    i, j = plotted_pair(config)
+    others = [c for c in range(len(names)) if c not in (i, j)]
+    return ["def features(x):",
+            f'    """The network\'s inputs: {", ".join(features)} of x1 = {names[i]}, x2 = {names[j]}, '
+            f'then the other {len(others)} columns as read."""',
+            f"    x1, x2 = x[:, {i}], x[:, {j}]",
+            f"    return torch.cat([{stack}, x[:, {others}]], 1)"]
+
+
 class ScriptError(ConfigError):
     """The script cannot be made or written; one line, shown as-is."""
 
@@ -84,10 +105,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
     out += data
     features = tuple(config.features)
     if features != DEFAULT_FEATURES:
-        out += ["", "", "def features(x):",
-                f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
-                "    x1, x2 = x[:, 0], x[:, 1]",
-                f"    return torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
+        out += ["", "", *_features_lines(config, features)]
     out += ["", "", *_blown_up_lines(config)]
     out += _model_lines(config, task, m)
     out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"

@@ -338,10 +338,12 @@ def evaluation_lines(config) -> list[str]:
     if config.data is not None:
         from neurotui.core.data.columns import describe_lines
         from neurotui.core.data.csvfile import csv_table
+        from neurotui.core.model.config import plotted_pair
 
         t = csv_table(config.data, config.label, config.task)
         out += [f"print({quoted(line)})" for line in describe_lines(
-            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config))]
+            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config), config.l2,
+            config.features, plotted_pair(config))]
     if has_val:
         return out + [
             f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',

@@ -122,11 +122,16 @@ def next_pair(pair: tuple[int, int], k: int) -> tuple[int, int]:
     return pairs[(pairs.index(key) + 1) % len(pairs)] if key in pairs else pairs[0]
 
 
-def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: bool) -> list[str]:
+def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: bool, l2: float = 0.0,
+                   features: tuple[str, ...] = ("x1", "x2"), pair: tuple[int, int] = (0, 1)) -> list[str]:
     """What a file's run prints after its data= line: columns, classes, the label mapping, scaling
     (lab's text and the run's script print the same lines)."""
     joined = ",".join(names)
     lines = [f"inputs= {joined}" if len(joined) <= 200 else f"inputs= {len(names)} columns: {joined[:200]}..."]
+    if tuple(features) != ("x1", "x2"):  # --features: of the plotted pair, the other inputs as they are
+        i, j = pair
+        rest = f", then the other {len(names) - 2} inputs" if len(names) > 2 else ""
+        lines.append(f"features= {','.join(features)} of x1 = {names[i]}, x2 = {names[j]}{rest}")
     if class_names:
         lines.append("classes= " + " ".join(f"{i}={n}" for i, n in enumerate(class_names)))
     if mapping:
@@ -136,6 +141,9 @@ def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: boo
     else:
         target = "; the target too (loss and R² reported in the file's units)" if target_scaled else ""
         lines.append(f"scaling= inputs standardized by the training split's mean and std{target}")
+    if l2:  # a regression file's default (cli.data.FILE_REGRESSION_L2) is said where it is used
+        why = " (a regression file's default, against memorizing its noise; --l2 0 turns it off)" if target_scaled else ""
+        lines.append(f"regularization= L2 weight decay {l2:g} on the weights{why}")
     return lines
 
 

@@ -152,8 +152,6 @@ def checked_file_options(data: str, label, task, plot, features: bool):
     if plot is not None:
         i, j = plot_pair(table.names, plot, data)
         plot = f"{table.names[i]},{table.names[j]}"
-    if table.k > 2 and features:
-        raise DataFileError(f"--features makes features of two inputs; {data!r} has {table.k} input columns")
     return plot
 
 

@@ -143,11 +143,27 @@ def checked_options(config) -> dict:
     }
 
 
+def file_columns(config) -> tuple[str, ...]:
+    """A data file's input columns by name (the features for the lesson's and generated data)."""
+    if getattr(config, "data", None) is None:
+        return tuple(config.features)
+    return csv_table(config.data, getattr(config, "label", None), getattr(config, "task", None)).names
+
+
 def input_names(config) -> tuple[str, ...]:
-    """What the first layer takes: a data file's input columns by name, else the features."""
-    if getattr(config, "data", None) is not None and tuple(config.features) == DEFAULT_FEATURES:
-        return csv_table(config.data, getattr(config, "label", None), getattr(config, "task", None)).names
-    return tuple(config.features)
+    """What the first layer takes: a data file's input columns by name, else the features; a file of
+    K > 2 inputs with --features: the plotted pair's features, then its other columns by name."""
+    if getattr(config, "data", None) is None:
+        return tuple(config.features)
+    names = file_columns(config)
+    if tuple(config.features) == DEFAULT_FEATURES:
+        return names
+    if len(names) <= 2:
+        return tuple(config.features)
+    from neurotui.core.model.config import plotted_pair
+
+    pair = plotted_pair(config)
+    return (*config.features, *(n for c, n in enumerate(names) if c not in pair))
 
 
 def is_xor_rows(config) -> bool:
@@ -361,10 +377,18 @@ def load_dataset(config) -> Dataset:
     return Dataset(name, x[train_idx], y[train_idx], x[val_idx], y[val_idx], low, high, task)
 
 
-def feature_columns(x, names):
-    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set."""
+def feature_columns(x, names, pair: tuple[int, int] = (0, 1)):
+    """[n, 2] raw inputs -> [n, len(names)] input features, Playground's set.
+
+    [n, K] (a data file's K inputs): the features of the plotted `pair` (x1, x2 are those two columns),
+    then the other K-2 inputs as read, in column order.
+    """
     import torch
 
+    if x.shape[1] > 2:
+        i, j = pair
+        others = [c for c in range(x.shape[1]) if c not in (i, j)]
+        return torch.cat([feature_columns(x[:, [i, j]], names), x[:, others]], 1)
     x1, x2 = x[:, 0], x[:, 1]
     make = {
         "x1": lambda: x1, "x2": lambda: x2, "x1x2": lambda: x1 * x2,

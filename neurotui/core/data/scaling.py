@@ -43,6 +43,39 @@ class Scaling:
         return 1.0 if self.y_std is None else self.y_std ** 2
 
 
+@dataclass(frozen=True)
+class PlaneUnits:
+    """A file's picture read in the file's own units: the model trains on standardized numbers, but a
+    learner reads the axes and a regression's colours against the columns as they are in the file."""
+
+    axes: str  # 'bmi across (18 to 42.2), bp up (62 to 133); the other 8 inputs held at the training mean'
+    short: str  # the same for a legend under a small picture: 'bmi 18..42.2 →, bp 62..133 ↑; 8 held at mean'
+    target: tuple[float, float] | None = None  # a scaled regression target's (mean, std); None: as trained
+
+    def file_target(self, value: float) -> float:
+        return value if self.target is None else self.target[0] + self.target[1] * value
+
+
+def plane_units(data) -> PlaneUnits | None:
+    """The plane of a --data file's run in the file's units; None for the lesson's and generated data."""
+    if data.inputs is None or data.name in _named():
+        return None
+    s = data.scaling
+    i, j = data.pair
+
+    def ends(c):
+        return (data.low, data.high) if s is None else (s.file_x(data.low, c), s.file_x(data.high, c))
+
+    (a, b), (c, d) = ends(i), ends(j)
+    axes = f"{data.inputs[i]} across ({a:.4g} to {b:.4g}), {data.inputs[j]} up ({c:.4g} to {d:.4g})"
+    short = f"{data.inputs[i]} {a:.3g}..{b:.3g} →, {data.inputs[j]} {c:.3g}..{d:.3g} ↑"
+    others = len(data.inputs) - 2
+    if others > 0:
+        axes += f"; the other {others} input{'s' if others > 1 else ''} held at the training mean"
+        short += f"; {others} held at mean"
+    return PlaneUnits(axes, short, None if s is None or s.y_std is None else (s.y_mean, s.y_std))
+
+
 def column_stats(x):
     """(mean, std) per column of x [n, K], std as the population's (divide by n), floored."""
     import torch

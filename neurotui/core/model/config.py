@@ -153,9 +153,18 @@ def plotted_pair(config: XorConfig) -> tuple[int, int]:
     if config.data is None:
         return 0, 1
     from neurotui.core.data.columns import plot_pair
-    from neurotui.core.data.datasets import input_names
+    from neurotui.core.data.datasets import file_columns
 
-    return plot_pair(input_names(config), config.plot, config.data)
+    return plot_pair(file_columns(config), config.plot, config.data)
+
+
+def file_inputs(config: XorConfig) -> int:
+    """A data file's input columns (0 for the lesson's and generated data)."""
+    if config.data is None:
+        return 0
+    from neurotui.core.data.csvfile import csv_table
+
+    return csv_table(config.data, config.label, config.task).k
 
 
 def is_linear(config: XorConfig) -> bool:
@@ -183,15 +192,16 @@ def build_model(config: XorConfig, generator=None):
     act = get_activation(config.activation)
     layers: list = []
     sizes = layer_sizes(config)
-    if sizes[0][0] > 2 and tuple(config.features) == DEFAULT_FEATURES:
+    k = file_inputs(config)
+    if k > 2:
         from neurotui.core.model.layers import PlaneSlice
 
         # the pictures' plane points (two columns) enter the K inputs through the plotted pair
-        layers.append(PlaneSlice(sizes[0][0], plotted_pair(config)))
+        layers.append(PlaneSlice(k, plotted_pair(config)))
     if tuple(config.features) != DEFAULT_FEATURES:
         from neurotui.core.model.layers import Features
 
-        layers.append(Features(config.features))  # no parameters: the lesson's draws stay in order
+        layers.append(Features(config.features, plotted_pair(config)))  # no parameters: the lesson's draws stay in order
     from neurotui.core.model.task import output_layers, task_of
 
     for i, (fan_in, fan_out) in enumerate(sizes):

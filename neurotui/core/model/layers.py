@@ -14,14 +14,16 @@ from neurotui.core.data.datasets import feature_columns
 
 
 class Features(nn.Module):
-    """(x1, x2) -> the chosen input features (x1x2, x1sq, sinx1 ...), as Playground's."""
+    """(x1, x2) -> the chosen input features (x1x2, x1sq, sinx1 ...), as Playground's; a data file's K
+    inputs -> the features of its plotted pair, then the other inputs (after PlaneSlice: always K)."""
 
-    def __init__(self, names):
+    def __init__(self, names, pair: tuple[int, int] = (0, 1)):
         super().__init__()
         self.names = tuple(names)
+        self.pair = tuple(pair)
 
     def forward(self, x):
-        return feature_columns(x, self.names)
+        return feature_columns(x, self.names, self.pair)
 
     def extra_repr(self) -> str:
         return ",".join(self.names)

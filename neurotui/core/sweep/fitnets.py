@@ -54,12 +54,14 @@ def sweep_data(model, device) -> SweepData:
     from neurotui.core.data.datasets import feature_columns, is_lesson_data
     from neurotui.core.data.scaling import dataset_of
     from neurotui.core.lesson import XOR_X
+    from neurotui.core.model.config import DEFAULT_FEATURES, plotted_pair
 
     data = dataset_of(model)
 
     def rows(x):
-        # a data file's K inputs as they are; the features of two inputs otherwise
-        f = x if x.shape[1] > 2 else feature_columns(x, model.features)
+        # a data file's K inputs as they are, or with --features its plotted pair's features and the rest
+        plain = x.shape[1] > 2 and tuple(model.features) == DEFAULT_FEATURES
+        f = x if plain else feature_columns(x, model.features, plotted_pair(model))
         return torch.cat([f, torch.ones(len(f), 1, dtype=f.dtype)], 1).contiguous().to(device)
 
     def labels(y):

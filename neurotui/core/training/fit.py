@@ -94,10 +94,11 @@ class TrainingForward:
     """
 
     def __init__(self, model, skip_features: bool, training: bool = True):
-        from neurotui.core.model.layers import Features, SeededDropout
+        from neurotui.core.model.layers import Features, PlaneSlice, SeededDropout
 
+        # the training inputs are featurized once (with all K columns), not every step
         self.forwards = [_training_forward(m) if training else _eval_forward(m) for m in model
-                         if not (skip_features and isinstance(m, Features))
+                         if not (skip_features and isinstance(m, (Features, PlaneSlice)))
                          and (training or not isinstance(m, SeededDropout))]  # eval mode's dropout: the identity
 
     def __call__(self, x):

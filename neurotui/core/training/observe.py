@@ -41,6 +41,7 @@ def snapshot(t, boundary_size: tuple[int, int] | None = None, inside_layer: int 
         diagnosis=diag, finished=t.finished, boundary=_boundary(t, boundary_size),
         inside=None if inside_layer is None else look_inside(t, inside_layer, feature_grid),
         curve=tuple(t.curve), data_solved=data_solved, grid_range=(t.data.low, t.data.high), error=t.error,
+        loss_factor=t.data.scaling.loss_factor if t.data.scaling is not None else 1.0,
         frames=frames, network=network, edits=edits, landscape=landscape, task=t.task, **m,
     )
 

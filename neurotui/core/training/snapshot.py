@@ -51,10 +51,18 @@ class Snapshot:
     task: Task = BINARY_TASK
     train_r2: float | None = None
     val_r2: float | None = None
+    # A data file's regression trains on a standardized target: `losses` x this is the MSE in the
+    # file's units, as train_loss, val_loss and the curve already are (1.0 otherwise).
+    loss_factor: float = 1.0
 
     @property
     def loss(self) -> float:
         return self.losses[-1] if self.losses else math.nan
+
+    @property
+    def shown_loss(self) -> float:
+        """The last step's loss in the units the run reports (a scaled target's: the file's)."""
+        return self.loss * self.loss_factor
 
     @property
     def solved(self) -> bool:

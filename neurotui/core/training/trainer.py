@@ -93,7 +93,7 @@ class Trainer:
         import torch
 
         from neurotui.core.model.layers import Features, SeededDropout
-        feats = self.model[0] if isinstance(self.model[0], Features) else None
+        feats = next((m for m in self.model if isinstance(m, Features)), None)  # after a file's PlaneSlice
         self._fx = feats(self.data.train_x) if feats is not None else self.data.train_x
         self._fy = loss_targets(self.task, self.data.train_y)  # class indices for CrossEntropyLoss
         # Shuffles continue the init generator: the init seed decides the batches, the data seed the data.

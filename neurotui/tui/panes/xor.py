@@ -121,7 +121,9 @@ class XorPane(Vertical):
     def on_train_started(self, message: TrainStarted) -> None:
         if self.run.started(message):
             for which in ("#xor-boundary", "#cmp-a", "#cmp-b"):
-                self.query_one(which, BoundaryView).set_points(message.points, message.span, xor_text.axes_of(self.run.configs))
+                self.query_one(which, BoundaryView).set_points(message.points, message.span,
+                                                               xor_text.axes_of(self.run.configs, message.units),
+                                                               getattr(message.units, "file_target", None))
             self._refresh_text()
 
     def on_train_progress(self, message: TrainProgress) -> None:

@@ -46,6 +46,8 @@ def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: b
     series = []
     for run, label, color, marker in runs:
         xs, ys = downsample(run.losses, width)
+        if run.loss_factor != 1.0:  # a scaled regression target: in the file's units, as the validation curve
+            ys = [y * run.loss_factor for y in ys]
         if run.curve and any(v is not None for _, _, v in run.curve):
             label = label or "train"  # two curves: name both
         series.append(Series(tuple(xs), tuple(ys), label, color, marker=marker))

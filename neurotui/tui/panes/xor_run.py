@@ -60,8 +60,8 @@ class XorRun:
             try:
                 train_loop(
                     configs, control,
-                    post_started=lambda device, points, span: owner.post_message(
-                        TrainStarted(run_id, device, points, span)),
+                    post_started=lambda device, points, span, units=None: owner.post_message(
+                        TrainStarted(run_id, device, points, span, units)),
                     post_snapshot=lambda snaps, rate: owner.post_message(
                         TrainProgress(run_id, snaps[0], rate, snaps[1] if len(snaps) > 1 else None)),
                     is_cancelled=lambda: worker.is_cancelled,

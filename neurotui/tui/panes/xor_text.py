@@ -66,16 +66,19 @@ def config_line(c: XorConfig) -> Text:
     return t
 
 
-def axes_of(configs) -> str | None:
-    """A data file's picture axes by column name (None: the lesson's x1, x2)."""
+def axes_of(configs, units=None) -> str | None:
+    """A data file's picture axes by column name, with their ranges in the file's units once the run
+    has read the file (`units`, core.data.scaling.PlaneUnits); None: the lesson's x1, x2."""
     if not configs or configs[0].data is None:
         return None
+    if units is not None:
+        return units.short
     from neurotui.core.data.columns import axes_names
-    from neurotui.core.data.datasets import input_names
+    from neurotui.core.data.datasets import file_columns
     from neurotui.core.model.config import plotted_pair
 
     c = configs[0]
-    return axes_names(input_names(c), plotted_pair(c)) + ("; standardized" if c.standardize else "")
+    return axes_names(file_columns(c), plotted_pair(c)) + ("; standardized" if c.standardize else "")
 
 
 def question_text(question: str) -> Text:
@@ -118,7 +121,7 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
         task = snap.task
         if has_loss(snap):
             name = "" if task.binary else f" {'CE' if task.kind == 'classes' else task.loss_name}"
-            parts.append((f" loss{name} {g.num(loss_text(snap.loss))}", "", 0))
+            parts.append((f" loss{name} {g.num(loss_text(snap.shown_loss))}", "", 0))
         if has_loss(snap) and not task.binary:
             # the task's score, with or without a validation set: accuracy, or R² for regression
             word, train, val = (("R²", snap.train_r2, snap.val_r2) if task.regress
@@ -233,7 +236,7 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
                 t.append(f"validation {val:.3f}\n")
         if has_loss(snap):
             name = "" if snap.task.binary else f" ({snap.task.loss_name})"
-            t.append(f"loss{name}= {loss_text(snap.loss)}")
+            t.append(f"loss{name}= {loss_text(snap.shown_loss)}")
         return t
     if header:
         # 0.500 printed beside pred=0 and pred=1: the note says the rounding hides which side of 0.5 p is
@@ -259,7 +262,7 @@ def side_title(name: str, label: str, snap: Snapshot) -> Text:
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"{name}: {label}\n", "bold")
     if has_loss(snap):
-        t.append((final_loss(snap.loss) if snap.finished else f"loss= {loss_text(snap.loss)}") + "\n")
+        t.append((final_loss(snap.shown_loss) if snap.finished else f"loss= {loss_text(snap.shown_loss)}") + "\n")
     d = snap.diagnosis
     t.append(d.title if d.kind != "training" else "training", "green" if d.kind == "solved" else
              ("dim" if d.kind == "training" else "bold red"))

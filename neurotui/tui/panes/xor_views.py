@@ -112,8 +112,7 @@ def _draw_space(pane, snap) -> None:
 def _asks_network(pane) -> dict:
     if not pane.configs:
         return {}
-    c = pane.configs[0]
-    return {"network_tile": pane.query_one("#view-network", NetworkView).wanted_tile((len(c.features), *([c.hidden] * c.layers), 1))}
+    return {"network_tile": pane.query_one("#view-network", NetworkView).wanted_tile(_shape(pane))}
 
 
 def _network_arrow(pane, dx: int, dy: int) -> None:
@@ -122,8 +121,10 @@ def _network_arrow(pane, dx: int, dy: int) -> None:
 
 # ----- loss.backward(), written out ----------------------------------------------------------------
 def _shape(pane) -> tuple[int, ...]:
-    c = pane.configs[0]
-    return (len(c.features), *([c.hidden] * c.layers), 1)
+    from neurotui.core.data.datasets import input_names
+
+    c = pane.configs[0]  # a data file's K inputs, or its features and other columns
+    return (len(input_names(c)), *([c.hidden] * c.layers), 1)
 
 
 def _asks_backward(pane) -> dict:

@@ -121,6 +121,7 @@ class BoundaryView(CachedText):
         self.points = None
         self.span = (LOW, HIGH)
         self.axes: str | None = None  # a data file's plotted columns (set_points)
+        self.file_target = None  # a file regression's trained value -> the file's units (set_points)
         # validation points cover the shading they are kept out of: shown on request (V), as
         # Playground's "Show test data"
         self.show_validation = False
@@ -182,11 +183,13 @@ class BoundaryView(CachedText):
             self._shown_look = self._key = None
             self.refresh()
 
-    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH), axes: str | None = None) -> None:
-        """The data points to mark (None: the lesson's four XOR rows), the plane's range, and a data
-        file's axes by column name (None: x1 across, x2 up)."""
-        if (points, span, axes) != (self.points, self.span, self.axes):
-            self.points, self.span, self.axes = points, span, axes
+    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH), axes: str | None = None,
+                   file_target=None) -> None:
+        """The data points to mark (None: the lesson's four XOR rows), the plane's range, a data
+        file's axes by column name (None: x1 across, x2 up), and for a file's regression the map from
+        a trained (standardized) value to the file's units, for the legend (None: as trained)."""
+        if (points, span, axes, file_target) != (self.points, self.span, self.axes, self.file_target):
+            self.points, self.span, self.axes, self.file_target = points, span, axes, file_target
             self._shown_look = None
             self._key = None
             self.refresh()
@@ -287,12 +290,16 @@ class BoundaryView(CachedText):
             if self.has_validation() and not self.show_validation:
                 t.append("; V: validation", "dim")  # fits beside a compact picture and in compare's halves
             return t
+        if self.file_target is not None:  # the file's units: a standardized target's -s, 0, +s read back
+            low, mid, high = (f"{self.file_target(v):.3g}" for v in (-scale, 0.0, scale))
+        else:
+            low, mid, high = f"-{scale:.2g}", "0", f"+{scale:.2g}"
         if self.half_blocks:
-            for i, label in ((0, f"-{scale:.2g}"), (len(self.palette) // 2, "0"), (len(self.palette) - 1, f"+{scale:.2g}")):
+            for i, label in ((0, low), (len(self.palette) // 2, mid), (len(self.palette) - 1, high)):
                 t.append("██", self.palette[i])
                 t.append(f" {label}  ", "dim")
         else:
-            t.append(f"{DIVERGING_RAMP[0]!r} -{scale:.2g}  blank 0  {DIVERGING_RAMP[-1]!r} +{scale:.2g}", "dim")
+            t.append(f"{DIVERGING_RAMP[0]!r} {low}  blank {mid}  {DIVERGING_RAMP[-1]!r} {high}", "dim")
         t.append("\nthe prediction; points not drawn" if not short else "\nprediction", "dim")
         return t
 
