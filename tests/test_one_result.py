@@ -318,7 +318,7 @@ def test_memorization_fix_names_r_and_fits_four_rows():
                           key=keys.__getitem__)
     assert _rows(text, 64) <= 4
     # the app names its keys, not the command line's options
-    assert "regularization; press R for L2 or dropout, M for more samples" in text.plain
+    assert "more samples; press R for L2 or dropout, M for more samples" in text.plain
     assert "--" not in text.plain
     remapped = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy"), width=64, lines=4,
                               key={"cycle_regularization": "ctrl+g", "cycle_samples": "M"}.__getitem__)

@@ -152,8 +152,7 @@ class Session:
     def cycle_plot(self) -> str:
         """A data file's next pair of input columns to draw (the others held at their training mean)."""
         from neurotui.core.data.columns import next_pair
-        from neurotui.core.data.datasets import file_columns
-        from neurotui.core.model.config import plotted_pair
+        from neurotui.core.data.datasets import file_columns, plotted_pair
 
         if self.config.data is None:
             raise Refused("I picks which two input columns of a data file (--data) are drawn")

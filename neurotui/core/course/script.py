@@ -47,8 +47,7 @@ _FEATURE_CODE = {
 def _features_lines(config: XorConfig, features) -> list[str]:
     """def features(x): the network's inputs from the raw columns (a file of K inputs: the plotted pair's
     features, then its other columns as read), as core.data.feature_columns computes them."""
-    from neurotui.core.data.datasets import file_columns
-    from neurotui.core.model.config import plotted_pair
+    from neurotui.core.data.datasets import file_columns, plotted_pair
 
     names = file_columns(config)
     stack = f"torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"

@@ -338,7 +338,7 @@ def evaluation_lines(config) -> list[str]:
     if config.data is not None:
         from neurotui.core.data.columns import describe_lines
         from neurotui.core.data.csvfile import csv_table
-        from neurotui.core.model.config import plotted_pair
+        from neurotui.core.data.datasets import plotted_pair
 
         t = csv_table(config.data, config.label, config.task)
         out += [f"print({quoted(line)})" for line in describe_lines(

@@ -143,6 +143,15 @@ def checked_options(config) -> dict:
     }
 
 
+def plotted_pair(config) -> tuple[int, int]:
+    """The two input columns (indices) a data file's pictures are drawn over; (0, 1) otherwise."""
+    if config.data is None:
+        return 0, 1
+    from neurotui.core.data.columns import plot_pair
+
+    return plot_pair(file_columns(config), config.plot, config.data)
+
+
 def file_columns(config) -> tuple[str, ...]:
     """A data file's input columns by name (the features for the lesson's and generated data)."""
     if getattr(config, "data", None) is None:
@@ -160,7 +169,6 @@ def input_names(config) -> tuple[str, ...]:
         return names
     if len(names) <= 2:
         return tuple(config.features)
-    from neurotui.core.model.config import plotted_pair
 
     pair = plotted_pair(config)
     return (*config.features, *(n for c, n in enumerate(names) if c not in pair))

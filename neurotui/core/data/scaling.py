@@ -104,9 +104,8 @@ def load_file(config, task, val_split: float, g):
     import torch
 
     from neurotui.core.data.csvfile import csv_table, load_csv
-    from neurotui.core.data.datasets import Dataset, grid_range
+    from neurotui.core.data.datasets import Dataset, grid_range, plotted_pair
     from neurotui.core.data.split import stratified_split
-    from neurotui.core.model.config import plotted_pair
 
     label = getattr(config, "label", None)
     table = csv_table(config.data, label, config.task)

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from neurotui.core.course.bugs import check_bug
-from neurotui.core.data.datasets import DEFAULT_FEATURES, SEED_MAX
+from neurotui.core.data.datasets import DEFAULT_FEATURES, SEED_MAX, plotted_pair
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
@@ -146,16 +146,6 @@ def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
     sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
     sizes.append((config.hidden, task_of(config).outputs))
     return sizes
-
-
-def plotted_pair(config: XorConfig) -> tuple[int, int]:
-    """The two input columns (indices) a data file's pictures are drawn over; (0, 1) otherwise."""
-    if config.data is None:
-        return 0, 1
-    from neurotui.core.data.columns import plot_pair
-    from neurotui.core.data.datasets import file_columns
-
-    return plot_pair(file_columns(config), config.plot, config.data)
 
 
 def file_inputs(config: XorConfig) -> int:

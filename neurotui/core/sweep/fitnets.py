@@ -51,10 +51,9 @@ def sweep_data(model, device) -> SweepData:
     """The SweepData of a validated XorConfig, built by core.data.datasets.load_dataset as the Trainer builds it."""
     import torch
 
-    from neurotui.core.data.datasets import feature_columns, is_lesson_data
+    from neurotui.core.data.datasets import DEFAULT_FEATURES, feature_columns, is_lesson_data, plotted_pair
     from neurotui.core.data.scaling import dataset_of
     from neurotui.core.lesson import XOR_X
-    from neurotui.core.model.config import DEFAULT_FEATURES, plotted_pair
 
     data = dataset_of(model)
 

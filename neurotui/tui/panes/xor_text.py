@@ -74,8 +74,7 @@ def axes_of(configs, units=None) -> str | None:
     if units is not None:
         return units.short
     from neurotui.core.data.columns import axes_names
-    from neurotui.core.data.datasets import file_columns
-    from neurotui.core.model.config import plotted_pair
+    from neurotui.core.data.datasets import file_columns, plotted_pair
 
     c = configs[0]
     return axes_names(file_columns(c), plotted_pair(c)) + ("; standardized" if c.standardize else "")
