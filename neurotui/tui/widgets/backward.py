@@ -40,7 +40,47 @@ def item_name(item: Item) -> str:
 
 
 def _n(v: float | None, width: int = 10) -> str:
-    return f"{'-':>{width}}" if v is None else f"{v:>+{width}.4g}"
+    return f"{'-':>{width}}" if v is None else f"{v + 0.0:>+{width}.4g}"
+
+
+FACTOR = 8  # a factor's width: 3 significant digits, or 2 where 3 would not fit ('-0.00078', '+7.4e-05')
+
+
+def _signed(v: float, width: int = FACTOR) -> str:
+    """A factor or a product, signed. An exact zero is '0': x = 0 times a negative factor is -0.0 in
+    floating point, which read as a negative contribution."""
+    if v == 0:
+        return f"{'0':>{width}}"
+    text = f"{v:+.3g}"
+    return f"{text if len(text) <= width else f'{v:+.2g}':>{width}}"
+
+
+def _target(y: float) -> str:
+    """A class index as an integer, a regression target with 3 digits."""
+    return f"{y:.0f}" if float(y).is_integer() else f"{y:.3g}"
+
+
+def _inputs(look, row: int) -> str:
+    """The row's first two inputs (x1 x2): as integers where every row's are (the lesson's 0s and 1s),
+    else each in 5 characters with its sign, so a negative x1 keeps the columns in line."""
+    return " ".join(f"{v:>{_x_width(look)}.{0 if _x_width(look) == 2 else 2}f}" for v in look.inputs[row][:2])
+
+
+def _x_width(look) -> int:
+    whole = all(float(v).is_integer() and 0 <= v < 10 for x in look.inputs for v in x[:2])
+    return 2 if whole else 5
+
+
+def _x_head(look) -> str:
+    k = min(2, len(look.inputs[0])) if look.inputs else 2
+    return " ".join(f"{f'x{i + 1}':>{_x_width(look)}}" for i in range(k))
+
+
+def _columns(look) -> tuple[int, int]:
+    """The x and y columns' widths: the widest row's x1 x2 and the widest target."""
+    rows = range(len(look.inputs))
+    return (max(len(_x_head(look)), *(len(_inputs(look, r)) for r in rows)),
+            max(1, *(len(_target(y)) for y in look.targets)))
 
 
 def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> Text:
@@ -64,17 +104,20 @@ def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> 
         room = max(1, room - 1)  # a line says where the window is
     first = min(max(0, row - room // 2), max(0, n_rows - room))
     shown = chain.rows[first:first + room]
-    say((f"{'row':>4} {'x':<9}{'y':>3} " + "   ".join(f"{n:>8}" for n in names) + f"   {'product':>9}", "dim"))
+    x_width, y_width = _columns(look)
+    say((f"{'row':>4} {_x_head(look):>{x_width}}  {'y':>{y_width}} " + "   ".join(f"{n:>{FACTOR}}" for n in names)
+         + f"   {'product':>9}", "dim"))
     mark = ">" if ascii else "\u25b8"
     for r in shown:
         here = r.row == row
-        x = " ".join(f"{v:.2f}" for v in look.inputs[r.row][:2])  # the first two inputs: x1 x2
-        say((f"{mark if here else ' '}{r.row:>3} {x:<9}{look.targets[r.row]:>3.3g} "
-             + " * ".join(f"{v:>+8.3g}" for _, v in r.factors) + f" = {r.product:>+9.3g}", "reverse" if here else ""))
+        x = _inputs(look, r.row)
+        say((f"{mark if here else ' '}{r.row:>3} {x:>{x_width}}  {_target(look.targets[r.row]):>{y_width}} "
+             + " * ".join(_signed(v) for _, v in r.factors) + f" = {_signed(r.product, 9)}",
+             "reverse" if here else ""))
     if n_rows > len(shown):
         say((f"     rows {first}-{first + len(shown) - 1} of {n_rows} (p: the next); the sum is over all", "dim"))
     plus = f" (with L1's {chain.penalty:+.3g})" if chain.penalty else ""
-    say(("sum" + plus, "bold"), (f" {p.chain:+.8g}  autograd {p.autograd:+.8g}  finite diff {_n(p.numeric, 0).strip()}", ""))
+    say(("sum" + plus, "bold"), (f" {p.chain + 0.0:+.8g}  autograd {p.autograd + 0.0:+.8g}  finite diff {_n(p.numeric, 0).strip()}", ""))
     update = p.adam_update if look.optimizer == "adam" else p.sgd_update
     say((f". steps ({'Adam' if look.optimizer == 'adam' else 'SGD'}):", "bold"),
         (f" {p.name} {p.value:+.5g} {'+' if update >= 0 else '-'} {abs(update):.4g} -> {p.value + update:+.5g}", ""))
