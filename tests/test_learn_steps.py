@@ -321,3 +321,39 @@ def test_m_on_the_last_step_shows_the_summary(tmp_path):
 
     text = asyncio.run(go())
     assert "the end" in text and "revisit:" in text and "e writes the card" in text
+
+
+def test_the_footer_shows_the_questions_own_answer_range(tmp_path):
+    """`1-4 Answer` sat in the Footer under two and three choices: it says the range asked, follows
+    the question after `m`, and is gone while a number is typed."""
+    two, four = step_of("hidden-space"), step_of("training-loop")
+    assert len(two.question.choices) == 2 and len(four.question.choices) == 4
+
+    def footer(app) -> str:
+        return screen_text(app).splitlines()[-1]
+
+    async def go():
+        seen = []
+        app = learn_app(tmp_path, start=number(two))
+        async with app.run_test(size=(120, 40)) as pilot:
+            lesson = app.query_one("#lesson")
+            await until(pilot, lambda: asking(app, number(two)))
+            await pilot.pause(0.2)
+            seen.append(footer(app))
+            await pilot.press("1")
+            await until(pilot, lambda: lesson.phase == "shown")
+            await pilot.press("m")
+            await until(pilot, lambda: asking(app, number(four)))
+            await pilot.pause(0.2)
+            seen.append(footer(app))
+        app = learn_app(tmp_path, start=number(step_of("perceptron")))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: asking(app, number(step_of("perceptron"))))
+            await pilot.pause(0.2)
+            seen.append(footer(app))
+        return seen
+
+    at_two, at_four, typed = asyncio.run(go())
+    assert "1-2 Answer" in at_two and "1-4" not in at_two, at_two
+    assert "1-4 Answer" in at_four, at_four
+    assert "Answer" not in typed and "esc Edit panes" in typed, typed

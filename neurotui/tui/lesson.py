@@ -79,6 +79,8 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         yield Static(id="lesson-more")
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if action == "choose" and (self.step.question is None or self.step.question.typed):
+            return False  # a typed answer has no choice keys: the Footer shows none
         if action in ("choose", "leave", "not_a_choice"):
             return self.phase == "ask" and not self.ended  # answer keys only while a question waits
         return True
@@ -163,6 +165,7 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         if self.phase == "ask" and not self.ready:
             self.ready = True
             self._focus_question()
+            self.refresh_bindings()  # the Footer's answer keys: this question's range (1-3, 1-4) or none
             self.render_step()
 
     def _hide(self, hide: bool) -> None:
