@@ -17,6 +17,7 @@ from neurotui.core.model.network import name_of
 from neurotui.tui.widgets.network import Item, NetworkView
 
 PAGE_ROWS = 10  # the batch rows listed at once; p steps through the rest
+PICTURE_ROWS = 6  # the network's picture at its smallest: its header and four units
 LOSS_NAMES = {"bce": "BCE", "ce": "CrossEntropy", "mse": "MSE"}
 FIXED_LINES = 6  # the header, the formula, the table's head, the sum and its checks, two for the step: the rest are rows
 
@@ -83,8 +84,9 @@ def _columns(look) -> tuple[int, int]:
             max(1, *(len(_target(y)) for y in look.targets)))
 
 
-def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> Text:
-    """The selected parameter's chain in at most `height` lines of `width`, rows windowed around `row`."""
+def chain_text(look, row: int, height: int, width: int, ascii: bool = False, masked: bool = False) -> Text:
+    """The selected parameter's chain in at most `height` lines of `width`, rows windowed around `row`;
+    `masked`: the step's size left out (the lesson asks it)."""
     lines: list[Text] = []
 
     def say(*parts: tuple[str, str]) -> None:
@@ -118,8 +120,13 @@ def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> 
         say((f"     rows {first}-{first + len(shown) - 1} of {n_rows} (p: the next); the sum is over all", "dim"))
     plus = f" (with L1's {chain.penalty:+.3g})" if chain.penalty else ""
     say(("sum" + plus, "bold"), (f" {p.chain + 0.0:+.8g}  autograd {p.autograd + 0.0:+.8g}  finite diff {_n(p.numeric, 0).strip()}", ""))
+    optimizer = "Adam" if look.optimizer == "adam" else "SGD"
+    if masked:  # the guided lesson asks how far the step moves it: nothing here answers that first
+        say((f". steps ({optimizer}, lr {look.lr:g}):", "bold"), (f" {p.name} {p.value:+.5g} -> ?", ""))
+        say(("  how far it moves is the lesson's question: predict it first", "dim"))
+        return _joined(lines, width)
     update = p.adam_update if look.optimizer == "adam" else p.sgd_update
-    say((f". steps ({'Adam' if look.optimizer == 'adam' else 'SGD'}):", "bold"),
+    say((f". steps ({optimizer}):", "bold"),
         (f" {p.name} {p.value:+.5g} {'+' if update >= 0 else '-'} {abs(update):.4g} -> {p.value + update:+.5g}", ""))
     state = "no state yet: its first step" if look.adam_fresh else f"m {p.adam_m:+.3g}, v {p.adam_v:.3g}"
     say((f"  Adam {p.adam_update:+.4g} ({state});  SGD -lr*g {p.sgd_update:+.4g}", "dim"))
@@ -135,7 +142,7 @@ def _joined(lines: list[Text], width: int) -> Text:
 class BackwardView(Vertical):
     DEFAULT_CSS = """
     BackwardView { height: 1fr; }
-    BackwardView > BackwardNet { height: 1fr; min-height: 6; }
+    BackwardView > BackwardNet { height: 1fr; min-height: 6; }  /* PICTURE_ROWS */
     BackwardView > #backward-chain { height: auto; max-height: 16; }
     """
 
@@ -144,6 +151,7 @@ class BackwardView(Vertical):
         self.ascii = ascii
         self.row = 0  # the batch row whose factors are marked (p steps)
         self.look = None
+        self.masked = False  # the optimizer's step left out while the guided lesson asks about it
 
     def compose(self) -> ComposeResult:
         yield BackwardNet(ascii=self.ascii, id="backward-net")
@@ -160,10 +168,10 @@ class BackwardView(Vertical):
     def selected_name(self, layers: int) -> str:
         return item_name(self.net.selected or default_item(layers))
 
-    def show(self, snap, activation: str) -> None:
+    def show(self, snap, activation: str, masked: bool = False) -> None:
         if snap.network is not None:
             self.net.show(snap.network, activation)
-        self.look = snap.backward
+        self.look, self.masked = snap.backward, masked
         self._draw()
 
     def next_row(self) -> None:
@@ -176,7 +184,13 @@ class BackwardView(Vertical):
             self.row %= len(look.chain.rows)
         rows = 4 if look is None or isinstance(look, str) else len(look.chain.rows)
         room = FIXED_LINES + min(rows, PAGE_ROWS) + (rows > PAGE_ROWS)
-        if self.size.height:  # the picture keeps at least its header and four units
-            room = max(FIXED_LINES + 1, min(room, self.size.height - 6))
+        height = self.size.height
+        if height:
+            # The picture keeps at least its header and four units (6 rows) where the chain still gets
+            # four of its rows and its sum beside it; shorter (the guided lesson at 80x24) the chain
+            # comes first: the header line names the weight, and the arrows still pick another.
+            picture = height - PICTURE_ROWS >= FIXED_LINES + min(rows, 4) + (rows > 4)
+            self.net.display = picture
+            room = max(1, min(room, height - (PICTURE_ROWS if picture else 0)))
         self.query_one("#backward-chain", Static).update(
-            chain_text(look, self.row, room, self.size.width, self.ascii))
+            chain_text(look, self.row, room, self.size.width, self.ascii, self.masked))
