@@ -238,7 +238,10 @@ class NetworkView(CachedText):
         sizes = [len(net.inputs)] + [len(w) for w in net.weights]
         uh, _ = self._unit_rows(max(sizes))  # the tiles the worker computes (wanted_tile) fit these rows
         tw = 2 * uh
-        gap = 1 if uh > 1 else 0  # rows between units
+        room = max(1, self.size.height - 2 - self.info_rows)
+        # rows between units, where they fit: 4 units of 2 rows in 9 rows have none (with one each,
+        # the fourth unit fell below the picture's edge)
+        gap = 1 if uh > 1 and max(sizes) * (uh + 1) <= room else 0
         sel = self.selected
         keep = shown_units(net, sel, uh, max(1, self.size.height - 2 - self.info_rows), self.size.width)
         tallest = max(len(k) for k in keep)
