@@ -435,3 +435,26 @@ def test_the_pass_checks_backward_item_links_to_the_backward_step():
     got = {"said": "0.1", "measured": "Adam's step 1 moved w2[0,0] -0.1 (+0.3694 -> +0.2694)", "right": True}
     line = pass_check_lines({"backward-step": got})[4]
     assert line.startswith("✓ PyTorch") and f"step {number(step_of('backward-step'))}, you said 0.1" in line
+
+
+def test_the_backward_step_asks_about_w2_0_0_even_after_another_weight_was_picked(tmp_path):
+    """Arrows in the backward view pick another weight (and the network view follows); `t` sets the
+    step up again on the weight its question names."""
+    from neurotui.tui.widgets.backward import BackwardView
+
+    step = step_of("backward-step")
+
+    async def go():
+        app = learn_app(tmp_path, start=number(step))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: asking(app, number(step)))
+            await pilot.press("escape", "right")
+            await until(pilot, lambda: getattr(app.query_one(BackwardView).look, "selected", None) is not None
+                        and app.query_one(BackwardView).look.selected.name == "w2[0,1]")
+            await pilot.press("t")
+            await until(pilot, lambda: asking(app, number(step)))
+            await until(pilot, lambda: app.query_one(BackwardView).look is not None)
+            await pilot.pause(0.3)
+            return app.query_one(BackwardView).look.selected.name
+
+    assert asyncio.run(go()) == "w2[0,0]"

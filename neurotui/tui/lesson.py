@@ -195,6 +195,11 @@ class LessonPanel(QuestionKeys, VerticalScroll):
             xor.toggle_code()
         if view != "code":
             xor.set_view(view)
+        if view == "backward":  # the question names w2[0,0]: not a weight picked earlier in the network view
+            from neurotui.tui.widgets.backward import BackwardView, default_item
+
+            layers = self.app.session.config.layers
+            xor.query_one(BackwardView).start_at(default_item(layers + 1), layers + 1)
         xor.look_at(self.app.session.layer)
 
     def _reset_neuron(self) -> None:
