@@ -145,18 +145,26 @@ def test_lab_backward_json_at_step_0_and_500(capsys):
         assert p["adam_update"] == pytest.approx(-0.1 if p["chain"] > 0 else 0.1, abs=1e-4)
 
 
-def test_lab_backward_adam_update_is_what_torch_optim_adam_did(capsys):
-    """The lesson's own loop with torch.optim.Adam: the change step 501 made to each weight."""
+@pytest.mark.parametrize("fused, drift", [(True, 0.0), (None, 1e-5)], ids=["fused", "default"])
+def test_lab_backward_adam_update_is_what_torch_optim_adam_did(capsys, fused, drift):
+    """The lesson's own loop with torch.optim.Adam: the change step 501 made to each weight. The
+    trainer runs torch's fused Adam kernel (core.training.kernels), the same arithmetic as
+    `Adam(fused=True)`: the same weights at step 500, bit for bit. torch.optim.Adam's default (foreach
+    on the CPU) rounds in another order: its weights drift apart in float32 (1.7e-6 after 500 steps here,
+    torch 2.13), so they are held to 1e-5; either way step 501 is the update lab --backward announced."""
     import torch
     import torch.nn as nn
 
     from neurotui.core.lesson import XOR_X, XOR_Y, xor_model
+    from neurotui.core.training.kernel_check import verified
 
+    if fused and not verified("cpu").ok:
+        drift = 1e-5  # the kernels were refused here: the trainer runs torch.optim.Adam's default
     doc = _json(capsys, "--at", "500")
     torch.manual_seed(42)
     x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y).reshape(-1, 1)
     model = xor_model()
-    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1, fused=fused)
     loss_fn = nn.BCELoss()
     for step in range(501):
         if step == 500:
@@ -167,7 +175,7 @@ def test_lab_backward_adam_update_is_what_torch_optim_adam_did(capsys):
     did = (torch.cat([p.detach().reshape(-1) for p in model.parameters()]) - before).tolist()
     values = before.tolist()
     for p, d, v in zip(doc["parameters"], did, values, strict=True):
-        assert p["value"] == pytest.approx(v, abs=1e-6), p["name"]  # the same run to step 500
+        assert abs(p["value"] - v) <= drift, p["name"]  # the same run to step 500
         assert p["adam_update"] == pytest.approx(d, rel=1e-3, abs=1e-6), p["name"]
     assert max(abs(d) for d in did) > 1e-4  # the step moved something
 

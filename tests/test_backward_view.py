@@ -158,3 +158,29 @@ def test_the_code_view_names_the_key_beside_backward_and_the_key_opens_the_view(
     number = int(line.split()[0])
     assert f"line {number}: backward(), {BACKWARD_KEY} shows it worked out" in note
     assert shown == "backward" and look.step == 40
+
+
+@pytest.mark.parametrize("config, name", [
+    (XorConfig(), "w1[0,0]"),  # x1 = 0 on two rows: a product of 0 times a negative factor
+    (XorConfig(dataset="circle", samples=40), "w1[1,0]"),  # negative inputs
+    (XorConfig(dataset="reg-plane", samples=40), "w2[0,1]"),  # regression: targets with decimals
+])
+def test_the_chain_writes_zero_as_0_and_keeps_its_columns_with_negative_inputs(config, name):
+    """A zero product read '-0' (0 times a negative factor is -0.0), and a negative x1 pushed the
+    factors one column right of the rows above it."""
+    from neurotui.core.training.gradcheck import look
+    from neurotui.core.training.trainer import Trainer
+    from neurotui.tui.widgets.backward import chain_text
+
+    seen = look(Trainer(config), name)
+    text = chain_text(seen, 0, 16, 78).plain
+    rows = [line for line in text.splitlines() if re.match(r"^.\s*\d+ ", line)]  # the batch's rows
+    assert len(rows) >= 4
+    assert not re.search(r"(?<![\d.])-0(?![.\d])", text), text
+    for column in ("*", "="):
+        assert len({tuple(i for i, c in enumerate(line) if c == column) for line in rows}) == 1, text
+    head = next(line for line in text.splitlines() if line.lstrip().startswith("row"))
+    assert head.index("product") + len("product") == len(rows[0].rstrip())  # the header sits over its column
+    assert all(len(line.rstrip()) <= 62 for line in rows)  # the XOR pane's text width at 120x40
+    if config.dataset == "circle":
+        assert any(line[5:11].strip().startswith("-") for line in rows)  # a negative x1 on screen

@@ -149,6 +149,9 @@ def test_serve_learn_starts_each_tab_in_the_lesson(monkeypatch):
 # ---------------------------------------------------------------- the app
 
 
+BACKWARD, PROBE, SWEEP = (KEYS.index(k) + 1 for k in ("backward-step", "evidence-card", "practice-hidden-2"))
+
+
 def test_every_step_opens_with_its_setup_and_each_kind_of_prediction_is_measured(tmp_path):
     """Walk all steps with `m`; predict by typed number (neuron, run, probe, sweep) and by choice
     (neuron, code); each answer is read from the panes, the run, the probe or the sweep."""
@@ -158,8 +161,9 @@ def test_every_step_opens_with_its_setup_and_each_kind_of_prediction_is_measured
         3: "1",  # choice: one; the weights as they were when asked (step 0), then the trained run
         4: "0.69",  # typed; the perceptron's run
         7: "2",  # choice: loss.backward(); read from the script the code view shows
-        8: "0.7",  # typed; the failure probe
-        14: "30",  # typed; a sweep of 64 seeds
+        BACKWARD: "0.1",  # typed; one training step, read by the backward view at steps 0 and 1
+        PROBE: "0.7",  # typed; the failure probe
+        SWEEP: "30",  # typed; a sweep of 64 seeds
     }
 
     async def go():
@@ -196,8 +200,10 @@ def test_every_step_opens_with_its_setup_and_each_kind_of_prediction_is_measured
     assert "you said: one — measured: one: at step 0 W2 W1 = [" in seen[3] and "trained, loss 0.6931" in seen[3]
     assert "you said: 0.69 — measured: final loss 0.6931" in seen[4] and "2-1 perceptron" in seen[4]
     assert "you said: loss.backward() — measured: line" in seen[7]
-    assert "you said: 0.7 — measured: probe final_loss 0.6931" in seen[8]
-    m = seen[14].split("measured: ")[1]
+    assert "you said: 0.1 — measured: Adam's step 1 moved w2[0,0] -0.1 (" in seen[BACKWARD]
+    assert "right" in seen[BACKWARD] and "(chain rule; autograd " in seen[BACKWARD]
+    assert "you said: 0.7 — measured: probe final_loss 0.6931" in seen[PROBE]
+    m = seen[SWEEP].split("measured: ")[1]
     assert " of 64 with 2-2-1" in m and " of 64 with 2-4-1" in m and "(seeds 0-63)" in m
     assert state["step"] == len(STEPS)
     assert set(state["answers"]) == {STEPS[k - 1].key for k in answers}
@@ -325,7 +331,7 @@ def test_at_80x24_the_lessons_run_shows_its_loss_inside_the_pane(tmp_path):
     from neurotui.tui.screenshots import settle
 
     async def go():
-        app = learn_app(tmp_path, start=19)  # the pass check: the lesson's own run, trained
+        app = learn_app(tmp_path, start=KEYS.index("pass-check") + 1)  # the pass check: the lesson's own run, trained
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: app.xor.snapshot is not None)
             await settle(app, pilot)
@@ -342,7 +348,7 @@ def test_a_step_0_snapshot_is_not_called_nonfinite():
     snapshot read as one left the previous step's finished run on screen under the next question."""
     from neurotui.core.training.trainer import Trainer
 
-    for config in (XorConfig(), XorConfig(bug="no-step"), get_step(13).config()):
+    for config in (XorConfig(), XorConfig(bug="no-step"), get_step(KEYS.index("check-memorization") + 1).config()):
         snap = Trainer(config).snapshot()
         assert snap.step == 0 and not snap.losses
         assert snap.diagnosis.kind == "training" and "not trained yet" in snap.diagnosis.title, config

@@ -321,3 +321,140 @@ def test_m_on_the_last_step_shows_the_summary(tmp_path):
 
     text = asyncio.run(go())
     assert "the end" in text and "revisit:" in text and "e writes the card" in text
+
+
+def test_the_footer_shows_the_questions_own_answer_range(tmp_path):
+    """`1-4 Answer` sat in the Footer under two and three choices: it says the range asked, follows
+    the question after `m`, and is gone while a number is typed."""
+    two, four = step_of("hidden-space"), step_of("training-loop")
+    assert len(two.question.choices) == 2 and len(four.question.choices) == 4
+
+    def footer(app) -> str:
+        return screen_text(app).splitlines()[-1]
+
+    async def go():
+        seen = []
+        app = learn_app(tmp_path, start=number(two))
+        async with app.run_test(size=(120, 40)) as pilot:
+            lesson = app.query_one("#lesson")
+            await until(pilot, lambda: asking(app, number(two)))
+            await pilot.pause(0.2)
+            seen.append(footer(app))
+            await pilot.press("1")
+            await until(pilot, lambda: lesson.phase == "shown")
+            await pilot.press("m")
+            await until(pilot, lambda: asking(app, number(four)))
+            await pilot.pause(0.2)
+            seen.append(footer(app))
+        app = learn_app(tmp_path, start=number(step_of("perceptron")))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: asking(app, number(step_of("perceptron"))))
+            await pilot.pause(0.2)
+            seen.append(footer(app))
+        return seen
+
+    at_two, at_four, typed = asyncio.run(go())
+    assert "1-2 Answer" in at_two and "1-4" not in at_two, at_two
+    assert "1-4 Answer" in at_four, at_four
+    assert "Answer" not in typed and "esc Edit panes" in typed, typed
+
+
+# ---------------------------------------------------------------- backward(), then step()
+
+
+def test_the_first_adam_step_is_measured_from_the_run_and_matches_torch_optim_adam(tmp_path):
+    """The backward step, from a fresh start: the view writes out w2[0,0]'s chain at step 0 with the
+    step's size masked; the reveal takes one step and measures the move. A learner who expects SGD's
+    lr*|g| is off; the move is what torch.optim.Adam does to the lesson's own net."""
+    import torch
+
+    from neurotui.core.lesson import XOR_X, XOR_Y, xor_model
+    from neurotui.tui.widgets.backward import BackwardView
+
+    step = step_of("backward-step")
+
+    async def go():
+        app = learn_app(tmp_path, start=number(step))
+        async with app.run_test(size=(120, 40)) as pilot:
+            lesson = app.query_one("#lesson")
+            await until(pilot, lambda: asking(app, number(step)))
+            await pilot.pause(0.2)
+            look = app.query_one(BackwardView).look
+            asked = screen_text(app)
+            sgd = f"{abs(look.selected.sgd_update):.4f}"
+            await pilot.press(*sgd, "enter")
+            await until(pilot, lambda: lesson.phase == "shown")
+            await pilot.pause(0.3)
+            return look, asked, screen_text(app), lesson.verdict, app.xor.snapshot.step
+
+    look, asked, shown, verdict, at = asyncio.run(go())
+    torch.manual_seed(42)
+    model = xor_model()
+    out = next(m for m in reversed(model) if isinstance(m, torch.nn.Linear))
+    before = out.weight[0, 0].item()
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    torch.nn.BCELoss()(model(torch.tensor(XOR_X)), torch.tensor(XOR_Y).reshape(-1, 1)).backward()
+    grad = out.weight.grad[0, 0].item()
+    opt.step()
+    moved = out.weight[0, 0].item() - before
+    assert look.step == 0 and look.selected.name == "w2[0,0]"
+    assert look.selected.chain == pytest.approx(grad, rel=1e-5)  # the gradient on screen is autograd's
+    assert f"{look.selected.chain:+.8g}" in asked and "-> ?" in asked
+    # the whole picture: 4 units of 2 rows fit 9 rows (each name is in the links' header and by its unit)
+    assert all(asked.count(f"h{k}") >= 2 for k in range(1, 5)), asked
+    assert abs(moved) == pytest.approx(0.1, rel=1e-5)  # lr: the gradient's size does not enter
+    assert verdict.word == "off" and f"moved w2[0,0] {moved:+.4g} (" in verdict.measured
+    assert at == 1 and "step 1/2000" in shown and "w2[0,0] = " in shown
+    assert step.answered_title in shown and "m-hat / sqrt(v-hat) is g / |g|" in shown
+
+
+def test_a_step_taken_before_the_prediction_is_not_predicted_and_step_1_is_still_measured(tmp_path):
+    step = step_of("backward-step")
+
+    async def go():
+        app = learn_app(tmp_path, start=number(step))
+        async with app.run_test(size=(80, 24)) as pilot:
+            lesson = app.query_one("#lesson")
+            await until(pilot, lambda: asking(app, number(step)))
+            await pilot.press("escape", "space")  # (`.` would go to the typed answer)
+            await until(pilot, lambda: app.xor.snapshot.step > 1)
+            await pilot.press("i", *"0.1", "enter")
+            await until(pilot, lambda: lesson.phase == "shown")
+            return lesson.verdict, app.xor.snapshot.step
+
+    verdict, at = asyncio.run(go())
+    assert verdict.word == "not predicted" and not verdict.right
+    assert at == 1 and "step 1 moved w2[0,0] -0.1 (" in verdict.measured  # the run started again from step 0
+
+
+def test_the_pass_checks_backward_item_links_to_the_backward_step():
+    from neurotui.core.course.steps import PASS_CHECK
+
+    item, key = PASS_CHECK[4]
+    assert "backward()" in item and key == "backward-step"
+    got = {"said": "0.1", "measured": "Adam's step 1 moved w2[0,0] -0.1 (+0.3694 -> +0.2694)", "right": True}
+    line = pass_check_lines({"backward-step": got})[4]
+    assert line.startswith("✓ PyTorch") and f"step {number(step_of('backward-step'))}, you said 0.1" in line
+
+
+def test_the_backward_step_asks_about_w2_0_0_even_after_another_weight_was_picked(tmp_path):
+    """Arrows in the backward view pick another weight (and the network view follows); `t` sets the
+    step up again on the weight its question names."""
+    from neurotui.tui.widgets.backward import BackwardView
+
+    step = step_of("backward-step")
+
+    async def go():
+        app = learn_app(tmp_path, start=number(step))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: asking(app, number(step)))
+            await pilot.press("escape", "right")
+            await until(pilot, lambda: getattr(app.query_one(BackwardView).look, "selected", None) is not None
+                        and app.query_one(BackwardView).look.selected.name == "w2[0,1]")
+            await pilot.press("t")
+            await until(pilot, lambda: asking(app, number(step)))
+            await until(pilot, lambda: app.query_one(BackwardView).look is not None)
+            await pilot.pause(0.3)
+            return app.query_one(BackwardView).look.selected.name
+
+    assert asyncio.run(go()) == "w2[0,0]"

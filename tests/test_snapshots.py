@@ -2,6 +2,7 @@
 
 import pytest
 
+from neurotui.core.course.steps import STEPS
 from neurotui.core.model.config import XorConfig
 from neurotui.tui.app import NeuroApp
 from neurotui.tui.panes.neuron import NumberField
@@ -204,7 +205,7 @@ LESSON_SHOTS = {
     "perceptron-question": (4, ()),
     "perceptron-revealed": (4, ("0", ".", "6", "9", "enter")),
     "code-question": (7, ()),
-    "pass-check": (19, ()),
+    "pass-check": (len(STEPS), ()),  # the last step
 }
 
 

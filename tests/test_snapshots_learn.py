@@ -1,4 +1,4 @@
-"""Snapshots of `neurotui learn` (issue 31): steps 4, 7, 9 and 13 as the question waits over the
+"""Snapshots of `neurotui learn` (issue 31): steps 4, 7, 8, 10 and 14 as the question waits over the
 step's own step-0 run, and after the reveal; the pass check and its summary (`m`). At 120x40 and
 80x24. The progress file is the test's own, so no learner's saved answers get into the picture."""
 
@@ -11,6 +11,7 @@ from neurotui.tui.app import NeuroApp
 SIZES = [(120, 40), (80, 24)]
 # step key -> the prediction typed or chosen (keys, as Pilot presses them)
 ASKED = {"perceptron": ("0", ".", "6", "9", "enter"), "training-loop": ("2",),
+         "backward-step": ("0", ".", "1", "enter"),
          "check-not-decreasing": ("2",), "check-memorization": ("7", "5", "enter")}
 
 
@@ -40,6 +41,8 @@ def run_before(answer: tuple[str, ...] | None, then: tuple[str, ...] = ()):
             await wait(pilot, lambda: app.xor.finished)
         if answer:
             await pilot.press(*answer)
+            # settled: the run finished, or (the backward step) held at the step it measured, with the
+            # backward view's numbers for that step in
             await wait(pilot, lambda: lesson.phase == "shown" and app.xor.settled)
         if then:
             await wait(pilot, lambda: app.xor.settled)
@@ -69,6 +72,8 @@ def test_learn_pass_check(snap_compare, tmp_path, summary, size):
                        "predicted": False},
         "mlp": {"said": "4", "measured": "4 of 4 rows right, final loss 0.0001", "right": True},
         "training-loop": {"said": "loss.backward()", "measured": "line 64: loss.backward()", "right": True},
+        "backward-step": {"said": "0.013", "measured": "Adam's step 1 moved w2[0,0] -0.1 (+0.3694 -> +0.2694)",
+                          "right": False},
     }
     saved.save(saved.Progress(step=len(STEPS), answers=answers), tmp_path / "lesson.json")
     app = learn(tmp_path, STEPS[-1].key)

@@ -84,7 +84,14 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         return [self._no_color_filter if isinstance(f, Monochrome) else f for f in filters]
 
     def get_key_display(self, binding) -> str:
-        """A remapped key is written as itself, not as the table's display of the key it replaced."""
+        """A remapped key is written as itself, not as the table's display of the key it replaced; the
+        lesson's answer keys as the question's own range (1-3 for three choices)."""
+        if binding.id == "lesson_answer_1" and binding.id not in self.keymap and self.lesson_options is not None:
+            from neurotui.tui.lesson_keys import answer_range
+
+            shown = answer_range(self.query_one("#lesson"))
+            if shown:
+                return shown
         if binding.id in self.keymap and binding.key_display:
             from dataclasses import replace
 

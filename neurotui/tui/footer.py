@@ -20,9 +20,10 @@ from neurotui.tui.keys import footer_order
 
 
 def shown_keys(screen: Screen) -> tuple:
-    """What the Footer draws from `screen`'s bindings: each shown key, its label and state."""
+    """What the Footer draws from `screen`'s bindings: each shown key as the app writes it (the lesson's
+    1-3 or 1-4 follows its question), its label and state."""
     return tuple(
-        (binding.key, binding.key_display, binding.description, binding.action, enabled, tooltip)
+        (binding.key, screen.app.get_key_display(binding), binding.description, binding.action, enabled, tooltip)
         for _node, binding, enabled, tooltip in screen.active_bindings.values()
         if binding.show or binding.action == "command_palette"
     )

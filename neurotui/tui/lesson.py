@@ -72,6 +72,7 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         self.acted = False  # the run moved before the prediction on this visit: it is not a prediction
         self.ended = False  # `m` on the last step: the summary
         self._poll = None
+        self._stepping = False  # the `step` reveal has asked for its one step
 
     def compose(self):
         yield Static(id="lesson-text")
@@ -79,6 +80,8 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         yield Static(id="lesson-more")
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if action == "choose" and (self.step.question is None or self.step.question.typed):
+            return False  # a typed answer has no choice keys: the Footer shows none
         if action in ("choose", "leave", "not_a_choice"):
             return self.phase == "ask" and not self.ended  # answer keys only while a question waits
         return True
@@ -163,6 +166,7 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         if self.phase == "ask" and not self.ready:
             self.ready = True
             self._focus_question()
+            self.refresh_bindings()  # the Footer's answer keys: this question's range (1-3, 1-4) or none
             self.render_step()
 
     def _hide(self, hide: bool) -> None:
@@ -193,6 +197,11 @@ class LessonPanel(QuestionKeys, VerticalScroll):
             xor.toggle_code()
         if view != "code":
             xor.set_view(view)
+        if view == "backward":  # the question names w2[0,0]: not a weight picked earlier in the network view
+            from neurotui.tui.widgets.backward import BackwardView, default_item
+
+            layers = self.app.session.config.layers
+            xor.query_one(BackwardView).start_at(default_item(layers + 1), layers + 1)
         xor.look_at(self.app.session.layer)
 
     def _reset_neuron(self) -> None:
@@ -212,7 +221,7 @@ class LessonPanel(QuestionKeys, VerticalScroll):
         """Take the prediction, then run what reveals the answer."""
         if self.phase != "ask" or not self.ready:
             return  # a second Enter typed fast: one answer (and none before the question shows)
-        self.acted = self.acted or (self.step.reveal in ("run", "probe", "sweep") and self._run_moved())
+        self.acted = self.acted or (self.step.reveal in ("run", "step", "probe", "sweep") and self._run_moved())
         self.said, self.phase = said, "running"
         self.held = self.app.xor.snapshot  # the untrained network the question was asked about
         self.query_one("#lesson-number", Input).display = False
@@ -238,6 +247,9 @@ class LessonPanel(QuestionKeys, VerticalScroll):
             self._poll = self.set_interval(POLL_S, self._check)
             self.render_step()
             return
+        if step.reveal == "step":
+            self._one_step()
+            return
         app.start_run()  # the run measured is the one started now, from step 0
         self.waiting = "the run"
         if step.reveal == "none":
@@ -245,6 +257,38 @@ class LessonPanel(QuestionKeys, VerticalScroll):
             return
         self._poll = self.set_interval(POLL_S, self._check)
         self.render_step()
+
+    def _one_step(self) -> None:
+        """The `step` reveal: the optimizer's first step, as `.` takes it, read by the backward view at
+        step 0 and at step 1. A run that moved before the prediction starts again, held at step 0."""
+        if not self._at_step_0(self.held):
+            self.held = None
+            self.app.start_run(paused=True)
+        self.waiting = "one training step"
+        self._stepping = False
+        self._poll = self.set_interval(POLL_S / 5, self._check_step)
+        self.render_step()
+
+    @staticmethod
+    def _at_step_0(snap) -> bool:
+        look = getattr(snap, "backward", None)
+        return snap is not None and snap.step == 0 and look is not None and (isinstance(look, str) or look.step == 0)
+
+    def _check_step(self) -> None:
+        xor = self.app.xor
+        snap = xor.snapshot
+        if self.held is None:
+            if self._at_step_0(snap):
+                self.held = snap
+            return
+        look = getattr(snap, "backward", None)
+        if isinstance(look, str) or isinstance(self.held.backward, str):
+            self._measure()  # a refused pass: the measure says why
+        elif not self._stepping:
+            self._stepping = True
+            xor.say(xor.step_once())
+        elif snap.step >= 1 and look is not None and look.step == snap.step:
+            self._measure()
 
     def _check(self) -> None:
         step, xor = self.step, self.app.xor

@@ -20,6 +20,12 @@ NUMBER_KEYS = {"minus", "plus", "percent_sign", "full_stop"} | set("0123456789")
 CHOICE_KEYS = {"full_stop"} | set("0123456789")
 
 
+def answer_range(panel) -> str | None:
+    """How the Footer writes the choice keys: the question's own range ('1-3'), not the table's 1-4."""
+    q = panel.step.question if panel.is_mounted else None
+    return f"1-{len(q.choices)}" if q is not None and q.choices else None
+
+
 class NumberAnswer(Input):
     """The typed prediction: it takes only what a number is made of, so every letter key of the app
     (m for the next step included) keeps working while it waits. Esc leaves it (to edit the panes),

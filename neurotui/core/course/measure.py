@@ -224,6 +224,29 @@ def measure_before_step(m: Measured) -> Answer:
     return Answer(index, f"line {j + 1}: {before}, line {i + 1}: optimizer.step(){_on(m)}")
 
 
+def measure_first_step(m: Measured) -> Answer:
+    """How far the run's first optimizer step moved the weight the backward view writes out: its value
+    at step 1 minus its value at step 0, both as the view read them (core.training.gradcheck.look)."""
+    before = getattr(m.extra.get("start"), "backward", None)
+    after = getattr(m.snapshot, "backward", None)
+    for look in (before, after):
+        if isinstance(look, str):
+            raise NotMeasured(f"backward: {look}")
+        if look is None:
+            raise NotMeasured("the backward view's numbers were not read (t sets the step up again)")
+    if before.step != 0 or after.step != 1:
+        raise NotMeasured(f"the run is at step {after.step}, not 1: t sets the step up again")
+    b, a = before.selected, after.selected
+    if a.name != b.name:
+        raise NotMeasured(f"the view shows {a.name} now: the question is about {b.name} (arrows back to it)")
+    moved = a.value - b.value
+    optimizer = "Adam" if before.optimizer == "adam" else "SGD"
+    numeric = f", finite diff {b.numeric:+.4g}" if b.numeric is not None else ""
+    return Answer(abs(moved), f"{optimizer}'s step 1 moved {b.name} {moved:+.4g} ({b.value:+.5g} -> {a.value:+.5g}); "
+                              f"its gradient {b.chain:+.4g} (chain rule; autograd {b.autograd:+.4g}{numeric}); "
+                              f"SGD's -lr*g would be {b.sgd_update:+.2g}{_on(m)}")
+
+
 def measure_probe_loss(m: Measured) -> Answer:
     if m.probe is None:
         raise NotMeasured("the failure probe has not been trained")

@@ -17,9 +17,9 @@ from neurotui.core.course.presets import get_preset
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
 
-# What runs after the prediction: the XOR pane's run, a sweep, the failure probe, the neuron's
-# fields being set, or nothing (the answer is already on screen, e.g. the script).
-REVEALS = ("run", "sweep", "probe", "neuron", "none")
+# What runs after the prediction: the XOR pane's run, one training step (`.`), a sweep, the failure
+# probe, the neuron's fields being set, or nothing (the answer is already on screen, e.g. the script).
+REVEALS = ("run", "step", "sweep", "probe", "neuron", "none")
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,22 @@ STEPS: tuple[Step, ...] = (
                      *M.LOOP_CHOICES),
          measure=M.measure_before_step, after="backward() fills the gradients that step() then uses.",
          hides=("     loss.backward()",), shows=("# ???  which line goes here?", "     optimizer.step()")),
+    Step("backward-step", "backward(), then step(): one weight",
+         "loss.backward() fills each weight's gradient by the chain rule. The backward view writes it out for "
+         "w2[0,0], the first weight into the output: on each row dL/dp * dp/dz * dz/dw, then their sum, beside "
+         "autograd's .grad and a finite difference. optimizer.step() then moves the weight. Adam divides its "
+         "running mean of g by the root of its running mean of g squared (m-hat / sqrt(v-hat)), times lr.",
+         full_title="Adam's first step is lr, whatever the gradient's size",
+         view="backward", reveal="step",
+         # Determined by the setup: at step 1 Adam's m-hat is g and v-hat is g squared, so its step is
+         # lr * g / |g| (eps aside): lr for any weight with a nonzero gradient, whatever the seed.
+         question=_q("Adam (lr 0.1) takes its first step. How far does it move w2[0,0]? (its size; the sign "
+                     "aside)", tol=0.005),
+         measure=M.measure_first_step,
+         after="At its first step m-hat / sqrt(v-hat) is g / |g|: Adam moves every weight by lr. backward() "
+               "gives the direction; later steps scale with the gradient's history.",
+         hides=("no state yet", "SGD -lr*g", "Adam +", "Adam -", "whatever the gradient"),
+         shows=("dL/dw2[0,0] = sum over rows", "autograd", "-> ?", "step 0/")),
     Step("evidence-card", "The evidence card",
          "Keep a small card: the neuron's numbers, XOR solved, the reason (nonlinear hidden layers make features) "
          "and the failure probe: the same network without the hidden activation. e writes it.",
@@ -220,7 +236,7 @@ PASS_CHECK: tuple[tuple[str, str], ...] = (
     ("activation functions add nonlinearity", "stacked-linear"),
     ("a single-layer perceptron cannot solve XOR", "perceptron"),
     ("an MLP stacks layers to build intermediate features", "mlp"),
-    ("PyTorch: nn.Module, loss, optimizer, backward(), step()", "training-loop"),
+    ("PyTorch: nn.Module, loss, optimizer, backward(), step()", "backward-step"),
 )
 
 KEYS = tuple(s.key for s in STEPS)

@@ -220,7 +220,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          "pick a weight with the arrows: its gradient by the chain rule, row by row, beside autograd's and a "
          "finite difference, and what the optimizer's step does with it (the run pauses; . steps, p: the next row)",
          lambda ascii: BackwardView(ascii=ascii, id="view-backward"),
-         lambda pane, snap: pane.query_one(BackwardView).show(snap, pane.configs[0].activation),
+         lambda pane, snap: pane.query_one(BackwardView).show(snap, pane.configs[0].activation, pane.hide_answers),
          asks=_asks_backward, next=lambda pane: pane.query_one(BackwardView).next_row(), arrow=_backward_arrow,
          enter=_enter_backward, hides_loss=True),
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c): their boundaries, or their "

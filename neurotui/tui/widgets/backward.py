@@ -17,6 +17,7 @@ from neurotui.core.model.network import name_of
 from neurotui.tui.widgets.network import Item, NetworkView
 
 PAGE_ROWS = 10  # the batch rows listed at once; p steps through the rest
+PICTURE_ROWS = 6  # the network's picture at its smallest: its header and four units
 LOSS_NAMES = {"bce": "BCE", "ce": "CrossEntropy", "mse": "MSE"}
 FIXED_LINES = 6  # the header, the formula, the table's head, the sum and its checks, two for the step: the rest are rows
 
@@ -40,11 +41,52 @@ def item_name(item: Item) -> str:
 
 
 def _n(v: float | None, width: int = 10) -> str:
-    return f"{'-':>{width}}" if v is None else f"{v:>+{width}.4g}"
+    return f"{'-':>{width}}" if v is None else f"{v + 0.0:>+{width}.4g}"
 
 
-def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> Text:
-    """The selected parameter's chain in at most `height` lines of `width`, rows windowed around `row`."""
+FACTOR = 8  # a factor's width: 3 significant digits, or 2 where 3 would not fit ('-0.00078', '+7.4e-05')
+
+
+def _signed(v: float, width: int = FACTOR) -> str:
+    """A factor or a product, signed. An exact zero is '0': x = 0 times a negative factor is -0.0 in
+    floating point, which read as a negative contribution."""
+    if v == 0:
+        return f"{'0':>{width}}"
+    text = f"{v:+.3g}"
+    return f"{text if len(text) <= width else f'{v:+.2g}':>{width}}"
+
+
+def _target(y: float) -> str:
+    """A class index as an integer, a regression target with 3 digits."""
+    return f"{y:.0f}" if float(y).is_integer() else f"{y:.3g}"
+
+
+def _inputs(look, row: int) -> str:
+    """The row's first two inputs (x1 x2): as integers where every row's are (the lesson's 0s and 1s),
+    else each in 5 characters with its sign, so a negative x1 keeps the columns in line."""
+    return " ".join(f"{v:>{_x_width(look)}.{0 if _x_width(look) == 2 else 2}f}" for v in look.inputs[row][:2])
+
+
+def _x_width(look) -> int:
+    whole = all(float(v).is_integer() and 0 <= v < 10 for x in look.inputs for v in x[:2])
+    return 2 if whole else 5
+
+
+def _x_head(look) -> str:
+    k = min(2, len(look.inputs[0])) if look.inputs else 2
+    return " ".join(f"{f'x{i + 1}':>{_x_width(look)}}" for i in range(k))
+
+
+def _columns(look) -> tuple[int, int]:
+    """The x and y columns' widths: the widest row's x1 x2 and the widest target."""
+    rows = range(len(look.inputs))
+    return (max(len(_x_head(look)), *(len(_inputs(look, r)) for r in rows)),
+            max(1, *(len(_target(y)) for y in look.targets)))
+
+
+def chain_text(look, row: int, height: int, width: int, ascii: bool = False, masked: bool = False) -> Text:
+    """The selected parameter's chain in at most `height` lines of `width`, rows windowed around `row`;
+    `masked`: the step's size left out (the lesson asks it)."""
     lines: list[Text] = []
 
     def say(*parts: tuple[str, str]) -> None:
@@ -64,19 +106,27 @@ def chain_text(look, row: int, height: int, width: int, ascii: bool = False) -> 
         room = max(1, room - 1)  # a line says where the window is
     first = min(max(0, row - room // 2), max(0, n_rows - room))
     shown = chain.rows[first:first + room]
-    say((f"{'row':>4} {'x':<9}{'y':>3} " + "   ".join(f"{n:>8}" for n in names) + f"   {'product':>9}", "dim"))
+    x_width, y_width = _columns(look)
+    say((f"{'row':>4} {_x_head(look):>{x_width}}  {'y':>{y_width}} " + "   ".join(f"{n:>{FACTOR}}" for n in names)
+         + f"   {'product':>9}", "dim"))
     mark = ">" if ascii else "\u25b8"
     for r in shown:
         here = r.row == row
-        x = " ".join(f"{v:.2f}" for v in look.inputs[r.row][:2])  # the first two inputs: x1 x2
-        say((f"{mark if here else ' '}{r.row:>3} {x:<9}{look.targets[r.row]:>3.3g} "
-             + " * ".join(f"{v:>+8.3g}" for _, v in r.factors) + f" = {r.product:>+9.3g}", "reverse" if here else ""))
+        x = _inputs(look, r.row)
+        say((f"{mark if here else ' '}{r.row:>3} {x:>{x_width}}  {_target(look.targets[r.row]):>{y_width}} "
+             + " * ".join(_signed(v) for _, v in r.factors) + f" = {_signed(r.product, 9)}",
+             "reverse" if here else ""))
     if n_rows > len(shown):
         say((f"     rows {first}-{first + len(shown) - 1} of {n_rows} (p: the next); the sum is over all", "dim"))
     plus = f" (with L1's {chain.penalty:+.3g})" if chain.penalty else ""
-    say(("sum" + plus, "bold"), (f" {p.chain:+.8g}  autograd {p.autograd:+.8g}  finite diff {_n(p.numeric, 0).strip()}", ""))
+    say(("sum" + plus, "bold"), (f" {p.chain + 0.0:+.8g}  autograd {p.autograd + 0.0:+.8g}  finite diff {_n(p.numeric, 0).strip()}", ""))
+    optimizer = "Adam" if look.optimizer == "adam" else "SGD"
+    if masked:  # the guided lesson asks how far the step moves it: nothing here answers that first
+        say((f". steps ({optimizer}, lr {look.lr:g}):", "bold"), (f" {p.name} {p.value:+.5g} -> ?", ""))
+        say(("  how far it moves is the lesson's question: predict it first", "dim"))
+        return _joined(lines, width)
     update = p.adam_update if look.optimizer == "adam" else p.sgd_update
-    say((f". steps ({'Adam' if look.optimizer == 'adam' else 'SGD'}):", "bold"),
+    say((f". steps ({optimizer}):", "bold"),
         (f" {p.name} {p.value:+.5g} {'+' if update >= 0 else '-'} {abs(update):.4g} -> {p.value + update:+.5g}", ""))
     state = "no state yet: its first step" if look.adam_fresh else f"m {p.adam_m:+.3g}, v {p.adam_v:.3g}"
     say((f"  Adam {p.adam_update:+.4g} ({state});  SGD -lr*g {p.sgd_update:+.4g}", "dim"))
@@ -92,7 +142,7 @@ def _joined(lines: list[Text], width: int) -> Text:
 class BackwardView(Vertical):
     DEFAULT_CSS = """
     BackwardView { height: 1fr; }
-    BackwardView > BackwardNet { height: 1fr; min-height: 6; }
+    BackwardView > BackwardNet { height: 1fr; min-height: 6; }  /* PICTURE_ROWS */
     BackwardView > #backward-chain { height: auto; max-height: 16; }
     """
 
@@ -101,6 +151,7 @@ class BackwardView(Vertical):
         self.ascii = ascii
         self.row = 0  # the batch row whose factors are marked (p steps)
         self.look = None
+        self.masked = False  # the optimizer's step left out while the guided lesson asks about it
 
     def compose(self) -> ComposeResult:
         yield BackwardNet(ascii=self.ascii, id="backward-net")
@@ -117,10 +168,10 @@ class BackwardView(Vertical):
     def selected_name(self, layers: int) -> str:
         return item_name(self.net.selected or default_item(layers))
 
-    def show(self, snap, activation: str) -> None:
+    def show(self, snap, activation: str, masked: bool = False) -> None:
         if snap.network is not None:
             self.net.show(snap.network, activation)
-        self.look = snap.backward
+        self.look, self.masked = snap.backward, masked
         self._draw()
 
     def next_row(self) -> None:
@@ -133,7 +184,13 @@ class BackwardView(Vertical):
             self.row %= len(look.chain.rows)
         rows = 4 if look is None or isinstance(look, str) else len(look.chain.rows)
         room = FIXED_LINES + min(rows, PAGE_ROWS) + (rows > PAGE_ROWS)
-        if self.size.height:  # the picture keeps at least its header and four units
-            room = max(FIXED_LINES + 1, min(room, self.size.height - 6))
+        height = self.size.height
+        if height:
+            # The picture keeps at least its header and four units (6 rows) where the chain still gets
+            # four of its rows and its sum beside it; shorter (the guided lesson at 80x24) the chain
+            # comes first: the header line names the weight, and the arrows still pick another.
+            picture = height - PICTURE_ROWS >= FIXED_LINES + min(rows, 4) + (rows > 4)
+            self.net.display = picture
+            room = max(1, min(room, height - (PICTURE_ROWS if picture else 0)))
         self.query_one("#backward-chain", Static).update(
-            chain_text(look, self.row, room, self.size.width, self.ascii))
+            chain_text(look, self.row, room, self.size.width, self.ascii, self.masked))

@@ -267,8 +267,12 @@ class NetworkView(CachedText):
         layers = len(net.weights)
         sizes = [len(net.inputs)] + [len(w) for w in net.weights]
         uh, _ = self._unit_rows(max(sizes))  # the tiles the worker computes (wanted_tile) fit these rows
-        keep = shown_units(net, self.selected, uh, max(1, self.size.height - 2 - self.info_rows), self.size.width)
-        canvas = _Canvas(keep, uh, 1 if uh > 1 else 0, self._hits)  # gap: rows between units
+        room = max(1, self.size.height - 2 - self.info_rows)
+        keep = shown_units(net, self.selected, uh, room, self.size.width)
+        # rows between units, where they fit: 4 units of 2 rows in 9 rows have none (with one each,
+        # the fourth unit fell below the picture's edge)
+        gap = 1 if uh > 1 and max(sizes) * (uh + 1) <= room else 0
+        canvas = _Canvas(keep, uh, gap, self._hits)
         canvas.put(0, "in")
         for i in keep[0]:
             canvas.put(canvas.top(0, i), net.inputs[i])
