@@ -16,6 +16,7 @@ from neurotui.core.numbers import lesson_round, loss_text
 from neurotui.core.training.snapshot import Snapshot
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.network import unit_name
+from neurotui.tui.widgets.palette import is_tie
 
 STATE_STYLE = {
     "loading": "yellow", "running": "bold green", "paused": "bold yellow",
@@ -237,11 +238,17 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
             name = "" if snap.task.binary else f" ({snap.task.loss_name})"
             t.append(f"loss{name}= {loss_text(snap.shown_loss)}")
         return t
+    ties = [is_tie(p) for p in snap.probs]
     if header:
         # 0.500 printed beside pred=0 and pred=1: the note says the rounding hides which side of 0.5 p is
         halves = any(f"{p:.3f}" == "0.500" for p in snap.probs)
-        t.append("the lesson's rows; pred = p >= 0.5\n" if halves else "the lesson's rows\n", "dim")
-    for line, pred, y in zip(snap.rows(), snap.preds, XOR_Y):
+        t.append("the lesson's rows; ?: tie at 0.5\n" if any(ties) else
+                 "the lesson's rows; pred = p >= 0.5\n" if halves else "the lesson's rows\n", "dim")
+    for line, pred, y, tie in zip(snap.rows(), snap.preds, XOR_Y, ties):
+        if tie:  # which side of 0.5 float32's last bit lands on is no prediction (and differs by CPU)
+            t.append(line.rsplit(" pred=", 1)[0] + " pred=?")
+            t.append(" ?\n", "yellow")
+            continue
         right = pred == int(y)
         t.append(line)
         t.append(f" {g.ok if right else g.bad}\n", "green" if right else "bold red")

@@ -35,9 +35,19 @@ CLASS_COLORS = ("#2f58b0", "#f08a30", "#40a040", "#c03040", "#a060c0", "#30a0a0"
 SURE_LEVELS = 3  # a class's colour at three strengths: unsure, fairly sure, sure
 
 
+TIE = 1e-6
+
+
+def is_tie(p: float) -> bool:
+    """p within float32's noise of 0.5 (a model that learned no side, e.g. a linear one on XOR): which
+    side its last bit lands on is no prediction, and differs between CPUs, so it is drawn as 0.5."""
+    return abs(p - 0.5) < TIE
+
+
 def shade_style(p: float) -> str:
     if p != p:  # nan
         return "red"
+    p = 0.5 if is_tie(p) else p
     i = int(min(max(p, 0.0), 1.0) * len(SHADE_STYLES))
     return SHADE_STYLES[min(i, len(SHADE_STYLES) - 1)]
 
@@ -45,6 +55,7 @@ def shade_style(p: float) -> str:
 def half_color(p: float, palette: tuple[str, ...] = HALF_COLORS) -> str:
     if p != p:  # nan
         return "red"
+    p = 0.5 if is_tie(p) else p
     i = int(min(max(p, 0.0), 1.0) * len(palette))
     return palette[min(i, len(palette) - 1)]
 
