@@ -107,7 +107,7 @@ def train_loop(
     deadline = clock.now() + SIZE_WAIT
     while not control.sized and not is_cancelled() and clock.now() < deadline:
         clock.wait(control.wake, 0.05)  # step 0's frame at the size the screen will show it
-    posted = control.pictures()  # the pictures last asked for while held
+    posted = control.pictures  # the pictures last asked for while held
     post_snapshot(run.snapshot(posted), None)
     run.record(posted, force=True)
     origin, origin_steps, speed = clock.now(), 0, control.speed
@@ -116,19 +116,19 @@ def train_loop(
     dirty = False
     while not is_cancelled() and not run.finished:
         now = clock.now()
-        if run.apply_edits(control.take_edits(), control.pictures()):
-            post_snapshot(run.snapshot(control.pictures()), None)
+        if run.apply_edits(control.take_edits(), control.pictures):
+            post_snapshot(run.snapshot(control.pictures), None)
         if control.holding(run.step_count):
             if dirty:  # show exactly where training stopped
-                run.record(control.pictures(), force=True)
-                post_snapshot(run.snapshot(control.pictures()), None)
+                run.record(control.pictures, force=True)
+                post_snapshot(run.snapshot(control.pictures), None)
                 dirty = False
-            if control.pictures() != posted:  # a new view while paused still gets its pictures
-                posted = control.pictures()
+            if control.pictures != posted:  # a new view while paused still gets its pictures
+                posted = control.pictures
                 post_snapshot(run.snapshot(posted), None)
             if control.take_step():
-                run.step(control.pictures(), should_stop=is_cancelled)
-                post_snapshot(run.snapshot(control.pictures()), None)
+                run.step(control.pictures, should_stop=is_cancelled)
+                post_snapshot(run.snapshot(control.pictures), None)
             else:
                 clock.wait(control.wake, 0.1)
             origin, origin_steps, speed = clock.now(), run.step_count, control.speed
@@ -153,23 +153,23 @@ def train_loop(
         if pause_at is not None and run.step_count < pause_at:
             n = min(n, pause_at - run.step_count)
         if n:
-            run.train(n, control.pictures(), should_stop=is_cancelled)
+            run.train(n, control.pictures, should_stop=is_cancelled)
             dirty = True
         now = clock.now()
         if dirty and now - last_post >= POST_INTERVAL:
             t0, s0 = rate_mark
             rate = (run.step_count - s0) / (now - t0) if now > t0 else None
-            post_snapshot(run.snapshot(control.pictures()), rate)
+            post_snapshot(run.snapshot(control.pictures), rate)
             last_post, rate_mark, dirty = now, (now, run.step_count), False
     if is_cancelled():
         return
-    posted = control.pictures()
+    posted = control.pictures
     run.record(posted, force=True)
     post_snapshot(run.snapshot(posted), None)
     # Stay (idle, blocked on an Event) so a resize, zoom or new view after the run
     # still gets its pictures computed at the new size rather than stretched.
     while not is_cancelled():
         clock.wait(control.wake, 0.25)
-        if control.pictures() != posted or run.apply_edits(control.take_edits(), control.pictures()):
-            posted = control.pictures()
+        if control.pictures != posted or run.apply_edits(control.take_edits(), control.pictures):
+            posted = control.pictures
             post_snapshot(run.snapshot(posted), None)

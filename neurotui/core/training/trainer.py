@@ -291,15 +291,13 @@ class Trainer:
     def snapshot(
         self,
         boundary_size: tuple[int, int] | None = None,
-        inside_layer: int | None = None,
-        feature_grid: tuple[int, int] | None = None,
         edited_loss: float | None = None,
         frames: tuple = (),
-        network: object | None = None,
-        edits: tuple = (), landscape: object | None = None,
+        edits: tuple = (),
     ) -> Snapshot:
         """`edited_loss`: the loss of weights just set by hand, shown as the latest until training
-        goes on from them. `frames`, `network` and `edits` are what only the run knows (core.run)."""
+        goes on from them. `frames` and `edits` are what only the run knows (core.run); the views'
+        pictures are core.pictures' providers', added by core.run.Run.snapshot."""
         if self._sync_free and self.halt_on_saturation and not self.finished:
             self._check_saturation()  # here, where the losses are read back anyway: no extra sync
         self._flush()
@@ -337,14 +335,12 @@ class Trainer:
             diagnosis=diag,
             finished=self.finished,
             boundary=grid,
-            inside=None if inside_layer is None else self.look_inside(inside_layer, feature_grid),
             curve=tuple(self.curve),
             data_solved=data_solved,
             grid_range=(self.data.low, self.data.high),
             error=self.error,
             frames=frames,
-            network=network,
-            edits=edits, landscape=landscape,
+            edits=edits,
             task=self.task,
             **m,
         )

@@ -118,9 +118,9 @@ class BackwardView(Vertical):
         return item_name(self.net.selected or default_item(layers))
 
     def show(self, snap, activation: str) -> None:
-        if snap.network is not None:
-            self.net.show(snap.network, activation)
-        self.look = snap.backward
+        if (net := snap.picture("network")) is not None:
+            self.net.show(net, activation)
+        self.look = snap.picture("backward")
         self._draw()
 
     def next_row(self) -> None:
