@@ -339,13 +339,14 @@ def grid_range(x) -> tuple[float, float]:
     return lo - 0.1 * span, hi + 0.1 * span
 
 
-def load_dataset(config) -> Dataset:
-    """The Dataset of a validated XorConfig (reads the CSV file if there is one)."""
+def load_dataset(config, task=None) -> Dataset:
+    """The Dataset of a validated XorConfig's named set; `task`: the config's, when already decided."""
     import torch
 
-    from neurotui.core.model.task import task_of
+    if task is None:
+        from neurotui.core.model.task import task_of
 
-    task = task_of(config)
+        task = task_of(config)
     opts = resolved(config)
     g = torch.Generator().manual_seed(config.data_seed)
     if config.data is not None:  # a file is read, split and scaled by core.data.scaling.dataset_of

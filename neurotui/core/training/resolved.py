@@ -1,0 +1,87 @@
+"""A run's facts, decided once from its config: `resolve(config)`.
+
+A config says what was asked ("circle", "a file", "--bug broadcast-target"); a run needs what
+that comes to: the data with its split, the task and its loss pair, the first layer's inputs,
+the device and what the bug changes. Each is decided here, once, in one pass through the
+modules that know it (core.data, core.model.task, core.model.device, core.course.bugs). The
+Trainer, the run's script, the evidence card, the sweep and the landscape take a `Resolved` and
+ask none of them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from neurotui.core.course.bugs import Mistakes, check_bug_task, mistakes
+from neurotui.core.data.datasets import input_names, is_lesson_data, is_xor_rows, xor_labelled
+from neurotui.core.data.datasets import resolved as data_options
+from neurotui.core.model.config import XorConfig
+from neurotui.core.model.task import Task, task_of
+
+
+@dataclass(frozen=True, eq=False)
+class Resolved:
+    """The facts of one run. `data` (the Dataset, split, on the CPU) and `device` need torch: they
+    are decided the first time they are asked for, then kept."""
+
+    config: XorConfig  # validated
+    task: Task
+    mistakes: Mistakes
+    inputs: tuple[str, ...]  # what the first layer takes: the features, or a data file's columns
+    options: dict  # samples, noise and val_split with the dataset's defaults filled in
+
+    @property
+    def xor_rows(self) -> bool:
+        """The lesson's four rows (core.data.datasets.is_xor_rows)."""
+        return is_xor_rows(self.config)
+
+    @property
+    def lesson_data(self) -> bool:
+        """The four rows, all trained: the lesson's outputs and doctor apply unchanged."""
+        return is_lesson_data(self.config)
+
+    @property
+    def xor_labelled(self) -> bool:
+        return xor_labelled(self.config)
+
+    @property
+    def loss_kind(self) -> str:
+        """The training loss: 'bce' (the lesson's), 'ce' (K classes) or 'mse' (regression, or the bug's)."""
+        if self.mistakes.mse_loss or self.task.regress:
+            return "mse"
+        return "bce" if self.task.binary else "ce"
+
+    @property
+    def loss_name(self) -> str:
+        """The loss as the plot and the card name it: the task's, or MSE where a bug put it."""
+        return "MSE" if self.mistakes.mse_loss else self.task.loss_name
+
+    def loss_module(self):
+        """The loss that pairs with the task (core.model.task.loss_module), the bug's where it has one."""
+        from neurotui.core.model.task import loss_module
+
+        return loss_module(self.task, mse_on_labels=self.mistakes.mse_loss)
+
+    @cached_property
+    def device(self):
+        from neurotui.core.model.device import resolve_device
+
+        return resolve_device(self.config.device)
+
+    @cached_property
+    def data(self):
+        """The Dataset: a named set generated, or a --data file read, split and standardized."""
+        from neurotui.core.data.scaling import dataset_of
+
+        return dataset_of(self.config, self.task)
+
+
+def resolve(config: XorConfig | Resolved) -> Resolved:
+    """`config`'s facts (a Resolved passes through): ConfigError with a one-line reason for a bad config."""
+    if isinstance(config, Resolved):
+        return config
+    checked = config.validated(bug_task=False)
+    task = task_of(checked)  # a --data file's labels are read here, once
+    check_bug_task(checked.bug, task.kind)
+    return Resolved(checked, task, mistakes(checked), input_names(checked), data_options(checked))
