@@ -76,20 +76,25 @@ def l1_penalty(model, strength: float):
     return penalty
 
 
-def train_forwards(model, skip_features: bool) -> list:
-    """The forward functions one training step calls: dropout active, Module.__call__ skipped.
+class TrainingForward:
+    """model(x) as a training step calls it: dropout active, Module.__call__ skipped (no hooks are
+    ever registered here, so calling each forward() directly is the same maths with less Python).
 
-    The model itself stays in eval mode, so everything that evaluates it (the
-    boundary, the views inside, the metrics) sees it without dropout.
+    The model itself stays in eval mode, so everything that evaluates it (the boundary, the views
+    inside, the metrics) sees it without dropout. `skip_features`: the training inputs were
+    featurized once, so the Features layer is not run every step.
     """
-    from neurotui.core.model.layers import Features, SeededDropout
 
-    out = []
-    for m in model:
-        if skip_features and isinstance(m, Features):
-            continue  # the training inputs are featurized once, not every step
-        out.append(m.dropped if isinstance(m, SeededDropout) else m.forward)
-    return out
+    def __init__(self, model, skip_features: bool):
+        from neurotui.core.model.layers import Features, SeededDropout
+
+        self.forwards = [m.dropped if isinstance(m, SeededDropout) else m.forward
+                         for m in model if not (skip_features and isinstance(m, Features))]
+
+    def __call__(self, x):
+        for forward in self.forwards:
+            x = forward(x)
+        return x
 
 
 def evaluate(model, x, y, task: Task = BINARY_TASK):
