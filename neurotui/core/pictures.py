@@ -76,7 +76,6 @@ def landscape(run, which: int, plane: tuple[str, int]):
     between carries the last one, its point moved); a new plane or a run that stopped gets it at
     once. None when PyTorch refused the run's loss or its weights are not finite."""
     from neurotui.core.model.landscape import landscape as compute
-    from neurotui.core.model.landscape import loss_kind
 
     a, path = run.trainers[which], run.paths[which]
     if a.nonfinite_where is not None or a.error is not None:
@@ -93,7 +92,7 @@ def landscape(run, which: int, plane: tuple[str, int]):
     name, draw = plane
     d = a.data
     land = compute(a.model, d.train_x, d.train_y, path.tensor(), path.steps, a.step_count, name,
-                   generator=torch.Generator().manual_seed(draw), loss=loss_kind(a.config, a.mistakes.mse_loss))
+                   generator=torch.Generator().manual_seed(draw), loss=a.facts.loss_kind)
     run.kept[key] = (plane, a.step_count, now, land)
     return land
 

@@ -53,9 +53,9 @@ def column_stats(x):
     return mean, std
 
 
-def dataset_of(config, task=None):
+def dataset_of(config, task=None, options: dict | None = None):
     """The Dataset of a validated XorConfig: a --data file's here, a named set's from core.data.datasets.
-    `task`: the config's (core.training.resolved decided it), else asked of core.model.task."""
+    `task` and `options` (datasets.resolved): the config's, when core.training.resolved decided them."""
     from neurotui.core.data.datasets import load_dataset, resolved
 
     if task is None:
@@ -63,10 +63,10 @@ def dataset_of(config, task=None):
 
         task = task_of(config)
     if config.data is None:
-        return load_dataset(config, task)
+        return load_dataset(config, task, options)
     import torch
 
-    return load_file(config, task, resolved(config)["val_split"],
+    return load_file(config, task, (resolved(config) if options is None else options)["val_split"],
                      torch.Generator().manual_seed(config.data_seed))
 
 

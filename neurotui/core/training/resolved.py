@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from neurotui.core.course.bugs import Mistakes, check_bug_task, mistakes
-from neurotui.core.data.datasets import input_names, is_lesson_data, is_xor_rows, xor_labelled
+from neurotui.core.data.datasets import input_names, is_lesson_data
 from neurotui.core.data.datasets import resolved as data_options
 from neurotui.core.model.config import XorConfig
 from neurotui.core.model.task import Task, task_of
@@ -30,20 +30,7 @@ class Resolved:
     mistakes: Mistakes
     inputs: tuple[str, ...]  # what the first layer takes: the features, or a data file's columns
     options: dict  # samples, noise and val_split with the dataset's defaults filled in
-
-    @property
-    def xor_rows(self) -> bool:
-        """The lesson's four rows (core.data.datasets.is_xor_rows)."""
-        return is_xor_rows(self.config)
-
-    @property
-    def lesson_data(self) -> bool:
-        """The four rows, all trained: the lesson's outputs and doctor apply unchanged."""
-        return is_lesson_data(self.config)
-
-    @property
-    def xor_labelled(self) -> bool:
-        return xor_labelled(self.config)
+    lesson_data: bool  # the lesson's four rows, all trained: its outputs and doctor apply unchanged
 
     @property
     def loss_kind(self) -> str:
@@ -74,7 +61,7 @@ class Resolved:
         """The Dataset: a named set generated, or a --data file read, split and standardized."""
         from neurotui.core.data.scaling import dataset_of
 
-        return dataset_of(self.config, self.task)
+        return dataset_of(self.config, self.task, self.options)
 
 
 def resolve(config: XorConfig | Resolved) -> Resolved:
@@ -84,4 +71,5 @@ def resolve(config: XorConfig | Resolved) -> Resolved:
     checked = config.validated(bug_task=False)
     task = task_of(checked)  # a --data file's labels are read here, once
     check_bug_task(checked.bug, task.kind)
-    return Resolved(checked, task, mistakes(checked), input_names(checked), data_options(checked))
+    return Resolved(checked, task, mistakes(checked), input_names(checked), data_options(checked),
+                    is_lesson_data(checked))
