@@ -27,12 +27,11 @@ from neurotui.core.course.script_data import (
     evaluation_lines,
     number,
 )
-from neurotui.core.data.datasets import check_data, is_lesson_data
+from neurotui.core.data.datasets import check_data
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import DEFAULT_FEATURES, XorConfig, layer_sizes
-from neurotui.core.model.task import task_of
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
@@ -48,12 +47,16 @@ class ScriptError(ConfigError):
     """The script cannot be made or written; one line, shown as-is."""
 
 
-def _check(config: XorConfig) -> XorConfig:
-    config = config.validated()
+def _check(config: XorConfig):
+    """The run's resolved facts (core.training.resolved), refused in one line where the script cannot follow it."""
+    from neurotui.core.training.resolved import resolve
+
+    facts = resolve(config)
+    config = facts.config
     if config.device != "cpu":  # CUDA's kernels (and its own dropout generator) round differently
         raise ScriptError(f"--script writes the CPU run, and --device {config.device} may train elsewhere, "
                           "with other last digits: drop --device")
-    return config
+    return facts
 
 
 def _threads_line(config: XorConfig) -> str:
@@ -72,14 +75,16 @@ def _edit_lines(edits) -> list[str]:
             *(f"#   {e.describe()}" for e in edits)]
 
 
-def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> list[str]:
-    """The script as a list of lines (no newlines); line i+1 of the file is element i."""
-    from neurotui.core.course.bugs import BUG_LR, mistakes
+def script_lines(config, log_every: int | None = None, edits=()) -> list[str]:
+    """The script as a list of lines (no newlines); line i+1 of the file is element i. `config`: an
+    XorConfig or its resolved facts (core.training.resolved), decided once for every part of the script."""
+    from neurotui.core.course.bugs import BUG_LR
 
-    config = _check(config)
-    bug, m = config.bug, mistakes(config)
-    lesson = is_lesson_data(config)
-    task = task_of(config)
+    facts = _check(config)
+    config = facts.config
+    bug, m = config.bug, facts.mistakes
+    lesson = facts.lesson_data
+    task = facts.task
     args = config.cli_args()
     out = [
         f"# neurotui lab{' ' + args if args else ''}, as a standalone PyTorch script.",
@@ -116,7 +121,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
             out.append(f"xor_y = {XOR_Y_LITERAL}")
         train_x, train_y = "xor_x", "xor_y"
     else:
-        out += data_lines(config)
+        out += data_lines(facts)
         train_x, train_y = "train_x", "train_y"
         if task.kind == "classes":
             out.append("train_targets = train_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
@@ -127,11 +132,11 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
                 f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
                 "    x1, x2 = x[:, 0], x[:, 1]",
                 f"    return torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"]
-    out += ["", "", *_blown_up_lines(config)]
+    out += ["", "", *_blown_up_lines(facts)]
     out += ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
             "        self.net = nn.Sequential("]
     act = f"nn.{get_activation(config.activation).torch_name}()"
-    sizes = layer_sizes(config)
+    sizes = layer_sizes(config, facts)
     for i, (fan_in, fan_out) in enumerate(sizes):
         out.append(f"            nn.Linear({fan_in}, {fan_out}),")
         if i < len(sizes) - 1:
@@ -148,7 +153,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
         out.append(f"loss_fn = nn.{ {'binary': 'BCELoss', 'classes': 'CrossEntropyLoss'}.get(task.kind, 'MSELoss')}()")
     out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"
                             if bug in BUG_LR else "")
-    out += _loop_lines(config, m, train_x, train_y, flat, log_every)
+    out += _loop_lines(facts, train_x, train_y, flat, log_every)
     if lesson:
         out += [
             "with torch.no_grad():",
@@ -160,7 +165,7 @@ def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> l
             'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
         ]
     else:
-        out += evaluation_lines(config)
+        out += evaluation_lines(facts)
     out += [
         "if error is not None:  # the first line of PyTorch's message, as neurotui shows it",
         '    print(f"stopped at step {len(losses) + 1}: {type(error).__name__}: {str(error).strip().splitlines()[0]}")',
@@ -202,21 +207,21 @@ def _output_lines(task, m, bug) -> list[str]:
     return [f"            # nn.Sigmoid(),{mark}left out, so BCELoss gets raw scores"]
 
 
-def _blown_up_lines(config: XorConfig) -> list[str]:
+def _blown_up_lines(facts) -> list[str]:
     """Where neurotui stops a run it calls blown up (checked every SATURATION_CHECK_EVERY steps)."""
     doc = ['    """Where neurotui stops a run: outputs pinned at exactly 0 or 1 on the wrong side give a finite',
            '    loss above 5 (BCELoss clamps log(0) at -100), not nan, and training on cannot bring them back."""']
-    if not task_of(config).binary:  # only BCELoss clamps: a K-class or regression run is never stopped so
-        return evaluate_lines(config)
-    if not is_lesson_data(config):
-        return [*evaluate_lines(config), "", "", "def blown_up():", *doc,
+    if not facts.task.binary:  # only BCELoss clamps: a K-class or regression run is never stopped so
+        return evaluate_lines(facts)
+    if not facts.lesson_data:
+        return [*evaluate_lines(facts), "", "", "def blown_up():", *doc,
                 "    train_loss = evaluate(train_x, train_y)[0]",
                 "    return math.isfinite(train_loss) and train_loss > 5.0"]
     return [
         "def blown_up():", *doc,
         "    if losses[-1] <= 5.0:",
         "        return False",
-        *(["    model.eval()  # dropout off"] if config.dropout else []),
+        *(["    model.eval()  # dropout off"] if facts.config.dropout else []),
         "    with torch.no_grad():",
         "        probs = model(xor_x).squeeze(1).tolist()",
         "    return all(map(math.isfinite, probs)) and any(",
@@ -224,8 +229,9 @@ def _blown_up_lines(config: XorConfig) -> list[str]:
     ]
 
 
-def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
+def _loop_lines(facts, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
     """The training loop: minibatches, the guarded loss, zero_grad / backward / step, the log."""
+    config, m = facts.config, facts.mistakes
     bug = config.bug
     n_train = check_data(config)[0]
     batched = config.batch is not None and config.batch < n_train
@@ -273,7 +279,7 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
     if log_every:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
-    if task_of(config).binary:
+    if facts.task.binary:
         out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
                 f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # gone nan, or blown up: stop", "        break"]
     else:
@@ -297,14 +303,15 @@ def script_text(config: XorConfig, log_every: int | None = None, *, others: bool
     `save` (--save PATH): the script keeps its model there and loads it back, in plain torch."""
     if others:
         raise ScriptError("--script prints only the script: drop --json, --boundary and --card")
-    text = script_for(config, log_every)
+    facts = _check(config)
+    text = script_for(facts, log_every)
     if save is None:
         return text
-    if config.data is None:
+    if facts.config.data is None:
         raise ScriptError("--save keeps a --data file's model")
     from neurotui.core.course.script_data import save_lines
 
-    return text + "\n".join(save_lines(config, str(save))) + "\n"
+    return text + "\n".join(save_lines(facts, str(save))) + "\n"
 
 
 def bug_line(config: XorConfig) -> int | None:

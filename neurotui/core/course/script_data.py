@@ -16,12 +16,10 @@ from neurotui.core.data.datasets import (
     DESCRIPTIONS,
     class_sizes,
     is_xor_rows,
-    resolved,
     validation_rows,
     xor_labelled,
 )
 from neurotui.core.data.shapes import BUMPS, PLAYGROUND_RADIUS
-from neurotui.core.model.task import task_of
 
 XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"
 XOR_Y_LITERAL = "torch.tensor([[0.], [1.], [1.], [0.]])"
@@ -68,18 +66,17 @@ def quoted(text: str) -> str:
     return f'"{text}"' if text.isprintable() and not set(text) & {'"', "\\"} else repr(text)
 
 
-def data_lines(config) -> list[str]:
+def data_lines(facts) -> list[str]:
     """Lines that leave train_x, train_y (and val_x, val_y with a split): [n, K] and [n, 1] float32,
     a file's standardized as lab's are.
 
     Not for the lesson's own four rows (the script writes those as the lesson does).
     """
-    return _split_lines(config) + scaling_lines(config, bool(resolved(config)["val_split"]))
+    return _split_lines(facts) + scaling_lines(facts, bool(facts.options["val_split"]))
 
 
-def _split_lines(config) -> list[str]:
-    opts = resolved(config)
-    task = task_of(config)
+def _split_lines(facts) -> list[str]:
+    config, opts, task = facts.config, facts.options, facts.task
     if config.data is not None:
         out, sizes = _csv_lines(config, task)
     elif is_xor_rows(config):
@@ -240,8 +237,9 @@ def _csv_lines(config, task) -> tuple[list[str], tuple[int, ...]]:
     return out, (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
 
 
-def scaling_lines(config, has_val: bool) -> list[str]:
+def scaling_lines(facts, has_val: bool) -> list[str]:
     """A file's inputs (and a regression's target) standardized by the training rows, as lab does."""
+    config = facts.config
     if config.data is None or not config.standardize:
         return []
     val = has_val
@@ -254,7 +252,7 @@ def scaling_lines(config, has_val: bool) -> list[str]:
         "train_x = ((train_x.double() - mean) / std).float()",
         *(["val_x = ((val_x.double() - mean) / std).float()"] if val else []),
     ]
-    if task_of(config).regress:
+    if facts.task.regress:
         out += [
             "# The target too, for training; losses are reported in the file's units (MSE x target_std**2).",
             "target_mean = float(train_y.double().mean())",
@@ -266,9 +264,9 @@ def scaling_lines(config, has_val: bool) -> list[str]:
     return out
 
 
-def evaluate_lines(config) -> list[str]:
+def evaluate_lines(facts) -> list[str]:
     """`evaluate(x, y)`, defined before the loop (the blow-up check uses it): loss and score on a whole set."""
-    task = task_of(config)
+    config, task = facts.config, facts.task
     head = ["def evaluate(x, y):"]
     off = ["    model.eval()  # dropout off"] if config.dropout else []
     if task.regress:
@@ -280,7 +278,7 @@ def evaluate_lines(config) -> list[str]:
             "        mse = loss_fn(out, y)",
             "        r2 = 1 - ((out - y) ** 2).sum() / ((y - y.mean()) ** 2).sum().clamp(min=1e-12)",
             "    return mse.item() * target_std ** 2, r2.item()  # the loss in the file's units"
-            if _target_scaled(config) else "    return mse.item(), r2.item()",
+            if _target_scaled(facts) else "    return mse.item(), r2.item()",
         ]
     if task.kind == "classes":
         return head + [
@@ -304,10 +302,10 @@ def evaluate_lines(config) -> list[str]:
     ]
 
 
-def evaluation_lines(config) -> list[str]:
+def evaluation_lines(facts) -> list[str]:
     """After training (model.eval()): what `lab` prints off the lesson's four rows."""
-    task = task_of(config)
-    has_val = bool(resolved(config)["val_split"])
+    config, task = facts.config, facts.task
+    has_val = bool(facts.options["val_split"])
     out = []
     if xor_labelled(config):
         out += [
@@ -325,7 +323,7 @@ def evaluation_lines(config) -> list[str]:
     loss, score = ("mse", "r2") if task.regress else ("loss", "accuracy")
     val_rows = "len(val_y)" if has_val else "0"
     out += [
-        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))' if not _target_scaled(config) else
+        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))' if not _target_scaled(facts) else
         'print("final_loss=", round((losses[-1] if losses else math.nan) * target_std ** 2, 4))',
         f"train_{loss}, train_{score} = evaluate(train_x, train_y)",
         *([f"val_{loss}, val_{score} = evaluate(val_x, val_y)"] if has_val else []),
@@ -337,7 +335,7 @@ def evaluation_lines(config) -> list[str]:
 
         t = csv_table(config.data, config.label, config.task)
         out += [f"print({quoted(line)})" for line in describe_lines(
-            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config))]
+            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(facts))]
     if has_val:
         return out + [
             f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',
@@ -349,17 +347,18 @@ def evaluation_lines(config) -> list[str]:
     ]
 
 
-def _target_scaled(config) -> bool:
-    return config.data is not None and config.standardize and task_of(config).regress
+def _target_scaled(facts) -> bool:
+    return facts.config.data is not None and facts.config.standardize and facts.task.regress
 
 
-def save_lines(config, path: str) -> list[str]:
+def save_lines(facts, path: str) -> list[str]:
     """Keep the trained model, then load it back as a new program would (torch.save / torch.load)."""
     from neurotui.core.data.csvfile import csv_table
 
+    config = facts.config
     t = csv_table(config.data, config.label, config.task)
     scaled = config.standardize
-    target = _target_scaled(config)
+    target = _target_scaled(facts)
     return [
         "",
         "# Keep the model: its weights and what new rows need to be read the same way (the input columns,",
@@ -379,7 +378,7 @@ def save_lines(config, path: str) -> list[str]:
         'again.load_state_dict(saved["state_dict"])',
         "again.eval()",
         *(["new_x = val_x  # already scaled here; rows read from a new file: ((x.double() - saved[\"mean\"]) "
-           "/ saved[\"std\"]).float()"] if resolved(config)["val_split"] else ["new_x = train_x"]),
+           "/ saved[\"std\"]).float()"] if facts.options["val_split"] else ["new_x = train_x"]),
         "with torch.no_grad():",
         "    assert torch.equal(again(new_x), model(new_x))  # the kept model predicts what this one does",
     ]
