@@ -342,3 +342,28 @@ def test_compare_steps_a_and_b_together():
         assert len(snaps) == 2 and snaps[0].step == snaps[1].step
     assert d.posts[-1][1][1].finished and d.posts[-1][1][1].frames == ()  # the replay is A's
     assert len(d.started) == 1 and d.started[0][1] is None  # the lesson's rows: no points to draw
+
+
+def test_a_new_kind_of_picture_is_one_provider_and_reaches_the_snapshot_by_name(monkeypatch):
+    """What a new view with new data touches below the UI: its provider in core.pictures, nothing
+    else. The control, the loop, the Run and the Snapshot carry it by name; a paused run asked for
+    it late still gets it; B gets one only from a provider that draws each run."""
+    from neurotui.core import pictures
+
+    def weights(run, which, scale):
+        return scale * sum(p.numel() for p in run.trainers[which].model.parameters())
+
+    monkeypatch.setitem(pictures.PROVIDERS, "weight_count", pictures.Provider(weights, each_run=True))
+    monkeypatch.setitem(pictures.PROVIDERS, "a_only", pictures.Provider(lambda run, which, arg: arg))
+    d = Driver([XorConfig(steps=30), XorConfig(steps=30, hidden=2)], speed=None, pause_at=10,
+               pictures=Pictures((4, 6)))
+    asked = Pictures.of((4, 6), {"weight_count": 2, "a_only": "A"})
+    d.on(lambda s: s.step == 10, lambda: d.clock.at(d.clock.t + 1, lambda: d.control.ask(pictures=asked)))
+    d.on(lambda s: s.picture("weight_count") is not None, d.stop)
+    d.run()
+    first, a, b = d.posts[0][1][0], *d.posts[-1][1]
+    assert first.picture("weight_count") is None and first.pictures == {}  # nothing computed unasked
+    assert a.step == 10 and a.picture("weight_count") == 2 * 17 and b.picture("weight_count") == 2 * 9
+    assert a.picture("a_only") == "A" and b.picture("a_only") is None
+    with pytest.raises(KeyError, match="no picture provider named nothing_here"):
+        Pictures.of((4, 6), {"nothing_here": 1})
