@@ -10,7 +10,7 @@ ask none of them again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from neurotui.core.course.bugs import Mistakes, check_bug_task, mistakes
@@ -49,6 +49,15 @@ class Resolved:
         from neurotui.core.model.task import loss_module
 
         return loss_module(self.task, mse_on_labels=self.mistakes.mse_loss)
+
+    def with_seed(self, seed: int) -> Resolved:
+        """The same run from another init seed (a sweep's next net): the data, drawn from the data
+        seed, and the device are the same facts, shared rather than decided again."""
+        out = replace(self, config=self.config.with_(seed=seed))
+        for name in ("data", "device"):
+            if name in self.__dict__:  # decided already (cached_property keeps them there)
+                out.__dict__[name] = self.__dict__[name]
+        return out
 
     @cached_property
     def device(self):
