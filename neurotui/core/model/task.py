@@ -159,23 +159,38 @@ def evaluate(model, x, y, task: Task = BINARY_TASK):
     114 of 120 is 0.95 and not float32's 0.94999999), or R² for regression. A diverged model is
     measured as nan, never raised on."""
     import torch
-    import torch.nn.functional as F
 
     with torch.no_grad():
         out = model(x)
+        loss = _loss_of_output(out, y, task)
         if task.binary:
-            # BCELoss's formula, log clamped at -100 as it does, written out because F.binary_cross_entropy
-            # raises on a NaN probability, and a diverged run must still be measured (as nan).
-            loss = -(y * out.log().clamp(min=-100) + (1 - y) * (1 - out).log().clamp(min=-100)).mean()
             score = ((out >= 0.5).to(y.dtype) == y).to(torch.float32).sum()
         elif task.kind == CLASSES:
-            target = y.reshape(-1).long()
-            loss = F.cross_entropy(out, target)
-            score = (out.argmax(1) == target).to(torch.float32).sum()
+            score = (out.argmax(1) == y.reshape(-1).long()).to(torch.float32).sum()
         else:
-            loss = F.mse_loss(out, y)
             score = r_squared(out, y)
     return loss, score
+
+
+def evaluate_loss(model, x, y, task: Task = BINARY_TASK):
+    """`evaluate`'s loss alone, the same number: what the train/validation curve and the blow-up
+    check read, every few steps of a run, without the score's ops. `model`: any callable."""
+    import torch
+
+    with torch.no_grad():
+        return _loss_of_output(model(x), y, task)
+
+
+def _loss_of_output(out, y, task: Task):
+    import torch.nn.functional as F
+
+    if task.binary:
+        # BCELoss's formula, log clamped at -100 as it does, written out because F.binary_cross_entropy
+        # raises on a NaN probability, and a diverged run must still be measured (as nan).
+        return -(y * out.log().clamp(min=-100) + (1 - y) * (1 - out).log().clamp(min=-100)).mean()
+    if task.kind == CLASSES:
+        return F.cross_entropy(out, y.reshape(-1).long())
+    return F.mse_loss(out, y)
 
 
 def accuracy_of(correct: float, total: int) -> float:

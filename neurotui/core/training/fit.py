@@ -22,7 +22,7 @@ from neurotui.core.doctor.diagnosis import (
     near_half,
     not_decreasing,
 )
-from neurotui.core.model.task import BINARY_TASK, Task
+from neurotui.core.model.task import BINARY_TASK, Task, evaluate_loss
 from neurotui.core.model.task import evaluate as task_evaluate
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
@@ -78,23 +78,64 @@ def l1_penalty(model, strength: float):
 
 class TrainingForward:
     """model(x) as a training step calls it: dropout active, Module.__call__ skipped (no hooks are
-    ever registered here, so calling each forward() directly is the same maths with less Python).
+    ever registered here, so calling each forward directly is the same maths with less Python).
+    `training=False`: as model(x) in eval mode (no dropout), for what a run measures every few
+    steps (the curve, the blow-up check).
+
+    An nn.Linear is called as F.linear on its own weight and bias, bound once: Linear.forward
+    finds both through Module.__getattr__ on every call, ~3 us a layer here, a few percent of a
+    small step. The parameters are only ever changed in place (the optimizer, a hand edit,
+    load_state_dict), never replaced, so the bound ones stay the model's.
 
     The model itself stays in eval mode, so everything that evaluates it (the boundary, the views
     inside, the metrics) sees it without dropout. `skip_features`: the training inputs were
     featurized once, so the Features layer is not run every step.
     """
 
-    def __init__(self, model, skip_features: bool):
+    def __init__(self, model, skip_features: bool, training: bool = True):
         from neurotui.core.model.layers import Features, SeededDropout
 
-        self.forwards = [m.dropped if isinstance(m, SeededDropout) else m.forward
-                         for m in model if not (skip_features and isinstance(m, Features))]
+        self.forwards = [_training_forward(m) if training else _eval_forward(m) for m in model
+                         if not (skip_features and isinstance(m, Features))
+                         and (training or not isinstance(m, SeededDropout))]  # eval mode's dropout: the identity
 
     def __call__(self, x):
         for forward in self.forwards:
             x = forward(x)
         return x
+
+
+def _training_forward(m):
+    from neurotui.core.model.layers import SeededDropout
+
+    return m.dropped if isinstance(m, SeededDropout) else _eval_forward(m)
+
+
+def _eval_forward(m):
+    from functools import partial
+
+    import torch.nn.functional as F
+    from torch import nn
+
+    if type(m) is nn.Linear:
+        return partial(F.linear, weight=m.weight, bias=m.bias)
+    return m.forward
+
+
+def loss_function(loss_fn):
+    """loss_fn(pred, y) without Module.__call__ or the module's forward: the functional call it
+    makes, its settings bound once (the same op, the same numbers). Any other module: its forward."""
+    from functools import partial
+
+    import torch.nn.functional as F
+    from torch import nn
+
+    kind = type(loss_fn)
+    if kind is nn.BCELoss and loss_fn.weight is None:
+        return partial(F.binary_cross_entropy, reduction=loss_fn.reduction)
+    if kind is nn.MSELoss:
+        return partial(F.mse_loss, reduction=loss_fn.reduction)
+    return loss_fn.forward
 
 
 def evaluate(model, x, y, task: Task = BINARY_TASK):
@@ -105,9 +146,12 @@ def evaluate(model, x, y, task: Task = BINARY_TASK):
 def halts(losses, model, x, y, task: Task, nonfinite_where: str | None) -> bool:
     """Whether an unfinished run off the lesson's rows reads "saturated" (blown up), as the doctor
     reads it every SATURATION_CHECK_EVERY steps. Unfinished, `diagnose_fit` looks at the train loss
-    alone: one pass over the training rows, not the validation set nor any accuracy (those were
-    half of the check's cost, and the check ~20% of a small moons step's, over a 5000-step run)."""
-    train_loss = float(task_evaluate(model, x, y, task)[0])
+    alone: one pass over the training rows (`model`: any callable), no validation set nor score.
+    Only BCELoss's clamp holds a blown-up loss finite, so off the binary task nothing is measured:
+    there the verdict is never "saturated"."""
+    if not task.binary:
+        return False
+    train_loss = float(evaluate_loss(model, x, y, task))
     return diagnose_fit(losses, train_loss=train_loss, val_loss=None, train_accuracy=math.nan, val_accuracy=None,
                         finished=False, nonfinite_where=nonfinite_where, task=task).kind == "saturated"
 

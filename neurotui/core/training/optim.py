@@ -63,6 +63,9 @@ class KernelOptimizer:
         self.lr = lr
         self.param_groups = [dict(g, lr=lr) for g in groups]
         self.state: dict = {}  # parameter -> {"step", "exp_avg", "exp_avg_sq"}, as torch.optim.Adam keeps it
+        # Per group, while all its parameters step together (they always do here: backward() reaches
+        # every one): (their one step count, exp_avgs, exp_avg_sqs), the kernel's lists made once.
+        self._shared: list[tuple | None] = [None] * len(self.param_groups)
         self.fallback = None  # torch.optim.Adam, where this torch's kernel takes other arguments
         self._stepped = False
 
@@ -79,16 +82,19 @@ class KernelOptimizer:
             return
         try:
             with torch.no_grad():
-                for group in self.param_groups:
+                for i, group in enumerate(self.param_groups):
                     params = [p for p in group["params"] if p.grad is not None]
-                    if params:
-                        (self._adam if self.adam else self._sgd)(group, params)
+                    if params and self.adam:
+                        self._adam(i, group, params)
+                    elif params:
+                        self._sgd(group, params)
         except kernels.KernelUnavailable:
             if self._stepped:
                 raise
             # The first call failed before any parameter moved (Adam's kernel is called first
             # thing): hand the run to torch.optim from a fresh state.
             self.state.clear()
+            self._shared = [None] * len(self.param_groups)
             groups = [{"params": g["params"], "weight_decay": g["weight_decay"]} for g in self.param_groups]
             self.fallback = torch.optim.Adam(groups, lr=self.lr, fused=True)
             self.fallback.step()
@@ -100,13 +106,39 @@ class KernelOptimizer:
             grads = kernels.added(grads, params, alpha=group["weight_decay"])
         kernels.add_(params, grads, alpha=-group["lr"])
 
-    def _adam(self, group: dict, params: list) -> None:
-        states = [self.state.get(p) or self._new_state(p) for p in params]
-        steps = [s["step"] for s in states]
-        kernels.add_scalar_(steps, 1)
-        kernels.fused_adam_(params, [p.grad for p in params], [s["exp_avg"] for s in states],
-                            [s["exp_avg_sq"] for s in states], steps,
+    def _adam(self, i: int, group: dict, params: list) -> None:
+        every = len(params) == len(group["params"])
+        if every and self._shared[i] is None and not any(p in self.state for p in params):
+            self._shared[i] = self._new_shared(params)
+        elif not every and self._shared[i] is not None:
+            self._unshare(i)  # some parameter sits this step out: each keeps its own count from now on
+        shared = self._shared[i]
+        if shared is not None:
+            # torch.optim counts each parameter's steps in its own tensor (a foreach add over all of
+            # them, ~5 us here); parameters that always step together can share one: the same values.
+            step, exp_avgs, exp_avg_sqs = shared
+            step.add_(1)
+            steps = [step] * len(params)
+        else:
+            states = [self.state.get(p) or self._new_state(p) for p in params]
+            steps = [s["step"] for s in states]
+            kernels.add_scalar_(steps, 1)
+            exp_avgs, exp_avg_sqs = [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states]
+        kernels.fused_adam_(params, [p.grad for p in params], exp_avgs, exp_avg_sqs, steps,
                             lr=group["lr"], weight_decay=group["weight_decay"])
+
+    def _new_shared(self, params: list) -> tuple:
+        states = [self._new_state(p) for p in params]
+        step = states[0]["step"]
+        for s in states:
+            s["step"] = step
+        return step, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states]
+
+    def _unshare(self, i: int) -> None:
+        for p in self.param_groups[i]["params"]:
+            if p in self.state:
+                self.state[p]["step"] = self.state[p]["step"].clone()
+        self._shared[i] = None
 
     def _new_state(self, p) -> dict:
         import torch

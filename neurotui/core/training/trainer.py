@@ -23,9 +23,9 @@ from collections.abc import Callable
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, diagnose
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
-from neurotui.core.model.task import loss_targets
+from neurotui.core.model.task import evaluate_loss, loss_targets
 from neurotui.core.training import kernels, observe, threads
-from neurotui.core.training.fit import Batches, TrainingForward, curve_every, evaluate, halts, l1_penalty
+from neurotui.core.training.fit import Batches, TrainingForward, curve_every, halts, l1_penalty, loss_function
 from neurotui.core.training.kernel_check import verified
 from neurotui.core.training.optim import make_step_optimizer
 from neurotui.core.training.resolved import Resolved, resolve
@@ -59,10 +59,11 @@ class Trainer:
         self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
         # What the step calls by the lesson's names. `train_model`: the model as a training step
         # calls it (dropout on, the inputs featurized once, no hook bookkeeping); `_loss_of`: the
-        # loss module's forward, for the same reason; `backward`: autograd's engine called directly
+        # loss module's functional call, for the same reason; `backward`: autograd's engine called directly
         # where this torch passed the kernels' check, else the public loss.backward().
         self.train_model = TrainingForward(self.model, skip_features=True)
-        self._loss_of = self.loss_fn.forward
+        self._measure_model = TrainingForward(self.model, skip_features=False, training=False)  # the curve, the halt
+        self._loss_of = loss_function(self.loss_fn)
         self.backward = kernels.backward_ if verified(self.device).ok else _public_backward
         # CUDA's BCELoss checks its input range with a device-side assert that ruins the
         # whole CUDA context; raw scores are checked here instead, raising CPU's own error.
@@ -199,13 +200,15 @@ class Trainer:
             self.halted = diagnose(self.losses, self.probabilities(), finished=False,
                                    **observe.model_kind(self)).kind == "saturated"
         else:  # unfinished, the doctor reads the train loss alone (fit.halts)
-            self.halted = halts(self.losses, self.model, self.data.train_x, self.data.train_y, self.task, self.nonfinite_where)
+            self.halted = halts(self.losses, self._measure_model, self.data.train_x, self.data.train_y, self.task,
+                                self.nonfinite_where)
 
     def _record_curve(self) -> None:
         import torch
 
         d = self.data  # a scaled regression target's losses, in the file's units (as metrics)
-        pair = torch.stack([evaluate(self.model, x, y, self.task)[0] for x, y in ((d.train_x, d.train_y), (d.val_x, d.val_y))])
+        pair = torch.stack([evaluate_loss(self._measure_model, x, y, self.task)
+                            for x, y in ((d.train_x, d.train_y), (d.val_x, d.val_y))])
         pair = pair * (d.scaling.loss_factor if d.scaling is not None else 1.0)
         if self._sync_free:
             self._curve_pending.append((self.step_count, pair))  # read back with the losses
