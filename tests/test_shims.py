@@ -121,3 +121,25 @@ def test_argparse_shim_failure_names_the_version(monkeypatch):
     monkeypatch.setattr(argparse_shims, "options_of", lambda parser: [])
     with pytest.raises(AssertionError, match=r"Python \d+\.\d+.*_actions"):
         argparse_shims.check()
+
+
+def test_no_rule_styles_a_panes_insides_by_the_panes_focus():
+    """The panes restyle only themselves when focus moves (textual_shims.restyle_itself): a rule such
+    as `#xor:focus-within Static` or `.pane:focus > Label` would then go stale. The focused border is
+    set inline (workspace.mark_focused), so no such rule is needed."""
+    import re
+    from pathlib import Path
+
+    import neurotui.tui as tui
+    from neurotui.tui.panes.activations import ActivationsPane
+    from neurotui.tui.panes.neuron import NeuronPane
+    from neurotui.tui.panes.xor import XorPane
+
+    css = (Path(tui.__file__).parent / "neurotui.tcss").read_text(encoding="utf-8")
+    css += "".join(getattr(cls, "DEFAULT_CSS", "") for cls in (XorPane, NeuronPane, ActivationsPane))
+    pane = r"(#(neuron|xor|activations|reliability)|\.pane|(Xor|Neuron|Activations|Reliability)Pane)"
+    stale = re.compile(pane + r"[^\s>,{]*:focus(-within)?[^\s,{]*\s*[>\s]\s*[#.\w&]")
+    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in block.split(",")]
+    assert [s for s in selectors if stale.search(s)] == []
+    for cls in (XorPane, NeuronPane, ActivationsPane):
+        assert cls.watch_has_focus is textual_shims.restyle_itself

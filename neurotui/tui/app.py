@@ -159,11 +159,18 @@ class NeuroApp(KeysInOrder, App[XorConfig]):
         for line in self.startup_warnings:
             self.notify(line.removeprefix("neurotui: warning: "), title="config.toml", severity="warning", timeout=15)
         if self.autostart:
-            self.start_run()
+            # After the first frame: the worker's first act is `import torch` (seconds of Python, holding
+            # the GIL most of the time), which painted beside it doubled the time to the first frame.
+            self.xor.show_config(self.session.config)  # the first frame shows what is loading
+            self.call_after_refresh(self._autostart)
         else:
             self.query_one(TopBar).show(device="starts with the first run")
             self.xor.show_config(self.session.config)
             self.xor.wait("press space to start training (. takes one step)")
+
+    def _autostart(self) -> None:
+        if self.xor.control is None:  # unless a key typed at the first frame started it already
+            self.start_run()
 
     def _on_signal(self, sig: int) -> None:
         # Exit code 128+signal, as a shell expects. Writes to a hung-up terminal can block

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
+from neurotui.tui.textual_shims import restyle_itself
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
 Z_MIN, Z_MAX = -5.0, 5.0
@@ -25,6 +26,7 @@ ROOM_TO_WRAP = 30
 
 class ActivationsPane(Vertical):
     can_focus = True
+    watch_has_focus = restyle_itself  # a focus change restyles the pane, not its insides
 
     def __init__(self, glyphs: Glyphs, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -18,6 +18,7 @@ from neurotui.core.numbers import fmt_value
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import FIELD_KEYS, NEURON_PANE_KEYS, bindings
+from neurotui.tui.textual_shims import restyle_itself
 
 NUDGE = 0.1
 
@@ -84,6 +85,7 @@ class NumberField(Input):
 
 class NeuronPane(Vertical):
     can_focus = True
+    watch_has_focus = restyle_itself  # a focus change restyles the pane, not its insides
     BINDINGS = bindings(NEURON_PANE_KEYS)
 
     @dataclass

@@ -22,6 +22,7 @@ from neurotui.tui.panes.xor_loss import loss_figure, loss_name, use_log
 from neurotui.tui.panes.xor_network import WeightEditor, WeightField
 from neurotui.tui.panes.xor_run import XorRun
 from neurotui.tui.panes.xor_views import CYCLE, VIEWS
+from neurotui.tui.textual_shims import restyle_itself
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.code import CodeView
@@ -36,6 +37,7 @@ DOCTOR_LINES = 4  # #xor-diagnosis's height (neurotui.tcss) before layout: the v
 
 class XorPane(Vertical):
     can_focus = True
+    watch_has_focus = restyle_itself  # a focus change restyles the pane, not its insides
     BINDINGS = bindings(XOR_KEYS)
 
     def __init__(self, glyphs: Glyphs, **kwargs) -> None:
