@@ -39,11 +39,6 @@ class Resolved:
             return "mse"
         return "bce" if self.task.binary else "ce"
 
-    @property
-    def loss_name(self) -> str:
-        """The loss as the plot and the card name it: the task's, or MSE where a bug put it."""
-        return "MSE" if self.mistakes.mse_loss else self.task.loss_name
-
     def loss_module(self):
         """The loss that pairs with the task (core.model.task.loss_module), the bug's where it has one."""
         from neurotui.core.model.task import loss_module
