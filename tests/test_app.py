@@ -288,7 +288,7 @@ def test_views_compare_depth_optimizer_and_lr_keys():
             await pilot.press("v")  # features again: the snapshot now carries per-unit maps
             await settle(app, pilot)
             await pilot.pause(0.5)
-            features = xor.snapshot.inside.features
+            features = xor.snapshot.picture("inside").features
             await pilot.press("v", "v", "v", "v")  # back to the boundary
             await pilot.press("c")
             await pilot.pause(0.2)

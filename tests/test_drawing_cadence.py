@@ -114,11 +114,12 @@ def test_the_worker_stands_aside_while_a_key_is_answered_and_trains_on_after():
     import threading
     import time
 
+    from neurotui.core.pictures import Pictures
     from neurotui.session.control import RunControl
     from neurotui.session.loop import train_loop
 
     steps, done = [], threading.Event()
-    control = RunControl(speed=None, grid_size=(8, 8))
+    control = RunControl(speed=None, pictures=Pictures((8, 8)))
     worker = threading.Thread(target=train_loop, args=(
         XorConfig(steps=200_000), control, lambda *_: None,
         lambda snaps, _rate: steps.append(snaps[0].step), done.is_set), daemon=True)

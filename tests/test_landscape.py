@@ -125,11 +125,11 @@ def test_the_landscape_view_draws_the_workers_plane_and_p_chooses_another():
         seen = []
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            assert app.xor.snapshot.landscape is None  # nothing computed while no view shows it
+            assert app.xor.snapshot.picture("landscape") is None  # nothing computed while no view shows it
             await pilot.press("v", "v", "v", "v", "v")
             for plane in ("pca", "random", "weights"):
                 for _ in range(100):
-                    land = app.xor.snapshot.landscape
+                    land = app.xor.snapshot.picture("landscape")
                     if land is not None and land.plane == plane:
                         break
                     await pilot.pause(0.05)
@@ -186,7 +186,7 @@ def test_compare_from_the_landscape_view_shows_both_runs_landscapes():
             await settle(app, pilot)
             await pilot.press("c")  # from the boundary: two boundaries, no landscape computed
             await settle(app, pilot)
-            plain = (app.query_one("#cmp-a").display, app.query_one("#cmp-a-land").display, app.xor.other.landscape)
+            plain = (app.query_one("#cmp-a").display, app.query_one("#cmp-a-land").display, app.xor.other.picture("landscape"))
             await pilot.press("c", "v", "v", "v", "v", "v", "c")  # from the landscape view
             await settle(app, pilot)
             a, b = app.xor.snapshot, app.xor.other
@@ -197,8 +197,8 @@ def test_compare_from_the_landscape_view_shows_both_runs_landscapes():
     plain, (lands_shown, boundary_shown), a, b, texts = asyncio.run(go())
     assert plain == (True, False, None)
     assert lands_shown == [True, True] and not boundary_shown
-    assert a.landscape.centre_loss == pytest.approx(a.loss, abs=1e-4)  # each map is its own run's
-    assert b.landscape.centre_loss == pytest.approx(b.loss, abs=1e-4) == pytest.approx(0.6931, abs=1e-3)
+    assert a.picture("landscape").centre_loss == pytest.approx(a.loss, abs=1e-4)  # each map is its own run's
+    assert b.picture("landscape").centre_loss == pytest.approx(b.loss, abs=1e-4) == pytest.approx(0.6931, abs=1e-3)
     assert all("S start" in t and "E step 300" in t for t in texts)
 
 

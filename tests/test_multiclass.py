@@ -208,6 +208,6 @@ def test_hidden_space_shows_every_class_and_a_regression_as_points():
     for changes, markers in (({"dataset": "spiral3"}, ["0", "1", "2"]), ({"dataset": "reg-gauss"}, ["*"])):
         t = Trainer(XorConfig(steps=20, **changes))
         t.run()
-        fig = space_figure(t.snapshot(inside_layer=1).inside, (0, 1))
+        fig = space_figure(t.look_inside(1), (0, 1))
         assert [s.marker for s in fig.series] == markers, changes
-        assert sum(len(s.xs) for s in fig.series) == len(t.snapshot(inside_layer=1).inside.hidden_points)
+        assert sum(len(s.xs) for s in fig.series) == len(t.look_inside(1).hidden_points)

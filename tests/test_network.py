@@ -68,8 +68,8 @@ def run(coro):
 
 async def network_of(app, pilot):
     for _ in range(100):
-        if app.xor.snapshot.network is not None and app.query_one(NetworkView).network is not None:
-            return app.xor.snapshot.network
+        if app.xor.snapshot.picture("network") is not None and app.query_one(NetworkView).network is not None:
+            return app.xor.snapshot.picture("network")
         await pilot.pause(0.05)
     raise AssertionError("no network picture came")
 
@@ -110,7 +110,7 @@ def test_selection_edit_bad_esc_and_resume_from_the_edited_weights():
                 await pilot.pause(0.05)
             snap = app.xor.snapshot
             seen["edit"] = (snap.edits, snap.loss, snap.step, app.xor.paused)
-            net = snap.network
+            net = snap.picture("network")
             seen["weights"] = (net.weights, net.biases)
             seen["grads"] = (net.weight_grads, net.bias_grads)
             # resume: the first step's loss is the edited model's forward pass
@@ -193,12 +193,12 @@ def test_a_click_on_the_boundary_probes_that_point():
             rows, cols = boundary.wanted_size()
             await pilot.click("#xor-boundary", offset=(cols - 1, 0))  # top right: x1 ~ 1.2, x2 ~ 1.2
             for _ in range(100):
-                net = app.xor.snapshot.network
+                net = app.xor.snapshot.picture("network")
                 if net is not None and net.probe is not None:
                     break
                 await pilot.pause(0.05)
             await pilot.pause(0.2)
-            return app.xor.snapshot.network.probe, str(app.query_one("#xor-rows").render())
+            return app.xor.snapshot.picture("network").probe, str(app.query_one("#xor-rows").render())
 
     (x1, x2, p, hidden), rows = run(go())
     assert x1 > 1.0 and x2 > 1.0 and 0.0 <= p <= 1.0 and len(hidden[0]) == 4
@@ -240,11 +240,11 @@ def test_hidden_feature_tiles_grow_with_their_space_and_a_click_focuses_a_pane()
             await pilot.press("3", "v")
             await settle(app, pilot)
             await pilot.pause(0.5)
-            small = len(app.xor.snapshot.inside.features[0])
+            small = len(app.xor.snapshot.picture("inside").features[0])
             await pilot.press("z")  # zoom enlarges the features view it is in
             await settle(app, pilot)
             await pilot.pause(0.5)
-            maps = app.xor.snapshot.inside.features
+            maps = app.xor.snapshot.picture("inside").features
             return focused, small, (len(maps[0]), len(maps[0][0])), app.query_one(FeaturesView).size
 
     focused, small, (rows, cols), size = run(go())

@@ -78,7 +78,7 @@ def test_a_run_never_imports_dynamo_or_sympy():
         "from neurotui.core.model.config import XorConfig\n"
         "for c in (XorConfig(steps=50), XorConfig(optimizer='sgd', steps=50, l2=0.1)):\n"
         "    t = Trainer(c); t.run(); assert t.step_count == 50\n"
-        "    t.snapshot((12, 24), inside_layer=1, feature_grid=(4, 8))\n"
+        "    t.snapshot((12, 24)); t.look_inside(1, (4, 8))\n"
         "print('torch._dynamo' in sys.modules, 'sympy' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -60,16 +60,16 @@ def test_the_worker_looks_inside_only_while_an_inside_view_is_shown():
         app = NeuroApp(XorConfig(steps=300), speed=None)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
-            on_boundary = app.xor.snapshot.inside
+            on_boundary = app.xor.snapshot.picture("inside")
             await pilot.press("3", "v")  # features: the hidden units' maps
             for _ in range(100):
-                if app.xor.snapshot.inside is not None:
+                if app.xor.snapshot.picture("inside") is not None:
                     break
                 await pilot.pause(0.05)
-            on_features = app.xor.snapshot.inside
+            on_features = app.xor.snapshot.picture("inside")
             await pilot.press("v", "v", "v")  # space, weights, network
             await pilot.pause(0.3)
-            on_network, view = app.xor.control.layer, app.xor.view
+            on_network, view = app.xor.control.pictures.wants("inside"), app.xor.view
         return on_boundary, on_features, on_network, view
 
     on_boundary, on_features, on_network, view = asyncio.run(go())

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from neurotui.core.model.config import HIDDEN_MAX, XorConfig
-from neurotui.core.run import Pictures
+from neurotui.core.pictures import Pictures
 from neurotui.session.control import SPEEDS, RunControl
 from neurotui.session.loop import POST_INTERVAL, SIZE_WAIT, train_loop
 from neurotui.session.state import LEARNING_RATES, Refused, Session
@@ -162,10 +162,10 @@ def test_edits_from_two_threads_arrive_once_each_in_order():
 
 def test_ask_wakes_the_worker_only_for_a_new_picture():
     control = RunControl()
-    control.ask(grid_size=control.grid_size, layer=control.layer)
+    control.ask(pictures=Pictures.of(control.pictures.grid_size, {}))
     assert not control.wake.is_set()
-    control.ask(grid_size=(20, 40))
-    assert control.wake.is_set() and control.pictures() == Pictures(grid_size=(20, 40))
+    control.ask(pictures=Pictures.of((20, 40), {}))
+    assert control.wake.is_set() and control.pictures == Pictures(grid_size=(20, 40))
 
 
 def test_resuming_goes_on_past_pause_at():
@@ -271,8 +271,8 @@ def test_pause_holds_single_steps_move_one_at_a_time_and_resume_finishes():
 
 
 def test_a_finished_run_still_draws_a_new_view():
-    d = Driver(XorConfig(steps=30), speed=None, grid_size=(4, 6))
-    d.on(lambda s: s.finished, lambda: d.clock.at(d.clock.t + 5, lambda: d.control.ask(grid_size=(3, 5))))
+    d = Driver(XorConfig(steps=30), speed=None, pictures=Pictures((4, 6)))
+    d.on(lambda s: s.finished, lambda: d.clock.at(d.clock.t + 5, lambda: d.control.ask(pictures=Pictures((3, 5)))))
     d.on(lambda s: s.finished and len(s.boundary) == 3, d.stop)
     d.run()
     last, before = d.posts[-1][1][0], d.posts[-2][1][0]
@@ -284,8 +284,8 @@ def test_a_finished_run_still_draws_a_new_view():
 def test_no_frame_is_kept_before_the_screen_says_its_size():
     # the worker can start before the first layout: frames kept at the guessed size replayed as a
     # 6x6 stamp, and how many were kept so depended on the machine's speed (a flaky snapshot in CI)
-    d = Driver(XorConfig(steps=30), speed=None, grid_size=(6, 6), sized=False)
-    d.clock.at(1.0, lambda: d.control.ask(grid_size=(5, 9), sized=True))
+    d = Driver(XorConfig(steps=30), speed=None, pictures=Pictures((6, 6)), sized=False)
+    d.clock.at(1.0, lambda: d.control.ask(pictures=Pictures((5, 9)), sized=True))
     d.on(lambda s: s.finished, d.stop)
     d.run()
     assert d.posts[0][0] >= 1.0 and d.steps()[0] == 0  # nothing drawn at the guess
@@ -293,7 +293,7 @@ def test_no_frame_is_kept_before_the_screen_says_its_size():
 
 
 def test_a_screen_that_never_says_its_size_only_delays_the_run():
-    d = Driver(XorConfig(steps=30), speed=None, grid_size=(6, 6), sized=False)
+    d = Driver(XorConfig(steps=30), speed=None, pictures=Pictures((6, 6)), sized=False)
     d.on(lambda s: s.finished, d.stop)
     d.run()
     assert d.posts[0][0] == pytest.approx(SIZE_WAIT, abs=0.06) and d.steps()[-1] == 30
@@ -342,3 +342,28 @@ def test_compare_steps_a_and_b_together():
         assert len(snaps) == 2 and snaps[0].step == snaps[1].step
     assert d.posts[-1][1][1].finished and d.posts[-1][1][1].frames == ()  # the replay is A's
     assert len(d.started) == 1 and d.started[0][1] is None  # the lesson's rows: no points to draw
+
+
+def test_a_new_kind_of_picture_is_one_provider_and_reaches_the_snapshot_by_name(monkeypatch):
+    """What a new view with new data touches below the UI: its provider in core.pictures, nothing
+    else. The control, the loop, the Run and the Snapshot carry it by name; a paused run asked for
+    it late still gets it; B gets one only from a provider that draws each run."""
+    from neurotui.core import pictures
+
+    def weights(run, which, scale):
+        return scale * sum(p.numel() for p in run.trainers[which].model.parameters())
+
+    monkeypatch.setitem(pictures.PROVIDERS, "weight_count", pictures.Provider(weights, each_run=True))
+    monkeypatch.setitem(pictures.PROVIDERS, "a_only", pictures.Provider(lambda run, which, arg: arg))
+    d = Driver([XorConfig(steps=30), XorConfig(steps=30, hidden=2)], speed=None, pause_at=10,
+               pictures=Pictures((4, 6)))
+    asked = Pictures.of((4, 6), {"weight_count": 2, "a_only": "A"})
+    d.on(lambda s: s.step == 10, lambda: d.clock.at(d.clock.t + 1, lambda: d.control.ask(pictures=asked)))
+    d.on(lambda s: s.picture("weight_count") is not None, d.stop)
+    d.run()
+    first, a, b = d.posts[0][1][0], *d.posts[-1][1]
+    assert first.picture("weight_count") is None and first.pictures == {}  # nothing computed unasked
+    assert a.step == 10 and a.picture("weight_count") == 2 * 17 and b.picture("weight_count") == 2 * 9
+    assert a.picture("a_only") == "A" and b.picture("a_only") is None
+    with pytest.raises(KeyError, match="no picture provider named nothing_here"):
+        Pictures.of((4, 6), {"nothing_here": 1})

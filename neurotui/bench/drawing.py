@@ -13,6 +13,7 @@ import threading
 import time
 
 from neurotui.core.model.config import XorConfig
+from neurotui.core.pictures import Pictures
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
 
@@ -137,7 +138,7 @@ def _headless_rate(config: XorConfig) -> _Rate:
         if snap.finished:
             done.set()
 
-    control = RunControl(speed=None, grid_size=(16, 28))
+    control = RunControl(speed=None, pictures=Pictures((16, 28)))
     thread = threading.Thread(
         target=train_loop,
         args=(config, control, lambda *_: None, post_snapshot, done.is_set),

@@ -144,12 +144,12 @@ def _print_lesson(args, config, snap, land) -> int:
 
 def _landscape(trainer, path, plane: str):
     """The loss over the plane through the final weights, with the kept weights as its path."""
-    from neurotui.core.model.landscape import landscape, loss_kind
+    from neurotui.core.model.landscape import landscape
 
     path.record(trainer.model, trainer.step_count)
     data = trainer.data
     return landscape(trainer.model, data.train_x, data.train_y, path.tensor(), path.steps, trainer.step_count,
-                     plane, loss=loss_kind(trainer.config, trainer.mistakes.mse_loss))
+                     plane, loss=trainer.facts.loss_kind)
 
 
 def _print_landscape(land) -> None:

@@ -2,32 +2,19 @@
 
 A `Run` owns its trainers, the weights set by hand and the replay's frames of A, and
 builds each look at the run (one `Snapshot` per trainer) in one place. Which pictures a look
-computes besides the numbers is a `Pictures`: the worker's loop (session/loop.py) reads it
-from the UI's requests, so this module knows nothing of threads, pacing or pausing.
+computes besides the numbers is a `core.pictures.Pictures`, whose providers it asks: the worker's
+loop (session/loop.py) reads it from the UI's requests, so this module knows nothing of threads,
+pacing, pausing or views.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from neurotui.core.data.datasets import is_xor_rows
 from neurotui.core.model.config import XorConfig
-
-
-@dataclass(frozen=True)
-class Pictures:
-    """The pictures the views on screen need: the boundary's grid (rows, cols), the hidden layer
-    to look inside (None: no view shows one), per-unit grids, the network view's tiles and a
-    point of the plane probed by a click. Only what is asked for is computed."""
-
-    grid_size: tuple[int, int] = (12, 24)
-    layer: int | None = 1
-    feature_grid: tuple[int, int] | None = None
-    network_tile: tuple[int, int] | None = None
-    probe_at: tuple[float, float] | None = None
-    landscape: tuple[str, int] | None = None  # (plane, draw): the loss landscape view's plane (core.model.landscape)
-    backward: str | None = None  # the parameter whose chain the backward view writes out ('w2[0,0]')
+from neurotui.core.pictures import Pictures, computed
 
 
 class Run:
@@ -47,7 +34,7 @@ class Run:
 
         # each run's weights at A's replay frames (B trains in lockstep): the landscapes' paths
         self.paths = [PathRecorder(c.steps) for c in configs]
-        self._landscapes: list[tuple | None] = [None] * len(configs)  # (plane, step, when, Landscape) each
+        self.kept: dict = {}  # what a picture's provider keeps between looks (core.pictures: the landscape's last map)
 
     def points(self) -> tuple | None:
         """The data points to draw on the boundary; None for the lesson's four XOR rows."""
@@ -124,64 +111,22 @@ class Run:
             self.record(pictures, force=True)
         return done
 
+    def edited_now(self) -> bool:
+        """True while A stands at the step of its last hand edit: its .grad still holds the old weights'."""
+        return self._edited_at is not None and self._edited_at == self.trainers[0].step_count
+
     def snapshot(self, pictures: Pictures) -> tuple:
-        """One Snapshot per trainer, A first, with the pictures asked for. A's also carries the
-        run's own: the replay's frames, the network view and the edits."""
+        """One Snapshot per trainer, A first, with the pictures asked for (core.pictures' providers,
+        B's only where a provider draws each run). A's also carries the run's own: the replay's
+        frames and the edits."""
         a = self.trainers[0]
         edited_loss = None
-        if self._edited_at is not None and self._edited_at == a.step_count:
+        if self.edited_now():
             a.run(0)  # the loss at this step is the edited model's (a forward pass), until it trains on
             edited_loss = a.metrics()["train_loss"]
-        network = None
-        if pictures.network_tile is not None or pictures.probe_at is not None:
-            from neurotui.core.model.network import look_network
-
-            d = a.data
-            # After an edit .grad still holds the old weights' gradients: show where the next step pushes.
-            from neurotui.core.data.datasets import input_names
-
-            network = look_network(a.model, a.x, input_names(a.config), pictures.network_tile, pictures.probe_at,
-                                   device=a.device, low=d.low, high=d.high,
-                                   grads=(a.gradients_now() or {}) if edited_loss is not None else None)
-        lands = [self.landscape(pictures.landscape, i) if pictures.landscape is not None else None
-                 for i in range(len(self.trainers))]  # compare mode shows B's beside A's
-        first = a.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
-                           edited_loss=edited_loss, frames=tuple(self.history.frames), network=network,
-                           edits=tuple(self.edits), landscape=lands[0])
-        if pictures.backward is not None:
-            from dataclasses import replace
-
-            from neurotui.core.training.gradcheck import look
-
-            first = replace(first, backward=look(a, pictures.backward))
-        return (first, *(t.snapshot(pictures.grid_size, inside_layer=pictures.layer, feature_grid=pictures.feature_grid,
-                                    landscape=land) for t, land in zip(self.trainers[1:], lands[1:])))
-
-    LANDSCAPE_EVERY = 1.0  # seconds between refreshes while training: each costs ms of the run's time
-
-    def landscape(self, plane: tuple[str, int], which: int = 0):
-        """A's (or B's: `which` 1) loss landscape: (plane name, draw) with draw seeding the random plane's directions.
-        While training it is refreshed at most once every LANDSCAPE_EVERY seconds (a snapshot in
-        between carries the last one); a new plane or a run that stopped gets it at once. None when
-        PyTorch refused the run's loss or its weights are not finite."""
-        import time
-
-        from neurotui.core.model.landscape import landscape, loss_kind
-
-        a, path = self.trainers[which], self.paths[which]
-        if a.nonfinite_where is not None or a.error is not None:
-            return None
-        last = self._landscapes[which]
-        now = time.monotonic()
-        if last is not None and last[0] == plane and last[1] == a.step_count:
-            return last[3]  # nothing moved (paused, or finished): the same picture
-        if last is not None and last[0] == plane and not a.finished and now - last[2] < self.LANDSCAPE_EVERY:
-            return last[3].moved_to(a.model, a.step_count)  # the map stays; the point moves on it
-        import torch
-
-        name, draw = plane
-        d = a.data
-        land = landscape(a.model, d.train_x, d.train_y, path.tensor(), path.steps, a.step_count, name,
-                         generator=torch.Generator().manual_seed(draw), loss=loss_kind(a.config, a.mistakes.mse_loss))
-        self._landscapes[which] = (plane, a.step_count, now, land)
-        return land
+        first = a.snapshot(pictures.grid_size, edited_loss=edited_loss, frames=tuple(self.history.frames),
+                           edits=tuple(self.edits))
+        snaps = (first, *(t.snapshot(pictures.grid_size) for t in self.trainers[1:]))
+        if not pictures.asks:
+            return snaps
+        return tuple(replace(s, pictures=computed(self, i, pictures)) for i, s in enumerate(snaps))

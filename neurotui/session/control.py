@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from neurotui.core.run import Pictures
+from neurotui.core.pictures import Pictures
 
 # The longest the worker stands aside for one key: the UI says when it is done before that.
 MAKE_WAY_S = 0.3
@@ -34,13 +34,9 @@ class RunControl:
     paused: bool = False
     speed: int | None = SPEEDS[DEFAULT_SPEED]
     pause_at: int | None = None  # hold by itself at this step (screenshots, tests, lessons)
-    layer: int | None = 1  # hidden layer to look inside; None while no view shows it
-    feature_grid: tuple[int, int] | None = None  # per-unit grids, only while that view is shown
-    grid_size: tuple[int, int] = (12, 24)
-    network_tile: tuple[int, int] | None = None  # each unit's map in the network view, only while shown
-    probe_at: tuple[float, float] | None = None  # a point of the plane the user clicked
-    landscape: tuple[str, int] | None = None  # the landscape view's (plane, draw), only while shown
-    backward: str | None = None  # the parameter the backward view writes out, only while shown
+    # What the views on screen need computed besides the numbers (their `asks`, core.pictures'
+    # providers by name): one value, replaced whole, so the worker never reads half a request.
+    pictures: Pictures = field(default_factory=Pictures)
     # False until the screen is laid out: grid_size is a guess then (6x6), and frames kept at it
     # replay coarse; how many were kept so depended on the machine's speed. The worker waits a little.
     sized: bool = True
@@ -51,11 +47,6 @@ class RunControl:
     _steps_wanted: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _edits: list = field(default_factory=list)
-
-    def pictures(self) -> Pictures:
-        """The pictures the views on screen ask for, as the run computes them."""
-        return Pictures(self.grid_size, self.layer, self.feature_grid, self.network_tile, self.probe_at,
-                        self.landscape, self.backward)
 
     def poke(self) -> None:
         self.wake.set()
@@ -74,8 +65,8 @@ class RunControl:
         return max(0.0, self.way_until - time.monotonic()) if self.way_until else 0.0
 
     def ask(self, **wanted) -> None:
-        """UI thread: the pictures the views on screen need (grid_size, feature_grid, ...); the worker
-        is woken only when one of them changed."""
+        """UI thread: what the views on screen need (`pictures`, `sized`); the worker is woken only
+        when one of them changed."""
         changed = False
         for name, value in wanted.items():
             if getattr(self, name) != value:

@@ -109,7 +109,7 @@ def train_loop(
     deadline = clock.now() + SIZE_WAIT
     while not control.sized and not is_cancelled() and clock.now() < deadline:
         clock.wait(control.wake, 0.05)  # step 0's frame at the size the screen will show it
-    posted = control.pictures()  # the pictures last asked for while held
+    posted = control.pictures  # the pictures last asked for while held
     post_snapshot(run.snapshot(posted), None)
     run.record(posted, force=True)
     _train_to_the_end(run, control, post_snapshot, is_cancelled, clock, _Pace(clock.now(), control.speed, posted))
@@ -142,8 +142,8 @@ def _train_to_the_end(run: Run, control: RunControl, post_snapshot, is_cancelled
     """Steps at the chosen speed, held while paused, aside while a key is answered, posted every POST_INTERVAL."""
     while not is_cancelled() and not run.finished:
         now = clock.now()
-        if run.apply_edits(control.take_edits(), control.pictures()):
-            post_snapshot(run.snapshot(control.pictures()), None)
+        if run.apply_edits(control.take_edits(), control.pictures):
+            post_snapshot(run.snapshot(control.pictures), None)
         if control.holding(run.step_count):
             _while_held(run, control, post_snapshot, is_cancelled, clock, pace)
             continue
@@ -152,28 +152,28 @@ def _train_to_the_end(run: Run, control: RunControl, post_snapshot, is_cancelled
             continue
         n = _steps_due(run, control, clock, pace, now)
         if n:
-            run.train(n, control.pictures(), should_stop=is_cancelled)
+            run.train(n, control.pictures, should_stop=is_cancelled)
             pace.dirty = True
         now = clock.now()
         if pace.dirty and now - pace.last_post >= POST_INTERVAL:
             t0, s0 = pace.rate_mark
             rate = (run.step_count - s0) / (now - t0) if now > t0 else None
-            post_snapshot(run.snapshot(control.pictures()), rate)
+            post_snapshot(run.snapshot(control.pictures), rate)
             pace.last_post, pace.rate_mark, pace.dirty = now, (now, run.step_count), False
 
 
 def _while_held(run: Run, control: RunControl, post_snapshot, is_cancelled, clock: Clock, pace: _Pace) -> None:
     """Paused (or at the pause step): show where training stopped, a new view's pictures, one step on `.`."""
     if pace.dirty:  # show exactly where training stopped
-        run.record(control.pictures(), force=True)
-        post_snapshot(run.snapshot(control.pictures()), None)
+        run.record(control.pictures, force=True)
+        post_snapshot(run.snapshot(control.pictures), None)
         pace.dirty = False
-    if control.pictures() != pace.posted:  # a new view while paused still gets its pictures
-        pace.posted = control.pictures()
+    if control.pictures != pace.posted:  # a new view while paused still gets its pictures
+        pace.posted = control.pictures
         post_snapshot(run.snapshot(pace.posted), None)
     if control.take_step():
-        run.step(control.pictures(), should_stop=is_cancelled)
-        post_snapshot(run.snapshot(control.pictures()), None)
+        run.step(control.pictures, should_stop=is_cancelled)
+        post_snapshot(run.snapshot(control.pictures), None)
     else:
         clock.wait(control.wake, 0.1)
     pace.restart(clock.now(), run.step_count, control.speed)
@@ -203,11 +203,11 @@ def _steps_due(run: Run, control: RunControl, clock: Clock, pace: _Pace, now: fl
 def _after_the_end(run: Run, control: RunControl, post_snapshot, is_cancelled, clock: Clock) -> None:
     """The last frame, then idle (blocked on an Event) so a resize, zoom or new view after the run
     still gets its pictures computed at the new size rather than stretched."""
-    posted = control.pictures()
+    posted = control.pictures
     run.record(posted, force=True)
     post_snapshot(run.snapshot(posted), None)
     while not is_cancelled():
         clock.wait(control.wake, 0.25)
-        if control.pictures() != posted or run.apply_edits(control.take_edits(), control.pictures()):
-            posted = control.pictures()
+        if control.pictures != posted or run.apply_edits(control.take_edits(), control.pictures):
+            posted = control.pictures
             post_snapshot(run.snapshot(posted), None)

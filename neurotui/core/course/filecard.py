@@ -14,14 +14,13 @@ OUTPUT_WORDS = {
 
 
 def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, extra: str = "") -> str:
+    """`config`: the run's XorConfig or, better, its resolved facts (the trainer's `facts`): nothing is decided twice."""
     from neurotui.core.data.columns import describe_lines
-    from neurotui.core.data.scaling import dataset_of
     from neurotui.core.model.boundary import render, render_task
-    from neurotui.core.model.task import task_of
+    from neurotui.core.training.resolved import resolve
 
-    config = config.validated()
-    d = dataset_of(config)
-    task = task_of(config)
+    facts = resolve(config)
+    config, d, task = facts.config, facts.data, facts.task
     output, loss_name = OUTPUT_WORDS[task.kind]
     act = get_activation(config.activation)
     hidden = "no hidden layer" if config.layers == 0 else "no hidden activation" if act.linear else f"{act.label} hidden"

@@ -155,13 +155,18 @@ def measure_furthest(m: Measured) -> Answer:
     return Answer(far, f"at z = {z:.3g}: {shown}")
 
 
+def _inside(snap):
+    """The hidden values a snapshot carries (the inside views' picture, core.pictures); None without one."""
+    return snap.picture("inside") if snap is not None else None
+
+
 def measure_collapse(m: Measured) -> Answer:
     """Two Linear layers with no activation between them: is W2(W1 x + b1) + b2 one Linear? (0: yes)."""
     snap = _run(m)
     # Trained on XOR, both layers shrink toward 0 (a line's best is p = 0.5): the untrained weights
     # the question was asked about show the folding with numbers that are not all near zero.
     start = m.extra.get("start")
-    inside = getattr(start, "inside", None) or getattr(snap, "inside", None)
+    inside = _inside(start) or _inside(snap)
     if inside is None or len(inside.weights) != 2:
         raise NotMeasured("the weights were not read: show the weights view (t sets the step up again)")
     (w1, w2), (b1, b2) = inside.weights, inside.biases
@@ -176,7 +181,7 @@ def measure_collapse(m: Measured) -> Answer:
         worst = max(worst, abs(two - one))
     one_layer = worst < 1e-4
     ws = ", ".join(f"{v:.3g}" for v in merged_w)
-    when = "at step 0" if inside is getattr(start, "inside", None) else f"at step {snap.step}"
+    when = "at step 0" if inside is _inside(start) else f"at step {snap.step}"
     text = (f"{'one' if one_layer else 'not one'}: {when} W2 W1 = [{ws}], b = {merged_b:.3g} gives the two layers' "
             f"z within {worst:.1e} on all four rows; trained, loss {snap.loss:.4f}{_on(m)}")
     return Answer(0 if one_layer else 1, text)
@@ -197,7 +202,7 @@ def measure_hidden_split(m: Measured) -> Answer:
     """Can one line split the four points where the last hidden layer puts them? The output layer's
     own line is one; count the points on their label's side of it (0: yes, all four)."""
     snap = _run(m)
-    inside = getattr(snap, "inside", None)
+    inside = _inside(snap)
     if inside is None or not inside.hidden_points or not inside.hidden_points[0]:
         raise NotMeasured("the hidden space was not read: show it with v (t sets the step up again)")
     if inside.layer != len(inside.weights) - 1:

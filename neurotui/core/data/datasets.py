@@ -191,8 +191,9 @@ def xor_labelled(config) -> bool:
 
 def resolved(config) -> dict:
     """samples, noise and val_split with the dataset's defaults filled in (None where not used)."""
-    generated = config.data is None and not is_xor_rows(config)
-    default_split = 0.0 if is_xor_rows(config) else DEFAULT_VAL_SPLIT
+    rows = is_xor_rows(config)
+    generated = config.data is None and not rows
+    default_split = 0.0 if rows else DEFAULT_VAL_SPLIT
     return {
         "samples": (config.samples or DEFAULT_SAMPLES_OF.get(config.dataset, DEFAULT_SAMPLES)) if generated else None,
         "noise": (DEFAULT_NOISE[config.dataset] if config.noise is None else config.noise) if generated else None,
@@ -359,25 +360,28 @@ def grid_range(x) -> tuple[float, float]:
     return lo - 0.1 * span, hi + 0.1 * span
 
 
-def load_dataset(config) -> Dataset:
-    """The Dataset of a validated XorConfig (reads the CSV file if there is one)."""
+def load_dataset(config, task=None, options: dict | None = None) -> Dataset:
+    """The Dataset of a validated XorConfig's named set; `task` and `options` (`resolved`): the
+    config's, when already decided (core.training.resolved)."""
     import torch
 
-    from neurotui.core.model.task import task_of
+    if task is None:
+        from neurotui.core.model.task import task_of
 
-    task = task_of(config)
-    opts = resolved(config)
+        task = task_of(config)
+    opts = resolved(config) if options is None else options
+    rows = is_xor_rows(config)
     g = torch.Generator().manual_seed(config.data_seed)
     if config.data is not None:  # a file is read, split and scaled by core.data.scaling.dataset_of
         raise ValueError("load_dataset builds named sets; a --data file is core.data.scaling.dataset_of's")
-    if is_xor_rows(config):
+    if rows:
         x, y = torch.tensor(XOR_X), torch.tensor(XOR_Y)
         name = "xor"
     else:
         x, y = generate(config.dataset, opts["samples"], opts["noise"], config.data_seed, generator=g,
                         classes=task.classes or 2)
         name = config.dataset
-    low, high = LESSON_RANGE if is_xor_rows(config) else grid_range(x)
+    low, high = LESSON_RANGE if rows else grid_range(x)
     y = y.unsqueeze(1)
     if not opts["val_split"]:
         return Dataset(name, x, y, None, None, low, high, task)

@@ -86,16 +86,20 @@ def column_stats(x):
     return mean, std
 
 
-def dataset_of(config):
-    """The Dataset of a validated XorConfig: a --data file's here, a named set's from core.data.datasets."""
+def dataset_of(config, task=None, options: dict | None = None):
+    """The Dataset of a validated XorConfig: a --data file's here, a named set's from core.data.datasets.
+    `task` and `options` (datasets.resolved): the config's, when core.training.resolved decided them."""
     from neurotui.core.data.datasets import load_dataset, resolved
-    from neurotui.core.model.task import task_of
 
+    if task is None:
+        from neurotui.core.model.task import task_of
+
+        task = task_of(config)
     if config.data is None:
-        return load_dataset(config)
+        return load_dataset(config, task, options)
     import torch
 
-    return load_file(config, task_of(config), resolved(config)["val_split"],
+    return load_file(config, task, (resolved(config) if options is None else options)["val_split"],
                      torch.Generator().manual_seed(config.data_seed))
 
 

@@ -53,8 +53,9 @@ class XorConfig:
     standardize: bool = True  # a --data file's inputs (and a regression's target) scaled by the train split
     bug: str | None = None  # a classic mistake made on purpose (core.course.bugs); None: the lesson's code
 
-    def validated(self) -> XorConfig:
-        """Return a normalised copy, or raise ConfigError with a one-line reason."""
+    def validated(self, bug_task: bool = True) -> XorConfig:
+        """Return a normalised copy, or raise ConfigError with a one-line reason. `bug_task` False:
+        the bug is not checked against the task (core.training.resolved decides the task once, then checks it)."""
         if not HIDDEN_MIN <= self.hidden <= HIDDEN_MAX:
             raise ConfigError(f"hidden units must be {HIDDEN_MIN}-{HIDDEN_MAX}, got {self.hidden}")
         if not LAYERS_MIN <= self.layers <= LAYERS_MAX:
@@ -80,7 +81,8 @@ class XorConfig:
             bug=check_bug(self.bug),
             **checked_options(self),
         )
-        check_bug_task(out.bug, task_of(out).kind)
+        if bug_task:
+            check_bug_task(out.bug, task_of(out).kind)
         return out
 
     @property
@@ -130,21 +132,25 @@ def linear_bounds(fan_in: int) -> float:
     return 1 / math.sqrt(fan_in) if fan_in > 0 else 0
 
 
-def layer_sizes(config: XorConfig) -> list[tuple[int, int]]:
+def layer_sizes(config: XorConfig, facts=None) -> list[tuple[int, int]]:
     """(in, out) of every nn.Linear in order: inputs (2, or the feature count) -> hidden (x layers) ->
     outputs (1, or K scores for K classes: core.model.task).
 
     No hidden layer (layers 0) is the single-layer perceptron, inputs -> outputs: straight lines.
+    `facts`: the run's core.training.resolved.Resolved, whose inputs and task are already decided.
     """
-    from neurotui.core.data.datasets import input_names
-    from neurotui.core.model.task import task_of
+    if facts is None:
+        from neurotui.core.data.datasets import input_names
+        from neurotui.core.model.task import task_of
 
-    inputs = len(input_names(config))
+        inputs, outputs = len(input_names(config)), task_of(config).outputs
+    else:
+        inputs, outputs = len(facts.inputs), facts.task.outputs
     if config.layers == 0:
-        return [(inputs, task_of(config).outputs)]
+        return [(inputs, outputs)]
     sizes = [(inputs, config.hidden)]
     sizes += [(config.hidden, config.hidden)] * (config.layers - 1)
-    sizes.append((config.hidden, task_of(config).outputs))
+    sizes.append((config.hidden, outputs))
     return sizes
 
 
@@ -163,7 +169,7 @@ def is_linear(config: XorConfig) -> bool:
     return config.layers == 0 or get_activation(config.activation).linear
 
 
-def build_model(config: XorConfig, generator=None):
+def build_model(config: XorConfig, generator=None, facts=None):
     """nn.Sequential(Linear, act, [Linear, act]..., Linear, output), initialised as nn.Linear does.
 
     The output is the task's (core.model.task.output_layers): the lesson's Sigmoid, nothing after K
@@ -171,7 +177,8 @@ def build_model(config: XorConfig, generator=None):
 
     The weights are drawn from `generator` (seeded from the config when omitted)
     in nn.Linear's own order and formula, so seed 42 gives the lesson's network
-    without touching torch's global RNG, which other threads may be using.
+    without touching torch's global RNG, which other threads may be using. `facts`: the run's
+    core.training.resolved.Resolved (its inputs and task), so nothing is decided twice.
     """
     import torch
     import torch.nn as nn
@@ -181,7 +188,7 @@ def build_model(config: XorConfig, generator=None):
         generator = torch.Generator().manual_seed(config.seed)
     act = get_activation(config.activation)
     layers: list = []
-    sizes = layer_sizes(config)
+    sizes = layer_sizes(config, facts)
     k = file_inputs(config)
     if k > 2:
         from neurotui.core.model.layers import PlaneSlice
@@ -194,6 +201,7 @@ def build_model(config: XorConfig, generator=None):
         layers.append(Features(config.features, plotted_pair(config)))  # no parameters: the lesson's draws stay in order
     from neurotui.core.model.task import output_layers, task_of
 
+    task = task_of(config) if facts is None else facts.task
     for i, (fan_in, fan_out) in enumerate(sizes):
         # Made on the meta device (no draws) with real storage set in place: the weights are then
         # drawn from `generator`. Not torch.nn.utils.skip_init: its to_empty() goes through
@@ -209,7 +217,7 @@ def build_model(config: XorConfig, generator=None):
         if i < len(sizes) - 1:
             layers.append(act.module())
         else:
-            layers += output_layers(task_of(config), config.bug)
+            layers += output_layers(task, config.bug)
         if config.dropout and i < len(sizes) - 1:
             from neurotui.core.model.layers import SeededDropout
 

@@ -197,20 +197,10 @@ def project(points, centre, d1, d2):
 
 
 # ----- the loss at many weights at once ------------------------------------------------------------
-def loss_kind(config, mse_bug: bool = False) -> str:
-    """The training loss of `config`'s task: 'bce' (the lesson's), 'ce' (K classes) or 'mse'."""
-    from neurotui.core.model.task import task_of
-
-    task = task_of(config)
-    if mse_bug or task.kind == "regress":
-        return "mse"
-    return "bce" if task.binary else "ce"
-
-
 def batched_loss(model, x, y, thetas, loss: str = "bce", chunk_elements: int = 1 << 22):
     """The training loss of `model`'s architecture at each row of `thetas` [G, P], all in batched
     forward passes (chunks of at most `chunk_elements` activations). Dropout is off, as in evaluation;
-    `loss` (loss_kind): BCELoss's formula with its log clamp, cross-entropy over K scores, or MSE."""
+    `loss` (core.training.resolved.Resolved.loss_kind): BCELoss's formula with its log clamp, cross-entropy over K scores, or MSE."""
     import torch
     import torch.nn as nn
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from neurotui.core.data.datasets import SEED_MAX
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
+from neurotui.core.training.resolved import Resolved, resolve
 
 SEEDS_MAX = 1_000_000
 DEFAULT_SEEDS = 256
@@ -25,6 +26,8 @@ class SweepConfig:
     model: XorConfig = field(default_factory=XorConfig)
     seeds: int = DEFAULT_SEEDS
     seed_start: int = 0
+    # the model's facts, decided once by validated() (core.training.resolved); read through resolved()
+    facts: Resolved | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, seeds: int = DEFAULT_SEEDS, seed_start: int = 0, **model_fields) -> SweepConfig:
@@ -53,7 +56,14 @@ class SweepConfig:
             raise ConfigError(f"seeds must be 1-{SEEDS_MAX:,}, got {self.seeds}")
         if self.seed_start < 0 or self.seed_start + self.seeds - 1 > SEED_MAX:
             raise ConfigError(f"seeds must lie in 0-{SEED_MAX}, got start {self.seed_start}")
-        return replace(self, model=self.model_config().validated())
+        facts = resolve(self.model_config())
+        return replace(self, model=facts.config, facts=facts)
+
+    def resolved(self) -> Resolved:
+        """The model's facts: those validated() decided, unless the model changed since."""
+        if self.facts is not None and self.facts.config == self.model_config():
+            return self.facts
+        return resolve(self.model_config())
 
     @property
     def one_by_one(self) -> bool:
@@ -103,16 +113,14 @@ def _unsupported(m: XorConfig) -> list[str]:
             out.append(f"--batch {m.batch} (minibatches of {n_train} training rows)")
     if m.bug is not None:
         out.append(f"--bug {m.bug}")
-    from neurotui.core.model.task import task_of
-
-    task = task_of(m)
+    facts = resolve(m)
+    task = facts.task
     if not task.binary:  # the batched programs train one sigmoid output with BCE
         out.append("regression" if task.regress else f"{task.classes} classes")
     if not out:  # the batched programs stand on private kernels; the trainer has a public path
-        from neurotui.core.model.device import resolve_device
         from neurotui.core.training.kernel_check import verified
 
-        if not verified(resolve_device(m.device)).ok:
+        if not verified(facts.device).ok:
             out.append("this torch's private kernels (they differ from its public API here)")
     return out
 

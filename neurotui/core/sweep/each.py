@@ -25,8 +25,9 @@ def run_each(config: SweepConfig, *, progress: Callable[[SweepProgress], None] |
     t0 = time.perf_counter()
     losses, solved, kinds, probs, train_acc, val_acc = [], [], [], [], [], []
     device = "cpu"
+    facts = config.resolved()  # one resolution for every seed: the data and device are the same for all
     for i, seed in enumerate(config.seed_range):
-        trainer = Trainer(config.model_config(seed))
+        trainer = Trainer(facts.with_seed(seed))
         device = describe(trainer.device)
         while not trainer.finished:
             trainer.run(check_every)

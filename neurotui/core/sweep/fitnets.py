@@ -48,14 +48,15 @@ class SweepData:
 
 
 def sweep_data(model, device) -> SweepData:
-    """The SweepData of a validated XorConfig, built by core.data.datasets.load_dataset as the Trainer builds it."""
+    """The SweepData of an XorConfig or its resolved facts (core.training.resolved): the Trainer's data."""
     import torch
 
-    from neurotui.core.data.datasets import DEFAULT_FEATURES, feature_columns, is_lesson_data, plotted_pair
-    from neurotui.core.data.scaling import dataset_of
+    from neurotui.core.data.datasets import DEFAULT_FEATURES, feature_columns, plotted_pair
     from neurotui.core.lesson import XOR_X
+    from neurotui.core.training.resolved import resolve
 
-    data = dataset_of(model)
+    facts = resolve(model)
+    model, data = facts.config, facts.data
 
     def rows(x):
         # a data file's K inputs as they are, or with --features its plotted pair's features and the rest
@@ -69,7 +70,7 @@ def sweep_data(model, device) -> SweepData:
     return SweepData(
         train_k=rows(data.train_x), train_y=labels(data.train_y),
         val_k=rows(data.val_x) if data.has_val else None, val_y=labels(data.val_y) if data.has_val else None,
-        xor_k=rows(torch.nn.functional.pad(torch.tensor(XOR_X), (0, data.train_x.shape[1] - 2))), lesson=is_lesson_data(model),
+        xor_k=rows(torch.nn.functional.pad(torch.tensor(XOR_X), (0, data.train_x.shape[1] - 2))), lesson=facts.lesson_data,
     )
 
 

@@ -41,14 +41,15 @@ def chunk_size(config: SweepConfig, memory_budget: int = DEFAULT_MEMORY_BUDGET, 
 
 
 def _data_of(config: SweepConfig, device, method: str):
-    """The shared rows (fitnets.SweepData) when config trains off the lesson's run, else None."""
+    """The shared rows (fitnets.SweepData) when config trains off the lesson's run, else None: the
+    data its resolved facts hold (core.training.resolved), as the Trainer's."""
     if not config.on_data:
         return None
     if method == "autograd":
         raise ConfigError("the autograd reference sweep trains the lesson's run only (xor, x1,x2, no L1/L2)")
     from neurotui.core.sweep.fitnets import sweep_data
 
-    return sweep_data(config.model, device)
+    return sweep_data(config.resolved(), device)
 
 
 def _maker(program, config: SweepConfig, device, data):
@@ -124,7 +125,7 @@ def run_sweep(
     block.resolve_workers). method: "hand" (hand-written forward/backward, manual.py),
     "autograd" (the reference, stacked.py), or "auto" (hand).
     """
-    from neurotui.core.model.device import describe, resolve_device
+    from neurotui.core.model.device import describe
 
     config = config.validated()
     if config.one_by_one:
@@ -132,7 +133,7 @@ def run_sweep(
 
         return run_each(config, progress=progress, should_stop=should_stop, check_every=check_every,
                         grid_position=_grid_position)
-    device = resolve_device(config.device)
+    device = config.resolved().device
     model_config = config.model_config()
     seeds = config.seed_range
     data = _data_of(config, device, method)
@@ -193,7 +194,6 @@ def run_grid(
     Every config is validated before the first is trained (ConfigError); SweepCancelled
     propagates out of the iteration when should_stop() returns True.
     """
-    from neurotui.core.model.device import resolve_device
 
     configs = grid_configs(base, hidden, layers, activations)
     total = sum(c.seeds * c.steps for c in configs)
@@ -214,7 +214,7 @@ def run_grid(
     for group in groups_of(configs):
         members = [configs[i] for i in group]
         widest = max(members, key=lambda c: c.hidden)
-        device = resolve_device(members[0].device)
+        device = members[0].resolved().device
         data = _data_of(members[0], device, method)
         rows = 4 if data is None else max(data.n_train, data.n_val)
         per_chunk = max(1, memory_budget // estimate_bytes_per_net(widest, rows=rows))

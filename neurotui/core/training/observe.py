@@ -18,12 +18,11 @@ from neurotui.core.training.snapshot import Snapshot
 INSIDE_POINTS = 200  # training points placed in hidden space, at most: more only hide each other
 
 
-def snapshot(t, boundary_size: tuple[int, int] | None = None, inside_layer: int | None = None,
-             feature_grid: tuple[int, int] | None = None, edited_loss: float | None = None, frames: tuple = (),
-             network: object | None = None, edits: tuple = (), landscape: object | None = None) -> Snapshot:
+def snapshot(t, boundary_size: tuple[int, int] | None = None, edited_loss: float | None = None, frames: tuple = (),
+             edits: tuple = ()) -> Snapshot:
     """The run now, as plain values. `edited_loss`: the loss of weights just set by hand, shown as
-    the latest until training goes on from them. `frames`, `network`, `edits` and `landscape` are
-    what only the run knows (core.run)."""
+    the latest until training goes on from them. `frames` and `edits` are what only the run knows
+    (core.run); the views' pictures are core.pictures' providers', added by core.run.Run.snapshot."""
     t.settle()
     losses = LossSeries(t.losses, len(t.losses), t.loss_span.update(t.losses),
                         () if edited_loss is None else (edited_loss,))
@@ -39,10 +38,9 @@ def snapshot(t, boundary_size: tuple[int, int] | None = None, inside_layer: int 
     return Snapshot(
         step=t.step_count, total=t.config.steps, losses=losses, probs=tuple(probs), preds=_preds(t, probs),
         diagnosis=diag, finished=t.finished, boundary=_boundary(t, boundary_size),
-        inside=None if inside_layer is None else look_inside(t, inside_layer, feature_grid),
         curve=tuple(t.curve), data_solved=data_solved, grid_range=(t.data.low, t.data.high), error=t.error,
         loss_factor=t.data.scaling.loss_factor if t.data.scaling is not None else 1.0,
-        frames=frames, network=network, edits=edits, landscape=landscape, task=t.task, **m,
+        frames=frames, edits=edits, task=t.task, **m,
     )
 
 

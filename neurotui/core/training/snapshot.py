@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from neurotui.core.doctor.diagnosis import Diagnosis
 from neurotui.core.lesson import XOR_X, XOR_Y
-from neurotui.core.model.inside import Inside
 from neurotui.core.model.task import BINARY_TASK, Task
 
 
@@ -25,7 +24,6 @@ class Snapshot:
     diagnosis: Diagnosis
     finished: bool
     boundary: tuple[tuple[float, ...], ...] | None = None
-    inside: Inside | None = None
     # Whole train / validation sets in eval mode (dropout off); val_* None without a validation set.
     train_loss: float | None = None
     val_loss: float | None = None
@@ -38,13 +36,12 @@ class Snapshot:
     grid_range: tuple[float, float] = (-0.25, 1.25)  # the boundary's plane, both axes
     error: str | None = None  # the first line of an exception PyTorch raised; the run stopped there
     # What only the run knows (core.run.Run hands them to Trainer.snapshot): the replay's frames
-    # (core.training.replay.Frame), the network view's picture (core.model.network.Network, only
-    # while shown), and the weights edited by hand (core.model.network.Edit), oldest first.
+    # (core.training.replay.Frame) and the weights edited by hand (core.model.network.Edit), oldest first.
     frames: tuple = ()
-    network: object | None = None
     edits: tuple = ()
-    landscape: object | None = None  # core.model.landscape.Landscape of A, only while a view asks for it
-    backward: object | None = None  # core.training.gradcheck.BackwardLook of A (or why not, a str), only while asked
+    # The pictures the views on screen asked for, by provider name (core.pictures: 'inside',
+    # 'network', 'landscape', 'backward'...); only those asked for are here.
+    pictures: Mapping[str, object] = field(default_factory=dict)
     # Beyond two classes (core.model.task): what the run predicts, and regression's R². A K-class
     # `boundary` holds codes (class + its probability: core.model.boundary.class_codes), a
     # regression's the predicted value.
@@ -54,6 +51,10 @@ class Snapshot:
     # A data file's regression trains on a standardized target: `losses` x this is the MSE in the
     # file's units, as train_loss, val_loss and the curve already are (1.0 otherwise).
     loss_factor: float = 1.0
+
+    def picture(self, name: str):
+        """The picture provider `name` computed for this look (core.pictures); None if none was asked for."""
+        return self.pictures.get(name)
 
     @property
     def loss(self) -> float:

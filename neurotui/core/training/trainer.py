@@ -20,43 +20,42 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from neurotui.core.course.bugs import mistakes
-from neurotui.core.data.datasets import is_lesson_data
-from neurotui.core.data.scaling import dataset_of
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY, diagnose
 from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
-from neurotui.core.model.task import evaluate_loss, loss_module, loss_targets, task_of
+from neurotui.core.model.task import evaluate_loss, loss_targets
 from neurotui.core.training import kernels, observe, threads
 from neurotui.core.training.fit import Batches, TrainingForward, curve_every, halts, l1_penalty, loss_function
 from neurotui.core.training.kernel_check import verified
 from neurotui.core.training.optim import make_step_optimizer
+from neurotui.core.training.resolved import Resolved, resolve
 from neurotui.core.training.series import SpanTracker
 from neurotui.core.training.snapshot import Snapshot
 
 
 class Trainer:
-    def __init__(self, config: XorConfig, halt_on_saturation: bool = True):
+    def __init__(self, config: XorConfig | Resolved, halt_on_saturation: bool = True):
+        """`config`, or its facts already resolved (core.training.resolved): the data, task, loss,
+        inputs, device and the bug's mistakes are decided there, once; nothing here asks again."""
         import torch
 
-        from neurotui.core.model.device import resolve_device
-
-        self.config = config = config.validated()
-        self.task = task_of(config)
-        self.device = resolve_device(config.device)
+        self.facts = facts = resolve(config)
+        self.config = config = facts.config
+        self.task = facts.task
+        self.device = facts.device
         self._sync_free = self.device.type != "cpu"  # on CUDA a loss stays there until a snapshot reads it
         generator = torch.Generator().manual_seed(config.seed)
-        self.model = build_model(config, generator).to(self.device)
+        self.model = build_model(config, generator, facts).to(self.device)
         self.model.eval()  # only a training step drops units (fit.TrainingForward)
         self.x, self.y = xor_tensors(self.device)  # the lesson's four rows: probs, preds, rows()
-        self.lesson_data = is_lesson_data(config)
-        self.data = dataset_of(config).to(self.device)
+        self.lesson_data = facts.lesson_data
+        self.data = facts.data.to(self.device)
         threads.use_for(threads.run_size(config, self.data.n_train))  # one, for a small run (the why there)
         if hasattr(self.model[0], "hold"):  # layers.PlaneSlice: a picture holds the other inputs at their mean
             self.model[0].hold.copy_(self.data.train_x.mean(0))
         self._setup_fit(config, generator)
-        self.mistakes = m = mistakes(config)
-        self.loss_fn = loss_module(self.task, mse_on_labels=m.mse_loss)
+        self.mistakes = m = facts.mistakes
+        self.loss_fn = facts.loss_module()
         self.optimizer = make_step_optimizer(config.with_(lr=m.lr), self.model.parameters())
         # What the step calls by the lesson's names. `train_model`: the model as a training step
         # calls it (dropout on, the inputs featurized once, no hook bookkeeping); `_loss_of`: the
@@ -264,11 +263,9 @@ class Trainer:
         return torch.cat(grads).norm() if grads else torch.zeros(())
 
     # ----- observing: what the run shows, read between steps (core.training.observe) ---------------
-    def snapshot(self, boundary_size: tuple[int, int] | None = None, inside_layer: int | None = None,
-                 feature_grid: tuple[int, int] | None = None, edited_loss: float | None = None, frames: tuple = (),
-                 network: object | None = None, edits: tuple = (), landscape: object | None = None) -> Snapshot:
-        return observe.snapshot(self, boundary_size, inside_layer, feature_grid, edited_loss, frames, network,
-                                edits, landscape)
+    def snapshot(self, boundary_size: tuple[int, int] | None = None, edited_loss: float | None = None,
+                 frames: tuple = (), edits: tuple = ()) -> Snapshot:
+        return observe.snapshot(self, boundary_size, edited_loss, frames, edits)
 
     def metrics(self) -> dict:
         return observe.metrics(self)

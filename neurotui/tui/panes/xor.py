@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
 from neurotui.core.model.config import XorConfig
+from neurotui.core.pictures import Pictures
 from neurotui.session.control import RunControl
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keyorder import focus_now
@@ -20,7 +21,7 @@ from neurotui.tui.panes import xor_text
 from neurotui.tui.panes.xor_loss import loss_figure, loss_name, use_log
 from neurotui.tui.panes.xor_network import WeightEditor, WeightField
 from neurotui.tui.panes.xor_run import XorRun
-from neurotui.tui.panes.xor_views import ASKABLE, CYCLE, VIEWS
+from neurotui.tui.panes.xor_views import CYCLE, VIEWS
 from neurotui.tui.textual_shims import restyle_itself
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
@@ -51,9 +52,6 @@ class XorPane(Vertical):
         self.compact = False  # 80x24-ish: the doctor and the legend go beside the boundary
         self.log_choice: bool | None = None  # `l`'s choice of a log axis; None: automatic
         self.hidden_layer = 1  # the hidden layer the inside views look at (the session's); not `layer`: Textual's
-        self.pair_index = 0  # `p`: the pair of units hidden space shows
-        self.landscape_plane = "pca"  # `p` in the landscape view: pca -> random -> weights
-        self.landscape_draw = 0  # the random plane's draw: each visit to it is a new one
         self.previous: XorConfig | None = None  # A before the last change, for the code view
         self.question, self.hide_answers = "", False  # a preset's question; hide_answers: the lesson asks what a caption would say
         self.editor: WeightEditor | None = None  # set on mount: the network view's weight field
@@ -103,6 +101,7 @@ class XorPane(Vertical):
             self.set_view(compare=len(configs) > 1)
         self.run.configs = list(configs)  # what the views ask for depends on the network's shape
         self.border_title = xor_text.pane_title(self.configs, VIEWS[self.shown].title)  # the data's name
+        self.run.probe_at = None  # a click on the last run's plane is not asked of this one
         control = RunControl(speed=speed, pause_at=pause_at, paused=paused, **self.wanted())
         self.run.start(self, configs, control)
         self._clear_loss()
@@ -209,11 +208,12 @@ class XorPane(Vertical):
         return self.query_one(which, BoundaryView).wanted_size()
 
     def wanted(self) -> dict:
-        """Every picture the view on screen needs from the worker; None for what no view shows, as
-        it costs a forward pass and a grid per unit on every snapshot."""
+        """The RunControl fields the view on screen sets: the pictures it asks for (its registry
+        entry's `asks`; nothing for what no view shows, as each costs forward passes on every
+        snapshot) and whether the pane is laid out."""
         # sized: laid out, or hidden (one-pane mode shows another pane), where no size is coming
-        return {"grid_size": self.grid_size(), "sized": self.size.width > 0 or not self.display,
-                **dict.fromkeys(ASKABLE), **VIEWS[self.shown].asks(self)}
+        return {"pictures": Pictures.of(self.grid_size(), VIEWS[self.shown].asks(self)),
+                "sized": self.size.width > 0 or not self.display}
 
     def look_at(self, layer: int) -> None:
         """The session's hidden layer changed: the inside views look at it."""
@@ -356,23 +356,25 @@ class XorPane(Vertical):
             self.app.notify(reason, timeout=2)
 
     def action_arrow(self, dx: int, dy: int) -> None:
-        """Arrows: the network view's selection, the code view's lines; elsewhere left/right replay."""
-        if self.shown == "code":  # the code never takes the focus: its keys come through here
-            self.query_one(CodeView).scroll_by(dx, dy)
-        elif VIEWS[self.shown].arrow is not None:  # the network's selection (network, backward)
-            VIEWS[self.shown].arrow(self, dx, dy)
+        """Arrows: what the view on screen does with them (the network's selection, the code's lines);
+        elsewhere left/right replay."""
+        view = VIEWS[self.shown]
+        if view.arrow is not None:
+            view.arrow(self, dx, dy)
         elif dx:
             self.say(self.replay_move(dx))
 
     def action_replay_jump(self, where: str) -> None:
-        self.say(self.query_one(CodeView).jump(where) if self.shown == "code" else self.replay_move(jump=where))
+        view = VIEWS[self.shown]
+        self.say(view.jump(self, where) if view.jump is not None else self.replay_move(jump=where))
 
     def action_page(self, pages: int) -> None:
-        self.say(self.query_one(CodeView).page(pages) if self.shown == "code" else "PgUp / PgDn scroll the code (y)")
+        view = VIEWS[self.shown]
+        self.say(view.page(self, pages) if view.page is not None else "PgUp / PgDn scroll the code (y)")
 
     def action_edit_weight(self) -> None:
         """Enter: open the field for the selected weight or bias (editing pauses training)."""
-        reason = self.editor.why_not(self.shown == "network",
+        reason = self.editor.why_not(VIEWS[self.shown].edits_weights,
                                      self.state not in ("error", "loading") and self.control is not None)
         if reason is None:
             self.leave_replay()
@@ -394,4 +396,6 @@ class XorPane(Vertical):
 
     @on(BoundaryView.Probed)
     def _probed(self, event: BoundaryView.Probed) -> None:
-        self.run.probe(event.x1, event.x2)
+        """A click on the plane: the views that show the probe (boundary, network) ask the worker for it."""
+        self.run.probe_at = (event.x1, event.x2)
+        self.sync_grid_size()

@@ -42,6 +42,7 @@ class XorRun:
         self.steps_per_s: float | None = None
         self.device_text = ""
         self.replay: int | None = None
+        self.probe_at: tuple[float, float] | None = None  # a point of this run's plane the user clicked
 
     # ----- starting and hearing from the worker ----------------------------------------------------
     def start(self, owner: DOMNode, configs: list[XorConfig], control: RunControl) -> None:
@@ -157,12 +158,6 @@ class XorRun:
             return "training is running: space pauses it, then . steps once"
         self.control.request_step()
         return None
-
-    def probe(self, x1: float, x2: float) -> None:
-        """A point of the plane: the worker computes its output and hidden values."""
-        if self.control is not None:
-            self.control.probe_at = (x1, x2)
-            self.control.poke()
 
     # ----- replay ------------------------------------------------------------------------------------
     def frames(self) -> tuple:

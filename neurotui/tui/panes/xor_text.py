@@ -287,7 +287,7 @@ def boundary_side(g: Glyphs, snap: Snapshot, state: str, message: str, xor_rows:
 
 def probe_text(snap: Snapshot | None) -> Text:
     """Under the lesson's rows: the clicked point's output and hidden values (the worker computes them)."""
-    net = snap.network if snap is not None else None
+    net = snap.picture("network") if snap is not None else None
     if net is None or net.probe is None:
         return Text()
     x1, x2, p, hidden = net.probe

@@ -2,12 +2,15 @@
 
 An entry says what the view is called, the widget it shows (built once, in the pane's
 ContentSwitcher, with the id `view-NAME`), what it asks the training worker to compute while it
-is on screen (RunControl fields; every field no view asks for is None, so nothing is computed for
-a view out of sight), how it draws a snapshot, its line on the `?` screen, and what `p` does in it. `v` cycles the
-entries with `cycle=True` in order; compare and code are toggled apart (`c`, `y`).
+is on screen (`asks`: {provider name: argument}, core.pictures' providers; nothing is computed for a
+view out of sight), how it draws a snapshot (from `snap.picture(name)`), its line on the `?` screen,
+and what its keys do (`p`, the arrows, home/end, page up/down). `v` cycles the entries with
+`cycle=True` in order; compare and code are toggled apart (`c`, `y`).
 
-`draw` and `asks` take the pane (tui/panes/xor.py) and read its public state: `glyphs`,
-`configs`, `state`, `message`, `compact`, `hidden_layer`, `pair_index`, `other`, `query_one`.
+A view keeps its own state in its widget (hidden space's pair, the landscape's plane, the weights'
+row, the network's selection). `draw`, `asks` and the keys take the pane (tui/panes/xor.py) and read
+its public state: `glyphs`, `configs`, `state`, `message`, `compact`, `hidden_layer`, `hide_answers`,
+`snapshot`, `other`, `run` (the probe), `query_one`.
 """
 
 from __future__ import annotations
@@ -24,13 +27,13 @@ from neurotui.tui.panes import xor_text
 from neurotui.tui.widgets.backward import BackwardView
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.code import CodeView
-from neurotui.tui.widgets.inside import MAX_UNITS, FeaturesView, WeightsView, space_figure, unit_pairs
+from neurotui.tui.widgets.inside import MAX_UNITS, FeaturesView, SpaceView, WeightsView
 from neurotui.tui.widgets.landscape import LandscapeView
 from neurotui.tui.widgets.network import NetworkView
-from neurotui.tui.widgets.plot import PlotView
 
-# The RunControl fields a view may ask for; the pane sends every one, None where no view asks.
-ASKABLE = ("layer", "feature_grid", "network_tile", "landscape", "backward")
+
+def _nothing(pane) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -40,30 +43,21 @@ class View:
     help: str  # what the view shows, on the `?` screen
     widget: Callable[[bool], Widget]  # ascii -> the widget, with id f"view-{name}"
     draw: Callable[[object, object], None]  # (pane, snapshot) -> draws it on the widget
-    asks: Callable[[object], dict] = lambda pane: {}  # pane -> {RunControl field: value}
+    asks: Callable[[object], dict] = lambda pane: {}  # pane -> {core.pictures provider: argument}
     cycle: bool = True  # one of `v`'s views
     replays: bool = False  # draws the frame replayed (left/right on a paused run); else replay shows boundary
-    next: Callable[[object], None] = lambda pane: _next_pair(pane)  # `p` here; by default hidden space's next pair
+    next: Callable[[object], None] = _nothing  # `p` here
     arrow: Callable[[object, int, int], None] | None = None  # the arrows here; None: left/right replay
-    enter: Callable[[object], None] = lambda pane: None  # on being shown (the backward view pauses the run)
+    jump: Callable[[object, str], str | None] | None = None  # home/end here ('home', 'end'); None: replay's
+    page: Callable[[object, int], str | None] | None = None  # page up/down here; None: a reason they do nothing
+    enter: Callable[[object], None] = _nothing  # on being shown (the backward view pauses the run)
+    edits_weights: bool = False  # Enter opens the selected weight's field (core.model.network.apply_edit)
     hides_loss: bool = False  # takes the loss plot's rows too
 
 
-def _next_pair(pane) -> None:
-    pane.pair_index += 1
-    pane.draw_view()
-
-
-def _next_row(pane) -> None:
-    pane.query_one(WeightsView).next_row()
-
-
-def _next_plane(pane) -> None:
-    """The landscape's next plane: PCA of the path -> random (a new draw each visit) -> two weights."""
-    planes = ("pca", "random", "weights")
-    pane.landscape_plane = planes[(planes.index(pane.landscape_plane) + 1) % len(planes)]
-    pane.landscape_draw += pane.landscape_plane == "random"
-    pane.sync_grid_size()  # the worker computes the new plane
+def _probe(pane):
+    """The point of the plane clicked in this run (the boundary's side text and the network show it)."""
+    return pane.run.probe_at
 
 
 # ----- boundary -----------------------------------------------------------------------------------
@@ -90,29 +84,24 @@ def _draw_boundary(pane, snap) -> None:
                   + xor_text.probe_text(pane.snapshot))
 
 
+def _asks_probe(pane) -> dict:
+    return {"network": (None, _probe(pane))} if _probe(pane) is not None else {}
+
+
 # ----- inside the network -------------------------------------------------------------------------
 def _asks_layer(pane) -> dict:
-    return {"layer": pane.hidden_layer}
+    return {"inside": (pane.hidden_layer, None)}
 
 
 def _asks_features(pane) -> dict:
     hidden = min(pane.configs[0].hidden, MAX_UNITS) if pane.configs else 4
-    return {"layer": pane.hidden_layer,
-            "feature_grid": pane.query_one(FeaturesView).wanted_tile(hidden + 1)}  # the units and the output
-
-
-def _draw_space(pane, snap) -> None:
-    inside = snap.inside
-    units = len(inside.hidden_points[0]) if inside and inside.hidden_points else 1
-    pairs = unit_pairs(units)
-    pane.query_one("#view-space", PlotView).show(space_figure(inside, pairs[pane.pair_index % len(pairs)],
-                                                               hint=not pane.hide_answers))
+    return {"inside": (pane.hidden_layer, pane.query_one(FeaturesView).wanted_tile(hidden + 1))}  # the units and the output
 
 
 def _asks_network(pane) -> dict:
     if not pane.configs:
         return {}
-    return {"network_tile": pane.query_one("#view-network", NetworkView).wanted_tile(_shape(pane))}
+    return {"network": (pane.query_one("#view-network", NetworkView).wanted_tile(_shape(pane)), _probe(pane))}
 
 
 def _network_arrow(pane, dx: int, dy: int) -> None:
@@ -131,7 +120,8 @@ def _asks_backward(pane) -> dict:
     if not pane.configs:
         return {}
     view = pane.query_one(BackwardView)
-    return {"network_tile": view.net.wanted_tile(_shape(pane)), "backward": view.selected_name(len(_shape(pane)) - 1)}
+    return {"network": (view.net.wanted_tile(_shape(pane)), _probe(pane)),
+            "backward": view.selected_name(len(_shape(pane)) - 1)}
 
 
 def _enter_backward(pane) -> None:
@@ -153,7 +143,17 @@ def _backward_arrow(pane, dx: int, dy: int) -> None:
 # ----- the loss landscape -------------------------------------------------------------------------
 def _draw_landscape(pane, snap) -> None:
     frame = pane.replay_frame()
-    pane.query_one(LandscapeView).show(snap.landscape, frame.step if frame is not None else None)
+    pane.query_one("#view-landscape", LandscapeView).show(snap.picture("landscape"), frame.step if frame is not None else None)
+
+
+def _asks_landscape(pane) -> dict:
+    return {"landscape": pane.query_one("#view-landscape", LandscapeView).wanted()}
+
+
+def _next_plane(pane) -> None:
+    """The landscape's next plane: PCA of the path -> random (a new draw each visit) -> two weights."""
+    pane.query_one("#view-landscape", LandscapeView).next_plane()
+    pane.sync_grid_size()  # the worker computes the new plane
 
 
 # ----- compare -------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def _draw_compare(pane, snap) -> None:
         pane.query_one(f"#cmp-{name}", BoundaryView).display = not lands
         pane.query_one(f"#cmp-{name}-land", LandscapeView).display = lands
         if lands and run is not None:
-            pane.query_one(f"#cmp-{name}-land", LandscapeView).show(run.landscape)
+            pane.query_one(f"#cmp-{name}-land", LandscapeView).show(run.picture("landscape"))
     if lands:
         pane.set_text("cmp-a-title", xor_text.side_title("A", pane.label(0), snap))
         if pane.other is not None:
@@ -191,31 +191,42 @@ def _draw_compare(pane, snap) -> None:
         pane.set_text("cmp-b-title", xor_text.side_title("B", pane.label(1), pane.other))
 
 
+def _code(pane) -> CodeView:
+    return pane.query_one(CodeView)
+
+
 VIEWS: dict[str, View] = {v.name: v for v in (
     View("boundary", "decision boundary",
          "the network's p(y=1) over the input plane, with the data on top; click a point to probe it",
-         _boundary_widget, _draw_boundary, replays=True),
+         _boundary_widget, _draw_boundary, asks=_asks_probe, replays=True),
     View("features", "hidden features", "each hidden unit's output over the input plane, and the output's",
          lambda ascii: FeaturesView(ascii=ascii, id="view-features"),
-         lambda pane, snap: pane.query_one(FeaturesView).show(snap.inside, pane.configs[0].activation),
+         lambda pane, snap: pane.query_one(FeaturesView).show(snap.picture("inside"), pane.configs[0].activation),
          asks=_asks_features),
     View("space", "hidden space", "the data placed by two hidden units' values (p: the next pair)",
-         lambda ascii: PlotView(ascii=ascii, id="view-space"), _draw_space, asks=_asks_layer),
+         lambda ascii: SpaceView(ascii=ascii, id="view-space"),
+         lambda pane, snap: pane.query_one(SpaceView).show_space(snap.picture("inside"), hint=not pane.hide_answers),
+         asks=_asks_layer, next=lambda pane: pane.query_one(SpaceView).next_pair()),
     View("weights", "weights and gradients", "every weight and its gradient (p: a row's exact numbers)",
          lambda ascii: WeightsView(ascii=ascii, id="view-weights"),
-         lambda pane, snap: pane.query_one(WeightsView).show(snap.inside), asks=_asks_layer, next=_next_row),
+         lambda pane, snap: pane.query_one(WeightsView).show(snap.picture("inside")), asks=_asks_layer,
+         next=lambda pane: pane.query_one(WeightsView).next_row()),
     View("code", "the run's PyTorch code", "the run's own PyTorch script (y)",
-         lambda ascii: CodeView(ascii=ascii, id="view-code"), lambda pane, snap: None, cycle=False, hides_loss=True),
+         lambda ascii: CodeView(ascii=ascii, id="view-code"), lambda pane, snap: None, cycle=False, hides_loss=True,
+         # the code never takes the focus: its keys come through the pane
+         arrow=lambda pane, dx, dy: _code(pane).scroll_by(dx, dy), jump=lambda pane, where: _code(pane).jump(where),
+         page=lambda pane, pages: _code(pane).page(pages)),
     View("network", "the network",
          "units and links drawn as the network; arrows select, Enter edits a weight by hand",
          lambda ascii: NetworkView(ascii=ascii, id="view-network"),
-         lambda pane, snap: pane.query_one("#view-network", NetworkView).show(snap.network, pane.configs[0].activation),
-         asks=_asks_network, arrow=_network_arrow),
+         lambda pane, snap: pane.query_one("#view-network", NetworkView).show(snap.picture("network"),
+                                                                              pane.configs[0].activation),
+         asks=_asks_network, arrow=_network_arrow, edits_weights=True),
     View("landscape", "loss landscape",
          "the loss over a plane of weights through the current ones, the path training took on it "
          "(p: the next plane: the path's PCA, random directions, two real weights)",
          lambda ascii: LandscapeView(ascii=ascii, id="view-landscape"), _draw_landscape,
-         asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)}, replays=True, next=_next_plane),
+         asks=_asks_landscape, replays=True, next=_next_plane),
     View("backward", "loss.backward()",
          "pick a weight with the arrows: its gradient by the chain rule, row by row, beside autograd's and a "
          "finite difference, and what the optimizer's step does with it (the run pauses; . steps, p: the next row)",
@@ -226,7 +237,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c): their boundaries, or their "
          "loss landscapes when c is pressed in the landscape view",
          _compare_widget, _draw_compare, cycle=False,
-         asks=lambda pane: {"landscape": (pane.landscape_plane, pane.landscape_draw)} if _compares_landscapes(pane) else {}),
+         asks=lambda pane: _asks_landscape(pane) if _compares_landscapes(pane) else {}),
 )}
 
 CYCLE = tuple(name for name, v in VIEWS.items() if v.cycle)

@@ -169,9 +169,9 @@ class BackwardView(Vertical):
         return item_name(self.net.selected or default_item(layers))
 
     def show(self, snap, activation: str, masked: bool = False) -> None:
-        if snap.network is not None:
-            self.net.show(snap.network, activation)
-        self.look, self.masked = snap.backward, masked
+        if (net := snap.picture("network")) is not None:
+            self.net.show(net, activation)
+        self.look, self.masked = snap.picture("backward"), masked
         self._draw()
 
     def next_row(self) -> None:

@@ -14,7 +14,7 @@ from neurotui.core.model.activations import get_activation
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.model.inside import Inside
 from neurotui.tui.widgets.cached import CachedText
-from neurotui.tui.widgets.plot import Figure, Series
+from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
 MAX_UNITS = 16
 TILE_ROWS, TILE_COLS = 6, 12  # the smallest map; bigger when there is room (FeaturesView.wanted_tile)
@@ -150,6 +150,27 @@ def space_figure(inside: Inside | None, pair: tuple[int, int], hint: bool = True
 
 def unit_pairs(units: int) -> list[tuple[int, int]]:
     return [(i, j) for i in range(units) for j in range(i + 1, units)] or [(0, 0)]
+
+
+class SpaceView(PlotView):
+    """The hidden space: the data placed by a pair of hidden units' values; `p` moves to the next pair."""
+
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(ascii=ascii, **kwargs)
+        self.pair = 0  # which of unit_pairs is shown (taken modulo their count: the network may shrink)
+        self._inside: Inside | None = None
+        self._hint = True
+
+    def show_space(self, inside: Inside | None, hint: bool = True) -> None:
+        """`hint`: say what training will make of it (off while the lesson asks that very question)."""
+        self._inside, self._hint = inside, hint
+        units = len(inside.hidden_points[0]) if inside and inside.hidden_points else 1
+        pairs = unit_pairs(units)
+        self.show(space_figure(inside, pairs[self.pair % len(pairs)], hint=hint))
+
+    def next_pair(self) -> None:
+        self.pair += 1
+        self.show_space(self._inside, self._hint)
 
 
 

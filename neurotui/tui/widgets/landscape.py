@@ -38,8 +38,24 @@ def path_marks(land: Landscape, rows: int, cols: int, replay_step: int | None) -
     return marks
 
 
+PLANES = ("pca", "random", "weights")  # `p` cycles them: the path's PCA, random directions, two real weights
+
+
 class LandscapeView(CachedText):
     DEFAULT_CSS = "LandscapeView { height: 1fr; width: 1fr; }"
+
+    def __init__(self, ascii: bool = False, **kwargs) -> None:
+        super().__init__(ascii=ascii, **kwargs)
+        self.plane = PLANES[0]
+        self.draws = 0  # the random plane's draw: each visit to it is a new one
+
+    def wanted(self) -> tuple[str, int]:
+        """(plane, draw): what the worker's landscape provider (core.pictures) computes for this view."""
+        return self.plane, self.draws
+
+    def next_plane(self) -> None:
+        self.plane = PLANES[(PLANES.index(self.plane) + 1) % len(PLANES)]
+        self.draws += self.plane == "random"
 
     def show(self, land: Landscape | None, replay_step: int | None = None) -> None:
         self.set_data((land, replay_step))

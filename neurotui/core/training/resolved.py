@@ -1,0 +1,79 @@
+"""A run's facts, decided once from its config: `resolve(config)`.
+
+A config says what was asked ("circle", "a file", "--bug broadcast-target"); a run needs what
+that comes to: the data with its split, the task and its loss pair, the first layer's inputs,
+the device and what the bug changes. Each is decided here, once, in one pass through the
+modules that know it (core.data, core.model.task, core.model.device, core.course.bugs). The
+Trainer, the run's script, the evidence card, the sweep and the landscape take a `Resolved` and
+ask none of them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from neurotui.core.course.bugs import Mistakes, check_bug_task, mistakes
+from neurotui.core.data.datasets import input_names, is_lesson_data
+from neurotui.core.data.datasets import resolved as data_options
+from neurotui.core.model.config import XorConfig
+from neurotui.core.model.task import Task, task_of
+
+
+@dataclass(frozen=True, eq=False)
+class Resolved:
+    """The facts of one run. `data` (the Dataset, split, on the CPU) and `device` need torch: they
+    are decided the first time they are asked for, then kept."""
+
+    config: XorConfig  # validated
+    task: Task
+    mistakes: Mistakes
+    inputs: tuple[str, ...]  # what the first layer takes: the features, or a data file's columns
+    options: dict  # samples, noise and val_split with the dataset's defaults filled in
+    lesson_data: bool  # the lesson's four rows, all trained: its outputs and doctor apply unchanged
+
+    @property
+    def loss_kind(self) -> str:
+        """The training loss: 'bce' (the lesson's), 'ce' (K classes) or 'mse' (regression, or the bug's)."""
+        if self.mistakes.mse_loss or self.task.regress:
+            return "mse"
+        return "bce" if self.task.binary else "ce"
+
+    def loss_module(self):
+        """The loss that pairs with the task (core.model.task.loss_module), the bug's where it has one."""
+        from neurotui.core.model.task import loss_module
+
+        return loss_module(self.task, mse_on_labels=self.mistakes.mse_loss)
+
+    def with_seed(self, seed: int) -> Resolved:
+        """The same run from another init seed (a sweep's next net): the data, drawn from the data
+        seed, and the device are the same facts, shared rather than decided again."""
+        out = replace(self, config=self.config.with_(seed=seed))
+        for name in ("data", "device"):
+            if name in self.__dict__:  # decided already (cached_property keeps them there)
+                out.__dict__[name] = self.__dict__[name]
+        return out
+
+    @cached_property
+    def device(self):
+        from neurotui.core.model.device import resolve_device
+
+        return resolve_device(self.config.device)
+
+    @cached_property
+    def data(self):
+        """The Dataset: a named set generated, or a --data file read, split and standardized."""
+        from neurotui.core.data.scaling import dataset_of
+
+        return dataset_of(self.config, self.task, self.options)
+
+
+def resolve(config: XorConfig | Resolved) -> Resolved:
+    """`config`'s facts (a Resolved passes through): ConfigError with a one-line reason for a bad config."""
+    if isinstance(config, Resolved):
+        return config
+    checked = config.validated(bug_task=False)
+    task = task_of(checked)  # a --data file's labels are read here, once
+    check_bug_task(checked.bug, task.kind)
+    return Resolved(checked, task, mistakes(checked), input_names(checked), data_options(checked),
+                    is_lesson_data(checked))
