@@ -100,16 +100,18 @@ def test_seed_42_in_a_sweep_is_the_single_trainer_run(changes):
 
 
 @pytest.mark.parametrize("changes", [{}, {"hidden": 2, "activation": "relu"}, {"hidden": 3, "layers": 3, "optimizer": "sgd", "lr": 0.5}])
-def test_a_one_net_sweep_is_bit_for_bit_the_single_trainer(changes):
-    # The autograd reference: with one net every kernel takes the same code path as the
-    # Trainer's, so nothing differs at all; with many nets only float rounding of vectorised
-    # kernels can. (The hand-written program is held to the reference in test_perf.py.)
+def test_a_one_net_sweep_is_the_single_trainer_to_float_rounding(changes):
+    # The autograd reference: one net in a stack of one. Its batched matrix products (bmm) and the
+    # Trainer's (addmm) are the same arithmetic; on an AVX2 CPU MKL rounds them alike, bit for bit,
+    # but its AVX-512 kernels round the two differently in the 7th digit (seen Dec 7), so the test
+    # holds them to float32 rounding over 300 steps, not to the bit. (The hand-written program is
+    # held to the reference in test_perf.py.)
     result = run_sweep(SweepConfig.of(seeds=1, seed_start=7, steps=300, **changes), method="autograd")
     trainer = Trainer(XorConfig(seed=7, steps=300, **changes))
     trainer.run()
     snap = trainer.snapshot()
-    assert result.final_losses[0] == pytest.approx(snap.loss, abs=1e-7)
-    assert list(result.probs_of(0)) == list(snap.probs)
+    assert result.final_losses[0] == pytest.approx(snap.loss, abs=1e-6)
+    assert list(result.probs_of(0)) == pytest.approx(list(snap.probs), abs=1e-6)
 
 
 def test_steps_to_solve_is_the_first_update_count_with_all_four_right():

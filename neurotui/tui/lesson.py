@@ -271,7 +271,7 @@ class LessonPanel(QuestionKeys, VerticalScroll):
 
     @staticmethod
     def _at_step_0(snap) -> bool:
-        look = getattr(snap, "backward", None)
+        look = (snap.picture("backward") if snap is not None else None)
         return snap is not None and snap.step == 0 and look is not None and (isinstance(look, str) or look.step == 0)
 
     def _check_step(self) -> None:
@@ -281,8 +281,8 @@ class LessonPanel(QuestionKeys, VerticalScroll):
             if self._at_step_0(snap):
                 self.held = snap
             return
-        look = getattr(snap, "backward", None)
-        if isinstance(look, str) or isinstance(self.held.backward, str):
+        look = (snap.picture("backward") if snap is not None else None)
+        if isinstance(look, str) or isinstance(self.held.picture("backward"), str):
             self._measure()  # a refused pass: the measure says why
         elif not self._stepping:
             self._stepping = True

@@ -229,11 +229,16 @@ def measure_before_step(m: Measured) -> Answer:
     return Answer(index, f"line {j + 1}: {before}, line {i + 1}: optimizer.step(){_on(m)}")
 
 
+def _backward_of(snap):
+    """The backward view's numbers in a snapshot (its `backward` picture), None where none was read."""
+    return None if snap is None else snap.picture("backward")
+
+
 def measure_first_step(m: Measured) -> Answer:
     """How far the run's first optimizer step moved the weight the backward view writes out: its value
     at step 1 minus its value at step 0, both as the view read them (core.training.gradcheck.look)."""
-    before = getattr(m.extra.get("start"), "backward", None)
-    after = getattr(m.snapshot, "backward", None)
+    before = _backward_of(m.extra.get("start"))
+    after = _backward_of(m.snapshot)
     for look in (before, after):
         if isinstance(look, str):
             raise NotMeasured(f"backward: {look}")
