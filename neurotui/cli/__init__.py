@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             "class": cmd_class,
             "predict": cmd_predict,
         }.get(args.command, cmd_app)
-        return handler(args)
+        try:
+            return handler(args)
+        finally:
+            threads.request(None)  # the command's own: a later main() in this process (tests) starts unasked
     except (UsageError, ConfigError) as exc:
         print(f"neurotui: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
