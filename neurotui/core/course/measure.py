@@ -16,6 +16,7 @@ from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model import neuron as neuron_mod
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.model.config import XorConfig
+from neurotui.core.training.snapshot import is_tie
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,16 @@ def judge(question: Question, said: float, answer: Answer) -> Verdict:
 
 
 def rows_right(snap) -> int:
-    return sum(int(p) == int(y) for p, y in zip(snap.preds, XOR_Y))
+    """The lesson's rows predicted right; a row at a tie (p = 0.5 to float32's noise) is not a prediction."""
+    return sum(int(p) == int(y) and not is_tie(q) for p, q, y in zip(snap.preds, snap.probs, XOR_Y))
+
+
+def rows_words(snap) -> str:
+    """'3 of 4 rows right', saying how many sit at a tie (where pred is the last bit's, not the model's)."""
+    ties = sum(map(is_tie, snap.probs))
+    if ties == len(snap.probs):
+        return "all 4 rows at 0.5: no prediction"
+    return f"{rows_right(snap)} of 4 rows right" + (f", {ties} at p = 0.5" if ties else "")
 
 
 def _run(m: Measured):
@@ -189,13 +199,13 @@ def measure_collapse(m: Measured) -> Answer:
 
 def measure_final_loss(m: Measured) -> Answer:
     snap = _run(m)
-    return Answer(snap.loss, f"final loss {snap.loss:.4f} after {snap.step} steps, {rows_right(snap)} of 4 rows "
-                             f"right ({snap.diagnosis.title}){_on(m)}")
+    return Answer(snap.loss, f"final loss {snap.loss:.4f} after {snap.step} steps, {rows_words(snap)} "
+                             f"({snap.diagnosis.title}){_on(m)}")
 
 
 def measure_rows_right(m: Measured) -> Answer:
     snap = _run(m)
-    return Answer(rows_right(snap), f"{rows_right(snap)} of 4 rows right, final loss {snap.loss:.4f}{_on(m)}")
+    return Answer(rows_right(snap), f"{rows_words(snap)}, final loss {snap.loss:.4f}{_on(m)}")
 
 
 def measure_hidden_split(m: Measured) -> Answer:

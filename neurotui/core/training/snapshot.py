@@ -10,6 +10,14 @@ from neurotui.core.doctor.diagnosis import Diagnosis
 from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.task import BINARY_TASK, Task
 
+TIE = 1e-6  # float32's noise around 0.5, with room
+
+
+def is_tie(p: float) -> bool:
+    """p within float32's noise of 0.5 (a model that learned no side, e.g. a linear one on XOR): which
+    side its last bit lands on is no prediction, and differs between CPUs, so it is shown as 0.5."""
+    return abs(p - 0.5) < TIE
+
 
 @dataclass(frozen=True)
 class Snapshot:

@@ -13,10 +13,9 @@ from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear
 from neurotui.core.numbers import lesson_round, loss_text
-from neurotui.core.training.snapshot import Snapshot
+from neurotui.core.training.snapshot import Snapshot, is_tie
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.network import unit_name
-from neurotui.tui.widgets.palette import is_tie
 
 STATE_STYLE = {
     "loading": "yellow", "running": "bold green", "paused": "bold yellow",

@@ -7,6 +7,7 @@ Kept apart from the boundary widget because the landscape and network views draw
 from __future__ import annotations
 
 from neurotui.core.model.boundary import CLASS_TRAIN_GLYPHS, CLASS_VAL_GLYPHS, decode
+from neurotui.core.training.snapshot import is_tie
 
 # Blue for class 0, orange for class 1, on a tinted background; the glyph carries the
 # same information without colour (NO_COLOR, 16-colour terminals).
@@ -33,15 +34,6 @@ POINT_OVER_SHADING = "#ffffff"  # a data point's glyph on the shading: white rea
 # Class k's colour where a theme gives none; the first two are the two-class ends.
 CLASS_COLORS = ("#2f58b0", "#f08a30", "#40a040", "#c03040", "#a060c0", "#30a0a0")
 SURE_LEVELS = 3  # a class's colour at three strengths: unsure, fairly sure, sure
-
-
-TIE = 1e-6
-
-
-def is_tie(p: float) -> bool:
-    """p within float32's noise of 0.5 (a model that learned no side, e.g. a linear one on XOR): which
-    side its last bit lands on is no prediction, and differs between CPUs, so it is drawn as 0.5."""
-    return abs(p - 0.5) < TIE
 
 
 def shade_style(p: float) -> str:
