@@ -39,13 +39,17 @@ class CodeView(Vertical):
         self.ascii = ascii
         self._shown: tuple | None = None
         self.masked: str | None = None  # the line before this one is hidden (the guided lesson asks for it)
+        # What the view opens on (the script's lines and marked lines) until the user scrolls: the opening
+        # line depends on the page's height, which a lesson panel that grows after a reveal changes a
+        # frame later, so a resize opens it again (a snapshot once caught the view scrolled for the old height)
+        self._opening: tuple[list[str], set[int]] | None = None
 
     def on_mount(self) -> None:
         self.set_timer(WARM_AFTER, lambda: self.run_worker(warm_highlighter, thread=True, group="code-warm"))
 
     def compose(self):
         yield Static(id="code-note")
-        with VerticalScroll(id="code-scroll"):
+        with _Scroller(self._reopen, id="code-scroll"):
             yield Static(id="code-text")
 
     @property
@@ -53,16 +57,28 @@ class CodeView(Vertical):
         return self.query_one("#code-scroll", VerticalScroll)
 
     def scroll_by(self, dx: int, dy: int) -> None:
+        self._opening = None  # the user's own position from now on
         self.scroller.scroll_relative(x=4 * dx, y=dy, animate=False)
+
+    def _reopen(self) -> None:
+        """The scroller's height changed (the note above it rewrapped, a lesson panel grew)."""
+        if self._opening is not None:
+            self.call_after_refresh(self._open)
+
+    def _open(self) -> None:
+        if self._opening is not None:
+            self.scroller.scroll_to(y=opening_line(*self._opening, self.page_height), animate=False)
 
     def jump(self, where: str) -> None:
         """Home / End: the script's first or last line (returns None: nothing to say)."""
+        self._opening = None
         if where == "home":
             self.scroller.scroll_home(animate=False)
         else:
             self.scroller.scroll_end(animate=False)
 
     def page(self, pages: int) -> None:
+        self._opening = None
         if pages < 0:
             self.scroller.scroll_page_up(animate=False)
         else:
@@ -97,12 +113,23 @@ class CodeView(Vertical):
                         word_wrap=False)
         self.query_one("#code-text", Static).update(RenderedOnce(syntax))  # pygments once, not per render
         self.query_one("#code-note", Static).update(note_text(bug, changed, loop_lines(lines), bool(edits), back))
-        self.call_after_refresh(lambda: self.scroller.scroll_to(y=opening_line(lines, marks, self.page_height),
-                                                                animate=False))
+        self._opening = (lines, marks)
+        self.call_after_refresh(self._open)
 
     @property
     def page_height(self) -> int:
         return self.scroller.scrollable_content_region.height
+
+
+class _Scroller(VerticalScroll):
+    """The code's scroller, telling the view when its height changed: where the view opens depends on it."""
+
+    def __init__(self, resized, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._resized = resized
+
+    def on_resize(self) -> None:
+        self._resized()
 
 
 MASK = "# ???"
