@@ -184,3 +184,24 @@ def test_the_chain_writes_zero_as_0_and_keeps_its_columns_with_negative_inputs(c
     assert all(len(line.rstrip()) <= 62 for line in rows)  # the XOR pane's text width at 120x40
     if config.dataset == "circle":
         assert any(line[5:11].strip().startswith("-") for line in rows)  # a negative x1 on screen
+
+
+def test_the_network_picture_comes_back_when_the_terminal_grows_over_a_held_run(tmp_path):
+    # The lesson's backward step at 80x24 leaves the picture out for the chain; grown to 120x40 over the
+    # same held run (no new snapshot comes), the view lays itself out again and the picture is back.
+    from neurotui.core.course.steps import KEYS
+
+    async def go():
+        app = NeuroApp(speed=None, autostart=False,
+                       lesson={"start": KEYS.index("backward-step") + 1, "path": tmp_path / "lesson.json"})
+        async with app.run_test(size=(80, 24)) as pilot:
+            view = app.query_one(BackwardView)
+            await look_for(app, pilot, "w2[0,0]", 0)
+            small = view.net.display
+            await pilot.resize_terminal(120, 40)
+            for _ in range(40):
+                await pilot.pause(0.05)
+            return small, view.net.display
+
+    small, big = run(go())
+    assert (small, big) == (False, True)

@@ -178,6 +178,11 @@ class BackwardView(Vertical):
         self.row += 1
         self._draw()
 
+    def on_resize(self) -> None:
+        # whether the network's picture fits beside the chain is decided by the height: a resized
+        # terminal (80x24 -> 120x40) over a paused or finished run gets no new snapshot to redraw it
+        self._draw()
+
     def _draw(self) -> None:
         look = self.look
         if look is not None and not isinstance(look, str):
