@@ -205,3 +205,21 @@ def test_the_network_picture_comes_back_when_the_terminal_grows_over_a_held_run(
 
     small, big = run(go())
     assert (small, big) == (False, True)
+
+
+def test_a_run_started_under_the_view_is_held_there_too():
+    # Entering the view holds a running run, and r restarts under it held at step 0. (Keys typed at the
+    # first frame, before the first run starts, are the pty's case: checked in tmux, see the note.)
+    async def go():
+        app = NeuroApp(XorConfig(), speed=30)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("3", *TO_BACKWARD)
+            await look_for(app, pilot, "w2[0,0]")
+            await pilot.pause(0.5)
+            first = (app.xor.paused, app.xor.snapshot.step)
+            await pilot.press("r")
+            await pilot.pause(1.0)
+            return first, (app.xor.paused, app.xor.snapshot.step)
+
+    (held, at), (held_after_r, at_after_r) = run(go())
+    assert held and held_after_r and at_after_r == 0, (at, at_after_r)

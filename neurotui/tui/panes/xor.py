@@ -102,6 +102,9 @@ class XorPane(Vertical):
         self.run.configs = list(configs)  # what the views ask for depends on the network's shape
         self.border_title = xor_text.pane_title(self.configs, VIEWS[self.shown].title)  # the data's name
         self.run.probe_at = None  # a click on the last run's plane is not asked of this one
+        # a view that reads one step at a time (backward) holds a run started under it, as entering it does:
+        # a key pressed before the first run, or r / a key that restarts, would otherwise run on under it
+        paused = paused or VIEWS[self.shown].holds_run
         control = RunControl(speed=speed, pause_at=pause_at, paused=paused, **self.wanted())
         self.run.start(self, configs, control)
         self._clear_loss()

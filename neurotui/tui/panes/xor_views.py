@@ -53,6 +53,7 @@ class View:
     enter: Callable[[object], None] = _nothing  # on being shown (the backward view pauses the run)
     edits_weights: bool = False  # Enter opens the selected weight's field (core.model.network.apply_edit)
     hides_loss: bool = False  # takes the loss plot's rows too
+    holds_run: bool = False  # a run started while it is shown starts paused (`.` steps it)
 
 
 def _probe(pane):
@@ -233,7 +234,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          lambda ascii: BackwardView(ascii=ascii, id="view-backward"),
          lambda pane, snap: pane.query_one(BackwardView).show(snap, pane.configs[0].activation, pane.hide_answers),
          asks=_asks_backward, next=lambda pane: pane.query_one(BackwardView).next_row(), arrow=_backward_arrow,
-         enter=_enter_backward, hides_loss=True),
+         enter=_enter_backward, hides_loss=True, holds_run=True),
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c): their boundaries, or their "
          "loss landscapes when c is pressed in the landscape view",
          _compare_widget, _draw_compare, cycle=False,
