@@ -272,3 +272,38 @@ def test_card_says_when_weights_were_edited_by_hand():
     text = card_markdown(XorConfig(), edited)
     assert "**Weights edited by hand** (1)" in text and "w1[0,1] +0.5 -> +20 at step 2000" in text
     assert "Weights edited by hand" not in card_markdown(XorConfig(), snap)
+
+
+def test_a_file_run_with_its_card_reads_the_file_once_and_decides_its_facts_once(tmp_path):
+    """`lab --data F --card`: the command line resolves the run once; the Trainer, the failure probe
+    (the same data, shared) and the card take that Resolved, so the file is read once, its Dataset
+    built once and the task decided once (before: three resolves, three Datasets, task_of 9 times)."""
+    import contextlib
+    import io
+    import sys
+
+    from lab_runs import DATA
+
+    from neurotui.cli import main
+    from neurotui.core.course.bugs import mistakes
+    from neurotui.core.data import csvfile, scaling
+    from neurotui.core.model.task import task_of
+
+    counted = {f.__code__: f.__name__ for f in (csvfile._read_text, scaling.dataset_of, task_of, mistakes)}
+    seen: dict[str, int] = {}
+
+    def profile(frame, event, _arg):
+        if event == "call" and frame.f_code in counted:
+            seen[counted[frame.f_code]] = seen.get(counted[frame.f_code], 0) + 1
+
+    csvfile._table.cache_clear()  # a read cached by an earlier test would hide one here
+    card = tmp_path / "card.md"
+    sys.setprofile(profile)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert main(["lab", "--data", str(DATA / "flowers4.csv"), "--steps", "30", "--card", str(card)]) == 0
+    finally:
+        sys.setprofile(None)
+    assert "## Failure probe" in card.read_text(encoding="utf-8")
+    # the file's text read once; one Dataset for the run and its probe; one resolve (mistakes, task_of)
+    assert seen == {"_read_text": 1, "dataset_of": 1, "mistakes": 1, "task_of": 1}

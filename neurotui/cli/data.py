@@ -1,7 +1,7 @@
 """The command line's data, training and preset options, and the lab's output off the four rows.
 
 Kept out of cli/parser.py so that stays small: cli/parser.py calls `add_data_options` for the
-app and `lab`, `settle` after every parse, `with_data_options` in config_from_args,
+app and `lab`, `settle` after every parse, `with_data_options` in run_from_args,
 and hands `lab` over to `print_fit_lab` / `fit_json` when the data is not the
 lesson's four rows.
 
@@ -27,14 +27,12 @@ from neurotui.core.data.datasets import (
     DEFAULT_VAL_SPLIT,
     FEATURES,
     OPTION_FIELDS,
-    check_data,
-    is_lesson_data,
-    resolved,
     xor_labelled,
 )
 from neurotui.core.model.config import XorConfig
 from neurotui.core.model.task import BINARY_TASK, CLASSES_MAX, CLASSES_MIN, TASK_CHOICES
 from neurotui.core.numbers import cell
+from neurotui.core.training.resolved import Resolved, resolve
 
 DATA_DESTS = OPTION_FIELDS
 # A file's regression trains with this L2 weight decay unless --l2 (or a preset) says otherwise.
@@ -124,12 +122,14 @@ def settle(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
-def with_data_options(config: XorConfig, args: argparse.Namespace) -> XorConfig:
-    """`config` (built from the model options) with the data options and the preset applied, validated.
+def with_data_options(config: XorConfig, args: argparse.Namespace) -> Resolved:
+    """`config` (built from the model options) with the data options and the preset applied, resolved
+    (core.training.resolved): the run's facts, decided here once for the whole command.
 
     Precedence: typed options, then the preset, then the defaults. A data file is
     read and the split checked here, so a bad one is refused before any output.
     """
+
     changes = {d: getattr(args, d) for d in DATA_DESTS if getattr(args, d, None) is not None}
     name = getattr(args, "preset", None)
     if name is not None:
@@ -138,21 +138,19 @@ def with_data_options(config: XorConfig, args: argparse.Namespace) -> XorConfig:
         if "data" in given:
             preset = {k: v for k, v in preset.items() if k not in GENERATED_ONLY}
         config = config.with_(**{k: v for k, v in preset.items() if k not in given})
-    config = config.with_(**changes).validated()
-    check_data(config)
-    return file_regression_decay(config, args)
+    run = resolve(config.with_(**changes))
+    _rows = run.split  # a split that leaves a class empty: refused before any output
+    return file_regression_decay(run, args)
 
 
-def file_regression_decay(config: XorConfig, args: argparse.Namespace) -> XorConfig:
+def file_regression_decay(run: Resolved, args: argparse.Namespace) -> Resolved:
     """A --data file's regression gets FILE_REGRESSION_L2 when neither --l2 nor a preset set one."""
-    from neurotui.core.model.task import task_of
-
-    if config.data is None or not task_of(config).regress or "l2" in getattr(args, "given", set()):
-        return config
+    if run.config.data is None or not run.task.regress or "l2" in getattr(args, "given", set()):
+        return run
     name = getattr(args, "preset", None)
     if name is not None and "l2" in dict(get_preset(name).options):
-        return config
-    return config.with_(l2=FILE_REGRESSION_L2)
+        return run
+    return run.with_(l2=FILE_REGRESSION_L2)
 
 
 def cmd_presets(args) -> int:
@@ -177,7 +175,7 @@ def fit_numbers(snap) -> dict:
     }
 
 
-def fit_json(config: XorConfig, trainer, snap) -> dict:
+def fit_json(trainer, snap) -> dict:
     """Keys `lab --json` adds: both losses and accuracies, and what the data was."""
     from neurotui.core.numbers import finite_or_none
 
@@ -191,12 +189,12 @@ def fit_json(config: XorConfig, trainer, snap) -> dict:
     d = trainer.data
     out["data"] = {
         "name": d.name, "train_rows": d.n_train, "val_rows": d.n_val, "grid_range": [d.low, d.high],
-        **resolved(config),
+        **trainer.facts.options,
     }
     if snap.curve:
         out["curve"] = [{"step": s, "train_loss": finite_or_none(t), "val_loss": finite_or_none(v)}
                         for s, t, v in snap.curve]
-    if not is_lesson_data(config) and snap.boundary is not None:
+    if not trainer.facts.lesson_data and snap.boundary is not None:
         out["boundary"] = boundary_lines(trainer, snap, ascii=True)
     return out
 
@@ -230,13 +228,14 @@ def print_diagnosis(snap, config, always: bool = False) -> None:
         print(f"diagnosis: {d.title}: {d.detail}; fix: {fix_line(d, config.features)}", file=sys.stderr, flush=True)
 
 
-def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_takes) -> int:
+def print_fit_lab(args, run: Resolved, trainer, snap, write_card, stdout_takes) -> int:
     """The lab's plain output when the data is not the lesson's four rows.
 
     The lesson's lines where they apply (the four XOR rows for XOR-labelled data,
     final_loss always), then both losses and both accuracies, the diagnosis (stderr),
     and the boundary with the data points.
     """
+    config = run.config
     if xor_labelled(config):
         print("xor_mlp")
         print("\n".join(snap.rows()))
@@ -290,6 +289,6 @@ def print_fit_lab(args, config: XorConfig, trainer, snap, write_card, stdout_tak
         for line in boundary_lines(trainer, snap, ascii=getattr(args, "ascii", False) or not stdout_takes(UNICODE_RAMP)):
             print(f"|{line}|")
     if args.card:
-        print(f"card written to {write_card(args, config, snap)}")
+        print(f"card written to {write_card(args, run, snap)}")
     sys.stdout.flush()
     return 0

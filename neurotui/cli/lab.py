@@ -7,20 +7,21 @@ import sys
 
 from neurotui.cli import backward
 from neurotui.cli import data as cli_data
-from neurotui.cli.parser import config_from_args
+from neurotui.cli.parser import run_from_args
 from neurotui.core.errors import ConfigError
 from neurotui.core.numbers import finite_or_none
 from neurotui.session.loop import import_torch
 
 
 def cmd_lab(args) -> int:
-    config = config_from_args(args)
+    run = run_from_args(args)  # the run's facts, decided once: the Trainer, script and card all take `run`
+    config = run.config
     if backward.wants(args):  # one backward pass instead of the lesson's output
         return backward.cmd_backward(args, config)
     if args.script:  # the run's PyTorch code instead of the run; ScriptError (exit 2) with --json etc.
         from neurotui.core.course.script import script_text
 
-        print(script_text(config, args.log_every, others=args.json or args.boundary or args.card,
+        print(script_text(run, args.log_every, others=args.json or args.boundary or args.card,
                           save=getattr(args, "save", None)), end="")
         return 0
     _check_outputs(args, config)
@@ -29,7 +30,7 @@ def cmd_lab(args) -> int:
     from neurotui.core.training.trainer import Trainer
 
     cell = neuron.compute()
-    trainer = Trainer(config)
+    trainer = Trainer(run)
     if not args.json and config.data is None:  # the lesson's neuron belongs to the lesson, not to a file's run
         print("\n".join(["single_neuron", f"z= {round(cell.z, 3)}",
                          f"sigmoid= {round(cell.activations['sigmoid'], 3)}",
@@ -48,12 +49,12 @@ def cmd_lab(args) -> int:
     snap = trainer.snapshot(boundary_size=(rows, cols) if (args.boundary or args.json or args.card) else None)
     land = _landscape(trainer, path, args.landscape) if path is not None else None
     if args.json:
-        return _print_json(args, config, cell, trainer, snap, logged, land)
-    if not cli_data.is_lesson_data(config):  # other data: the lesson's lines where they apply, then train/val
-        code = cli_data.print_fit_lab(args, config, trainer, snap, _write_card, _stdout_takes)
+        return _print_json(args, run, cell, trainer, snap, logged, land)
+    if not run.lesson_data:  # other data: the lesson's lines where they apply, then train/val
+        code = cli_data.print_fit_lab(args, run, trainer, snap, _write_card, _stdout_takes)
         _print_landscape(land)
         return code
-    return _print_lesson(args, config, snap, land)
+    return _print_lesson(args, run, snap, land)
 
 
 def _check_outputs(args, config) -> None:
@@ -88,10 +89,11 @@ def _train(args, trainer, path) -> list[tuple[int, float]]:
     return logged
 
 
-def _print_json(args, config, cell, trainer, snap, logged, land) -> int:
+def _print_json(args, run, cell, trainer, snap, logged, land) -> int:
     """`lab --json`: the run as one JSON object (and the card, if asked for, named in it)."""
     from neurotui.core.model.boundary import render
 
+    config = run.config
     result = {
         "config": config.as_dict(),
         "neuron": {"z": cell.z, "activations": cell.activations},
@@ -106,7 +108,7 @@ def _print_json(args, config, cell, trainer, snap, logged, land) -> int:
         "loss_log": [{"step": s, "loss": finite_or_none(v)} for s, v in logged],
         "boundary": render(snap.boundary, ascii=True),
     }
-    result.update(cli_data.fit_json(config, trainer, snap))  # train/val losses and accuracies, the data
+    result.update(cli_data.fit_json(trainer, snap))  # train/val losses and accuracies, the data
     if config.data is not None:  # a file's run: its own rows, never the lesson's neuron and four XOR rows
         from neurotui.cli.filerun import file_json
 
@@ -114,13 +116,14 @@ def _print_json(args, config, cell, trainer, snap, logged, land) -> int:
     if land is not None:
         result["landscape"] = land.as_dict()
     if args.card:
-        result["card"] = _write_card(args, config, snap)
+        result["card"] = _write_card(args, run, snap)
     print(json.dumps(result, indent=2))
     return 0
 
 
-def _print_lesson(args, config, snap, land) -> int:
+def _print_lesson(args, run, snap, land) -> int:
     """The lesson's own output on its four rows, then what was asked for: boundary, landscape, card."""
+    config = run.config
     print("xor_mlp")
     print("\n".join(snap.rows()))
     print("final_loss=", round(snap.loss, 4))
@@ -138,7 +141,7 @@ def _print_lesson(args, config, snap, land) -> int:
             print(f"|{line}|")
     _print_landscape(land)
     if args.card:
-        print(f"card written to {_write_card(args, config, snap)}")
+        print(f"card written to {_write_card(args, run, snap)}")
     return 0
 
 
@@ -162,11 +165,11 @@ def _print_landscape(land) -> None:
         print(f"|{line}|")
     print(f"(note: {CAVEAT})")
 
-def _write_card(args, config, snap) -> str:
+def _write_card(args, run, snap) -> str:
     """Train the failure probe, then write the card; CardError (exit 2) if the name got taken."""
     from neurotui.core.course.card import card_markdown, failure_probe, write_card
 
-    text = card_markdown(config, snap, failure_probe(config, steps=snap.step), ascii=args.ascii)
+    text = card_markdown(run, snap, failure_probe(run, steps=snap.step), ascii=args.ascii)
     return str(write_card(args.card, text))
 
 def _stdout_takes(text: str) -> bool:

@@ -17,6 +17,7 @@ from neurotui.core.data.csvfile import SAMPLES_MAX, SAMPLES_MIN
 from neurotui.core.data.datasets import DATASETS, DEFAULT_FEATURES, DEFAULT_SAMPLES, DEFAULT_VAL_SPLIT, FEATURES
 from neurotui.core.model.activations import ACTIVATION_ORDER
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, LAYERS_MIN, OPTIMIZERS, XorConfig
+from neurotui.core.training.resolved import Resolved
 from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 
 EXIT_USAGE = 2
@@ -70,11 +71,17 @@ def _add_model_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--optimizer", default=keep(d.optimizer), help=f"{_or(OPTIMIZERS)} (default: {d.optimizer})")
     g.add_argument("--bug", default=keep(d.bug), metavar="NAME", help=f"make a classic mistake on purpose: {', '.join(ALL_BUG_ORDER)}")
 
-def config_from_args(args: argparse.Namespace) -> XorConfig:
+def run_from_args(args: argparse.Namespace) -> Resolved:
+    """The command line's run, resolved once (core.training.resolved): its config and every fact of it."""
     return cli_data.with_data_options(XorConfig(  # then the data options and --preset (options typed win)
         hidden=args.hidden, layers=args.layers, activation=args.activation, lr=args.lr,
         steps=args.steps, seed=args.seed, optimizer=args.optimizer, device=args.device, bug=args.bug,
-    ), args).validated()
+    ), args)
+
+
+def config_from_args(args: argparse.Namespace) -> XorConfig:
+    """The command line's validated config (the app's, which resolves its runs as they start)."""
+    return run_from_args(args).config
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(

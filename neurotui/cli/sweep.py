@@ -13,7 +13,6 @@ from neurotui.core.errors import ConfigError
 
 def cmd_sweep(args) -> int:
     from neurotui.cli.data import DATA_DESTS
-    from neurotui.core.data.datasets import check_data
     from neurotui.core.sweep.config import SweepConfig, grid_configs
 
     if getattr(args, "preset", None) is not None:
@@ -26,7 +25,7 @@ def cmd_sweep(args) -> int:
     )
     hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
     configs = grid_configs(base, hidden, layers, activations)  # every value checked before torch is imported
-    check_data(configs[0].model)  # a bad file or split: one line before anything is trained
+    _rows = configs[0].resolved().split  # a bad file or split: one line before anything is trained
     from neurotui.core.model.device import resolve_device
     from neurotui.core.sweep.run import run_grid
     from neurotui.session.loop import import_torch

@@ -25,6 +25,7 @@ from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear
 from neurotui.core.numbers import cell, lesson_round
+from neurotui.core.training.resolved import Resolved, resolve
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
 PROBE_ACTIVATION = "identity"
@@ -44,32 +45,40 @@ def _steps(n: int) -> str:
     """'1 step', '2000 steps'."""
     return f"{n} step{'' if n == 1 else 's'}"
 
-def probe_config(config: XorConfig) -> XorConfig:
-    """The failure probe of `config`: same everything, hidden activation removed.
+def probe_changes(config: XorConfig) -> dict:
+    """What the failure probe of `config` changes: the hidden activation removed.
 
     A run that already has no hidden activation is contrasted with the lesson's
     Tanh instead, so the card always compares "with" against "without".
     """
     if config.layers == 0:  # the perceptron: contrasted with the lesson's hidden layer
-        return config.with_(layers=XorConfig().layers, activation=CONTRAST_ACTIVATION)
+        return {"layers": XorConfig().layers, "activation": CONTRAST_ACTIVATION}
     linear = get_activation(config.activation).linear
-    return config.with_(activation=CONTRAST_ACTIVATION if linear else PROBE_ACTIVATION)
+    return {"activation": CONTRAST_ACTIVATION if linear else PROBE_ACTIVATION}
+
+
+def probe_config(config: XorConfig) -> XorConfig:
+    """The failure probe of `config`: same everything, hidden activation removed (`probe_changes`)."""
+    return config.with_(**probe_changes(config))
 
 
 def failure_probe(
-    config: XorConfig, steps: int | None = None, should_stop: Callable[[], bool] | None = None
+    run: XorConfig | Resolved, steps: int | None = None, should_stop: Callable[[], bool] | None = None
 ):
     """Train `probe_config(config)` (same seed) for `steps` (default: the config's) steps.
 
-    Returns the probe's finished Snapshot, or None when `should_stop` cut it short.
-    Costs as much as the run itself (about a second for the lesson's 2000 steps on CPU).
+    `run`: the run's Resolved (or its config, resolved here): the probe trains on the same data,
+    shared, not read or drawn again. Returns the probe's finished Snapshot, or None when
+    `should_stop` cut it short. Costs as much as the run itself (about a second for the
+    lesson's 2000 steps on CPU).
     """
     from neurotui.core.training.trainer import Trainer
 
-    probe = probe_config(config)
+    run = resolve(run)
+    changes = probe_changes(run.config)
     if steps is not None:
-        probe = probe.with_(steps=max(1, int(steps)))
-    trainer = Trainer(probe)
+        changes["steps"] = max(1, int(steps))
+    trainer = Trainer(run.with_(**changes))
     trainer.run(should_stop=should_stop)
     if not trainer.finished:
         return None
@@ -96,19 +105,19 @@ def _activation_name(config: XorConfig) -> str:
     return "None (no hidden activation)" if a.linear else a.label
 
 
-def data_rows(config: XorConfig, snapshot) -> list[str]:
+def data_rows(run: Resolved, snapshot) -> list[str]:
     """Run-table rows for the data and training options; none for the lesson's own run."""
-    from neurotui.core.data.datasets import OPTION_FIELDS, check_data, resolved
+    from neurotui.core.data.datasets import OPTION_FIELDS
 
-    lesson = XorConfig()
+    config, lesson = run.config, XorConfig()
     if all(getattr(config, k) == getattr(lesson, k) for k in OPTION_FIELDS):
         return []
-    r = resolved(config)
+    r = run.options
     if config.data is not None:
         data = f"your file `{config.data}`"
     else:
         data = config.dataset + ("" if r["samples"] is None else f" ({r['samples']} samples, noise {r['noise']:g})")
-    n_train, n_val = check_data(config)
+    n_train, n_val = run.split
     split = (f"{n_train} train / {n_val} validation ({r['val_split']:g} held out, stratified)" if n_val
              else f"{n_train} train, no validation set")
     reg = ", ".join(f"{name} {v:g}" for name, v in (("L2", config.l2), ("L1", config.l1), ("dropout", config.dropout))
@@ -132,7 +141,7 @@ def data_rows(config: XorConfig, snapshot) -> list[str]:
 
 
 def card_markdown(
-    config: XorConfig,
+    run: XorConfig | Resolved,
     snapshot,
     probe=None,
     *,
@@ -141,7 +150,7 @@ def card_markdown(
     neuron=None,
     extra: str = "",
 ) -> str:
-    """The card for the run `snapshot` of `config`, as Markdown.
+    """The card for the run `snapshot` of `run` (its Resolved, or its config, resolved here once), as Markdown.
 
     probe: the failure probe's Snapshot (see failure_probe), or None if not run.
     grid: probability rows for the boundary; defaults to snapshot.boundary.
@@ -149,18 +158,19 @@ def card_markdown(
     neuron: a core.model.neuron.NeuronResult; defaults to the lesson's neuron.
     extra: Markdown appended at the end (the guided lesson's predictions beside the measurements).
     """
-    if config.data is not None:  # a file's run: that file's card, not the lesson's
+    run = resolve(run)
+    if run.config.data is not None:  # a file's run: that file's card, not the lesson's
         from neurotui.core.course.filecard import file_card_markdown
 
-        return file_card_markdown(config, snapshot, probe, ascii=ascii, extra=extra)
+        return file_card_markdown(run, snapshot, probe, ascii=ascii, extra=extra)
     from neurotui.core.model import neuron as neuron_mod
 
-    config = config.validated()
+    config = run.config
     cell = neuron if neuron is not None else neuron_mod.compute()
     grid = grid if grid is not None else getattr(snapshot, "boundary", None)
     out = ["# neurotui result card", "",
            'Evidence to keep from "From Neurons to Multilayer Perceptrons": one run of the tiny MLP on XOR.', ""]
-    out += _run_section(config, snapshot)
+    out += _run_section(run, snapshot)
     out += _result_section(config, snapshot)
     out += _probe_section(config, snapshot, probe)
     if grid:
@@ -171,8 +181,9 @@ def card_markdown(
     return "\n".join(out)
 
 
-def _run_section(config: XorConfig, snapshot) -> list[str]:
+def _run_section(run: Resolved, snapshot) -> list[str]:
     """## Run: the settings table, the command that reproduces it, and any weights edited by hand."""
+    config = run.config
     reproduce = " ".join(p for p in ("neurotui lab", config.cli_args()) if p)
     status = f"{snapshot.step} of {snapshot.total}"
     if not snapshot.finished:
@@ -191,7 +202,7 @@ def _run_section(config: XorConfig, snapshot) -> list[str]:
         f"| seed | {config.seed} |",
         f"| device | {config.device} |",
         f"| final loss | {lesson_round(snapshot.loss)} |",
-        *data_rows(config, snapshot),  # dataset, split, regularization, both accuracies
+        *data_rows(run, snapshot),  # dataset, split, regularization, both accuracies
         "",
         f"Reproduce: `{reproduce}`",
         "",

@@ -4,6 +4,7 @@ and figures, never the lesson's XOR rows (core.course.card writes the lesson's c
 from __future__ import annotations
 
 from neurotui.core.model.activations import get_activation
+from neurotui.core.model.config import layer_sizes, shape_of
 from neurotui.core.numbers import cell, finite_or_none
 
 OUTPUT_WORDS = {
@@ -39,7 +40,7 @@ def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, ext
         f"| label | {d.label_name}" + (f" ({', '.join(f'{i}={n}' for i, n in enumerate(d.class_names))})"
                                       if d.class_names else "") + " |",
         f"| task | {task.kind} |",
-        f"| network | {config.shape} ({hidden}) |",
+        f"| network | {shape_of(layer_sizes(config, facts))} ({hidden}) |",
         f"| output layer | {output} |",
         f"| loss | {loss_name} |",
         f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |",

@@ -24,14 +24,6 @@ class DataFileError(ConfigError):
     """A --data file is unusable; the message names the file, the line and the problem."""
 
 
-def load_csv(path, label=None, task=None):
-    """(x [n, K] float32, y [n] float32) from a data file (see csv_table)."""
-    import torch
-
-    t = csv_table(path, label, task)
-    return torch.tensor(t.rows, dtype=torch.float32), torch.tensor(t.labels, dtype=torch.float32)
-
-
 def read_csv_rows(path, label=None, task=None) -> tuple[list[tuple[float, ...]], list[float]]:
     """(input rows, labels as numbers) of a data file; DataFileError (one line) for every way it can be bad."""
     t = csv_table(path, label, task)

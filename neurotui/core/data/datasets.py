@@ -20,7 +20,6 @@ from neurotui.core.data.csvfile import (
     SAMPLES_MIN,
     checked_file_options,
     csv_table,
-    read_csv_rows,
 )
 from neurotui.core.data.split import _check_split, stratified_split, validation_rows
 from neurotui.core.errors import ConfigError
@@ -269,19 +268,6 @@ def class_points(name: str, label: int, n: int, g):
     raise ConfigError(f"unknown dataset {name!r} (choose from {', '.join(DATASETS)})")
 
 
-def check_data(config) -> tuple[int, int]:
-    """Everything about a validated config's data that can fail, without torch: read the CSV, check the split.
-
-    For the command line, so a bad file or split is refused before anything is printed or
-    trained. Returns (train rows, validation rows).
-    """
-    from neurotui.core.model.task import task_of
-
-    task = task_of(config)  # reads a CSV file, ConfigError for labels no task takes
-    labels = read_csv_rows(config.data, config.label, config.task)[1] if config.data is not None else None
-    return split_rows(row_counts(config, task, resolved(config), labels), resolved(config)["val_split"])
-
-
 def row_counts(config, task, options: dict, labels=None) -> tuple[int, ...]:
     """The rows of each class before the split (one count for a regression): a file's `labels`
     counted, the lesson's 2 + 2, a generated set's samples dealt over its classes."""
@@ -295,7 +281,9 @@ def row_counts(config, task, options: dict, labels=None) -> tuple[int, ...]:
 
 def split_rows(sizes: tuple[int, ...], fraction: float) -> tuple[int, int]:
     """(train rows, validation rows) of classes of `sizes` split stratified; ConfigError for a
-    split that leaves a class without a row on either side."""
+    split that leaves a class without a row on either side. A run's is `Resolved.split`
+    (core.training.resolved): the command line asks it first, so a bad split is refused
+    before anything is printed or trained."""
     _check_split(sizes, fraction)
     n_val = sum(validation_rows(n, fraction) for n in sizes)
     return sum(sizes) - n_val, n_val

@@ -86,34 +86,28 @@ def column_stats(x):
     return mean, std
 
 
-def dataset_of(config, task=None, options: dict | None = None):
-    """The Dataset of a validated XorConfig: a --data file's here, a named set's from core.data.datasets.
-    `task` and `options` (datasets.resolved): the config's, when core.training.resolved decided them."""
-    from neurotui.core.data.datasets import load_dataset, resolved
+def dataset_of(run):
+    """The Dataset of a run's facts (core.training.resolved.Resolved, whose `data` this is): a --data
+    file's here, from the Table the run already read; a named set's from core.data.datasets."""
+    from neurotui.core.data.datasets import load_dataset
 
-    if task is None:
-        from neurotui.core.model.task import task_of
-
-        task = task_of(config)
-    if config.data is None:
-        return load_dataset(config, task, options)
+    if run.config.data is None:
+        return load_dataset(run.config, run.task, run.options)
     import torch
 
-    return load_file(config, task, (resolved(config) if options is None else options)["val_split"],
-                     torch.Generator().manual_seed(config.data_seed))
+    return load_file(run, torch.Generator().manual_seed(run.config.data_seed))
 
 
-def load_file(config, task, val_split: float, g):
+def load_file(run, g):
     """The Dataset of a --data file: read, split (stratified, from the data seed), standardized."""
     import torch
 
-    from neurotui.core.data.csvfile import csv_table, load_csv
-    from neurotui.core.data.datasets import Dataset, grid_range, plotted_pair
+    from neurotui.core.data.datasets import Dataset, grid_range
     from neurotui.core.data.split import stratified_split
 
-    label = getattr(config, "label", None)
-    table = csv_table(config.data, label, config.task)
-    x, y = load_csv(config.data, label, config.task)
+    config, task, table, pair, val_split = run.config, run.task, run.table, run.pair, run.options["val_split"]
+    x = torch.tensor(table.rows, dtype=torch.float32)  # the Table the run read: float32, as torch trains
+    y = torch.tensor(table.labels, dtype=torch.float32)
     y = y.unsqueeze(1)
     if val_split:
         train_idx, val_idx = stratified_split(y.flatten(), val_split, g, task.classes)
@@ -135,7 +129,6 @@ def load_file(config, task, val_split: float, g):
             for i in (1, 3):
                 if parts[i] is not None:
                     parts[i] = ((parts[i].double() - y_mean) / y_std).float()
-    pair = plotted_pair(config)
     seen = parts[0] if parts[2] is None else torch.cat([parts[0], parts[2]])
     low, high = grid_range(seen[:, list(pair)])
     return Dataset(str(config.data), *parts, low, high, task, inputs=table.names, pair=pair, scaling=scaling,

@@ -88,7 +88,7 @@ class XorConfig:
     @property
     def shape(self) -> str:
         """'2-4-1', or '2-8-8-1' for two hidden layers of 8."""
-        return "-".join(str(n) for n in [layer_sizes(self)[0][0]] + [o for _, o in layer_sizes(self)])
+        return shape_of(layer_sizes(self))
 
     def with_(self, **changes) -> XorConfig:
         return replace(self, **changes)
@@ -154,6 +154,11 @@ def layer_sizes(config: XorConfig, facts=None) -> list[tuple[int, int]]:
     return sizes
 
 
+def shape_of(sizes: list[tuple[int, int]]) -> str:
+    """'2-4-1' from layer_sizes' (in, out) pairs: the inputs, then each layer's outputs."""
+    return "-".join(str(n) for n in [sizes[0][0]] + [o for _, o in sizes])
+
+
 def file_inputs(config: XorConfig) -> int:
     """A data file's input columns (0 for the lesson's and generated data)."""
     if config.data is None:
@@ -189,16 +194,17 @@ def build_model(config: XorConfig, generator=None, facts=None):
     act = get_activation(config.activation)
     layers: list = []
     sizes = layer_sizes(config, facts)
-    k = file_inputs(config)
+    k = file_inputs(config) if facts is None else (0 if facts.table is None else facts.table.k)
+    pair = plotted_pair(config) if facts is None else facts.pair
     if k > 2:
         from neurotui.core.model.layers import PlaneSlice
 
         # the pictures' plane points (two columns) enter the K inputs through the plotted pair
-        layers.append(PlaneSlice(k, plotted_pair(config)))
+        layers.append(PlaneSlice(k, pair))
     if tuple(config.features) != DEFAULT_FEATURES:
         from neurotui.core.model.layers import Features
 
-        layers.append(Features(config.features, plotted_pair(config)))  # no parameters: the lesson's draws stay in order
+        layers.append(Features(config.features, pair))  # no parameters: the lesson's draws stay in order
     from neurotui.core.model.task import output_layers, task_of
 
     task = task_of(config) if facts is None else facts.task

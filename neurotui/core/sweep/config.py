@@ -105,15 +105,13 @@ def _unsupported(m: XorConfig) -> list[str]:
         out.append("--layers 0 (no hidden layer)")
     if m.dropout:
         out.append(f"--dropout {m.dropout:g}")
+    facts = resolve(m)
     if m.batch is not None:
-        from neurotui.core.data.datasets import check_data
-
-        n_train, _ = check_data(m)
+        n_train, _ = facts.split
         if m.batch < n_train:  # a batch of all the rows or more is full batch, as for the Trainer
             out.append(f"--batch {m.batch} (minibatches of {n_train} training rows)")
     if m.bug is not None:
         out.append(f"--bug {m.bug}")
-    facts = resolve(m)
     task = facts.task
     if not task.binary:  # the batched programs train one sigmoid output with BCE
         out.append("regression" if task.regress else f"{task.classes} classes")

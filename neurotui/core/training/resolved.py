@@ -20,6 +20,10 @@ from neurotui.core.data.datasets import resolved as data_options
 from neurotui.core.model.config import XorConfig
 from neurotui.core.model.task import Task, task_of
 
+# Options no fact here depends on: a Resolved changed in these keeps its data, task and rows (not lr:
+# the lr bugs' mistakes replace it).
+MODEL_ONLY = frozenset({"hidden", "layers", "activation", "steps", "seed", "optimizer", "l1", "l2", "dropout", "batch"})
+
 
 @dataclass(frozen=True, eq=False)
 class Resolved:
@@ -47,9 +51,16 @@ class Resolved:
         return loss_module(self.task, mse_on_labels=self.mistakes.mse_loss)
 
     def with_seed(self, seed: int) -> Resolved:
-        """The same run from another init seed (a sweep's next net): the data, drawn from the data
-        seed, the device and the rows are the same facts, shared rather than decided again."""
-        out = replace(self, config=self.config.with_(seed=seed))
+        """The same run from another init seed (a sweep's next net)."""
+        return self.with_(seed=seed)
+
+    def with_(self, **changes) -> Resolved:
+        """The same run with other model or training options (`MODEL_ONLY`: a seed, the failure probe's
+        activation, a file regression's L2), already valid: the data, drawn from the data seed, the
+        task, device and rows are the same facts, shared rather than decided again."""
+        if not set(changes) <= MODEL_ONLY:
+            raise ValueError(f"{sorted(set(changes) - MODEL_ONLY)} change the run's facts: resolve the new config")
+        out = replace(self, config=self.config.with_(**changes))
         for name in ("data", "device", "table", "pair", "sizes", "split"):
             if name in self.__dict__:  # decided already (cached_property keeps them there)
                 out.__dict__[name] = self.__dict__[name]
@@ -66,7 +77,7 @@ class Resolved:
         """The Dataset: a named set generated, or a --data file read, split and standardized."""
         from neurotui.core.data.scaling import dataset_of
 
-        return dataset_of(self.config, self.task, self.options)
+        return dataset_of(self)
 
     @cached_property
     def table(self):
