@@ -239,10 +239,25 @@ def print_fit_lab(args, run: Resolved, trainer, snap, write_card, stdout_takes) 
     if xor_labelled(config):
         print("xor_mlp")
         print("\n".join(snap.rows()))
-    d = trainer.data
-    task = trainer.task
+    _print_fit_numbers(run, trainer, snap)
+    print_diagnosis(snap, config, always=config.data is not None)
+    if args.boundary:
+        from neurotui.core.model.boundary import UNICODE_RAMP
+
+        _print_fit_picture(trainer, snap, config.data is not None,
+                           getattr(args, "ascii", False) or not stdout_takes(UNICODE_RAMP))
+    if args.card:
+        print(f"card written to {write_card(args, run, snap)}")
+    sys.stdout.flush()
+    return 0
+
+
+def _print_fit_numbers(run: Resolved, trainer, snap) -> None:
+    """final_loss (in a file's units), the data and its rows, a file's columns, both sets' loss and
+    score, and PyTorch's refusal if it stopped the run: the lines the run's script prints too."""
     from neurotui.cli import filerun
 
+    config, d, task = run.config, trainer.data, trainer.task
     print("final_loss=", round(filerun.final_loss(trainer, snap.loss) if config.data else snap.loss, 4))
     if task.binary:
         print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
@@ -260,35 +275,37 @@ def print_fit_lab(args, run: Resolved, trainer, snap, write_card, stdout_takes) 
     error = getattr(snap, "error", None)
     if error:
         print(f"stopped at step {snap.step + 1}: {error}")
-    print_diagnosis(snap, config, always=config.data is not None)
-    if args.boundary:
-        from neurotui.core.model.boundary import (
-            CLASS_FILLS,
-            CLASS_TRAIN_GLYPHS,
-            CLASS_VAL_GLYPHS,
-            DIVERGING_RAMP,
-            TRAIN_GLYPHS,
-            UNICODE_RAMP,
-            VAL_GLYPHS,
-        )
 
-        where = filerun.axes_words(d) if config.data else f"x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}"
-        if task.regress:
-            low, mid, high = filerun.target_words(d, target_scale(d))
-            print(f"prediction ({where}; {DIVERGING_RAMP[0]!r} = {low} ... blank = {mid} ... "
-                  f"{DIVERGING_RAMP[-1]!r} = {high})")
-        elif not task.binary:
-            k = task.classes
-            named = f" ({'/'.join(d.class_names)})" if d.class_names else ""
-            print(f"decision regions ({where}; region of class 0/1/...{named} = {'/'.join(CLASS_FILLS[:k])}, blank = "
-                  f"unsure; train {'/'.join(CLASS_TRAIN_GLYPHS[:k])}, validation {'/'.join(CLASS_VAL_GLYPHS[:k])})")
-        else:
-            named = f" ({'/'.join(d.class_names)})" if d.class_names else ""
-            print(f"decision boundary ({where}; darker = closer to 1; "
-                  f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1{named})")
-        for line in boundary_lines(trainer, snap, ascii=getattr(args, "ascii", False) or not stdout_takes(UNICODE_RAMP)):
-            print(f"|{line}|")
-    if args.card:
-        print(f"card written to {write_card(args, run, snap)}")
-    sys.stdout.flush()
-    return 0
+
+def _print_fit_picture(trainer, snap, from_file: bool, ascii: bool) -> None:
+    """`--boundary`: the legend (what the axes and glyphs mean for this task), then the map in a frame."""
+    print(_picture_legend(trainer, from_file))
+    for line in boundary_lines(trainer, snap, ascii=ascii):
+        print(f"|{line}|")
+
+
+def _picture_legend(trainer, from_file: bool) -> str:
+    """The map's one-line legend: a regression's colour range, K classes' fills, or two classes' shades."""
+    from neurotui.cli import filerun
+    from neurotui.core.model.boundary import (
+        CLASS_FILLS,
+        CLASS_TRAIN_GLYPHS,
+        CLASS_VAL_GLYPHS,
+        DIVERGING_RAMP,
+        TRAIN_GLYPHS,
+        VAL_GLYPHS,
+    )
+
+    d, task = trainer.data, trainer.task
+    where = filerun.axes_words(d) if from_file else f"x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}"
+    named = f" ({'/'.join(d.class_names)})" if d.class_names else ""
+    if task.regress:
+        low, mid, high = filerun.target_words(d, target_scale(d))
+        return (f"prediction ({where}; {DIVERGING_RAMP[0]!r} = {low} ... blank = {mid} ... "
+                f"{DIVERGING_RAMP[-1]!r} = {high})")
+    if not task.binary:
+        k = task.classes
+        return (f"decision regions ({where}; region of class 0/1/...{named} = {'/'.join(CLASS_FILLS[:k])}, blank = "
+                f"unsure; train {'/'.join(CLASS_TRAIN_GLYPHS[:k])}, validation {'/'.join(CLASS_VAL_GLYPHS[:k])})")
+    return (f"decision boundary ({where}; darker = closer to 1; "
+            f"train {'/'.join(TRAIN_GLYPHS)}, validation {'/'.join(VAL_GLYPHS)} = class 0/1{named})")
