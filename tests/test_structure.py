@@ -2,6 +2,7 @@
 itself back through others (lazy imports inside functions count too)."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,39 @@ def test_every_key_binding_comes_from_the_key_table():
             source = MODULES[name].read_text(encoding="utf-8")
             assert "Binding(" not in source, f"{name} builds a Binding; add a Key to tui/keys.py"
 
+
+
+# The text of the doctor's verdicts, the cards and lab: every number in it is written by a named
+# function of core/numbers.py, so two places never give a loss different digits.
+NUMBER_TEXT = ("core/doctor/*.py", "core/training/fit.py", "core/course/card.py", "core/course/filecard.py",
+               "cli/lab.py", "cli/data.py", "cli/filerun.py", "core/data/columns.py", "core/data/scaling.py",
+               "core/model/landscape.py")
+NUMBER_SPEC = re.compile(r"[eEfFgGn%d]$|^[+\- ]|[,_]|\.\d")  # a type, a sign, grouping or a precision
+
+
+def number_specs(path: Path) -> list[str]:
+    """'line: spec' of each number format in `path`: an f-string `{x:.4g}`, format(x, '.4g'), '{:.4g}'.format."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        spec = None
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            spec = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.format_spec.values)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "format"
+              and len(node.args) == 2 and isinstance(node.args[1], ast.Constant)):
+            spec = str(node.args[1].value)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+              and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)):
+            spec = ":".join(re.findall(r"\{[^{}]*:([^{}]*)\}", node.func.value.value)) or None
+        if spec and NUMBER_SPEC.search(spec):
+            found.append(f"{node.lineno}: {spec}")
+    return found
+
+
+def test_numbers_in_the_doctor_card_and_lab_text_are_written_by_core_numbers(tmp_path):
+    sample = tmp_path / "sample.py"  # the check sees each way of formatting a number, and not alignment
+    sample.write_text('a = f"{x:.4g} {y:+.1%} {n:,}"\nb = format(x, ".2f")\nc = "{:g}".format(x)\nd = f"{s:>6}"\n')
+    assert sorted(number_specs(sample)) == ["1: +.1%", "1: ,", "1: .4g", "2: .2f", "3: g"]
+    files = sorted({p for pattern in NUMBER_TEXT for p in PACKAGE.glob(pattern)})
+    assert len(files) >= len(NUMBER_TEXT) + 2  # the doctor's folder holds several modules
+    found = {str(p.relative_to(PACKAGE)): specs for p in files if (specs := number_specs(p))}
+    assert found == {}, "format these numbers with a function of neurotui/core/numbers.py"

@@ -31,7 +31,7 @@ from neurotui.core.data.datasets import (
 )
 from neurotui.core.model.config import XorConfig
 from neurotui.core.model.task import BINARY_TASK, CLASSES_MAX, CLASSES_MIN, TASK_CHOICES
-from neurotui.core.numbers import cell
+from neurotui.core.numbers import cell, fixed, short, thousands
 from neurotui.core.training.resolved import Resolved, resolve
 
 DATA_DESTS = OPTION_FIELDS
@@ -75,17 +75,17 @@ def add_data_options(p: argparse.ArgumentParser, top: bool = False) -> None:
     g.add_argument("--data-seed", type=_int, default=none, metavar="N",
                    help=f"seed of the generated data and the split, apart from the init seed (default: {d.data_seed})")
     g.add_argument("--samples", type=_int, default=none, metavar="N",
-                   help=f"points in a generated set, {SAMPLES_MIN}-{SAMPLES_MAX:,} (default: {DEFAULT_SAMPLES})")
+                   help=f"points in a generated set, {SAMPLES_MIN}-{thousands(SAMPLES_MAX)} (default: {DEFAULT_SAMPLES})")
     g.add_argument("--noise", type=_float, default=none, metavar="SIGMA",
                    help="Gaussian noise of a generated set, in input units (default: per dataset)")
     g.add_argument("--val-split", type=_float, default=none, metavar="F",
-                   help=f"fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else {DEFAULT_VAL_SPLIT:g})")
+                   help=f"fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else {short(DEFAULT_VAL_SPLIT)})")
     g.add_argument("--batch", type=_int, default=none, metavar="B",
                    help="minibatch size, shuffled by the init seed (default: full batch)")
-    g.add_argument("--l2", type=_float, default=none, metavar="LAMBDA", help=f"L2 weight decay on weights (default: {d.l2:g})")
-    g.add_argument("--l1", type=_float, default=none, metavar="LAMBDA", help=f"L1 penalty on weights (default: {d.l1:g})")
+    g.add_argument("--l2", type=_float, default=none, metavar="LAMBDA", help=f"L2 weight decay on weights (default: {short(d.l2)})")
+    g.add_argument("--l1", type=_float, default=none, metavar="LAMBDA", help=f"L1 penalty on weights (default: {short(d.l1)})")
     g.add_argument("--dropout", type=_float, default=none, metavar="P",
-                   help=f"dropout on hidden layers while training, 0 <= P < 1 (default: {d.dropout:g})")
+                   help=f"dropout on hidden layers while training, 0 <= P < 1 (default: {short(d.dropout)})")
     g.add_argument("--features", default=none, metavar="LIST",
                    help=f"input features, any of {','.join(FEATURES)} (default: {','.join(DEFAULT_FEATURES)}); with a --data file of more "
                         "inputs, x1 and x2 are the plotted pair (--plot) and the other inputs go in as they are")
@@ -297,7 +297,7 @@ def _picture_legend(trainer, from_file: bool) -> str:
     )
 
     d, task = trainer.data, trainer.task
-    where = filerun.axes_words(d) if from_file else f"x1 across, x2 up, both {d.low:.2f} to {d.high:.2f}"
+    where = filerun.axes_words(d) if from_file else f"x1 across, x2 up, both {fixed(d.low, 2)} to {fixed(d.high, 2)}"
     named = f" ({'/'.join(d.class_names)})" if d.class_names else ""
     if task.regress:
         low, mid, high = filerun.target_words(d, target_scale(d))

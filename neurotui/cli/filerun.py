@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from neurotui.core.numbers import sig
+
 
 def label_lines(d, config) -> list[str]:
     """The lines naming a file's columns, its classes and its scaling (lab prints them after data=)."""
@@ -30,8 +32,8 @@ def target_words(d, scale: float) -> tuple[str, str, str]:
     """A regression map's ends and middle in the file's units: (low, middle, high)."""
     s = d.scaling
     if s is None or s.y_std is None:
-        return f"-{scale:.4g}", "0", f"+{scale:.4g}"
-    return f"{s.file_y(-scale):.4g}", f"{s.file_y(0.0):.4g}", f"{s.file_y(scale):.4g}"
+        return f"-{sig(scale, 4)}", "0", f"+{sig(scale, 4)}"
+    return sig(s.file_y(-scale), 4), sig(s.file_y(0.0), 4), sig(s.file_y(scale), 4)
 
 
 def final_loss(trainer, loss: float) -> float:

@@ -9,7 +9,7 @@ from neurotui.cli import backward
 from neurotui.cli import data as cli_data
 from neurotui.cli.parser import run_from_args
 from neurotui.core.errors import ConfigError
-from neurotui.core.numbers import finite_or_none
+from neurotui.core.numbers import finite_or_none, fixed
 from neurotui.session.loop import import_torch
 
 
@@ -85,7 +85,7 @@ def _train(args, trainer, path) -> list[tuple[int, float]]:
         if args.log_every and trainer.losses and (not logged or logged[-1][0] != trainer.step_count):
             logged.append((trainer.step_count, trainer.losses[-1]))
             if not args.json:
-                print(f"step={trainer.step_count} loss={trainer.losses[-1]:.4f}", flush=True)
+                print(f"step={trainer.step_count} loss={fixed(trainer.losses[-1], 4)}", flush=True)
     return logged
 
 

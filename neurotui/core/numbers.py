@@ -1,4 +1,9 @@
-"""How numbers are written, the same way everywhere: tables, JSON, cards and the screen."""
+"""How numbers are written, the same way everywhere: tables, JSON, cards and the screen.
+
+Every number in the doctor's verdicts, the cards and lab's text goes through a function here
+(tests/test_structure.py holds those modules to it), so "how many digits does a loss get" has
+one answer to read and one place to change.
+"""
 
 from __future__ import annotations
 
@@ -35,9 +40,40 @@ def lesson_round(v: float) -> str:
     return shown
 
 
+def sig(v: float, digits: int) -> str:
+    """`digits` significant digits, scientific only where it must be: a loss in a sentence (0.6931,
+    4.518e-05), a range in a file's units."""
+    return f"{v:.{digits}g}"
+
+
+def signed(v: float, digits: int) -> str:
+    """sig() with its sign always written: +0.25, -1.3 (a change, or a position on an axis)."""
+    return f"{v:+.{digits}g}"
+
+
+def fixed(v: float, digits: int) -> str:
+    """Exactly `digits` decimals: 0.693, 1.00 (an accuracy, a loss beside a fixed threshold)."""
+    return f"{v:.{digits}f}"
+
+
+def short(v: float) -> str:
+    """An option's value as typed: 0.01, 100, 1e-05 (six significant digits, no trailing zeros)."""
+    return f"{v:g}"
+
+
+def percent(v: float, digits: int = 0, sign: bool = False) -> str:
+    """A fraction as a percentage: 0.25 -> 25% (+25.0% with a sign and a decimal)."""
+    return f"{v:+.{digits}%}" if sign else f"{v:.{digits}%}"
+
+
+def thousands(v: float) -> str:
+    """A count with thousands separators: 100,000."""
+    return f"{v:,.0f}"
+
+
 def cell(v: float | None, digits: int) -> str:
     """A metric in lab's train/validation lines: fixed decimals, '-' where there is none."""
-    return "-" if v is None else f"{v:.{digits}f}"
+    return "-" if v is None else fixed(v, digits)
 
 
 def term_text(v: float, digits: int) -> str:

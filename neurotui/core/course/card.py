@@ -24,7 +24,7 @@ from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear
-from neurotui.core.numbers import cell, lesson_round
+from neurotui.core.numbers import cell, fixed, lesson_round, short
 from neurotui.core.training.resolved import Resolved, resolve
 
 DEFAULT_CARD_NAME = "neurotui-card.md"
@@ -116,11 +116,11 @@ def data_rows(run: Resolved, snapshot) -> list[str]:
     if config.data is not None:
         data = f"your file `{config.data}`"
     else:
-        data = config.dataset + ("" if r["samples"] is None else f" ({r['samples']} samples, noise {r['noise']:g})")
+        data = config.dataset + ("" if r["samples"] is None else f" ({r['samples']} samples, noise {short(r['noise'])})")
     n_train, n_val = run.split
-    split = (f"{n_train} train / {n_val} validation ({r['val_split']:g} held out, stratified)" if n_val
+    split = (f"{n_train} train / {n_val} validation ({short(r['val_split'])} held out, stratified)" if n_val
              else f"{n_train} train, no validation set")
-    reg = ", ".join(f"{name} {v:g}" for name, v in (("L2", config.l2), ("L1", config.l1), ("dropout", config.dropout))
+    reg = ", ".join(f"{name} {short(v)}" for name, v in (("L2", config.l2), ("L1", config.l1), ("dropout", config.dropout))
                     if v) or "none"
 
     task = getattr(snapshot, "task", None)
@@ -197,7 +197,7 @@ def _run_section(run: Resolved, snapshot) -> list[str]:
         f"| network | {network_text(config)} |",
         f"| hidden activation | {_activation_name(config)} |",
         "| loss | BCELoss |",
-        f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |",
+        f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {short(config.lr)} |",
         f"| steps | {status} |",
         f"| seed | {config.seed} |",
         f"| device | {config.device} |",
@@ -254,7 +254,7 @@ def _boundary_section(grid, ascii: bool) -> list[str]:
     edge = "+" + "-" * len(lines[0]) + "+"
     return [
         "## Decision boundary", "",
-        f"x1 across, x2 up, both from {LOW:g} to {HIGH:g}; denser shading = closer to 1, blank = closer to 0; "
+        f"x1 across, x2 up, both from {short(LOW)} to {short(HIGH)}; denser shading = closer to 1, blank = closer to 0; "
         "the digits are the XOR points, written as their true labels.",
         "", "```", edge, *(f"|{line}|" for line in lines), edge, "```", "",
     ]
@@ -284,7 +284,7 @@ def _evidence_section(config: XorConfig, snapshot, probe, cell, ascii: bool) -> 
         with_name = CONTRAST_ACTIVATION.capitalize() if linear else get_activation(config.activation).label
         out += [f"- **Core Reason**: nonlinear hidden layers create intermediate features: with {with_name} the "
                 f"loss reaches {lesson_round(with_loss)}; without a hidden activation the layers collapse into "
-                f"one linear map and it stays at {lesson_round(without_loss)} (ln 2 = {math.log(2):.4f}).",
+                f"one linear map and it stays at {lesson_round(without_loss)} (ln 2 = {fixed(math.log(2), 4)}).",
                 f"- **Failure Probe**: remove hidden activation and compare final_loss: "
                 f"{lesson_round(without_loss)} without vs {lesson_round(with_loss)} with {with_name}."]
     return out + [""]

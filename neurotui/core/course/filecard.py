@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import layer_sizes, shape_of
-from neurotui.core.numbers import cell, finite_or_none
+from neurotui.core.numbers import cell, finite_or_none, short, sig
 
 OUTPUT_WORDS = {
     "binary": ("Sigmoid (probability of class 1)", "BCELoss"),
@@ -57,7 +57,7 @@ def _run_section(facts, snapshot) -> list[str]:
         f"| network | {shape_of(layer_sizes(config, facts))} ({hidden}) |",
         f"| output layer | {output} |",
         f"| loss | {loss_name} |",
-        f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |",
+        f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {short(config.lr)} |",
         f"| steps | {snapshot.step} of {snapshot.total} |",
         f"| seed | {config.seed} (data seed {config.data_seed}) |",
         f"| final loss | {cell(finite_or_none(snapshot.loss * factor), 4)}" + (" (file's units)" if factor != 1.0 else "") + " |",
@@ -99,7 +99,7 @@ def _picture_section(facts, snapshot, ascii: bool) -> list[str]:
 
     def span(c):
         a, b = (d.low, d.high) if s is None else (s.file_x(d.low, c), s.file_x(d.high, c))
-        return f"{a:.4g} to {b:.4g}"
+        return f"{sig(a, 4)} to {sig(b, 4)}"
 
     others = len(d.inputs) - 2
     held = f"; the other {others} input{'s' if others > 1 else ''} held at the training mean" if others > 0 else ""

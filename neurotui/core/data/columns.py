@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import short
 
 INPUTS_MAX = 64
 CLASS_NAME_MAX = 6  # named classes a file may have: as many as its numbered classes (task.CLASSES_MAX)
@@ -143,7 +144,7 @@ def describe_lines(names, class_names, mapping, scaled: bool, target_scaled: boo
         lines.append(f"scaling= inputs standardized by the training split's mean and std{target}")
     if l2:  # a regression file's default (cli.data.FILE_REGRESSION_L2) is said where it is used
         why = " (a regression file's default, against memorizing its noise; --l2 0 turns it off)" if target_scaled else ""
-        lines.append(f"regularization= L2 weight decay {l2:g} on the weights{why}")
+        lines.append(f"regularization= L2 weight decay {short(l2)} on the weights{why}")
     return lines
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neurotui.core.numbers import sig
+
 SPREAD_MIN = 1e-12  # a constant column keeps std 1: nothing to scale, and no division by zero
 
 
@@ -67,8 +69,8 @@ def plane_units(data) -> PlaneUnits | None:
         return (data.low, data.high) if s is None else (s.file_x(data.low, c), s.file_x(data.high, c))
 
     (a, b), (c, d) = ends(i), ends(j)
-    axes = f"{data.inputs[i]} across ({a:.4g} to {b:.4g}), {data.inputs[j]} up ({c:.4g} to {d:.4g})"
-    short = f"{data.inputs[i]} {a:.3g}..{b:.3g} →, {data.inputs[j]} {c:.3g}..{d:.3g} ↑"
+    axes = f"{data.inputs[i]} across ({sig(a, 4)} to {sig(b, 4)}), {data.inputs[j]} up ({sig(c, 4)} to {sig(d, 4)})"
+    short = f"{data.inputs[i]} {sig(a, 3)}..{sig(b, 3)} →, {data.inputs[j]} {sig(c, 3)}..{sig(d, 3)} ↑"
     others = len(data.inputs) - 2
     if others > 0:
         axes += f"; the other {others} input{'s' if others > 1 else ''} held at the training mean"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from neurotui.core.doctor.advice import curved, features_words
 from neurotui.core.doctor.symptoms import broadcast_verdict, error_verdict, piling_verdict, slow_verdict
+from neurotui.core.numbers import fixed, sig
 
 LN2 = math.log(2.0)
 # A run is checked for a blow-up every this many steps (by step count, so where it stops is
@@ -77,7 +78,7 @@ def diagnose(
     preds = [1.0 if p >= 0.5 else 0.0 for p in probs]
     if preds == list(targets):
         return Diagnosis(
-            "solved", "solved", f"all four XOR rows correct, loss {last:.4g}",
+            "solved", "solved", f"all four XOR rows correct, loss {sig(last, 4)}",
             "nothing to fix: try the failure probe (no hidden activation) to compare",
         )
     wrong_and_certain = any(
@@ -87,11 +88,11 @@ def diagnose(
         return Diagnosis(
             "saturated", "saturated (blown up)",
             f"outputs pinned at exactly 0 or 1 on the wrong side; BCELoss clamps at 100 per row, "
-            f"so the loss sits at {last:.4g} instead of nan",
+            f"so the loss sits at {sig(last, 4)} instead of nan",
             "lower the learning rate", ("lr_lower",),
         )
     if not finished:
-        return Diagnosis("training", "training", f"loss {last:.4g}", "")
+        return Diagnosis("training", "training", f"loss {sig(last, 4)}", "")
     return _unsolved(losses, probs, preds, targets, linear_model, moved, grad_norm, no_hidden_layer, features)
 
 
@@ -131,21 +132,21 @@ def _unsolved(losses, probs, preds, targets, linear_model, moved, grad_norm, no_
         return Diagnosis(
             "linear", "cannot separate XOR",
             f"{linear_why(no_hidden_layer)}; no straight "
-            f"line splits XOR, so the best it can do is p = 0.5 (loss {last:.4f}, ln 2 = {LN2:.4f})",
+            f"line splits XOR, so the best it can do is p = 0.5 (loss {fixed(last, 4)}, ln 2 = {fixed(LN2, 4)})",
             "add a hidden layer with a nonlinear activation (tanh or relu)" if no_hidden_layer
             else "add a nonlinear hidden activation (tanh or relu)",
             ("hidden_layer",) if no_hidden_layer else ("activation",),
         )
     if all(abs(p - 0.5) < 0.1 for p in probs):
-        return near_half(f"loss {last:.4f}", linear_model, features)
+        return near_half(f"loss {fixed(last, 4)}", linear_model, features)
     if len(losses) > 1 and last >= losses[0] * 0.99:
         return not_decreasing(losses[0], last)
     # rows printed as prob=0.500 are undecided, whichever side of 0.5 the last digits put them (pred=0 or 1)
-    halves = sum(f"{p:.3f}" == "0.500" for p in probs)
+    halves = sum(fixed(p, 3) == "0.500" for p in probs)
     undecided = f"; {halves} rows at p = 0.500" if halves > 1 else ""  # short: 80x24 has two lines for it
     return Diagnosis(
         "stuck", "stuck: not all four rows correct",
-        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {last:.4g}"
+        f"training ended with {sum(p != t for p, t in zip(preds, targets))} of 4 rows wrong, loss {sig(last, 4)}"
         + undecided,
         "train longer, try another seed, or " + grow_words(linear_model, features), ("seed",),
     )
@@ -173,7 +174,7 @@ def near_half(loss_text: str, linear_model: bool = False, features=("x1", "x2"))
     """Every probability near 0.5: the checklist's "not learning"; loss_text: 'loss 0.6931'."""
     return Diagnosis(
         "near_half", "probabilities all near 0.5",
-        f"the model is not learning ({loss_text}, ln 2 = {LN2:.4f})",
+        f"the model is not learning ({loss_text}, ln 2 = {fixed(LN2, 4)})",
         "train longer, inspect gradients, " + ("change hidden size" if not linear_model
                                                else grow_words(linear_model, features)),
         grow_remedies(linear_model, features),
@@ -183,7 +184,7 @@ def near_half(loss_text: str, linear_model: bool = False, features=("x1", "x2"))
 def not_decreasing(first: float, last: float) -> Diagnosis:
     return Diagnosis(
         "not_decreasing", "loss does not decrease",
-        f"loss went from {first:.4g} to {last:.4g}",
+        f"loss went from {sig(first, 4)} to {sig(last, 4)}",
         "lower the learning rate (or raise it if tiny); check the output activation and loss pair",
     )
 

@@ -9,6 +9,8 @@ checklist, in its own words where it has them.
 
 from __future__ import annotations
 
+from neurotui.core.numbers import fixed, percent, sig
+
 # A finished run whose loss fell by less than this fraction while its weights moved
 # less than SMALL_MOVE of their size is "not decreasing": each step is too small.
 # (A run that converged to a plateau, like the no-activation probe at ln 2, moved its
@@ -31,7 +33,7 @@ def error_verdict(error: str, losses, probs) -> Verdict:
     message = error.lower()
     if "between 0 and 1" in message:
         finite = [p for p in probs if p == p]
-        span = f"{min(finite):.3f} to {max(finite):.3f}" if finite else "nan"
+        span = f"{fixed(min(finite), 3)} to {fixed(max(finite), 3)}" if finite else "nan"
         return (
             "loss_pair_error", "output activation and loss do not pair",
             f"PyTorch stopped the run at step {step}: BCELoss takes probabilities in [0, 1], "
@@ -61,7 +63,7 @@ def piling_verdict(leftover: float | None) -> Verdict | None:
         return None
     return (
         "piling_gradients", "gradients pile up",
-        f"before backward() the earlier steps' gradients were still held (norm {leftover:.3g}); backward() "
+        f"before backward() the earlier steps' gradients were still held (norm {sig(leftover, 3)}); backward() "
         "adds to them, so each step follows the sum of every gradient so far, not its own, and overshoots",
         "call optimizer.zero_grad() every step, before loss.backward()",
     )
@@ -92,14 +94,14 @@ def slow_verdict(losses, moved: float | None, grad_norm: float | None) -> Verdic
         return (
             "not_decreasing", "loss does not decrease",
             f"the weights never changed in {n} steps although the gradients are not zero "
-            f"(norm {grad_norm:.3g}): no update is applied, so the loss stays at {last:.4g}",
+            f"(norm {sig(grad_norm, 3)}): no update is applied, so the loss stays at {sig(last, 4)}",
             "check whether optimizer.step() is running",
         )
     if first > 0 and last > first * (1 - SMALL_FALL) and 0 < moved < SMALL_MOVE:
         return (
             "not_decreasing", "loss does not decrease",
-            f"in {n} steps the loss went only from {first:.4g} to {last:.4g} "
-            f"({(last - first) / first:+.1%}) and the weights moved {moved:.1%} of their size: "
+            f"in {n} steps the loss went only from {sig(first, 4)} to {sig(last, 4)} "
+            f"({percent((last - first) / first, 1, sign=True)}) and the weights moved {percent(moved, 1)} of their size: "
             f"every step is tiny",
             "learning rate too low: raise it; check output activation and loss pair", ("lr_raise",),
         )
@@ -119,24 +121,24 @@ def loss_pair_verdict(outputs: dict, classes: int | None, train_loss: float, sco
 
     if classes and outputs.get("scores_are_probabilities"):
         floor = -math.log(math.e / (math.e + classes - 1))
-        acc = "" if score is None else f" while accuracy is {score:.2f}"
+        acc = "" if score is None else f" while accuracy is {fixed(score, 2)}"
         return (
             "loss_pair_error", "output activation and loss do not pair",
             f"the {classes} scores handed to CrossEntropyLoss already sum to 1 in every row: they are "
             f"probabilities, and CrossEntropyLoss applies log-softmax again, so its loss cannot fall below "
-            f"-ln(e/(e+{classes - 1})) = {floor:.3f}; it is {train_loss:.3f}{acc}",
+            f"-ln(e/(e+{classes - 1})) = {fixed(floor, 3)}; it is {fixed(train_loss, 3)}{acc}",
             "check output activation and loss pair: CrossEntropyLoss takes raw scores (logits); "
             "remove the nn.Softmax at the end of the model",
         )
     low, high = outputs.get("out_low"), outputs.get("out_high")
     if classes is None and low is not None and low >= 0 and high <= 1 and outputs.get("outside_unit", 0) >= 0.1:
-        r2 = "" if score is None else f", R² {score:.2f}"
+        r2 = "" if score is None else f", R² {fixed(score, 2)}"
         return (
             "output_activation", "the output activation cannot reach the targets",
-            f"every prediction lies between {low:.3f} and {high:.3f}, but the targets run from "
-            f"{outputs['target_low']:.2f} to {outputs['target_high']:.2f} ({outputs['outside_unit']:.0%} outside "
+            f"every prediction lies between {fixed(low, 3)} and {fixed(high, 3)}, but the targets run from "
+            f"{fixed(outputs['target_low'], 2)} to {fixed(outputs['target_high'], 2)} ({percent(outputs['outside_unit'], 0)} outside "
             f"0..1): an output activation such as nn.Sigmoid squashes a regression output into (0, 1), so "
-            f"MSELoss floors at {train_loss:.4f}{r2}",
+            f"MSELoss floors at {fixed(train_loss, 4)}{r2}",
             "check output activation and loss pair: end a regression model with a plain nn.Linear "
             "(no output activation) for MSELoss",
         )

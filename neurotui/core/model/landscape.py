@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from neurotui.core.numbers import finite_or_none
+from neurotui.core.numbers import finite_or_none, percent, sig, signed, thousands
 
 PLANES = ("pca", "random", "weights")
 DEFAULT_SIZE = 41
@@ -63,11 +63,11 @@ class Landscape:
 
     def start_words(self) -> str:
         """'0.698' or '0.698, 12.3 off this plane': where the map at S is not the start's loss."""
-        return f"{self.start_loss:.4g}" + ("" if self.start_on_plane else f", {self.off_words()} off this plane")
+        return sig(self.start_loss, 4) + ("" if self.start_on_plane else f", {self.off_words()} off this plane")
 
     def off_words(self) -> str:
         """The start's distance from the plane: '0.38', '2,166'."""
-        return f"{self.start_off:,.0f}" if self.start_off >= 100 else f"{self.start_off:.3g}"
+        return thousands(self.start_off) if self.start_off >= 100 else sig(self.start_off, 3)
 
     def moved_to(self, model, step: int) -> Landscape:
         """This map with `model`'s weights now placed on its plane (a projection: microseconds)."""
@@ -369,9 +369,9 @@ def describe(land: Landscape) -> list[str]:
     """The lines printed around the map: what the axes are, the scale, the path's ends, the caveat."""
     lo, hi = log_levels(land.grid)
     lines = [f"loss landscape ({land.plane} plane; x: {land.axes[0]} "
-             f"{land.alphas[0]:+.3g}..{land.alphas[-1]:+.3g}, y: {land.axes[1]} {land.betas[-1]:+.3g}..{land.betas[0]:+.3g})"]
+             f"{signed(land.alphas[0], 3)}..{signed(land.alphas[-1], 3)}, y: {land.axes[1]} {signed(land.betas[-1], 3)}..{signed(land.betas[0], 3)})"]
     if land.explained is not None:
-        lines.append(f"the two axes hold {land.explained[0]:.1%} and {land.explained[1]:.1%} of the path's variance")
-    lines.append(f"shade: log loss, ' ' {lo:.3g} .. '@' {hi:.3g}; S start (step {land.path_steps[0]}, loss "
-                 f"{land.start_words()}), o the path, E now (step {land.path_steps[-1]}, loss {land.centre_loss:.4g})")
+        lines.append(f"the two axes hold {percent(land.explained[0], 1)} and {percent(land.explained[1], 1)} of the path's variance")
+    lines.append(f"shade: log loss, ' ' {sig(lo, 3)} .. '@' {sig(hi, 3)}; S start (step {land.path_steps[0]}, loss "
+                 f"{land.start_words()}), o the path, E now (step {land.path_steps[-1]}, loss {sig(land.centre_loss, 4)})")
     return lines

@@ -25,6 +25,7 @@ from neurotui.core.doctor.diagnosis import (
 )
 from neurotui.core.model.task import BINARY_TASK, Task, evaluate_loss
 from neurotui.core.model.task import evaluate as task_evaluate
+from neurotui.core.numbers import cell, fixed, sig
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
 MEMORIZATION_GAP = 0.10  # train accuracy at least this far above validation accuracy is memorization ...
@@ -179,10 +180,6 @@ def memorization_gap(accuracy: float, n_train: int | None, n_val: int | None) ->
     return max(MEMORIZATION_GAP, GAP_STANDARD_ERRORS * math.sqrt(var / n_train + var / n_val))
 
 
-def _acc(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}"
-
-
 _LINEAR_WORDS = {
     "binary": ("cannot separate this data", "a straight line"),
     "classes": ("cannot separate these classes", "straight lines"),
@@ -227,9 +224,9 @@ def diagnose_fit(
     if broken:
         return broken
     word = task.score_name
-    scores = f"train {word} {_acc(train_accuracy)}, validation {_acc(val_accuracy)}"
+    scores = f"train {word} {cell(train_accuracy, 2)}, validation {cell(val_accuracy, 2)}"
     if not finished:
-        return Diagnosis("training", "training", f"train loss {train_loss:.4g}; {scores}", "")
+        return Diagnosis("training", "training", f"train loss {sig(train_loss, 4)}; {scores}", "")
     acc = train_accuracy if val_accuracy is None else val_accuracy
     if outputs is not None:
         from neurotui.core.doctor.symptoms import loss_pair_verdict
@@ -242,10 +239,10 @@ def diagnose_fit(
     if memorized:
         return memorized
     if acc >= task.solved_at:
-        late = (f"; validation loss rose late, from {rise[1]:.3g} (step {rise[0]}) to {rise[2]:.3g}, "
+        late = (f"; validation loss rose late, from {sig(rise[1], 3)} (step {rise[0]}) to {sig(rise[2], 3)}, "
                 f"while {word} held") if rise else ""
         return Diagnosis(
-            "solved", "solved", f"{scores}, train loss {train_loss:.4g}{late}",
+            "solved", "solved", f"{scores}, train loss {sig(train_loss, 4)}{late}",
             "nothing to fix: try the failure probe (no hidden activation) to compare",
         )
     return (_not_learning(losses, last, train_loss, scores, task, linear_model, no_hidden_layer, features)
@@ -262,14 +259,14 @@ def _broken(last, train_loss, nonfinite_where, unscaled, finished, train_accurac
         name, low, high = unscaled
         return Diagnosis(
             "unscaled", "inputs not scaled",
-            f"input {name} runs {low:.4g} to {high:.4g}: inputs this large saturate the first layer "
+            f"input {name} runs {sig(low, 4)} to {sig(high, 4)}: inputs this large saturate the first layer "
             "from the first step, so its gradients vanish",
             "standardize the inputs (leave out --no-standardize)",
         )
     if task.binary and train_loss > 5.0:  # BCELoss clamps each row at 100: only a blown-up model sits this high
         return Diagnosis(
             "saturated", "saturated (blown up)",
-            f"outputs pinned at exactly 0 or 1 on the wrong side; train loss {train_loss:.4g}",
+            f"outputs pinned at exactly 0 or 1 on the wrong side; train loss {sig(train_loss, 4)}",
             "lower the learning rate", ("lr_lower",),
         )
     return None
@@ -286,10 +283,10 @@ def _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_v
     if not (big_gap or (rise and val_accuracy < train_accuracy)):
         return None
     if big_gap:
-        detail = (f"train {task.score_name} {train_accuracy:.2f} but validation {val_accuracy:.2f}: "
+        detail = (f"train {task.score_name} {fixed(train_accuracy, 2)} but validation {fixed(val_accuracy, 2)}: "
                   "it fits its training points, not the pattern")
     else:
-        detail = (f"validation loss rose from {rise[1]:.3f} (step {rise[0]}) to {rise[2]:.3f} "
+        detail = (f"validation loss rose from {fixed(rise[1], 3)} (step {rise[0]}) to {fixed(rise[2], 3)} "
                   f"while the train loss kept falling; {scores}")
     return Diagnosis(
         "memorization", "solves training but not new data (memorization)", detail,
@@ -313,12 +310,12 @@ def _not_learning(losses, last, train_loss, scores, task, linear_model, no_hidde
             ("hidden_layer" if no_hidden_layer else "activation",) + (("features",) if extra else ()),
         )
     if task.binary and abs(train_loss - LN2) < 0.01:
-        return near_half(f"train loss {train_loss:.4f}", linear_model, features)
+        return near_half(f"train loss {fixed(train_loss, 4)}", linear_model, features)
     if task.kind == "classes" and abs(train_loss - math.log(task.classes)) < 0.01:
         return Diagnosis(
             "near_half", f"probabilities all near 1/{task.classes}",
-            f"the model is not learning (train loss {train_loss:.4f}, ln {task.classes} = "
-            f"{math.log(task.classes):.4f}: every class equally likely)",
+            f"the model is not learning (train loss {fixed(train_loss, 4)}, ln {task.classes} = "
+            f"{fixed(math.log(task.classes), 4)}: every class equally likely)",
             "train longer, inspect gradients, " + ("change hidden size" if not linear_model else grow), grow_fix,
         )
     if len(losses) > 1 and last >= losses[0] * 0.99:
@@ -334,7 +331,7 @@ def _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model,
     if val_accuracy is not None and train_accuracy < solved_at:
         return Diagnosis(
             "stuck", "not accurate enough (not memorization)",
-            f"training ended with {scores} (solved means {solved_at:.2f}): it does not fit even "
+            f"training ended with {scores} (solved means {fixed(solved_at, 2)}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
             *((f"if the file's labels are clean, train longer or {grow}", grow_fix) if data_file else
               (f"lower the noise or add samples; if the data is clean, train longer or {grow}", ("noise", "samples"))),
@@ -342,7 +339,7 @@ def _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model,
     if val_accuracy is not None:
         return Diagnosis(
             "stuck", "not accurate enough on new data",
-            f"training ended with {scores} (solved means {solved_at:.2f}): it fits its training "
+            f"training ended with {scores} (solved means {fixed(solved_at, 2)}): it fits its training "
             f"points; validation trails by less than sets of {n_train or '?'} and {n_val or '?'} points "
             "differ by chance",
             *(("more rows in the file would tell memorization from chance", ()) if data_file else
@@ -350,7 +347,7 @@ def _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model,
         )
     return Diagnosis(
         "stuck", "stuck: not accurate enough",
-        f"training ended with {scores} (solved means {solved_at:.2f}), train loss {train_loss:.4g}",
+        f"training ended with {scores} (solved means {fixed(solved_at, 2)}), train loss {sig(train_loss, 4)}",
         f"train longer, try another seed, {grow}" + ("" if linear_model or not features_words(features)
                                                      else " or " + features_words(features)),
         ("seed",),
