@@ -221,3 +221,24 @@ def test_the_start_shows_its_own_loss_on_any_plane_and_how_far_off_it_lies(plane
     assert words.startswith(f"{start:.4g}")
     if plane != "pca":  # two random directions or two weights: the start is far off them
         assert land.start_off > 1 and "off this plane" in words
+
+
+def test_a_run_keeps_the_landscapes_path_only_when_the_views_declare_it():
+    """Run.paths is the landscape provider's history: kept at each replay frame while Pictures.keeps
+    names it (the app's views declare it, as the landscape may be opened after the run), else nothing."""
+    from neurotui.core.pictures import Pictures, computed
+    from neurotui.core.run import Run
+
+    plain, kept = Run([XorConfig(steps=300)]), Run([XorConfig(steps=300)])
+    for run, pictures in ((plain, Pictures((4, 6))), (kept, Pictures.of((4, 6), {}, ("landscape",)))):
+        run.record(pictures, force=True)
+        while not run.finished:
+            run.train(300, pictures, lambda: False)
+        run.record(pictures, force=True)
+    assert plain.paths == {}
+    steps = kept.paths[0].steps
+    assert steps[0] == 0 and steps[-1] == 300 and steps == [f.step for f in kept.history.frames]
+    land = computed(kept, 0, Pictures.of((4, 6), {"landscape": ("pca", 0)}))["landscape"]
+    assert land.path_steps == tuple(steps)
+    alone = computed(plain, 0, Pictures.of((4, 6), {"landscape": ("weights", 0)}))["landscape"]
+    assert alone.path_steps == (300,) and alone.centre_loss == pytest.approx(land.centre_loss)

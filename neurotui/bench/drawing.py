@@ -138,7 +138,7 @@ def _headless_rate(config: XorConfig) -> _Rate:
         if snap.finished:
             done.set()
 
-    control = RunControl(speed=None, pictures=Pictures((16, 28)))
+    control = RunControl(speed=None, pictures=Pictures((16, 28), keeps=("landscape",)))  # the path kept, as in the app
     thread = threading.Thread(
         target=train_loop,
         args=(config, control, lambda *_: None, post_snapshot, done.is_set),

@@ -22,7 +22,7 @@ def refresh_cost(repeats: int = 30) -> tuple[float, float]:
     from neurotui.core.run import Run
 
     run = Run([XorConfig()])
-    pictures = Pictures(grid_size=(16, 28))
+    pictures = Pictures(grid_size=(16, 28), keeps=("landscape",))  # the path kept, as in the app
     t0 = time.perf_counter()
     while not run.finished:
         run.train(200, pictures, lambda: False)

@@ -5,7 +5,9 @@ tui/panes/xor_views.py); the UI hands them to the worker as one `Pictures` value
 `core.run.Run.snapshot` calls each provider asked for and puts what it returns in the snapshot's
 `pictures`, under the same name. A picture no view on screen asks for is never computed: each
 costs forward passes. A new kind of picture is one `Provider` in `PROVIDERS` here; nothing between
-the view and this table knows its name.
+the view and this table knows its name. A picture drawn from the run's history (the landscape's
+path) has a `keep` too, which the run calls at each replay frame, and only for the providers the
+views declare they may ask (`Pictures.keeps`): a run no such view can show keeps nothing.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ class Pictures:
 
     grid_size: tuple[int, int] = (12, 24)
     asks: tuple[tuple[str, object], ...] = ()
+    keeps: tuple[str, ...] = ()  # providers whose history the run keeps from its first frame (a view may ask later)
 
     @classmethod
-    def of(cls, grid_size: tuple[int, int], asks: Mapping[str, object]) -> Pictures:
-        unknown = set(asks) - set(PROVIDERS)
+    def of(cls, grid_size: tuple[int, int], asks: Mapping[str, object], keeps=()) -> Pictures:
+        unknown = (set(asks) | set(keeps)) - set(PROVIDERS)
         if unknown:  # a view asking for what no provider computes would wait for it forever
             raise KeyError(f"no picture provider named {', '.join(sorted(unknown))}")
-        return cls(tuple(grid_size), tuple(sorted(asks.items())))
+        return cls(tuple(grid_size), tuple(sorted(asks.items())), tuple(sorted(keeps)))
 
     def wants(self, name: str) -> object | None:
         """The argument `name` is asked for with; None when no view asks for it."""
@@ -39,10 +42,12 @@ class Pictures:
 @dataclass(frozen=True)
 class Provider:
     """`compute(run, which, argument)`: the picture of trainer `which` (0: A, 1: B) of a `core.run.Run`.
-    `each_run`: B's snapshot gets one too (compare mode draws both); else A's alone."""
+    `each_run`: B's snapshot gets one too (compare mode draws both); else A's alone. `keep(run, which)`:
+    what the picture needs of the run's past, kept at each replay frame while `Pictures.keeps` names it."""
 
     compute: Callable[[object, int, object], object]
     each_run: bool = False
+    keep: Callable[[object, int], None] | None = None
 
 
 # ----- the providers --------------------------------------------------------------------------------
@@ -75,9 +80,13 @@ def landscape(run, which: int, plane: tuple[str, int]):
     While training it is refreshed at most once every LANDSCAPE_EVERY seconds (a snapshot in
     between carries the last one, its point moved); a new plane or a run that stopped gets it at
     once. None when PyTorch refused the run's loss or its weights are not finite."""
+    from neurotui.core.model.landscape import PathRecorder
     from neurotui.core.model.landscape import landscape as compute
 
-    a, path = run.trainers[which], run.paths[which]
+    a, path = run.trainers[which], run.paths.get(which)
+    if path is None:  # no history kept (no view declared it): the path is where the run stands now
+        path = PathRecorder(a.config.steps)
+        path.record(a.model, a.step_count)
     if a.nonfinite_where is not None or a.error is not None:
         return None
     key = ("landscape", which)
@@ -97,6 +106,15 @@ def landscape(run, which: int, plane: tuple[str, int]):
     return land
 
 
+def keep_path(run, which: int) -> None:
+    """The landscape's path: the weights at each replay frame (17 numbers for the lesson's net), at
+    the frames' steps, so the same run gives the same path however fast it was trained."""
+    from neurotui.core.model.landscape import PathRecorder
+
+    t = run.trainers[which]
+    run.paths.setdefault(which, PathRecorder(t.config.steps)).record(t.model, t.step_count)
+
+
 def backward(run, which: int, name: str):
     """A parameter's name ('w2[0,0]'): its gradient by the chain rule, beside autograd's
     (core.training.gradcheck.BackwardLook, or why not, a str)."""
@@ -108,7 +126,7 @@ def backward(run, which: int, name: str):
 PROVIDERS: dict[str, Provider] = {
     "inside": Provider(inside, each_run=True),
     "network": Provider(network),
-    "landscape": Provider(landscape, each_run=True),
+    "landscape": Provider(landscape, each_run=True, keep=keep_path),
     "backward": Provider(backward),
 }
 

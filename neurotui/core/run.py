@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from neurotui.core.data.datasets import is_xor_rows
 from neurotui.core.model.config import XorConfig
-from neurotui.core.pictures import Pictures, computed
+from neurotui.core.pictures import PROVIDERS, Pictures, computed
 
 
 class Run:
@@ -30,10 +30,9 @@ class Run:
         self.history = FrameHistory(total_steps=configs[0].steps)  # the replay's frames, of A
         self.edits: list = []  # core.model.network.Edit: weights of A set by hand, oldest first
         self._edited_at: int | None = None  # the step of the last edit: the loss shown is the edited model's
-        from neurotui.core.model.landscape import PathRecorder
-
-        # each run's weights at A's replay frames (B trains in lockstep): the landscapes' paths
-        self.paths = [PathRecorder(c.steps) for c in configs]
+        # each run's weights at A's replay frames (B trains in lockstep), kept by the landscape's
+        # provider (core.pictures.keep_path) only while the views declare it (Pictures.keeps)
+        self.paths: dict[int, object] = {}
         self.kept: dict = {}  # what a picture's provider keeps between looks (core.pictures: the landscape's last map)
 
     def points(self) -> tuple | None:
@@ -81,11 +80,11 @@ class Run:
         a = self.trainers[0]
         if not (force or self.history.due(a.step_count)) or a.nonfinite_where is not None:
             return
-        # The landscape's path: the weights at each frame (17 numbers for the lesson's net), at the
-        # frames' steps, so the same run gives the same path however fast it was trained.
-        for t, path in zip(self.trainers, self.paths):
-            if t.nonfinite_where is None:
-                path.record(t.model, t.step_count)
+        for name in pictures.keeps:  # what a picture needs of the run's past (the landscape's path)
+            keep = PROVIDERS[name].keep
+            for i, t in enumerate(self.trainers):
+                if keep is not None and t.nonfinite_where is None:
+                    keep(self, i)
         from neurotui.core.training.replay import take_frame
 
         a.run(0)  # read back any losses still on the device

@@ -21,7 +21,7 @@ from neurotui.tui.panes import xor_text
 from neurotui.tui.panes.xor_loss import loss_figure, loss_name, use_log
 from neurotui.tui.panes.xor_network import WeightEditor, WeightField
 from neurotui.tui.panes.xor_run import XorRun
-from neurotui.tui.panes.xor_views import CYCLE, VIEWS
+from neurotui.tui.panes.xor_views import CYCLE, KEEPS, VIEWS
 from neurotui.tui.textual_shims import restyle_itself
 from neurotui.tui.widgets.boundary import BoundaryView
 from neurotui.tui.widgets.cached import CachedText
@@ -215,7 +215,7 @@ class XorPane(Vertical):
         entry's `asks`; nothing for what no view shows, as each costs forward passes on every
         snapshot) and whether the pane is laid out."""
         # sized: laid out, or hidden (one-pane mode shows another pane), where no size is coming
-        return {"pictures": Pictures.of(self.grid_size(), VIEWS[self.shown].asks(self)),
+        return {"pictures": Pictures.of(self.grid_size(), VIEWS[self.shown].asks(self), KEEPS),
                 "sized": self.size.width > 0 or not self.display}
 
     def look_at(self, layer: int) -> None:

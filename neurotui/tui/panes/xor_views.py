@@ -44,6 +44,7 @@ class View:
     widget: Callable[[bool], Widget]  # ascii -> the widget, with id f"view-{name}"
     draw: Callable[[object, object], None]  # (pane, snapshot) -> draws it on the widget
     asks: Callable[[object], dict] = lambda pane: {}  # pane -> {core.pictures provider: argument}
+    keeps: tuple[str, ...] = ()  # providers whose history every run keeps, as this view may be opened late
     cycle: bool = True  # one of `v`'s views
     replays: bool = False  # draws the frame replayed (left/right on a paused run); else replay shows boundary
     next: Callable[[object], None] = _nothing  # `p` here
@@ -227,7 +228,7 @@ VIEWS: dict[str, View] = {v.name: v for v in (
          "the loss over a plane of weights through the current ones, the path training took on it "
          "(p: the next plane: the path's PCA, random directions, two real weights)",
          lambda ascii: LandscapeView(ascii=ascii, id="view-landscape"), _draw_landscape,
-         asks=_asks_landscape, replays=True, next=_next_plane),
+         asks=_asks_landscape, keeps=("landscape",), replays=True, next=_next_plane),
     View("backward", "loss.backward()",
          "pick a weight with the arrows: its gradient by the chain rule, row by row, beside autograd's and a "
          "finite difference, and what the optimizer's step does with it (the run pauses; . steps, p: the next row)",
@@ -238,10 +239,11 @@ VIEWS: dict[str, View] = {v.name: v for v in (
     View("compare", "compare", "A beside B, trained in lockstep on the same seed (c): their boundaries, or their "
          "loss landscapes when c is pressed in the landscape view",
          _compare_widget, _draw_compare, cycle=False,
-         asks=lambda pane: _asks_landscape(pane) if _compares_landscapes(pane) else {}),
+         asks=lambda pane: _asks_landscape(pane) if _compares_landscapes(pane) else {}, keeps=("landscape",)),
 )}
 
 CYCLE = tuple(name for name, v in VIEWS.items() if v.cycle)
+KEEPS = tuple(sorted({name for v in VIEWS.values() for name in v.keeps}))  # kept from each run's first frame
 
 
 def cycle_help() -> str:
