@@ -23,7 +23,7 @@ from neurotui.core.doctor.advice import fix_line
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
-from neurotui.core.model.config import XorConfig, is_linear
+from neurotui.core.model.config import XorConfig, is_linear, layer_sizes, shape_of
 from neurotui.core.numbers import cell, fixed, lesson_round, short
 from neurotui.core.training.resolved import Resolved, resolve
 
@@ -88,16 +88,16 @@ def failure_probe(
 # ---------------------------------------------------------------- the text
 
 
-def shape_text(config: XorConfig) -> str:
-    """'2-4-1', or '2-8-8-1' for two hidden layers of 8, '2-1' for the perceptron."""
-    return config.shape
+def shape_text(run: Resolved) -> str:
+    """'2-4-1', or '2-8-8-1' for two hidden layers of 8, '2-1' for the perceptron: from the run's inputs and task."""
+    return shape_of(layer_sizes(run.config, run))
 
 
-def network_text(config: XorConfig) -> str:
+def network_text(run: Resolved) -> str:
     """'2-4-1 (Tanh hidden, Sigmoid output)'."""
-    a = get_activation(config.activation)
-    hidden = "no hidden layer" if config.layers == 0 else "no hidden activation" if a.linear else f"{a.label} hidden"
-    return f"{shape_text(config)} ({hidden}, Sigmoid output)"
+    a = get_activation(run.config.activation)
+    hidden = "no hidden layer" if run.config.layers == 0 else "no hidden activation" if a.linear else f"{a.label} hidden"
+    return f"{shape_text(run)} ({hidden}, Sigmoid output)"
 
 
 def _activation_name(config: XorConfig) -> str:
@@ -175,7 +175,7 @@ def card_markdown(
     out += _probe_section(config, snapshot, probe)
     if grid:
         out += _boundary_section(grid, ascii)
-    out += _evidence_section(config, snapshot, probe, cell, ascii)
+    out += _evidence_section(run, snapshot, probe, cell, ascii)
     if extra:
         out.append(extra)
     return "\n".join(out)
@@ -194,7 +194,7 @@ def _run_section(run: Resolved, snapshot) -> list[str]:
         "## Run", "",
         "| setting | value |",
         "|---|---|",
-        f"| network | {network_text(config)} |",
+        f"| network | {network_text(run)} |",
         f"| hidden activation | {_activation_name(config)} |",
         "| loss | BCELoss |",
         f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {short(config.lr)} |",
@@ -260,8 +260,9 @@ def _boundary_section(grid, ascii: bool) -> list[str]:
     ]
 
 
-def _evidence_section(config: XorConfig, snapshot, probe, cell, ascii: bool) -> list[str]:
+def _evidence_section(run: Resolved, snapshot, probe, cell, ascii: bool) -> list[str]:
     """## Evidence to Keep: the lesson's four claims, each with this run's numbers."""
+    config = run.config
     act, loss, diag = _activation_name(config), lesson_round(snapshot.loss), snapshot.diagnosis
     targets, preds = [int(y) for y in XOR_Y], list(snapshot.preds)
     sig, relu = cell.activations["sigmoid"], cell.activations["relu"]
@@ -269,7 +270,7 @@ def _evidence_section(config: XorConfig, snapshot, probe, cell, ascii: bool) -> 
            f"- **Single Neuron**: z = x @ w + b, activation changes the signal. "
            f"{cell.arithmetic(ascii=ascii)}; sigmoid = {round(sig, 3)}, relu = {round(relu, 3)}."]
     if preds == targets:
-        out.append(f"- **XOR result**: {targets} recovered by a tiny MLP ({shape_text(config)}, {act} hidden) "
+        out.append(f"- **XOR result**: {targets} recovered by a tiny MLP ({shape_text(run)}, {act} hidden) "
                    f"in {_steps(snapshot.step)}, final_loss {loss}.")
     else:
         out.append(f"- **XOR result**: not recovered: predicted {preds} for {targets} "
