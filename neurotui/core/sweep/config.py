@@ -69,12 +69,12 @@ class SweepConfig:
     def one_by_one(self) -> bool:
         """Options the batched programs do not implement (no hidden layer, a bug, dropout, minibatches): each seed is
         then the single Trainer's run (each.py)."""
-        return bool(_unsupported(self.model))
+        return bool(_unsupported(self.model, self.resolved()))
 
     @property
     def unbatched_options(self) -> list[str]:
         """The flags that make it one_by_one, as typed (for saying why the sweep is slower)."""
-        return _unsupported(self.model)
+        return _unsupported(self.model, self.resolved())
 
     @property
     def on_data(self) -> bool:
@@ -98,14 +98,13 @@ def trains_on_data(m: XorConfig) -> bool:
     return not (is_lesson_data(m) and tuple(m.features) == DEFAULT_FEATURES and not m.l1 and not m.l2)
 
 
-def _unsupported(m: XorConfig) -> list[str]:
+def _unsupported(m: XorConfig, facts: Resolved) -> list[str]:
     """Options of the single trainer the batched programs do not implement, as the flags that ask for them."""
     out = []
     if m.layers == 0:
         out.append("--layers 0 (no hidden layer)")
     if m.dropout:
         out.append(f"--dropout {m.dropout:g}")
-    facts = resolve(m)
     if m.batch is not None:
         n_train, _ = facts.split
         if m.batch < n_train:  # a batch of all the rows or more is full batch, as for the Trainer
