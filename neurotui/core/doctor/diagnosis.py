@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from neurotui.core.doctor.advice import curved, features_words
 from neurotui.core.doctor.symptoms import broadcast_verdict, error_verdict, piling_verdict, slow_verdict
+from neurotui.core.lesson import XOR_Y
 from neurotui.core.numbers import fixed, sig
 
 LN2 = math.log(2.0)
@@ -48,7 +49,7 @@ def linear_why(no_hidden_layer: bool) -> str:
 def diagnose(
     losses,
     probs,
-    targets=(0.0, 1.0, 1.0, 0.0),
+    targets=XOR_Y,
     linear_model: bool = False,
     finished: bool = True,
     nonfinite_where: str | None = None,
@@ -204,7 +205,7 @@ def diagnose_kinds(first_losses, final_losses, probs, *, linear_model: bool, ste
     first = np.asarray(first_losses, dtype=np.float64)
     last = np.asarray(final_losses, dtype=np.float64)
     p = np.asarray(probs, dtype=np.float64).reshape(-1, 4)
-    t = np.asarray((0.0, 1.0, 1.0, 0.0), dtype=np.float64)  # XOR targets
+    t = np.asarray(XOR_Y, dtype=np.float64)
     nonfinite = ~np.isfinite(last) | ~np.isfinite(p).all(1)
     pred = np.where(p >= 0.5, 1.0, 0.0)
     wrong = pred != t
