@@ -434,7 +434,7 @@ def test_the_script_is_written_from_the_resolved_run_alone():
     from neurotui.core.model.task import task_of
     from neurotui.core.training.resolved import resolve
 
-    deciders = (task_of, mistakes, datasets.resolved, datasets.check_data, datasets.row_counts,
+    deciders = (task_of, mistakes, datasets.resolved, datasets.row_counts, datasets.split_rows,
                 datasets.plotted_pair, datasets.input_names, csvfile.csv_table, csvfile.parse_table)
     for config in (XorConfig(), XorConfig(dataset="spiral", classes=3, batch=16, dropout=0.2),
                    XorConfig(dataset="reg-gauss", val_split=0.2),
