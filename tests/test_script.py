@@ -381,8 +381,9 @@ def test_a_bugged_runs_script_is_the_lessons_program_plus_its_bug():
 def _lab_of(config: XorConfig, monkeypatch) -> str:
     """lab's stdout for `config` itself, whichever options the command line has grown so far."""
     import neurotui.cli.lab as cli
+    from neurotui.core.training.resolved import resolve
 
-    monkeypatch.setattr(cli, "config_from_args", lambda args: config)
+    monkeypatch.setattr(cli, "run_from_args", lambda args: resolve(config))  # lab's one resolve of its run
     return lab()
 
 
