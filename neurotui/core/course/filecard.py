@@ -44,6 +44,8 @@ def file_card_markdown(config, snapshot, probe=None, *, ascii: bool = False, ext
         f"| loss | {loss_name} |",
         f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {config.lr:g} |",
         f"| steps | {snapshot.step} of {snapshot.total} |",
+        *([f"| early stopping | {snapshot.stopping.line().removeprefix('early_stop= ')} |"]
+          if snapshot.stopping is not None else []),
         f"| seed | {config.seed} (data seed {config.data_seed}) |",
         f"| final loss | {cell(finite_or_none(final), 4)}" + (" (file's units)" if factor != 1.0 else "") + " |",
         f"| {score} | train {cell(finite_or_none(snapshot.train_accuracy if key == 'accuracy' else snapshot.train_r2), 3)}, "

@@ -86,12 +86,11 @@ class StopReport:
         return f"early_stop= {end} ({watched}); the weights of step {self.best_step} kept"
 
     def short(self) -> str:
-        """The app's status line: 'stopped early at 420, best 220' / 'best so far 220'."""
+        """The app's status line, after 'step 220/2000': 'early stop: kept 20' (stopped, or ran every step
+        and kept its best), 'early stop: best 20' while it runs."""
         if self.best_step is None:
             return "early stop: no look yet"
-        if self.stopped_at is not None:
-            return f"stopped early at {self.stopped_at}, weights of {self.best_step}"
-        return f"early stop: {'weights of' if self.restored else 'best so far'} {self.best_step}"
+        return f"early stop: {'kept' if self.restored or self.stopped_at is not None else 'best'} {self.best_step}"
 
 
 class EarlyStop:
