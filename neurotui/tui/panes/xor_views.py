@@ -82,7 +82,7 @@ def _draw_boundary(pane, snap) -> None:
     config = pane.configs[0] if pane.configs else None
     pane.set_text("xor-rows", xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend,
                                                      config=config, key=pane.key_in_force)
-                  + xor_text.probe_text(pane.snapshot))
+                  + xor_text.probe_text(pane.snapshot, view.file_target))
 
 
 def _asks_probe(pane) -> dict:
