@@ -407,3 +407,54 @@ def test_each_bug_has_a_preset():
     presets = pytest.importorskip("neurotui.core.course.presets")
     for name in BUG_ORDER:
         assert presets.get_preset(f"bug-{name}").apply().bug == name
+
+
+def _calls(functions, action) -> list[str]:
+    """The names of `functions` called while `action()` runs, however they were imported."""
+    codes = {f.__code__: f.__name__ for f in functions}
+    seen: list[str] = []
+
+    def profile(frame, event, _arg):
+        if event == "call" and frame.f_code in codes:
+            seen.append(codes[frame.f_code])
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return seen
+
+
+def test_the_script_is_written_from_the_resolved_run_alone():
+    """A Resolved is the run's facts: the script asks neither the task, the mistakes, the defaults,
+    the rows nor the CSV again (each would be a second place the run's facts are decided)."""
+    from neurotui.core.course.bugs import mistakes
+    from neurotui.core.data import csvfile, datasets
+    from neurotui.core.model.task import task_of
+    from neurotui.core.training.resolved import resolve
+
+    deciders = (task_of, mistakes, datasets.resolved, datasets.check_data, datasets.row_counts,
+                datasets.plotted_pair, datasets.input_names, csvfile.csv_table, csvfile.parse_table)
+    for config in (XorConfig(), XorConfig(dataset="spiral", classes=3, batch=16, dropout=0.2),
+                   XorConfig(dataset="reg-gauss", val_split=0.2),
+                   XorConfig(data=str(DATA / "flowers4.csv"), features=("x1", "x1sq"), val_split=0.5)):
+        expected = script_for(config, log_every=100)
+        run = resolve(config)
+        facts = run.split, run.pair  # Resolved's lazy facts, decided there once (lab's data check asks first)
+        assert facts and _calls(deciders, lambda r=run: script_for(r, log_every=100)) == [], config
+        assert script_for(run, log_every=100) == expected
+    assert "task_of" in _calls(deciders, lambda: script_for(XorConfig()))  # the counter sees a plain config's
+
+
+def test_the_scripts_threads_are_the_trainers_choice(monkeypatch):
+    """The Trainer picks threads from its training rows (threads.run_size); the script said torch's
+    pool for 100,000 points x 50 units, counting the validation rows the lab never steps on."""
+    from neurotui.core.training import threads
+    from neurotui.core.training.resolved import resolve
+
+    monkeypatch.setattr(threads, "_requested", None)  # no --threads from an earlier test's command line
+    run = resolve(XorConfig(dataset="circle", samples=100_000, hidden=50))
+    assert run.split == (70_000, 30_000)
+    assert threads.run_size(run.config, 100_000) >= threads.CROSSOVER > threads.run_size(run.config, 70_000)
+    assert "torch.set_num_threads(1)" in script_for(run)

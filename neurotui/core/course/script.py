@@ -1,6 +1,6 @@
 """The PyTorch code of a run: a standalone script in the lesson's own style.
 
-`script_for(config)` returns a Python program that imports only torch and the standard
+`script_for(run)` returns a Python program that imports only torch and the standard
 library and, run with plain `python`, prints on stdout exactly what `neurotui lab [options]`
 prints there: the same seed, the same nn.Linear draws, the data written out (the generator
 of a spiral, the csv reading of a file, the stratified split), minibatches shuffled and
@@ -10,6 +10,9 @@ verdict is neurotui's commentary, printed by `lab` on stderr, so it is not in th
 With default options it is the lesson's program and prints the lesson's output. An injected
 bug (core.course.bugs) is written in as the one line a learner would get wrong, marked
 `# BUG (name)`, so `bug_line` can point at it.
+
+Every function here takes the run's `Resolved` (core.training.resolved; a plain XorConfig is
+resolved once on the way in): its task, mistakes, rows and file are decided there, never asked again.
 
 Pure stdlib + core: no torch import here (the app shows the code before torch loads).
 """
@@ -27,12 +30,12 @@ from neurotui.core.course.script_data import (
     evaluation_lines,
     number,
 )
-from neurotui.core.data.datasets import DEFAULT_FEATURES, check_data, is_lesson_data
+from neurotui.core.data.datasets import DEFAULT_FEATURES
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, layer_sizes
-from neurotui.core.model.task import task_of
+from neurotui.core.training.resolved import Resolved, resolve
 
 DEFAULT_SCRIPT_NAME = "neurotui-lab.py"
 BUG_MARK = "# BUG ("
@@ -44,18 +47,15 @@ _FEATURE_CODE = {
 }
 
 
-def _features_lines(config: XorConfig, features) -> list[str]:
+def _features_lines(run: Resolved, features) -> list[str]:
     """def features(x): the network's inputs from the raw columns (a file of K inputs: the plotted pair's
     features, then its other columns as read), as core.data.feature_columns computes them."""
-    from neurotui.core.data.datasets import file_columns, plotted_pair
-
-    names = file_columns(config)
     stack = f"torch.stack([{', '.join(_FEATURE_CODE[f] for f in features)}], 1)"
-    if config.data is None or len(names) <= 2:
+    if run.table is None or len(run.table.names) <= 2:
         return ["def features(x):",
                 f'    """The network\'s inputs, computed from the raw (x1, x2): {", ".join(features)}."""',
                 "    x1, x2 = x[:, 0], x[:, 1]", f"    return {stack}"]
-    i, j = plotted_pair(config)
+    names, (i, j) = run.table.names, run.pair
     others = [c for c in range(len(names)) if c not in (i, j)]
     return ["def features(x):",
             f'    """The network\'s inputs: {", ".join(features)} of x1 = {names[i]}, x2 = {names[j]}, '
@@ -68,20 +68,25 @@ class ScriptError(ConfigError):
     """The script cannot be made or written; one line, shown as-is."""
 
 
-def _check(config: XorConfig) -> XorConfig:
-    config = config.validated()
-    if config.device != "cpu":  # CUDA's kernels (and its own dropout generator) round differently
-        raise ScriptError(f"--script writes the CPU run, and --device {config.device} may train elsewhere, "
+def _check(run: XorConfig | Resolved) -> Resolved:
+    """The run's facts, decided once (a Resolved passes through); ScriptError for a run the script cannot be."""
+    run = resolve(run)
+    if run.config.device != "cpu":  # CUDA's kernels (and its own dropout generator) round differently
+        raise ScriptError(f"--script writes the CPU run, and --device {run.config.device} may train elsewhere, "
                           "with other last digits: drop --device")
-    return config
+    return run
 
 
-def _threads_line(config: XorConfig) -> str:
-    """The one line that gives the script the threads neurotui trains this run with."""
+def _config_of(run: XorConfig | Resolved) -> XorConfig:
+    return run.config if isinstance(run, Resolved) else run
+
+
+def _threads_line(run: Resolved) -> str:
+    """The one line that gives the script the threads neurotui trains this run with: the Trainer's
+    own choice (threads.run_size of the training rows), so the script rounds as the lab did."""
     from neurotui.core.training import threads
 
-    rows = threads.estimated_rows(config)
-    return threads.script_line(threads.work(config.hidden, min(rows, config.batch or rows), config.layers))
+    return threads.script_line(threads.run_size(run.config, run.split[0]))
 
 
 def _edit_lines(edits) -> list[str]:
@@ -92,31 +97,32 @@ def _edit_lines(edits) -> list[str]:
             *(f"#   {e.describe()}" for e in edits)]
 
 
-def script_lines(config: XorConfig, log_every: int | None = None, edits=()) -> list[str]:
+def script_lines(run: XorConfig | Resolved, log_every: int | None = None, edits=()) -> list[str]:
     """The script as a list of lines (no newlines); line i+1 of the file is element i."""
-    from neurotui.core.course.bugs import BUG_LR, mistakes
+    from neurotui.core.course.bugs import BUG_LR
 
-    config = _check(config)
-    bug, m = config.bug, mistakes(config)
-    task = task_of(config)
-    out = _opening_lines(config, edits)
-    data, train_x, train_y = _training_data_lines(config, m, task)
+    run = _check(run)
+    config = run.config
+    bug, m = config.bug, run.mistakes
+    out = _opening_lines(run, edits)
+    data, train_x, train_y = _training_data_lines(run)
     out += data
     features = tuple(config.features)
     if features != DEFAULT_FEATURES:
-        out += ["", "", *_features_lines(config, features)]
-    out += ["", "", *_blown_up_lines(config)]
-    out += _model_lines(config, task, m)
+        out += ["", "", *_features_lines(run, features)]
+    out += ["", "", *_blown_up_lines(run)]
+    out += _model_lines(run)
     out += _optimizer_lines(config, m.lr, f"  {BUG_MARK}{bug}): a learning rate far too {bug[3:]}"
                             if bug in BUG_LR else "")
     flat = f"  {BUG_MARK}{bug}): shape [n], but the model outputs [n, 1]"
-    out += _loop_lines(config, m, train_x, train_y, flat, log_every)
-    out += _result_lines(config)
+    out += _loop_lines(run, train_x, train_y, flat, log_every)
+    out += _result_lines(run)
     return out
 
 
-def _opening_lines(config: XorConfig, edits) -> list[str]:
+def _opening_lines(run: Resolved, edits) -> list[str]:
     """What the script is, its imports, threads and seed, and the lesson's neuron (not for a file's run)."""
+    config = run.config
     args = config.cli_args()
     out = [
         f"# neurotui lab{' ' + args if args else ''}, as a standalone PyTorch script.",
@@ -127,7 +133,7 @@ def _opening_lines(config: XorConfig, edits) -> list[str]:
         "import torch",
         "import torch.nn as nn",
         "",
-        _threads_line(config),
+        _threads_line(run),
         f"torch.manual_seed({config.seed})",
         "",
     ]
@@ -146,29 +152,30 @@ def _opening_lines(config: XorConfig, edits) -> list[str]:
     return [part for line in out for part in line.split("\n")]
 
 
-def _training_data_lines(config: XorConfig, m, task) -> tuple[list[str], str, str]:
+def _training_data_lines(run: Resolved) -> tuple[list[str], str, str]:
     """The rows trained on (the lesson's xor_x / xor_y, or the data section), and their names."""
-    bug = config.bug
-    if is_lesson_data(config):
-        if m.flat_target:
+    bug = run.config.bug
+    if run.lesson_data:
+        if run.mistakes.flat_target:
             target = f"xor_y = torch.tensor([0., 1., 1., 0.])  {BUG_MARK}{bug}): shape [4], but the model outputs [4, 1]"
         else:
             target = f"xor_y = {XOR_Y_LITERAL}"
         return [f"xor_x = {XOR_X_LITERAL}", target], "xor_x", "xor_y"
-    out = list(data_lines(config))
+    out = list(data_lines(run))
     train_y = "train_y"
-    if task.kind == "classes":
+    if run.task.kind == "classes":
         out.append("train_targets = train_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
         train_y = "train_targets"
     return out, "train_x", train_y
 
 
-def _model_lines(config: XorConfig, task, m) -> list[str]:
+def _model_lines(run: Resolved) -> list[str]:
     """class TinyMLP, the model and its loss function."""
+    config, task, m = run.config, run.task, run.mistakes
     out = ["", "", "class TinyMLP(nn.Module):", "    def __init__(self):", "        super().__init__()",
            "        self.net = nn.Sequential("]
     act = f"nn.{get_activation(config.activation).torch_name}()"
-    sizes = layer_sizes(config)
+    sizes = layer_sizes(config, run)
     for i, (fan_in, fan_out) in enumerate(sizes):
         out.append(f"            nn.Linear({fan_in}, {fan_out}),")
         if i < len(sizes) - 1:
@@ -186,9 +193,9 @@ def _model_lines(config: XorConfig, task, m) -> list[str]:
     return out
 
 
-def _result_lines(config: XorConfig) -> list[str]:
+def _result_lines(run: Resolved) -> list[str]:
     """After training: the lesson's four rows and final_loss, or the data's evaluation; then the error, if any."""
-    if is_lesson_data(config):
+    if run.lesson_data:
         out = [
             "with torch.no_grad():",
             "    prob = model(xor_x)",
@@ -199,7 +206,7 @@ def _result_lines(config: XorConfig) -> list[str]:
             'print("final_loss=", round(losses[-1] if losses else math.nan, 4))',
         ]
     else:
-        out = evaluation_lines(config)
+        out = evaluation_lines(run)
     return out + [
         "if error is not None:  # the first line of PyTorch's message, as neurotui shows it",
         '    print(f"stopped at step {len(losses) + 1}: {type(error).__name__}: {str(error).strip().splitlines()[0]}")',
@@ -240,21 +247,21 @@ def _output_lines(task, m, bug) -> list[str]:
     return [f"            # nn.Sigmoid(),{mark}left out, so BCELoss gets raw scores"]
 
 
-def _blown_up_lines(config: XorConfig) -> list[str]:
+def _blown_up_lines(run: Resolved) -> list[str]:
     """Where neurotui stops a run it calls blown up (checked every SATURATION_CHECK_EVERY steps)."""
     doc = ['    """Where neurotui stops a run: outputs pinned at exactly 0 or 1 on the wrong side give a finite',
            '    loss above 5 (BCELoss clamps log(0) at -100), not nan, and training on cannot bring them back."""']
-    if not task_of(config).binary:  # only BCELoss clamps: a K-class or regression run is never stopped so
-        return evaluate_lines(config)
-    if not is_lesson_data(config):
-        return [*evaluate_lines(config), "", "", "def blown_up():", *doc,
+    if not run.task.binary:  # only BCELoss clamps: a K-class or regression run is never stopped so
+        return evaluate_lines(run)
+    if not run.lesson_data:
+        return [*evaluate_lines(run), "", "", "def blown_up():", *doc,
                 "    train_loss = evaluate(train_x, train_y)[0]",
                 "    return math.isfinite(train_loss) and train_loss > 5.0"]
     return [
         "def blown_up():", *doc,
         "    if losses[-1] <= 5.0:",
         "        return False",
-        *(["    model.eval()  # dropout off"] if config.dropout else []),
+        *(["    model.eval()  # dropout off"] if run.config.dropout else []),
         "    with torch.no_grad():",
         "        probs = model(xor_x).squeeze(1).tolist()",
         "    return all(map(math.isfinite, probs)) and any(",
@@ -262,9 +269,10 @@ def _blown_up_lines(config: XorConfig) -> list[str]:
     ]
 
 
-def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
+def _loop_lines(run: Resolved, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
     """The training loop: minibatches, the guarded loss, zero_grad / backward / step, the log."""
-    n_train = check_data(config)[0]
+    config, m = run.config, run.mistakes
+    n_train = run.split[0]
     batched = config.batch is not None and config.batch < n_train
     out = ["", "losses = []", "error = None  # what PyTorch raised, if it refused a step"]
     xb, yb = train_x, train_y
@@ -295,7 +303,7 @@ def _loop_lines(config: XorConfig, m, train_x: str, train_y: str, flat: str, log
         "        break",
     ]
     out += _update_lines(config, m)
-    out += _log_and_stop_lines(config, log_every)
+    out += _log_and_stop_lines(run, log_every)
     if config.dropout:
         out.append("model.eval()")
     out.append("")
@@ -321,13 +329,13 @@ def _update_lines(config: XorConfig, m) -> list[str]:
     return out
 
 
-def _log_and_stop_lines(config: XorConfig, log_every: int | None) -> list[str]:
+def _log_and_stop_lines(run: Resolved, log_every: int | None) -> list[str]:
     """Each step's loss kept and logged, the stop on nan (or a blown-up binary model), the last log line."""
     out = ["    losses.append(loss.item())"]
     if log_every:
         out += [f"    if (step + 1) % {log_every} == 0:",
                 '        print(f"step={step + 1} loss={losses[-1]:.4f}")']
-    if task_of(config).binary:
+    if run.task.binary:
         out += ["    if not math.isfinite(losses[-1]) or (step + 1) % "
                 f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # gone nan, or blown up: stop", "        break"]
     else:
@@ -338,37 +346,38 @@ def _log_and_stop_lines(config: XorConfig, log_every: int | None) -> list[str]:
     return out
 
 
-def script_for(config: XorConfig, log_every: int | None = None, edits=()) -> str:
-    """The standalone script of `config`, ending with a newline; `edits`: the app's hand edits."""
-    return "\n".join(script_lines(config, log_every, edits)) + "\n"
+def script_for(run: XorConfig | Resolved, log_every: int | None = None, edits=()) -> str:
+    """The standalone script of `run`, ending with a newline; `edits`: the app's hand edits."""
+    return "\n".join(script_lines(run, log_every, edits)) + "\n"
 
 
-def script_text(config: XorConfig, log_every: int | None = None, *, others: bool = False, save=None) -> str:
+def script_text(run: XorConfig | Resolved, log_every: int | None = None, *, others: bool = False, save=None) -> str:
     """`neurotui lab --script`: the script alone; `others` (--json, --boundary, --card asked too) is refused.
     `save` (--save PATH): the script keeps its model there and loads it back, in plain torch."""
     if others:
         raise ScriptError("--script prints only the script: drop --json, --boundary and --card")
-    text = script_for(config, log_every)
+    run = _check(run)
+    text = script_for(run, log_every)
     if save is None:
         return text
-    if config.data is None:
+    if run.config.data is None:
         raise ScriptError("--save keeps a --data file's model")
     from neurotui.core.course.script_data import save_lines
 
-    return text + "\n".join(save_lines(config, str(save))) + "\n"
+    return text + "\n".join(save_lines(run, str(save))) + "\n"
 
 
-def bug_line(config: XorConfig) -> int | None:
+def bug_line(run: XorConfig | Resolved) -> int | None:
     """The 1-based line of the script that holds the injected mistake, None without a bug."""
-    if config.bug is None:
+    if _config_of(run).bug is None:
         return None
-    for i, line in enumerate(script_lines(config), start=1):
+    for i, line in enumerate(script_lines(run), start=1):
         if BUG_MARK in line:
             return i
     return None
 
 
-def changed_lines(old: XorConfig, new: XorConfig) -> list[int]:
+def changed_lines(old: XorConfig | Resolved, new: XorConfig | Resolved) -> list[int]:
     """1-based lines of new's script that differ from old's (the header comment aside)."""
     a, b = script_lines(old), script_lines(new)
     a[0] = b[0] = ""  # the header names the options; every change would mark it
@@ -381,18 +390,18 @@ def changed_lines(old: XorConfig, new: XorConfig) -> list[int]:
     return sorted(set(lines))
 
 
-def changed_line(old: XorConfig, new: XorConfig) -> int | None:
+def changed_line(old: XorConfig | Resolved, new: XorConfig | Resolved) -> int | None:
     """The first line the change from old to new touched (e.g. `nn.ReLU(),` after `a`), or None."""
     lines = changed_lines(old, new)
     return lines[0] if lines else None
 
 
-def write_script(config: XorConfig, path=DEFAULT_SCRIPT_NAME, *, fresh: bool = True,
+def write_script(run: XorConfig | Resolved, path=DEFAULT_SCRIPT_NAME, *, fresh: bool = True,
                  log_every: int | None = None, edits=()) -> Path:
     """Write the script atomically, never over an existing file (fresh: name-1.py, name-2.py ...)."""
     from neurotui.core.course.card import CardError, write_card
 
-    text = script_for(config, log_every, edits)
+    text = script_for(run, log_every, edits)
     try:
         return write_card(path, text, fresh=fresh)
     except CardError as exc:  # the card writer's messages say "card"; here it is the script

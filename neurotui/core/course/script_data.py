@@ -5,6 +5,9 @@ dataset's lines, with its sample counts, noise and seeds as literals, so a reade
 how a spiral is made. tests/test_script.py runs each script and compares its stdout with
 `neurotui lab`'s byte for byte, so a change to the generator must change these lines too.
 
+Each function takes the run's `Resolved` (core.training.resolved): its task, rows, options and
+file Table are decided there; nothing here asks for them again.
+
 Pure stdlib + core: no torch import here (the app shows the code before torch loads).
 """
 
@@ -12,10 +15,9 @@ from __future__ import annotations
 
 import os
 
-from neurotui.core.data.datasets import DESCRIPTIONS, class_sizes, is_xor_rows, resolved, xor_labelled
+from neurotui.core.data.datasets import DESCRIPTIONS, is_xor_rows, xor_labelled
 from neurotui.core.data.shapes import BUMPS, PLAYGROUND_RADIUS
 from neurotui.core.data.split import validation_rows
-from neurotui.core.model.task import task_of
 
 XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"
 XOR_Y_LITERAL = "torch.tensor([[0.], [1.], [1.], [0.]])"
@@ -62,28 +64,25 @@ def quoted(text: str) -> str:
     return f'"{text}"' if text.isprintable() and not set(text) & {'"', "\\"} else repr(text)
 
 
-def data_lines(config) -> list[str]:
+def data_lines(run) -> list[str]:
     """Lines that leave train_x, train_y (and val_x, val_y with a split): [n, K] and [n, 1] float32,
     a file's standardized as lab's are.
 
     Not for the lesson's own four rows (the script writes those as the lesson does).
     """
-    return _split_lines(config) + scaling_lines(config, bool(resolved(config)["val_split"]))
+    return _split_lines(run) + scaling_lines(run, bool(run.options["val_split"]))
 
 
-def _split_lines(config) -> list[str]:
-    opts = resolved(config)
-    task = task_of(config)
+def _split_lines(run) -> list[str]:
+    config, opts, task, sizes = run.config, run.options, run.task, run.sizes
     if config.data is not None:
-        out, sizes = _csv_lines(config, task)
+        out = _csv_lines(run)
     elif is_xor_rows(config):
         out = ["x = " + XOR_X_LITERAL + "  # the lesson's four rows", "y = " + XOR_Y_LITERAL]
-        sizes = (2, 2)
     elif config.dataset in MULTI_SHAPES or task.kind == "classes":
-        out, sizes = _multi_lines(config, opts, task)
+        out = _multi_lines(run)
     else:
-        out = _generated_lines(config, opts)
-        sizes = class_sizes(opts["samples"])
+        out = _generated_lines(run)
     fraction = opts["val_split"]
     if not fraction:
         return out + ["train_x, train_y = x, y  # no validation split: every row trains"]
@@ -115,8 +114,9 @@ def _split_lines(config) -> list[str]:
     ]
 
 
-def _generated_lines(config, opts) -> list[str]:
-    n0, n1 = class_sizes(opts["samples"])
+def _generated_lines(run) -> list[str]:
+    config, opts = run.config, run.options
+    n0, n1 = run.sizes
     return [
         f"# The data: {DESCRIPTIONS[config.dataset]}, {n0} + {n1} points with Gaussian noise "
         f"{number(opts['noise'])}, drawn",
@@ -141,13 +141,14 @@ MULTI_SHAPES = ("spiral3", "reg-plane", "reg-gauss")
 _SEEDED = "# from their own generator, seeded with the data seed: a new --seed trains on the same points."
 
 
-def _multi_lines(config, opts, task) -> tuple[list[str], tuple[int, ...]]:
-    """A regression set's or a K-class set's drawing, as the script writes it; and its sizes."""
-    return _regression_lines(config, opts) if task.regress else _class_lines(config, opts, task.classes)
+def _multi_lines(run) -> list[str]:
+    """A regression set's or a K-class set's drawing, as the script writes it."""
+    return _regression_lines(run) if run.task.regress else _class_lines(run)
 
 
-def _regression_lines(config, opts) -> tuple[list[str], tuple[int, ...]]:
+def _regression_lines(run) -> list[str]:
     """reg-plane or reg-gauss: Playground's surfaces, read at a point moved by the noise."""
+    config, opts = run.config, run.options
     noise, name = number(opts["noise"]), config.dataset
     n = opts["samples"]
     label = ["y = (at[:, 0] + at[:, 1]) / 10  # x1 + x2 in [-10, 10] -> [-1, 1], Playground's scale"]
@@ -170,13 +171,13 @@ def _regression_lines(config, opts) -> tuple[list[str], tuple[int, ...]]:
         f"at = (x + {noise} * u[:, 2:]) * {number(PLAYGROUND_RADIUS)}  # where the label is read, in Playground's units",
         *label,
         "x, y = x.float(), y.float().unsqueeze(1)",
-    ], (n,)
+    ]
 
 
-def _class_lines(config, opts, k: int) -> tuple[list[str], tuple[int, ...]]:
+def _class_lines(run) -> list[str]:
     """spiral3, or K arms of spiral or K blobs of gauss, drawn class by class, then shuffled."""
-    noise, name = number(opts["noise"]), config.dataset
-    sizes = class_sizes(opts["samples"], k)
+    config, k, sizes = run.config, run.task.classes, run.sizes
+    noise, name = number(run.options["noise"]), config.dataset
     if name == "spiral3":
         body = [
             f"    r = torch.linspace(0.0, 1.0, n, {F64})  # the radius, 0 to 1 along the arm",
@@ -213,14 +214,11 @@ def _class_lines(config, opts, k: int) -> tuple[list[str], tuple[int, ...]]:
         "x, y = torch.cat(xs), torch.cat(ys)",
         "order = torch.randperm(len(y), generator=g)  # shuffle the rows",
         "x, y = x[order].float(), y[order].float().unsqueeze(1)",
-    ], sizes
+    ]
 
 
-def _csv_lines(config, task) -> tuple[list[str], tuple[int, ...]]:
-    from neurotui.core.data.csvfile import csv_table
-
-    t = csv_table(config.data, config.label, config.task)  # as lab read it: the columns, the classes
-    labels = t.labels
+def _csv_lines(run) -> list[str]:
+    config, t = run.config, run.table  # as lab read it: the columns, the classes
     li, k = t.label_index, t.k
     path = os.path.abspath(str(config.data))  # the script runs from any folder
     out = [
@@ -241,11 +239,12 @@ def _csv_lines(config, task) -> tuple[list[str], tuple[int, ...]]:
             out.append("y = (y > 0).float()  # labels -1/+1 -> classes 0/1")
         elif t.mapping:
             out.append(f"y = y - 1  # labels {t.mapping}")
-    return out, (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
+    return out
 
 
-def scaling_lines(config, has_val: bool) -> list[str]:
+def scaling_lines(run, has_val: bool) -> list[str]:
     """A file's inputs (and a regression's target) standardized by the training rows, as lab does."""
+    config = run.config
     if config.data is None or not config.standardize:
         return []
     val = has_val
@@ -258,7 +257,7 @@ def scaling_lines(config, has_val: bool) -> list[str]:
         "train_x = ((train_x.double() - mean) / std).float()",
         *(["val_x = ((val_x.double() - mean) / std).float()"] if val else []),
     ]
-    if task_of(config).regress:
+    if run.task.regress:
         out += [
             "# The target too, for training; losses are reported in the file's units (MSE x target_std**2).",
             "target_mean = float(train_y.double().mean())",
@@ -270,11 +269,11 @@ def scaling_lines(config, has_val: bool) -> list[str]:
     return out
 
 
-def evaluate_lines(config) -> list[str]:
+def evaluate_lines(run) -> list[str]:
     """`evaluate(x, y)`, defined before the loop (the blow-up check uses it): loss and score on a whole set."""
-    task = task_of(config)
+    task = run.task
     head = ["def evaluate(x, y):"]
-    off = ["    model.eval()  # dropout off"] if config.dropout else []
+    off = ["    model.eval()  # dropout off"] if run.config.dropout else []
     if task.regress:
         return head + [
             '    """The mean squared error and R² (1 - residual / total sum of squares) on a whole set."""',
@@ -284,7 +283,7 @@ def evaluate_lines(config) -> list[str]:
             "        mse = loss_fn(out, y)",
             "        r2 = 1 - ((out - y) ** 2).sum() / ((y - y.mean()) ** 2).sum().clamp(min=1e-12)",
             "    return mse.item() * target_std ** 2, r2.item()  # the loss in the file's units"
-            if _target_scaled(config) else "    return mse.item(), r2.item()",
+            if _target_scaled(run) else "    return mse.item(), r2.item()",
         ]
     if task.kind == "classes":
         return head + [
@@ -308,10 +307,10 @@ def evaluate_lines(config) -> list[str]:
     ]
 
 
-def evaluation_lines(config) -> list[str]:
+def evaluation_lines(run) -> list[str]:
     """After training (model.eval()): what `lab` prints off the lesson's four rows."""
-    task = task_of(config)
-    has_val = bool(resolved(config)["val_split"])
+    config, task = run.config, run.task
+    has_val = bool(run.options["val_split"])
     out = []
     if xor_labelled(config):
         out += [
@@ -329,7 +328,7 @@ def evaluation_lines(config) -> list[str]:
     loss, score = ("mse", "r2") if task.regress else ("loss", "accuracy")
     val_rows = "len(val_y)" if has_val else "0"
     out += [
-        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))' if not _target_scaled(config) else
+        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))' if not _target_scaled(run) else
         'print("final_loss=", round((losses[-1] if losses else math.nan) * target_std ** 2, 4))',
         f"train_{loss}, train_{score} = evaluate(train_x, train_y)",
         *([f"val_{loss}, val_{score} = evaluate(val_x, val_y)"] if has_val else []),
@@ -337,13 +336,11 @@ def evaluation_lines(config) -> list[str]:
     ]
     if config.data is not None:
         from neurotui.core.data.columns import describe_lines
-        from neurotui.core.data.csvfile import csv_table
-        from neurotui.core.data.datasets import plotted_pair
 
-        t = csv_table(config.data, config.label, config.task)
+        t = run.table
         out += [f"print({quoted(line)})" for line in describe_lines(
-            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(config), config.l2,
-            config.features, plotted_pair(config))]
+            t.names, t.class_names, t.mapping, config.standardize, _target_scaled(run), config.l2,
+            config.features, run.pair)]
     if has_val:
         return out + [
             f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',
@@ -355,17 +352,15 @@ def evaluation_lines(config) -> list[str]:
     ]
 
 
-def _target_scaled(config) -> bool:
-    return config.data is not None and config.standardize and task_of(config).regress
+def _target_scaled(run) -> bool:
+    return run.config.data is not None and run.config.standardize and run.task.regress
 
 
-def save_lines(config, path: str) -> list[str]:
+def save_lines(run, path: str) -> list[str]:
     """Keep the trained model, then load it back as a new program would (torch.save / torch.load)."""
-    from neurotui.core.data.csvfile import csv_table
-
-    t = csv_table(config.data, config.label, config.task)
-    scaled = config.standardize
-    target = _target_scaled(config)
+    t = run.table
+    scaled = run.config.standardize
+    target = _target_scaled(run)
     return [
         "",
         "# Keep the model: its weights and what new rows need to be read the same way (the input columns,",
@@ -385,7 +380,7 @@ def save_lines(config, path: str) -> list[str]:
         'again.load_state_dict(saved["state_dict"])',
         "again.eval()",
         *(["new_x = val_x  # already scaled here; rows read from a new file: ((x.double() - saved[\"mean\"]) "
-           "/ saved[\"std\"]).float()"] if resolved(config)["val_split"] else ["new_x = train_x"]),
+           "/ saved[\"std\"]).float()"] if run.options["val_split"] else ["new_x = train_x"]),
         "with torch.no_grad():",
         "    assert torch.equal(again(new_x), model(new_x))  # the kept model predicts what this one does",
     ]

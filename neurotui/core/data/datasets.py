@@ -284,15 +284,24 @@ def check_data(config) -> tuple[int, int]:
     from neurotui.core.model.task import task_of
 
     task = task_of(config)  # reads a CSV file, ConfigError for labels no task takes
+    labels = read_csv_rows(config.data, config.label, config.task)[1] if config.data is not None else None
+    return split_rows(row_counts(config, task, resolved(config), labels), resolved(config)["val_split"])
+
+
+def row_counts(config, task, options: dict, labels=None) -> tuple[int, ...]:
+    """The rows of each class before the split (one count for a regression): a file's `labels`
+    counted, the lesson's 2 + 2, a generated set's samples dealt over its classes."""
     if config.data is not None:
-        _, labels = read_csv_rows(config.data, config.label, config.task)
-        sizes = (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
-    elif is_xor_rows(config):
-        sizes = (2, 2)
-    else:
-        n = resolved(config)["samples"]
-        sizes = (n,) if task.regress else class_sizes(n, task.classes)
-    fraction = resolved(config)["val_split"]
+        return (len(labels),) if task.regress else tuple(labels.count(float(c)) for c in range(task.classes))
+    if is_xor_rows(config):
+        return (2, 2)
+    n = options["samples"]
+    return (n,) if task.regress else class_sizes(n, task.classes)
+
+
+def split_rows(sizes: tuple[int, ...], fraction: float) -> tuple[int, int]:
+    """(train rows, validation rows) of classes of `sizes` split stratified; ConfigError for a
+    split that leaves a class without a row on either side."""
     _check_split(sizes, fraction)
     n_val = sum(validation_rows(n, fraction) for n in sizes)
     return sum(sizes) - n_val, n_val

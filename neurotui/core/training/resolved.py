@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from neurotui.core.course.bugs import Mistakes, check_bug_task, mistakes
-from neurotui.core.data.datasets import input_names, is_lesson_data
+from neurotui.core.data.csvfile import csv_table
+from neurotui.core.data.datasets import input_names, is_lesson_data, row_counts, split_rows
 from neurotui.core.data.datasets import resolved as data_options
 from neurotui.core.model.config import XorConfig
 from neurotui.core.model.task import Task, task_of
@@ -48,9 +49,9 @@ class Resolved:
 
     def with_seed(self, seed: int) -> Resolved:
         """The same run from another init seed (a sweep's next net): the data, drawn from the data
-        seed, and the device are the same facts, shared rather than decided again."""
+        seed, the device and the rows are the same facts, shared rather than decided again."""
         out = replace(self, config=self.config.with_(seed=seed))
-        for name in ("data", "device", "stop_rows"):
+        for name in ("data", "device", "table", "pair", "sizes", "split", "stop_rows"):
             if name in self.__dict__:  # decided already (cached_property keeps them there)
                 out.__dict__[name] = self.__dict__[name]
         return out
@@ -67,6 +68,29 @@ class Resolved:
         from neurotui.core.data.scaling import dataset_of
 
         return dataset_of(self.config, self.task, self.options)
+
+    @cached_property
+    def table(self):
+        """A --data file's Table (core.data.csvfile): its columns, labels and classes; None for named sets."""
+        c = self.config
+        return None if c.data is None else csv_table(c.data, c.label, c.task)
+
+    @cached_property
+    def pair(self) -> tuple[int, int]:
+        """The two input columns a file's pictures are drawn over; (0, 1) for named sets."""
+        from neurotui.core.data.columns import plot_pair
+
+        return (0, 1) if self.table is None else plot_pair(self.table.names, self.config.plot, self.config.data)
+
+    @cached_property
+    def sizes(self) -> tuple[int, ...]:
+        """The rows of each class before the split (one count for a regression), without torch."""
+        return row_counts(self.config, self.task, self.options, self.table and self.table.labels)
+
+    @cached_property
+    def split(self) -> tuple[int, int]:
+        """(train rows, validation rows); ConfigError for a split that leaves a class empty."""
+        return split_rows(self.sizes, self.options["val_split"])
 
     @cached_property
     def stop_rows(self):

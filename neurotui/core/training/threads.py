@@ -106,17 +106,3 @@ def run_size(config, n_train: int) -> int:
     """`work` of one run's step: its hidden units (per layer, times layers) x the rows a step sees."""
     rows = n_train if config.batch is None else min(config.batch, n_train)
     return work(config.hidden, rows, config.layers)
-
-
-def estimated_rows(config) -> int:
-    """The training rows of a run before its data is loaded (the script is written before torch
-    loads): the lesson's 4, a generated set's points, a file's lines (all, an upper bound)."""
-    from neurotui.core.data.datasets import is_lesson_data, resolved
-
-    if config.data is not None:
-        try:
-            with open(config.data, "rb") as f:
-                return sum(1 for _ in f)
-        except OSError:
-            return 0
-    return 4 if is_lesson_data(config) else int(resolved(config)["samples"] or 0)
