@@ -23,6 +23,7 @@ def test_a_four_column_file_names_its_axes_and_i_cycles_the_plotted_pair():
             view = app.query_one("#xor-boundary", BoundaryView)
             out["legend"] = str(view.legend_text())
             out["screen"] = " ".join(str(w.render()) for w in app.query("Static"))
+            out["cut"] = view.axes_cut()
             await pilot.press("I")
             await settle(app, pilot)
             await pilot.pause(0.3)
@@ -31,9 +32,11 @@ def test_a_four_column_file_names_its_axes_and_i_cycles_the_plotted_pair():
         return out
 
     out = asyncio.run(go())
-    # the axes' ranges in the file's own units (the model's inputs are standardized: about -2..2)
-    axes = out["legend"].splitlines()[0]
-    assert axes.startswith("sepal_length ") and "; 2 held at mean" in axes
+    # the axes' ranges in the file's own units (the model's inputs are standardized: about -2..2): beside
+    # the picture, where its legend has room for the names alone (at 120x40)
+    assert out["legend"].splitlines()[0] == "sepal_length →, sepal_width ↑; 2 at mean"
+    axes = out["cut"]
+    assert axes.startswith("sepal_length ") and "; 2 held at mean" in axes and f"axes: {axes}" in out["screen"]
     (lo1, hi1), (lo2, hi2) = (map(float, part.split()[-2].split("..")) for part in axes.split(";")[0].split(","))
     column = {name: [float(r[k]) for r in rows()] for k, name in enumerate(("sepal_length", "sepal_width"))}
     assert lo1 <= min(column["sepal_length"]) and hi1 >= max(column["sepal_length"]) and hi1 - lo1 < 2 * 4

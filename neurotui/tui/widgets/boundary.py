@@ -270,6 +270,13 @@ class BoundaryView(CachedText):
             t.append(f"{ramp[-1]} near 1, blank near 0", "dim")
         return t
 
+    def axes_cut(self) -> str | None:
+        """The axes' fullest wording (with the file's ranges) when the picture's legend had room only for
+        a shorter one: the pane then writes it beside the picture; None when the legend shows it."""
+        if self.axes is None or isinstance(self.axes, str):
+            return None
+        return self.axes[0] if self._axes(True) != self.axes[0] else None
+
     def _axes(self, short: bool) -> str:
         if self.axes is not None:  # a data file's columns by name: the first of its wordings that fits one row
             choices = (self.axes,) if isinstance(self.axes, str) else self.axes
