@@ -23,6 +23,7 @@ def test_a_four_column_file_names_its_axes_and_i_cycles_the_plotted_pair():
             view = app.query_one("#xor-boundary", BoundaryView)
             out["legend"] = str(view.legend_text())
             out["screen"] = " ".join(str(w.render()) for w in app.query("Static"))
+            out["cut"] = view.axes_cut()
             await pilot.press("I")
             await settle(app, pilot)
             await pilot.pause(0.3)
@@ -31,9 +32,11 @@ def test_a_four_column_file_names_its_axes_and_i_cycles_the_plotted_pair():
         return out
 
     out = asyncio.run(go())
-    # the axes' ranges in the file's own units (the model's inputs are standardized: about -2..2)
-    axes = out["legend"].splitlines()[0]
-    assert axes.startswith("sepal_length ") and "; 2 held at mean" in axes
+    # the axes' ranges in the file's own units (the model's inputs are standardized: about -2..2): beside
+    # the picture, where its legend has room for the names alone (at 120x40)
+    assert out["legend"].splitlines()[0] == "sepal_length →, sepal_width ↑; 2 at mean"
+    axes = out["cut"]
+    assert axes.startswith("sepal_length ") and "; 2 held at mean" in axes and f"axes: {axes}" in out["screen"]
     (lo1, hi1), (lo2, hi2) = (map(float, part.split()[-2].split("..")) for part in axes.split(";")[0].split(","))
     column = {name: [float(r[k]) for r in rows()] for k, name in enumerate(("sepal_length", "sepal_width"))}
     assert lo1 <= min(column["sepal_length"]) and hi1 >= max(column["sepal_length"]) and hi1 - lo1 < 2 * 4
@@ -94,3 +97,36 @@ def test_every_view_draws_a_thirteen_column_file(features):
         from neurotui.core.data.datasets import input_names
 
         assert input_names(app_net)[:5] == ("x1", "x2", "x1x2", "sinx1", "m2") and len(input_names(app_net)) == 15
+
+
+def test_a_ten_column_regression_s_legend_fits_under_its_picture_at_120x40():
+    """The axes' wording that fits one row (with ranges, else the names alone): a wrapped axes row pushed
+    a regression legend's last row ('prediction') out of the picture's three legend rows."""
+    async def go():
+        app = NeuroApp(XorConfig(data=str(DATA / "noisy_target.csv"), steps=30), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            view = app.query_one("#xor-boundary", BoundaryView)
+            return str(view.legend_text()), view.size.width
+
+    legend, width = asyncio.run(go())
+    rows = legend.splitlines()
+    assert len(rows) == 3 and all(len(r) <= width for r in rows), (rows, width)
+    assert rows[0].startswith("s0 ") and "↑" in rows[0] and rows[-1].startswith("prediction")
+
+
+def test_a_k_class_file_s_probe_names_the_predicted_class():
+    """The probe of a K-class file: the class the model predicts there and its softmax probability, not
+    the first class's raw score."""
+    from neurotui.core.model.network import look_network
+    from neurotui.core.training.trainer import Trainer
+    from neurotui.tui.panes.xor_text import probe_output
+
+    t = Trainer(XorConfig(data=str(DATA / "flowers4.csv"), steps=200))
+    t.run()
+    x = t.data.val_x
+    _, _, outputs, _ = look_network(t.model, x, t.facts.inputs, probe=(1.0, 1.0)).probe
+    assert len(outputs) == 3
+    best = max(range(3), key=outputs.__getitem__)
+    assert probe_output(t.task, outputs).startswith(f"class {best} (p=")
+    assert probe_output(t.task, (0.1, 2.0, -1.0)) == "class 1 (p=0.834)"

@@ -200,7 +200,7 @@ def test_a_click_on_the_boundary_probes_that_point():
             await pilot.pause(0.2)
             return app.xor.snapshot.picture("network").probe, str(app.query_one("#xor-rows").render())
 
-    (x1, x2, p, hidden), rows = run(go())
+    (x1, x2, (p,), hidden), rows = run(go())
     assert x1 > 1.0 and x2 > 1.0 and 0.0 <= p <= 1.0 and len(hidden[0]) == 4
     assert "probe x1=" in rows and "p(y=1)=" in rows and "h1 " in rows
 

@@ -268,6 +268,10 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-standardize", dest="standardize", action="store_const", const=False, default=s,
                    help="with --data: train on the inputs as read")
     g.add_argument("--task", default=s, choices=("classify", "regress"), help="with --data: classify or regress")
+    g.add_argument("--early-stop", dest="early_stop", action="store_const", const=True, default=s,
+                   help="each seed stops on a slice of its training rows and keeps its best weights (as lab's)")
+    g.add_argument("--no-early-stop", dest="early_stop", action="store_const", const=False, default=s,
+                   help="with --data: a regression trains every step (early stopping is its default)")
     g.add_argument("--classes", type=_int, default=s, metavar="K",
                    help="K arms of spiral or K blobs of gauss, 2-6 (three or more: trained seed by seed)")
     g.add_argument("--data-seed", type=_int, default=s, metavar="N",

@@ -18,9 +18,18 @@ def cmd_sweep(args) -> int:
     if getattr(args, "preset", None) is not None:
         raise ConfigError("--preset does not apply to sweep: give the options themselves (see `neurotui presets`)")
     data = {d: getattr(args, d) for d in DATA_DESTS if getattr(args, d, None) is not None}
+    lr = args.lr
+    if data.get("data") is not None:  # a file's regression: lab's defaults (its lr and L2), unless typed
+        from neurotui.cli.data import file_regression_defaults
+        from neurotui.core.model.config import XorConfig
+        from neurotui.core.training.resolved import resolve
+
+        typed = {k: v for k, v in data.items() if k in ("data", "task", "label", "l2")}
+        filled = file_regression_defaults(resolve(XorConfig(lr=lr, **typed)), args).config
+        lr, data["l2"] = filled.lr, filled.l2
     base = SweepConfig.of(
         seeds=args.seeds, seed_start=args.seed_start,
-        lr=args.lr, steps=args.steps, optimizer=args.optimizer, device=args.device, **data,
+        lr=lr, steps=args.steps, optimizer=args.optimizer, device=args.device, **data,
         bug=getattr(args, "bug", None),
     )
     hidden, layers, activations = _listed(args.hidden), _listed(args.layers), _listed(args.activation)
@@ -50,6 +59,10 @@ def cmd_sweep(args) -> int:
             if i == 0:
                 print(_header(result))
             print(_sweep_row(result), flush=True)
+            if (stops := result.early_stop_summary()) is not None:  # per seed: each stopped on its own slice
+                low, high = stops["kept_steps"] or ("-", "-")
+                print(f"{'':>6} early stop: {stops['stopped_early']}/{stops['nets']} nets stopped early; kept the "
+                      f"weights of steps {low}-{high} (median {stops['median_kept_step']})", flush=True)
     finally:
         if bar:
             bar.clear()

@@ -59,6 +59,8 @@ def _run_section(facts, snapshot) -> list[str]:
         f"| loss | {loss_name} |",
         f"| optimizer | {'Adam' if config.optimizer == 'adam' else 'SGD'}, lr {short(config.lr)} |",
         f"| steps | {snapshot.step} of {snapshot.total} |",
+        *([f"| early stopping | {snapshot.stopping.line().removeprefix('early_stop= ')} |"]
+          if snapshot.stopping is not None else []),
         f"| seed | {config.seed} (data seed {config.data_seed}) |",
         f"| final loss | {cell(finite_or_none(snapshot.loss * factor), 4)}" + (" (file's units)" if factor != 1.0 else "") + " |",
         f"| {score} | train {cell(finite_or_none(train_score), 3)}, validation {cell(finite_or_none(val_score), 3)} |",

@@ -29,6 +29,7 @@ from neurotui.core.course.script_data import (
     evaluate_lines,
     evaluation_lines,
     number,
+    stop_counts,
 )
 from neurotui.core.data.datasets import DEFAULT_FEATURES
 from neurotui.core.doctor.diagnosis import SATURATION_CHECK_EVERY
@@ -162,11 +163,14 @@ def _training_data_lines(run: Resolved) -> tuple[list[str], str, str]:
             target = f"xor_y = {XOR_Y_LITERAL}"
         return [f"xor_x = {XOR_X_LITERAL}", target], "xor_x", "xor_y"
     out = list(data_lines(run))
-    train_y = "train_y"
+    rows = "fit" if run.early_stop else "train"  # early stopping trains on the rows it does not watch
+    train_y = f"{rows}_y"
     if run.task.kind == "classes":
-        out.append("train_targets = train_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
-        train_y = "train_targets"
-    return out, "train_x", train_y
+        out.append(f"{rows}_targets = {rows}_y.flatten().long()  # class indices [n], as nn.CrossEntropyLoss takes them")
+        train_y = f"{rows}_targets"
+        if run.early_stop:
+            out.append("stop_targets = stop_y.flatten().long()")
+    return out, f"{rows}_x", train_y
 
 
 def _model_lines(run: Resolved) -> list[str]:
@@ -272,9 +276,11 @@ def _blown_up_lines(run: Resolved) -> list[str]:
 def _loop_lines(run: Resolved, train_x: str, train_y: str, flat: str, log_every: int | None) -> list[str]:
     """The training loop: minibatches, the guarded loss, zero_grad / backward / step, the log."""
     config, m = run.config, run.mistakes
-    n_train = run.split[0]
+    n_train = run.split[0] - sum(stop_counts(run))  # the rows trained on
     batched = config.batch is not None and config.batch < n_train
     out = ["", "losses = []", "error = None  # what PyTorch raised, if it refused a step"]
+    if run.early_stop:
+        out.append("best_loss, best_step, best_weights, stopped_at = math.inf, None, None, None  # early stopping")
     xb, yb = train_x, train_y
     if batched:
         per_epoch = -(-n_train // config.batch)
@@ -306,8 +312,43 @@ def _loop_lines(run: Resolved, train_x: str, train_y: str, flat: str, log_every:
     out += _log_and_stop_lines(run, log_every)
     if config.dropout:
         out.append("model.eval()")
+    out += _keep_best_lines(run)
     out.append("")
     return out
+
+
+def _early_stop_lines(run: Resolved) -> list[str]:
+    """In the loop, after the step: early stopping's look at its slice (core.training.early_stop.EarlyStop)."""
+    if not run.early_stop:
+        return []
+    from neurotui.core.training.early_stop import CHECK_EVERY, PATIENCE
+
+    target = "stop_targets" if run.task.kind == "classes" else "stop_y"
+    return [
+        f"    if (step + 1) % {CHECK_EVERY} == 0:  # early stopping: the held-out rows' loss",
+        *(["        model.eval()  # dropout off"] if run.config.dropout else []),
+        "        with torch.no_grad():",
+        f"            stop_loss = loss_fn(model(stop_x), {target}).item()",
+        "        if stop_loss < best_loss:  # strictly lower: a tie keeps the earlier weights",
+        "            best_loss, best_step = stop_loss, step + 1",
+        "            best_weights = [p.detach().clone() for p in model.parameters()]",
+        f"        elif best_step is not None and step + 1 - best_step >= {PATIENCE}:  # no lower loss for {PATIENCE} steps",
+        "            stopped_at = step + 1",
+        "            break",
+    ]
+
+
+def _keep_best_lines(run: Resolved) -> list[str]:
+    """After the loop: early stopping's best weights replace the last (not after a refusal or a nan)."""
+    if not run.early_stop:
+        return []
+    return [
+        f"if best_weights is not None and (stopped_at is not None or len(losses) == {run.config.steps}) "
+        "and error is None and math.isfinite(losses[-1]):",
+        "    with torch.no_grad():",
+        "        for p, best in zip(model.parameters(), best_weights):",
+        "            p.copy_(best)",
+    ]
 
 
 def _update_lines(config: XorConfig, m) -> list[str]:
@@ -340,6 +381,7 @@ def _log_and_stop_lines(run: Resolved, log_every: int | None) -> list[str]:
                 f"{SATURATION_CHECK_EVERY} == 0 and blown_up():  # gone nan, or blown up: stop", "        break"]
     else:
         out += ["    if not math.isfinite(losses[-1]):  # gone nan: stop", "        break"]
+    out += _early_stop_lines(run)
     if log_every:
         out += [f"if len(losses) % {log_every}:  # stopped between two log lines: log where",
                 '    print(f"step={len(losses)} loss={losses[-1]:.4f}")']

@@ -70,7 +70,70 @@ def data_lines(run) -> list[str]:
 
     Not for the lesson's own four rows (the script writes those as the lesson does).
     """
-    return _split_lines(run) + scaling_lines(run, bool(run.options["val_split"]))
+    return _split_lines(run) + scaling_lines(run, bool(run.options["val_split"])) + stop_slice_lines(run)
+
+
+def stop_counts(run) -> list[int]:
+    """Early stopping's held-out rows per class (one count for a regression), as
+    core.training.early_stop.stop_rows draws them from the training rows: [] without early stopping."""
+    if not run.early_stop:
+        return []
+    from neurotui.core.training.early_stop import STOP_FRACTION
+
+    fraction = run.options["val_split"]
+    train = [n - validation_rows(n, fraction) if fraction else n for n in run.sizes]
+    return [validation_rows(n, STOP_FRACTION) for n in train]
+
+
+def stop_slice_lines(run) -> list[str]:
+    """Early stopping's slice of the training rows: stop_x / stop_y watched, fit_x / fit_y trained on."""
+    counts = stop_counts(run)
+    if not counts:
+        return []
+    from neurotui.core.training.early_stop import CHECK_EVERY, STOP_FRACTION
+
+    n_train = run.split[0]
+    out = [
+        "",
+        f"# Early stopping: {number(STOP_FRACTION * 100)}% of the TRAINING rows ({sum(counts)} of {n_train}) are held out "
+        f"of training; their loss, read every {CHECK_EVERY}",
+        "# steps, picks the weights kept. Drawn by a generator of the data seed; the validation rows stay untouched.",
+        f"g = torch.Generator().manual_seed({run.config.data_seed})",
+    ]
+    if run.task.regress:
+        out += ["rows = torch.randperm(len(train_y), generator=g)",
+                f"fit_rows, stop_rows = rows[{counts[0]}:].sort().values, rows[:{counts[0]}].sort().values"]
+    else:
+        pairs = ", ".join(f"({c}., {n})" for c, n in enumerate(counts))
+        out += ["fit_rows, stop_rows = [], []",
+                f"for label, n_stop in ({pairs}):",
+                "    rows = (train_y[:, 0] == label).nonzero().flatten()",
+                "    rows = rows[torch.randperm(len(rows), generator=g)]",
+                "    stop_rows.append(rows[:n_stop])",
+                "    fit_rows.append(rows[n_stop:])",
+                "fit_rows, stop_rows = torch.cat(fit_rows).sort().values, torch.cat(stop_rows).sort().values"]
+    return out + ["fit_x, fit_y = train_x[fit_rows], train_y[fit_rows]",
+                  "stop_x, stop_y = train_x[stop_rows], train_y[stop_rows]"]
+
+
+def stop_report_lines(run) -> list[str]:
+    """The early_stop= line lab prints (core.training.early_stop.StopReport.line), from the loop's numbers."""
+    counts = stop_counts(run)
+    if not counts:
+        return []
+    from neurotui.core.training.early_stop import CHECK_EVERY, PATIENCE
+
+    watched = (f"{sum(counts)} of the {run.split[0]} training rows held out of training, "
+               f"their loss read every {CHECK_EVERY} steps")
+    return [
+        f"watched = {quoted(watched)}",
+        "if best_step is None:",
+        '    print(f"early_stop= no look before the run ended ({watched}); the last weights kept")',
+        "else:",
+        f'    end = f"stopped at step {{stopped_at}}: no lower loss for {PATIENCE} steps" if stopped_at is not None '
+        'else "ran every step"',
+        '    print(f"early_stop= {end} ({watched}); the weights of step {best_step} kept")',
+    ]
 
 
 def _split_lines(run) -> list[str]:
@@ -341,6 +404,7 @@ def evaluation_lines(run) -> list[str]:
         out += [f"print({quoted(line)})" for line in describe_lines(
             t.names, t.class_names, t.mapping, config.standardize, _target_scaled(run), config.l2,
             config.features, run.pair)]
+    out += stop_report_lines(run)
     if has_val:
         return out + [
             f'print(f"train_{loss}= {{train_{loss}:.4f}} val_{loss}= {{val_{loss}:.4f}}")',

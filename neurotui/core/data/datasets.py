@@ -48,7 +48,7 @@ DESCRIPTIONS = {
 DEFAULT_SAMPLES_OF = {"spiral3": 300, "reg-plane": 1200, "reg-gauss": 1200}
 # The XorConfig fields this module owns (the rest are the model's).
 OPTION_FIELDS = ("dataset", "data", "data_seed", "samples", "noise", "val_split", "batch", "l2", "l1", "dropout",
-                 "features", "classes", "task", "label", "plot", "standardize")
+                 "features", "classes", "task", "label", "plot", "standardize", "early_stop")
 FEATURES = ("x1", "x2", "x1x2", "x1sq", "x2sq", "sinx1", "sinx2")
 DEFAULT_FEATURES = ("x1", "x2")
 DEFAULT_SAMPLES = 200
@@ -128,13 +128,19 @@ def checked_options(config) -> dict:
                             ("--no-standardize", not standardize)):
             if given:
                 raise ConfigError(f"{flag} applies to a --data file")
+    early_stop = getattr(config, "early_stop", None)
+    if early_stop is not None:
+        early_stop = bool(early_stop)
+        if early_stop and data is None and dataset == "xor" and not val_split:
+            raise ConfigError("--early-stop holds out some training rows, and the lesson's four rows are all "
+                              "trained: use --dataset xor-noisy, a named dataset or --data")
     features = check_features(config.features)
     if data is not None:
         plot = checked_file_options(data, label, task, plot, features != DEFAULT_FEATURES)
     return {
         "dataset": dataset, "data": data, "samples": samples, "noise": noise, "val_split": val_split,
         "batch": batch, "classes": classes, "task": task, "label": None if label is None else str(label),
-        "plot": plot, "standardize": standardize,
+        "plot": plot, "standardize": standardize, "early_stop": early_stop,
         "l2": _finite_number("L2 strength", config.l2, 0.0),
         "l1": _finite_number("L1 strength", config.l1, 0.0),
         "dropout": _finite_number("dropout", config.dropout, 0.0, 1.0, high_open=True),

@@ -53,6 +53,7 @@ class PlaneUnits:
     axes: str  # 'bmi across (18 to 42.2), bp up (62 to 133); the other 8 inputs held at the training mean'
     short: str  # the same for a legend under a small picture: 'bmi 18..42.2 →, bp 62..133 ↑; 8 held at mean'
     target: tuple[float, float] | None = None  # a scaled regression target's (mean, std); None: as trained
+    names: str = ""  # the pair by name alone, where even `short` would wrap: 'bmi →, bp ↑; 8 at mean'
 
     def file_target(self, value: float) -> float:
         return value if self.target is None else self.target[0] + self.target[1] * value
@@ -71,11 +72,13 @@ def plane_units(data) -> PlaneUnits | None:
     (a, b), (c, d) = ends(i), ends(j)
     axes = f"{data.inputs[i]} across ({sig(a, 4)} to {sig(b, 4)}), {data.inputs[j]} up ({sig(c, 4)} to {sig(d, 4)})"
     short = f"{data.inputs[i]} {sig(a, 3)}..{sig(b, 3)} →, {data.inputs[j]} {sig(c, 3)}..{sig(d, 3)} ↑"
+    names = f"{data.inputs[i]} →, {data.inputs[j]} ↑"
     others = len(data.inputs) - 2
     if others > 0:
         axes += f"; the other {others} input{'s' if others > 1 else ''} held at the training mean"
         short += f"; {others} held at mean"
-    return PlaneUnits(axes, short, None if s is None or s.y_std is None else (s.y_mean, s.y_std))
+        names += f"; {others} at mean"
+    return PlaneUnits(axes, short, None if s is None or s.y_std is None else (s.y_mean, s.y_std), names)
 
 
 def column_stats(x):

@@ -51,6 +51,9 @@ class XorConfig:
     label: str | None = None  # a --data file's label column (name or number); None: the last
     plot: str | None = None  # the two input columns the boundary is drawn over, "NAME,NAME"; None: the first two
     standardize: bool = True  # a --data file's inputs (and a regression's target) scaled by the train split
+    # Early stopping on a slice of the training rows (core.training.early_stop); None: the default,
+    # on for a --data file's regression only (core.training.resolved.early_stops).
+    early_stop: bool | None = None
     bug: str | None = None  # a classic mistake made on purpose (core.course.bugs); None: the lesson's code
 
     def validated(self, bug_task: bool = True) -> XorConfig:

@@ -46,7 +46,8 @@ class Network:
     bias_grads: tuple[tuple[float, ...] | None, ...]
     at_points: tuple[tuple[tuple[float, ...], ...], ...]  # per layer: [unit][the four XOR points]
     maps: tuple[tuple[tuple[tuple[float, ...], ...], ...], ...] | None = None  # per layer: [unit][row][col]
-    probe: tuple[float, float, float, tuple[tuple[float, ...], ...]] | None = None  # x1, x2, p, hidden
+    # x1, x2, the outputs (p(y=1); K class scores; a regression's value, as trained), the hidden values
+    probe: tuple[float, float, tuple[float, ...], tuple[tuple[float, ...], ...]] | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -87,7 +88,7 @@ def look_network(model, x, input_names, tile: tuple[int, int] | None = None, pro
         if probe is not None:
             pt = torch.tensor([list(probe)], dtype=x.dtype, device=x.device)
             cols_ = _columns(model, pt)
-            probed = (float(probe[0]), float(probe[1]), float(cols_[-1][0, 0]),
+            probed = (float(probe[0]), float(probe[1]), tuple(cols_[-1][0].tolist()),  # every output: K scores
                       tuple(tuple(c[0].tolist()) for c in cols_[:-1]))
 
         def grad(p):

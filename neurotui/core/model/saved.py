@@ -35,6 +35,8 @@ def model_record(trainer) -> dict:
         "mean": None if s is None else list(s.mean), "std": None if s is None else list(s.std),
         "y_mean": None if s is None else s.y_mean, "y_std": None if s is None else s.y_std,
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.as_dict().items()},
+        # early stopping's kept weights are the ones above (Trainer restores them at the run's end)
+        "early_stop": None if trainer.early is None else trainer.early.report().as_dict(),
     }
 
 

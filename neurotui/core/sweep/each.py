@@ -23,7 +23,7 @@ def run_each(config: SweepConfig, *, progress: Callable[[SweepProgress], None] |
     index, count, grid_done, grid_total = grid_position
     grid_total = grid_total or config.seeds * config.steps
     t0 = time.perf_counter()
-    losses, solved, kinds, probs, train_acc, val_acc = [], [], [], [], [], []
+    losses, solved, kinds, probs, train_acc, val_acc, stops = [], [], [], [], [], [], []
     device = "cpu"
     facts = config.resolved()  # one resolution for every seed: the data and device are the same for all
     for i, seed in enumerate(config.seed_range):
@@ -39,7 +39,9 @@ def run_each(config: SweepConfig, *, progress: Callable[[SweepProgress], None] |
                     config_index=index, config_count=count, config=config, nets_done=i, chunk_nets=1,
                     step=trainer.step_count, steps=config.steps, fraction=min(1.0, done / grid_total)))
         snap = trainer.snapshot()
-        losses.append(snap.loss)
+        losses.append(snap.shown_loss)  # a file regression's in the file's units, as lab prints it
+        if snap.stopping is not None:  # each seed stops on its own slice loss, its own kept step
+            stops.append((snap.stopping.best_step, snap.stopping.stopped_at))
         solved.append(bool(snap.solved))
         kinds.append(snap.diagnosis.kind)
         probs.extend(snap.probs)
@@ -60,5 +62,6 @@ def run_each(config: SweepConfig, *, progress: Callable[[SweepProgress], None] |
         steps_to_solve=tuple(None for _ in losses),  # not recorded one seed at a time
         kinds=tuple(kinds), final_probs=array("f", probs), solved_fraction=sum(solved) / len(solved),
         median_final_loss=median(ranked), p90_final_loss=nearest_rank(ranked, 0.9), median_steps_to_solve=None,
-        kind_counts=counts, elapsed_s=time.perf_counter() - t0, device=device, chunks=config.seeds, **fit,
+        kind_counts=counts, elapsed_s=time.perf_counter() - t0, device=device, chunks=config.seeds,
+        early_stops=tuple(stops) if stops else None, **fit,
     )

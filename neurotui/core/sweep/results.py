@@ -51,6 +51,17 @@ class SweepResult:
     val_accuracies: tuple[float, ...] | None = None
     median_train_accuracy: float | None = None
     median_val_accuracy: float | None = None
+    # Early stopping (core.training.early_stop), per net: (the step whose weights were kept, the step it
+    # stopped at or None: it ran every step); None without early stopping.
+    early_stops: tuple[tuple[int | None, int | None], ...] | None = None
+
+    def early_stop_summary(self) -> dict | None:
+        if self.early_stops is None:
+            return None
+        kept = [b for b, _ in self.early_stops if b is not None]
+        return {"stopped_early": sum(s is not None for _, s in self.early_stops), "nets": len(self.early_stops),
+                "median_kept_step": median(kept) if kept else None,
+                "kept_steps": [min(kept), max(kept)] if kept else None}
 
     @property
     def seeds(self) -> range:
@@ -122,6 +133,7 @@ class SweepResult:
             "diagnosis": dict(self.kind_counts),
             "device": self.device, "elapsed_s": self.elapsed_s,
             "net_steps_per_s": self.net_steps_per_s,
+            "early_stop": self.early_stop_summary(),
             **({"data": data_summary(c.model)} if c.on_data else {}),
         }
 
@@ -134,6 +146,8 @@ class SweepResult:
             d["kinds"] = list(self.kinds)
             d["train_accuracies"] = None if self.train_accuracies is None else list(self.train_accuracies)
             d["val_accuracies"] = None if self.val_accuracies is None else list(self.val_accuracies)
+            d["early_stops"] = None if self.early_stops is None else [
+                {"best_step": b, "stopped_at": s} for b, s in self.early_stops]
         return d
 
 

@@ -40,7 +40,7 @@ def snapshot(t, boundary_size: tuple[int, int] | None = None, edited_loss: float
         diagnosis=diag, finished=t.finished, boundary=_boundary(t, boundary_size),
         curve=tuple(t.curve), data_solved=data_solved, grid_range=(t.data.low, t.data.high), error=t.error,
         loss_factor=t.data.scaling.loss_factor if t.data.scaling is not None else 1.0,
-        frames=frames, edits=edits, task=t.task, **m,
+        frames=frames, edits=edits, task=t.task, stopping=None if t.early is None else t.early.report(), **m,
     )
 
 

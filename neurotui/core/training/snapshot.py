@@ -59,6 +59,8 @@ class Snapshot:
     # A data file's regression trains on a standardized target: `losses` x this is the MSE in the
     # file's units, as train_loss, val_loss and the curve already are (1.0 otherwise).
     loss_factor: float = 1.0
+    # Early stopping (core.training.early_stop.StopReport): the kept step, where it stopped; None without it.
+    stopping: object = None
 
     def picture(self, name: str):
         """The picture provider `name` computed for this look (core.pictures); None if none was asked for."""

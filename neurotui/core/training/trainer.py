@@ -25,6 +25,8 @@ from neurotui.core.doctor.symptoms import first_line
 from neurotui.core.model.config import XorConfig, build_model, is_linear, xor_tensors
 from neurotui.core.model.task import evaluate_loss, loss_targets
 from neurotui.core.training import kernels, observe, threads
+from neurotui.core.training.early_stop import CHECK_EVERY as EARLY_STOP_EVERY
+from neurotui.core.training.early_stop import EarlyStop
 from neurotui.core.training.fit import Batches, TrainingForward, curve_every, halts, l1_penalty, loss_function
 from neurotui.core.training.kernel_check import verified
 from neurotui.core.training.optim import make_step_optimizer
@@ -65,6 +67,7 @@ class Trainer:
         self._measure_model = TrainingForward(self.model, skip_features=False, training=False)  # the curve, the halt
         self._loss_of = loss_function(self.loss_fn)
         self.backward = kernels.backward_ if verified(self.device).ok else _public_backward
+        self.early = self._early_stop(facts)  # None: every step trains, the last weights are kept
         # CUDA's BCELoss checks its input range with a device-side assert that ruins the
         # whole CUDA context; raw scores are checked here instead, raising CPU's own error.
         self._range_check = (self.task.binary and not m.output_sigmoid and not m.mse_loss
@@ -93,8 +96,13 @@ class Trainer:
 
         from neurotui.core.model.layers import Features, SeededDropout
         feats = next((m for m in self.model if isinstance(m, Features)), None)  # after a file's PlaneSlice
-        self._fx = feats(self.data.train_x) if feats is not None else self.data.train_x
-        self._fy = loss_targets(self.task, self.data.train_y)  # class indices for CrossEntropyLoss
+        x, y = self.data.train_x, self.data.train_y
+        rows = self.facts.stop_rows
+        if rows is not None:  # early stopping's slice is never trained on (core.training.early_stop)
+            fit = rows.fit.to(self.device)
+            x, y = x[fit], y[fit]
+        self._fx = feats(x) if feats is not None else x
+        self._fy = loss_targets(self.task, y)  # class indices for CrossEntropyLoss
         # Shuffles continue the init generator: the init seed decides the batches, the data seed the data.
         full = config.batch is None or config.batch >= self.data.n_train
         self._batches = None if full else Batches(self._fx, self._fy, config.batch, generator)
@@ -108,10 +116,18 @@ class Trainer:
         self.curve: list[tuple[int, float, float | None]] = []
         self._curve_pending: list = []
 
+    def _early_stop(self, facts: Resolved) -> EarlyStop | None:
+        rows = facts.stop_rows
+        if rows is None:
+            return None
+        stop = rows.stop.to(self.device)
+        return EarlyStop(self.model, self._measure_model, self._loss_of, self.data.train_x[stop],
+                         loss_targets(self.task, self.data.train_y[stop]), self.data.n_train)
+
     @property
     def finished(self) -> bool:
         return (self.step_count >= self.config.steps or self.nonfinite_where is not None or self.halted
-                or self.error is not None)
+                or self.error is not None or (self.early is not None and self.early.stopped))
 
     # ----- stepping -----------------------------------------------------------------------------
     def step(self) -> None:
@@ -141,8 +157,23 @@ class Trainer:
             # on CUDA the check would wait for the device every 50 steps: settle() does it there
             if self.halt_on_saturation and not self._sync_free and self.step_count % SATURATION_CHECK_EVERY == 0:
                 self._check_saturation()
+            if self.early is not None and self.step_count % EARLY_STOP_EVERY == 0 and self._trains_on():
+                self.early.look(self.step_count)
         self._flush()
+        if self.early is not None and self.finished:
+            self._keep_best()
         return self.step_count - start
+
+    def _trains_on(self) -> bool:
+        """No refusal, no non-finite value, no halt: the steps taken were training, not a symptom."""
+        return self.error is None and self.nonfinite_where is None and not self.halted
+
+    def _keep_best(self) -> None:
+        """At the run's end, early stopping's best weights replace the last (the script does the same);
+        not after a refusal or a non-finite value, which the doctor reads off the model as it is."""
+        if (self.early.stopped or self.step_count >= self.config.steps) and self.error is None \
+                and self.nonfinite_where is None:
+            self.early.restore()
 
     def _batch(self):
         x, y = (self._fx, self._fy) if self._batches is None else self._batches.next()

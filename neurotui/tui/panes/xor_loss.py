@@ -51,6 +51,10 @@ def loss_figure(runs: list[tuple[Snapshot, str, str, str | None]], *, compare: b
         if run.curve and any(v is not None for _, _, v in run.curve):
             label = label or "train"  # two curves: name both
         series.append(Series(tuple(xs), tuple(ys), label, color, marker=marker))
+        kept = run.stopping.best_step if run.stopping is not None else None
+        if kept is not None and kept <= len(run.losses):  # early stopping's weights: the step they are from
+            series.append(Series((kept,), (run.losses[kept - 1] * run.loss_factor,),
+                                 f"kept: step {kept}", "green", marker="*", scatter=True))
         val = [(s, v) for s, _, v in run.curve if v is not None]
         if val:
             series.append(Series(tuple(s for s, _ in val), tuple(v for _, v in val),

@@ -66,13 +66,14 @@ def config_line(c: XorConfig) -> Text:
     return t
 
 
-def axes_of(configs, units=None) -> str | None:
+def axes_of(configs, units=None) -> str | tuple[str, ...] | None:
     """A data file's picture axes by column name, with their ranges in the file's units once the run
-    has read the file (`units`, core.data.scaling.PlaneUnits); None: the lesson's x1, x2."""
+    has read the file (`units`, core.data.scaling.PlaneUnits: the ranges, then the names alone, for the
+    picture to take the first that fits its width); None: the lesson's x1, x2."""
     if not configs or configs[0].data is None:
         return None
     if units is not None:
-        return units.short
+        return (units.short, units.names) if units.names else units.short
     from neurotui.core.data.columns import axes_names
     from neurotui.core.data.datasets import file_columns, plotted_pair
 
@@ -89,7 +90,8 @@ def end_state(snap: Snapshot) -> str:
     whatever the doctor names as the cause), or it ran to the end."""
     if snap.error is not None:
         return "error"
-    blown = snap.step < snap.total or snap.diagnosis.kind in ("nonfinite", "saturated")
+    early = snap.stopping is not None and snap.stopping.stopped_at is not None  # on purpose, not blown up
+    blown = (snap.step < snap.total and not early) or snap.diagnosis.kind in ("nonfinite", "saturated")
     return "diverged" if blown else "done"
 
 
@@ -129,6 +131,8 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
                 parts.append((f" {word} train {train:.2f}" + ("" if val is None else f" val {val:.2f}"), "", 1))
         elif has_loss(snap) and snap.val_accuracy is not None:
             parts.append((f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}", "", 1))
+        if snap.stopping is not None:  # early stopping: where it stopped, whose weights are measured
+            parts.append((f", {snap.stopping.short()}", "", 0))
     if state == "running" and steps_per_s is not None:
         parts.append((f" {steps_per_s:,.0f} step{'' if round(steps_per_s) == 1 else 's'}/s", "", 2))
     # "500/s": the measured rate beside it already says steps/s
@@ -284,15 +288,32 @@ def boundary_side(g: Glyphs, snap: Snapshot, state: str, message: str, xor_rows:
     return Text("\n").join([diagnosis_text(state, message, snap, short=True, config=config, key=key), rows, legend])
 
 
-def probe_text(snap: Snapshot | None) -> Text:
-    """Under the lesson's rows: the clicked point's output and hidden values (the worker computes them)."""
+def probe_text(snap: Snapshot | None, file_target=None) -> Text:
+    """Under the lesson's rows: the clicked point's output and hidden values (the worker computes them).
+    `file_target`: a file regression's trained value -> the file's units (core.data.scaling.PlaneUnits)."""
     net = snap.picture("network") if snap is not None else None
     if net is None or net.probe is None:
         return Text()
-    x1, x2, p, hidden = net.probe
+    x1, x2, outputs, hidden = net.probe
     t = Text(no_wrap=True, overflow="ellipsis", end="")
-    t.append(f"probe x1={x1:+.2f} x2={x2:+.2f}: p(y=1)={p:.3f}\n", "bold")
+    t.append(f"probe x1={x1:+.2f} x2={x2:+.2f}: {probe_output(snap.task, outputs, file_target)}\n", "bold")
     for k, layer in enumerate(hidden, start=1):
         t.append(" ".join(f"{unit_name(net, k, i)} {v:+.2f}" for i, v in enumerate(layer[:8])))
         t.append("\n")
     return t
+
+
+def probe_output(task, outputs, file_target=None) -> str:
+    """What the model says at the probed point, in the task's words: p(y=1), the class it predicts (with
+    its softmax probability; not the first class's raw score), or the predicted value."""
+    if task.kind == "classes":
+        import math
+
+        top = max(outputs)
+        exps = [math.exp(v - top) for v in outputs]
+        c = max(range(len(outputs)), key=outputs.__getitem__)
+        return f"class {c} (p={exps[c] / sum(exps):.3f})"
+    if task.regress:
+        value = outputs[0] if file_target is None else file_target(outputs[0])
+        return f"prediction {value:.4g}"
+    return f"p(y=1)={outputs[0]:.3f}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Static
@@ -83,7 +84,13 @@ def _draw_boundary(pane, snap) -> None:
     config = pane.configs[0] if pane.configs else None
     pane.set_text("xor-rows", xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend,
                                                      config=config, key=pane.key_in_force)
-                  + xor_text.probe_text(pane.snapshot))
+                  + xor_text.probe_text(pane.snapshot, view.file_target) + _cut_axes(view, pane.compact))
+
+
+def _cut_axes(view: BoundaryView, compact: bool) -> Text:
+    """The axes' ranges in the file's units, beside a picture too narrow for them in its legend."""
+    cut = None if compact else view.axes_cut()
+    return Text(f"\naxes: {cut}", "dim") if cut else Text()
 
 
 def _asks_probe(pane) -> dict:

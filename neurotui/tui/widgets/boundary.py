@@ -120,7 +120,7 @@ class BoundaryView(CachedText):
         self._shown_look: tuple | None = None
         self.points = None
         self.span = (LOW, HIGH)
-        self.axes: str | None = None  # a data file's plotted columns (set_points)
+        self.axes: str | tuple[str, ...] | None = None  # a data file's plotted columns (set_points), longest first
         self.file_target = None  # a file regression's trained value -> the file's units (set_points)
         # validation points cover the shading they are kept out of: shown on request (V), as
         # Playground's "Show test data"
@@ -183,7 +183,7 @@ class BoundaryView(CachedText):
             self._shown_look = self._key = None
             self.refresh()
 
-    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH), axes: str | None = None,
+    def set_points(self, points, span: tuple[float, float] = (LOW, HIGH), axes: str | tuple[str, ...] | None = None,
                    file_target=None) -> None:
         """The data points to mark (None: the lesson's four XOR rows), the plane's range, a data
         file's axes by column name (None: x1 across, x2 up), and for a file's regression the map from
@@ -270,9 +270,17 @@ class BoundaryView(CachedText):
             t.append(f"{ramp[-1]} near 1, blank near 0", "dim")
         return t
 
+    def axes_cut(self) -> str | None:
+        """The axes' fullest wording (with the file's ranges) when the picture's legend had room only for
+        a shorter one: the pane then writes it beside the picture; None when the legend shows it."""
+        if self.axes is None or isinstance(self.axes, str):
+            return None
+        return self.axes[0] if self._axes(True) != self.axes[0] else None
+
     def _axes(self, short: bool) -> str:
-        if self.axes is not None:  # a data file's columns by name, standardized
-            return self.axes
+        if self.axes is not None:  # a data file's columns by name: the first of its wordings that fits one row
+            choices = (self.axes,) if isinstance(self.axes, str) else self.axes
+            return next((c for c in choices if len(c) <= self.size.width), choices[-1])
         return "x1 →, x2 ↑" if short and not self.ascii else "x1 across, x2 up"
 
     def _task_legend(self, short: bool) -> Text:
@@ -300,7 +308,8 @@ class BoundaryView(CachedText):
                 t.append(f" {label}  ", "dim")
         else:
             t.append(f"{DIVERGING_RAMP[0]!r} {low}  blank {mid}  {DIVERGING_RAMP[-1]!r} {high}", "dim")
-        t.append("\nthe prediction; points not drawn" if not short else "\nprediction", "dim")
+        last = "the prediction; points not drawn"  # one row: a wrapped legend pushes its own last row out
+        t.append("\n" + (last if not short and len(last) <= self.size.width else "prediction"), "dim")
         return t
 
     def on_click(self, event: events.Click) -> None:

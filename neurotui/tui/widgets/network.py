@@ -387,7 +387,7 @@ class NetworkView(CachedText):
             t.append("\nat the XOR points: ", "dim")
             t.append("  ".join(f"({int(x1)},{int(x2)}) {v:+.3f}" for (x1, x2), v in zip(XOR_X, values)))
             if net.probe is not None:
-                x1, x2, p, hidden = net.probe
-                v = p if k == len(net.weights) else hidden[k - 1][item.unit]
+                x1, x2, outputs, hidden = net.probe
+                v = (outputs if k == len(net.weights) else hidden[k - 1])[item.unit]
                 t.append(f"\nat the clicked point ({x1:.2f}, {x2:.2f}): {v:+.3f}", "dim")
         return t
