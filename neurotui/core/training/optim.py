@@ -178,20 +178,31 @@ def torch_adam(groups: list, lr: float):
 def step_counter(step):
     """A function that adds 1 to Adam's float32 step count in place, as `step.add_(1)` does.
 
-    On the CPU it adds through a numpy view of the same memory: float32 + 1 rounds the same in
-    numpy as in torch (IEEE), so the count is the same number, but 1.7 us a step against add_'s
-    4.1 (its TensorIterator), measured on the peer bench's step. Elsewhere, add_."""
-    if step.device.type == "cpu" and not step.requires_grad:
+    On the CPU it writes the tensor's 4 bytes itself: the float32 read, plus 1 in float64 (exact:
+    a float32 has 24 bits), packed back as float32 (rounded to nearest even, as float32's own add
+    rounds the exact sum), so every count is add_'s, bit for bit, past 2^24 too; 0.3 us a step
+    against add_'s 4.1 (its TensorIterator), ~1% of the peer bench's step. Elsewhere, add_."""
+    if step.device.type == "cpu" and step.dtype == torch_float32() and not step.requires_grad and step.numel() == 1:
         try:
-            import numpy as np
-
-            view = step.numpy()
-        except (ImportError, RuntimeError, TypeError):
+            buf = memoryview(step.numpy()).cast("B")
+        except (ImportError, RuntimeError, TypeError, ValueError):
             pass
         else:
-            from functools import partial
+            import struct
 
-            return partial(np.add, view, np.float32(1), out=view)
+            f32 = struct.Struct("=f")
+            unpack, pack = f32.unpack_from, f32.pack_into
+
+            def count() -> None:
+                pack(buf, 0, unpack(buf)[0] + 1.0)
+
+            return count
     from functools import partial
 
     return partial(step.add_, 1)
+
+
+def torch_float32():
+    import torch
+
+    return torch.float32
