@@ -124,3 +124,20 @@ def test_a_kernel_refused_after_the_first_step_is_not_hidden(monkeypatch):
     monkeypatch.setattr(kernels, "fused_adam_", lambda *a, **k: (_ for _ in ()).throw(kernels.KernelUnavailable("x")))
     with pytest.raises(kernels.KernelUnavailable):
         t.run(1)
+
+
+def test_the_step_count_adds_as_add_does_bit_for_bit():
+    """Adam's shared step count is added by writing its float32 bytes (core.training.optim.step_counter):
+    every value add_(1) reaches, rounding past 2^24 and odd starts included, read as int32 bits."""
+    from neurotui.core.training.optim import step_counter
+
+    starts = torch.cat([torch.tensor([0.0, 1.0, 2.0**24 - 2, 2.0**24 - 1, 2.0**24, 2.0**24 + 2, 2.0**25 + 6,
+                                      0.5, 2.5, -1.0, -0.5, 3.0e38]),
+                        torch.randn(200, generator=torch.Generator().manual_seed(0)) * 1e7])
+    for start in starts:
+        ref, ours = start.clone(), start.clone()
+        count = step_counter(ours)
+        for _ in range(3):
+            ref.add_(1)
+            count()
+            assert ours.view(torch.int32).item() == ref.view(torch.int32).item(), float(start)
