@@ -243,7 +243,7 @@ def print_diagnosis(snap, config, always: bool = False) -> None:
         sys.stdout.flush()  # the program's lines first, then the doctor's, in a terminal
         from neurotui.core.doctor.advice import fix_line
 
-        print(f"diagnosis: {d.title}: {d.detail}; fix: {fix_line(d, config.features)}", file=sys.stderr, flush=True)
+        print(f"diagnosis: {d.title}: {d.detail}; fix: {fix_line(d, config)}", file=sys.stderr, flush=True)
 
 
 def print_fit_lab(args, run: Resolved, trainer, snap, write_card, stdout_takes) -> int:

@@ -167,8 +167,21 @@ def fix_key(diagnosis, config: XorConfig | None, key) -> str:
         return ""
     if config is not None and config.bug:  # a bugged run's fix is always B: the bug is the cause
         return f"press {key('pick_bug')} to clear the bug"
-    presses = [f"{key(REMEDIES[r].binding)} {REMEDIES[r].key_words}" for r in diagnosis.remedies if r in REMEDIES]
+    presses = [f"{key(REMEDIES[r].binding)} {_key_words(r, config)}" for r in diagnosis.remedies
+               if r in REMEDIES and REMEDIES[r].binding and _key_words(r, config)]
     return "press " + ", ".join(presses) if presses else ""
+
+
+def _key_words(remedy: str, config: XorConfig | None) -> str:
+    """What the key does, after "press K": a stronger L2 names the step R gives next from the run's
+    own, and is no advice where that step is not stronger (an L2 typed off R's ladder)."""
+    from neurotui.core.doctor.advice import REMEDIES
+    from neurotui.session.state import next_regularization
+
+    if remedy != "l2_stronger" or config is None:
+        return REMEDIES[remedy].key_words
+    name, options = next_regularization(config)
+    return f"for {name}" if options["l2"] > config.l2 else ""
 
 
 def _fit(verdict: Text, fix: Text, width: int | None, lines: int) -> Text:
