@@ -276,7 +276,8 @@ def _print_fit_numbers(run: Resolved, trainer, snap) -> None:
     from neurotui.cli import filerun
 
     config, d, task = run.config, trainer.data, trainer.task
-    print("final_loss=", round(filerun.final_loss(trainer, snap.loss) if config.data else snap.loss, 4))
+    # the file's units for a scaled target; the kept weights' train loss where early stopping restored them
+    print("final_loss=", round(snap.shown_loss, 4))
     if task.binary:
         print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
     else:
