@@ -208,7 +208,10 @@ def fit_json(trainer, snap) -> dict:
         "name": d.name, "train_rows": d.n_train, "val_rows": d.n_val, "grid_range": [d.low, d.high],
         **trainer.facts.options,
     }
-    out["early_stop"] = None if snap.stopping is None else snap.stopping.as_dict()
+    out["early_stop"] = None if snap.stopping is None else {
+        **snap.stopping.as_dict(),
+        # where final_loss comes from: earlier weights put back are measured on the training rows
+        "final_loss_is": "kept weights' train loss" if snap.kept_weights else "last step's loss"}
     if snap.curve:
         out["curve"] = [{"step": s, "train_loss": finite_or_none(t), "val_loss": finite_or_none(v)}
                         for s, t, v in snap.curve]

@@ -349,7 +349,7 @@ def _keep_best_lines(run: Resolved) -> list[str]:
         "    with torch.no_grad():",
         "        for p, best in zip(model.parameters(), best_weights):",
         "            p.copy_(best)",
-        "    restored = True",
+        "    restored = best_step != len(losses)  # earlier weights than the last step's",
     ]
 
 

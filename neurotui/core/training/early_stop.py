@@ -73,9 +73,7 @@ class StopReport:
 
     def as_dict(self) -> dict:
         return {"best_step": self.best_step, "stopped_at": self.stopped_at, "stop_rows": self.stop_rows,
-                "fit_rows": self.train_rows - self.stop_rows, "check_every": CHECK_EVERY, "patience": PATIENCE,
-                # where final_loss comes from: the restored weights' training loss, not the last step's
-                "final_loss_is": "kept weights' train loss" if self.restored else "last step's loss"}
+                "fit_rows": self.train_rows - self.stop_rows, "check_every": CHECK_EVERY, "patience": PATIENCE}
 
     def line(self) -> str:
         """lab's and the script's line: 'early_stop= stopped at step 420: ...; the weights of step 220 kept'."""

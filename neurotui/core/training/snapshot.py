@@ -82,8 +82,9 @@ class Snapshot:
 
     @property
     def kept_weights(self) -> bool:
-        """Early stopping restored earlier weights: the model is not the last step's."""
-        return self.stopping is not None and self.stopping.restored
+        """Early stopping restored earlier weights: the model is not the last step's (a run whose best look
+        was its last step keeps the last weights, and its last step's loss)."""
+        return self.stopping is not None and self.stopping.restored and self.stopping.best_step != self.step
 
     @property
     def solved(self) -> bool:
