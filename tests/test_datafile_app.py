@@ -130,3 +130,37 @@ def test_a_k_class_file_s_probe_names_the_predicted_class():
     best = max(range(3), key=outputs.__getitem__)
     assert probe_output(t.task, outputs).startswith(f"class {best} (p=")
     assert probe_output(t.task, (0.1, 2.0, -1.0)) == "class 1 (p=0.834)"
+
+
+def test_a_text_labelled_file_s_classes_are_named_in_the_app_s_probe_and_legend():
+    async def go():
+        app = NeuroApp(XorConfig(data=str(DATA / "flowers4.csv"), steps=100), speed=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            boundary = app.query_one("#xor-boundary", BoundaryView)
+            rows, cols = boundary.wanted_size()
+            await pilot.click("#xor-boundary", offset=(cols - 1, 0))
+            for _ in range(100):
+                net = app.xor.snapshot.picture("network")
+                if net is not None and net.probe is not None:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            return (app.xor.snapshot.picture("network").probe, str(app.query_one("#xor-rows").render()),
+                    str(boundary.legend_text()), str(boundary.legend_text(short=True)))
+
+    (_, _, outputs, _), rows, legend, short = asyncio.run(go())
+    names = ("setosa", "versicolor", "virginica")  # the file's labels, sorted: classes 0, 1, 2
+    best = names[max(range(3), key=outputs.__getitem__)]
+    probe = next(line for line in rows.splitlines() if line.startswith("probe "))
+    assert f": {best} (p=" in probe and "class " not in probe
+    for text in (legend, short):
+        assert all(f" {name} " in text for name in names), text
+
+
+def test_the_probe_names_a_binary_file_s_classes_too():
+    from neurotui.core.model.task import BINARY_TASK
+    from neurotui.tui.panes.xor_text import probe_output
+
+    assert probe_output(BINARY_TASK, (0.871,), class_names=("no", "yes")) == "p(yes)=0.871"
+    assert probe_output(BINARY_TASK, (0.871,)) == "p(y=1)=0.871"

@@ -72,3 +72,43 @@ def test_the_app_names_the_keys_not_the_options():
     text = diagnosis_text("done", "", snap, config=XorConfig(dataset="xor-noisy", activation="identity",
                                                              features=("x1", "x2", "x1x2")), key=KEYS).plain
     assert text.endswith("press N to change the noise, M for more samples")
+
+
+NOISY_FILE = ["lab", "--data", "tests/data/noisy_target.csv", "--lr", "0.1"]  # memorizes at its L2 0.01
+
+
+def test_memorization_with_l2_on_asks_for_a_stronger_l2_and_early_stopping_when_off(capsys):
+    assert main([*NOISY_FILE, "--no-early-stop"]) == 0
+    err = capsys.readouterr().err
+    assert "(memorization)" in err
+    fix = err.split("fix:")[1]
+    assert "--l2 1e-2" not in fix and "L2 is 0.01 already" in fix
+    assert fix.rstrip().endswith("; use --l2 0.1 or --early-stop")
+    # the same run at L2 0.001 asks for ten times that; with no L2 at all, for L2 or dropout as before
+    assert main([*NOISY_FILE, "--no-early-stop", "--l2", "0.001"]) == 0
+    assert capsys.readouterr().err.rstrip().endswith("; use --l2 0.01 or --early-stop")
+
+
+def test_memorization_fix_follows_what_the_run_already_has():
+    def fix(**run):
+        d = diagnose_fit([0.69, 0.05], train_loss=0.05, val_loss=0.6, train_accuracy=1.0, val_accuracy=0.7,
+                         n_train=40, n_val=160, **run)
+        assert d.kind == "memorization"
+        return d.remedies
+    assert fix() == ("regularize", "samples")
+    assert fix(regularized=(0.01, 0.0, False)) == ("l2_stronger", "samples")  # a generated set: no early stopping
+    assert fix(data_file=True, regularized=(0.01, 0.0, False)) == ("l2_stronger", "early_stop")
+    assert fix(data_file=True, regularized=(0.01, 0.0, True)) == ("l2_stronger",)
+    assert fix(data_file=True, regularized=(0.0, 0.2, False)) == ("l2",)
+
+
+def test_the_app_names_r_for_the_next_stronger_l2_and_no_key_where_r_has_none():
+    d = diagnose_fit([0.69, 0.05], train_loss=0.05, val_loss=0.6, train_accuracy=1.0, val_accuracy=0.7,
+                     n_train=200, n_val=90, data_file=True, regularized=(0.01, 0.0, True))
+    keys = {"cycle_regularization": "R"}.__getitem__
+    snap = Snapshot(step=300, total=300, losses=[0.69, 0.05], probs=(0.5,) * 4, preds=(1,) * 4, diagnosis=d,
+                    finished=True)
+    text = diagnosis_text("done", "", snap, config=XorConfig(l2=0.01), key=keys).plain
+    assert text.endswith("press R for L2 1e-1")
+    # an L2 typed off R's ladder: R would go back to none, so no key is offered for a stronger one
+    assert "press R" not in diagnosis_text("done", "", snap, config=XorConfig(l2=0.05), key=keys).plain

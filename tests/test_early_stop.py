@@ -156,3 +156,36 @@ def test_the_app_says_it_stopped_early_and_r_restarts_it():
     kept = snap.stopping.best_step
     assert "● done " in out["status"] and f"early stop: kept {kept}" in out["status"]  # not "diverged"
     assert out["snap2"].stopping == snap.stopping and f"early stop: kept {kept}" in out["again"]
+
+
+def test_final_loss_is_the_kept_weights_training_loss_where_weights_were_restored(tmp_path):
+    args = ("--data", os.path.relpath(NOISY, ROOT))
+    text = run_cli("lab", *args, cwd=ROOT).stdout.splitlines()
+    card = tmp_path / "card.md"
+    result = json.loads(run_cli("lab", *args, "--json", "--card", str(card), cwd=ROOT).stdout)
+    stop = result["early_stop"]
+    # the run went on past its best step: the last step's loss is another model's
+    assert stop["stopped_at"] > stop["best_step"] and stop["final_loss_is"] == "kept weights' train loss"
+    train_mse = next(x for x in text if x.startswith("train_mse=")).split()[1]
+    assert text[0] == f"final_loss= {round(result['train_loss'], 4)}" and f"{result['final_loss']:.4f}" == train_mse
+    t = Trainer(XorConfig(data=NOISY, lr=0.03, l2=0.01))
+    t.run()
+    snap = t.snapshot()
+    last = snap.loss * snap.loss_factor
+    assert abs(result["final_loss"] - last) > 1  # the old number (the last step's) is far from the kept one
+    assert (f"| final loss | {result['final_loss']:.4f} (file's units; the kept weights of step {stop['best_step']}, "
+            "on the training rows) |") in card.read_text()
+    # without early stopping final_loss is still the last step's loss, and says so
+    every = json.loads(run_cli("lab", *args, "--no-early-stop", "--steps", "50", "--json", cwd=ROOT).stdout)
+    assert every["early_stop"] is None and every["final_loss"] != every["train_loss"]
+
+
+def test_the_sweep_reports_the_kept_weights_loss():
+    from neurotui.core.sweep.config import SweepConfig
+    from neurotui.core.sweep.run import run_sweep
+
+    result = run_sweep(SweepConfig.of(seeds=1, seed_start=42, lr=0.03, data=NOISY, l2=0.01))
+    t = Trainer(XorConfig(data=NOISY, lr=0.03, l2=0.01, seed=42))
+    t.run()
+    snap = t.snapshot()
+    assert snap.kept_weights and result.final_losses[0] == pytest.approx(snap.train_loss)

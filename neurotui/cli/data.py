@@ -208,7 +208,10 @@ def fit_json(trainer, snap) -> dict:
         "name": d.name, "train_rows": d.n_train, "val_rows": d.n_val, "grid_range": [d.low, d.high],
         **trainer.facts.options,
     }
-    out["early_stop"] = None if snap.stopping is None else snap.stopping.as_dict()
+    out["early_stop"] = None if snap.stopping is None else {
+        **snap.stopping.as_dict(),
+        # where final_loss comes from: earlier weights put back are measured on the training rows
+        "final_loss_is": "kept weights' train loss" if snap.kept_weights else "last step's loss"}
     if snap.curve:
         out["curve"] = [{"step": s, "train_loss": finite_or_none(t), "val_loss": finite_or_none(v)}
                         for s, t, v in snap.curve]
@@ -243,7 +246,7 @@ def print_diagnosis(snap, config, always: bool = False) -> None:
         sys.stdout.flush()  # the program's lines first, then the doctor's, in a terminal
         from neurotui.core.doctor.advice import fix_line
 
-        print(f"diagnosis: {d.title}: {d.detail}; fix: {fix_line(d, config.features)}", file=sys.stderr, flush=True)
+        print(f"diagnosis: {d.title}: {d.detail}; fix: {fix_line(d, config)}", file=sys.stderr, flush=True)
 
 
 def print_fit_lab(args, run: Resolved, trainer, snap, write_card, stdout_takes) -> int:
@@ -276,7 +279,8 @@ def _print_fit_numbers(run: Resolved, trainer, snap) -> None:
     from neurotui.cli import filerun
 
     config, d, task = run.config, trainer.data, trainer.task
-    print("final_loss=", round(filerun.final_loss(trainer, snap.loss) if config.data else snap.loss, 4))
+    # the file's units for a scaled target; the kept weights' train loss where early stopping restored them
+    print("final_loss=", round(snap.shown_loss, 4))
     if task.binary:
         print(f"data= {d.name} train_rows= {d.n_train} val_rows= {d.n_val}")
     else:

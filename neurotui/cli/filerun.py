@@ -36,12 +36,6 @@ def target_words(d, scale: float) -> tuple[str, str, str]:
     return sig(s.file_y(-scale), 4), sig(s.file_y(0.0), 4), sig(s.file_y(scale), 4)
 
 
-def final_loss(trainer, loss: float) -> float:
-    """The last step's loss, in the file's units for a scaled regression target."""
-    s = trainer.data.scaling
-    return loss * (s.loss_factor if s is not None else 1.0)
-
-
 def file_json(result: dict, trainer, snap) -> None:
     """`lab --json` for a file: its name and columns in, the lesson's neuron and XOR rows out."""
     from neurotui.core.numbers import finite_or_none
@@ -51,7 +45,7 @@ def file_json(result: dict, trainer, snap) -> None:
         result.pop(key, None)
     result["dataset"] = os.path.basename(d.name)
     result["config"]["dataset"] = None  # no named set: the file is the data
-    result["final_loss"] = finite_or_none(final_loss(trainer, snap.loss))
+    result["final_loss"] = finite_or_none(snap.shown_loss)  # early_stop's final_loss_is says which loss
     result["inputs"] = list(d.inputs)
     result["label"] = d.label_name
     result["plot"] = [d.inputs[i] for i in d.pair]

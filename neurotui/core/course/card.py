@@ -222,7 +222,7 @@ def _result_section(config: XorConfig, snapshot) -> list[str]:
         "## XOR result", "", "```", "xor_mlp", *snapshot.rows(),
         f"final_loss= {round(snapshot.loss, 4) if math.isfinite(snapshot.loss) else snapshot.loss}",
         "```", "",
-        f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {fix_line(diag, config.features)}." if diag.fix else ""),
+        f"Diagnosis: **{diag.title}**{kind}: {diag.detail}" + (f". Fix: {fix_line(diag, config)}." if diag.fix else ""),
         "",
     ]
 

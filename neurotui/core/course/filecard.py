@@ -62,7 +62,7 @@ def _run_section(facts, snapshot) -> list[str]:
         *([f"| early stopping | {snapshot.stopping.line().removeprefix('early_stop= ')} |"]
           if snapshot.stopping is not None else []),
         f"| seed | {config.seed} (data seed {config.data_seed}) |",
-        f"| final loss | {cell(finite_or_none(snapshot.loss * factor), 4)}" + (" (file's units)" if factor != 1.0 else "") + " |",
+        f"| final loss | {cell(finite_or_none(snapshot.shown_loss), 4)}" + _loss_words(snapshot, factor) + " |",
         f"| {score} | train {cell(finite_or_none(train_score), 3)}, validation {cell(finite_or_none(val_score), 3)} |",
         f"| loss on the whole sets | train {cell(finite_or_none(snapshot.train_loss), 4)}, validation {cell(finite_or_none(snapshot.val_loss), 4)} |",
         "", f"Reproduce: `{reproduce}`", "", "```",
@@ -71,6 +71,14 @@ def _run_section(facts, snapshot) -> list[str]:
         "```", "",
         f"Diagnosis: **{diag.title}**: {diag.detail}" + (f". Fix: {diag.fix}." if diag.fix else ""), "",
     ]
+
+
+def _loss_words(snapshot, factor: float) -> str:
+    """What the final loss row's number is: the file's units, and the kept weights' where early stopping
+    restored them (else the last step's)."""
+    words = (["file's units"] if factor != 1.0 else []) + (
+        [f"the kept weights of step {snapshot.stopping.best_step}, on the training rows"] if snapshot.kept_weights else [])
+    return f" ({'; '.join(words)})" if words else ""
 
 
 def _score(task, snapshot) -> tuple[str, float | None, float | None]:

@@ -281,6 +281,7 @@ def _loop_lines(run: Resolved, train_x: str, train_y: str, flat: str, log_every:
     out = ["", "losses = []", "error = None  # what PyTorch raised, if it refused a step"]
     if run.early_stop:
         out.append("best_loss, best_step, best_weights, stopped_at = math.inf, None, None, None  # early stopping")
+        out.append("restored = False  # the best weights put back: final_loss is then theirs")
     xb, yb = train_x, train_y
     if batched:
         per_epoch = -(-n_train // config.batch)
@@ -348,6 +349,7 @@ def _keep_best_lines(run: Resolved) -> list[str]:
         "    with torch.no_grad():",
         "        for p, best in zip(model.parameters(), best_weights):",
         "            p.copy_(best)",
+        "    restored = best_step != len(losses)  # earlier weights than the last step's",
     ]
 
 

@@ -390,10 +390,14 @@ def evaluation_lines(run) -> list[str]:
         ("regression" if task.regress else f"classes= {task.classes}") + f" loss= {task.loss_name}"))
     loss, score = ("mse", "r2") if task.regress else ("loss", "accuracy")
     val_rows = "len(val_y)" if has_val else "0"
+    last = ("(losses[-1] if losses else math.nan) * target_std ** 2" if _target_scaled(run) else
+            "losses[-1] if losses else math.nan")
+    train = f"train_{loss}, train_{score} = evaluate(train_x, train_y)"
+    if run.early_stop:  # restored best weights: final_loss is their loss on the training rows, as train_ below
+        out += [train, f'print("final_loss=", round(train_{loss} if restored else {last}, 4))']
+    else:
+        out += [f'print("final_loss=", round({last}, 4))', train]
     out += [
-        'print("final_loss=", round(losses[-1] if losses else math.nan, 4))' if not _target_scaled(run) else
-        'print("final_loss=", round((losses[-1] if losses else math.nan) * target_std ** 2, 4))',
-        f"train_{loss}, train_{score} = evaluate(train_x, train_y)",
         *([f"val_{loss}, val_{score} = evaluate(val_x, val_y)"] if has_val else []),
         f'print("data=", {name}, "train_rows=", len(train_y), "val_rows=", {val_rows}{kind})',
     ]

@@ -54,6 +54,8 @@ class PlaneUnits:
     short: str  # the same for a legend under a small picture: 'bmi 18..42.2 →, bp 62..133 ↑; 8 held at mean'
     target: tuple[float, float] | None = None  # a scaled regression target's (mean, std); None: as trained
     names: str = ""  # the pair by name alone, where even `short` would wrap: 'bmi →, bp ↑; 8 at mean'
+    # a text-labelled file's classes by name, in class order ('setosa', 'versicolor', ...); None: numbered
+    class_names: tuple[str, ...] | None = None
 
     def file_target(self, value: float) -> float:
         return value if self.target is None else self.target[0] + self.target[1] * value
@@ -78,7 +80,8 @@ def plane_units(data) -> PlaneUnits | None:
         axes += f"; the other {others} input{'s' if others > 1 else ''} held at the training mean"
         short += f"; {others} held at mean"
         names += f"; {others} at mean"
-    return PlaneUnits(axes, short, None if s is None or s.y_std is None else (s.y_mean, s.y_std), names)
+    return PlaneUnits(axes, short, None if s is None or s.y_std is None else (s.y_mean, s.y_std), names,
+                      None if data.class_names is None else tuple(data.class_names))
 
 
 def column_stats(x):

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neurotui.core.data.datasets import DEFAULT_FEATURES, FEATURES
+from neurotui.core.numbers import short
+
+STRONGER_L2 = 10  # a stronger L2 than the run's: a decade up, as R's ladder steps (session.state.REGULARIZATION)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,11 @@ REMEDIES = {
     "hidden_more": Remedy("hidden_more", "for more hidden units", "a larger --hidden"),
     "seed": Remedy("new_seed", "for another seed", "another --seed"),
     "regularize": Remedy("cycle_regularization", "for L2 or dropout", "--l2 1e-2 or --dropout 0.2"),
+    "l2": Remedy("cycle_regularization", "for L2", "--l2 1e-2"),
+    # the option's value is ten times the run's own L2 (command_line); R's ladder goes on to a stronger one
+    "l2_stronger": Remedy("cycle_regularization", "for a stronger L2", "--l2"),
+    # no key: the app's early stopping is what the run resolved (on for a file's regression)
+    "early_stop": Remedy("", "", "--early-stop"),
     "samples": Remedy("cycle_samples", "for more samples", "a larger --samples"),
     "noise": Remedy("cycle_noise", "to change the noise", "a lower --noise"),
     "bug": Remedy("pick_bug", "to clear the bug", "no --bug"),
@@ -55,11 +63,14 @@ def features_words(features) -> str:
     return f"an input feature such as {missing[0]}" if missing and not curved(features) else ""
 
 
-def command_line(remedies, features=DEFAULT_FEATURES) -> str:
-    """'--activation tanh or --features x1,x2,x1x2': the options that apply the fix in lab."""
+def command_line(remedies, features=DEFAULT_FEATURES, l2: float = 0.0) -> str:
+    """'--activation tanh or --features x1,x2,x1x2': the options that apply the fix in lab. `l2`: the
+    run's own, which a stronger L2 multiplies by ten."""
     parts = []
     for r in remedies:
-        if r == "features":
+        if r == "l2_stronger":
+            parts.append(f"--l2 {short(l2 * STRONGER_L2)}")
+        elif r == "features":
             missing = features_to_add(features)
             if missing:
                 parts.append("--features " + ",".join(f for f in FEATURES if f in (*features, missing[0])))
@@ -68,7 +79,7 @@ def command_line(remedies, features=DEFAULT_FEATURES) -> str:
     return " or ".join(parts)
 
 
-def fix_line(diagnosis, features=DEFAULT_FEATURES) -> str:
-    """The fix as lab and the card print it: the words, then the options that apply it."""
-    options = command_line(diagnosis.remedies, features)
+def fix_line(diagnosis, config) -> str:
+    """The fix as lab and the card print it: the words, then the options that apply it to `config`."""
+    options = command_line(diagnosis.remedies, config.features, config.l2)
     return diagnosis.fix + (f"; use {options}" if options else "")

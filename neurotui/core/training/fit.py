@@ -25,7 +25,7 @@ from neurotui.core.doctor.diagnosis import (
 )
 from neurotui.core.model.task import BINARY_TASK, Task, evaluate_loss
 from neurotui.core.model.task import evaluate as task_evaluate
-from neurotui.core.numbers import cell, fixed, sig
+from neurotui.core.numbers import cell, fixed, short, sig
 
 CURVE_POINTS = 200  # the train/validation losses are measured about this many times per run
 MEMORIZATION_GAP = 0.10  # train accuracy at least this far above validation accuracy is memorization ...
@@ -207,6 +207,7 @@ def diagnose_fit(
     features: tuple[str, ...] = ("x1", "x2"),
     unscaled: tuple[str, float, float] | None = None,
     data_file: bool = False,
+    regularized: tuple[float, float, bool] = (0.0, 0.0, False),
 ) -> Diagnosis:
     """The doctor off the lesson's four rows: from train/validation loss and accuracy.
 
@@ -217,6 +218,9 @@ def diagnose_fit(
     Off the binary task (core.model.task) `train_accuracy` / `val_accuracy` are the task's score
     (accuracy, or R² for regression) and `outputs` what the loss was handed at the end
     (Trainer.output_symptoms), for the loss-pair verdicts.
+
+    `regularized`: the run's (L2, dropout, early stopping on), so memorization's fix never asks for
+    what the run already has (--l2 0.01 on a run at L2 0.01).
     """
     last = losses[-1] if losses else math.nan
     if not losses and not nonfinite_where and not finished and math.isfinite(train_loss):
@@ -236,7 +240,7 @@ def diagnose_fit(
         if pair:
             return Diagnosis(*pair)
     rise = val_loss_rise(curve)
-    memorized = _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_val, data_file)
+    memorized = _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_val, data_file, regularized)
     if memorized:
         return memorized
     if acc >= task.solved_at:
@@ -273,7 +277,8 @@ def _broken(last, train_loss, nonfinite_where, unscaled, finished, train_accurac
     return None
 
 
-def _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_val, data_file) -> Diagnosis | None:
+def _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_val, data_file,
+                  regularized=(0.0, 0.0, False)) -> Diagnosis | None:
     """Training solved and validation lagging, by more than small sets vary by chance or with a
     validation loss that rose while the train loss fell. A run that does not fit its own training
     points is not memorizing, and one whose validation is solved generalizes."""
@@ -296,11 +301,25 @@ def _memorization(train_accuracy, val_accuracy, rise, scores, task, n_train, n_v
     else:
         detail = (f"validation loss rose from {fixed(rise[1], 3)} (step {rise[0]}) to {fixed(rise[2], 3)} "
                   f"while the train loss kept falling; {scores}")
-    return Diagnosis(
-        "memorization", "solves training but not new data (memorization)", detail,
-        *(("regularize, or train on more rows", ("regularize",)) if data_file else
-          ("regularize the network or give it more samples", ("regularize", "samples"))),
-    )
+    return Diagnosis("memorization", "solves training but not new data (memorization)", detail,
+                     *_memorization_fix(data_file, *regularized))
+
+
+def _memorization_fix(data_file: bool, l2: float, dropout: float, early_stop: bool) -> tuple[str, tuple[str, ...]]:
+    """Memorization's fix and its remedies (core.doctor.advice) from what the run already has: L2 already
+    on asks for a stronger one (and for early stopping where a file's run has it off), dropout alone
+    for L2; nothing on, for either."""
+    more = "train on more rows" if data_file else "give it more samples"
+    data = () if data_file else ("samples",)
+    if l2 > 0:
+        stop = data_file and not early_stop  # early stopping watches a slice of a file's rows only
+        return (f"regularize more (L2 is {short(l2)} already){', stop early' if stop else ''}, or {more}",
+                ("l2_stronger", *(("early_stop",) if stop else ()), *data))
+    if dropout > 0:
+        return f"add L2 to the dropout, or {more}", ("l2", *data)
+    if data_file:
+        return "regularize, or train on more rows", ("regularize",)
+    return "regularize the network or give it more samples", ("regularize", "samples")
 
 
 def _not_learning(losses, last, train_loss, scores, task, linear_model, no_hidden_layer, features) -> Diagnosis | None:

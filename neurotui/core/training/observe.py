@@ -90,6 +90,7 @@ def diagnose_run(t, m: dict, finished: bool, losses=None) -> Diagnosis:
         finished=finished, nonfinite_where=t.nonfinite_where, n_train=d.n_train, n_val=d.n_val, task=t.task,
         **model_kind(t), outputs=None if t.task.binary or not finished else output_symptoms(t.model, d.train_x, d.train_y),
         unscaled=unscaled_input(d), data_file=t.config.data is not None,
+        regularized=(t.config.l2, t.config.dropout, t.early is not None),
     )
 
 

@@ -72,8 +72,19 @@ class Snapshot:
 
     @property
     def shown_loss(self) -> float:
-        """The last step's loss in the units the run reports (a scaled target's: the file's)."""
+        """The run's loss as it reports it (lab's final_loss, the card, the sweep, the status line): the last
+        step's, in the run's units (a scaled target's: the file's); once early stopping put its best weights
+        back, those weights' loss on the training rows instead, so the final loss and the figures beside it
+        are of the same model."""
+        if self.kept_weights and self.train_loss is not None:
+            return self.train_loss
         return self.loss * self.loss_factor
+
+    @property
+    def kept_weights(self) -> bool:
+        """Early stopping restored earlier weights: the model is not the last step's (a run whose best look
+        was its last step keeps the last weights, and its last step's loss)."""
+        return self.stopping is not None and self.stopping.restored and self.stopping.best_step != self.step
 
     @property
     def solved(self) -> bool:

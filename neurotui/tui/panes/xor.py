@@ -127,7 +127,8 @@ class XorPane(Vertical):
             for which in ("#xor-boundary", "#cmp-a", "#cmp-b"):
                 self.query_one(which, BoundaryView).set_points(message.points, message.span,
                                                                xor_text.axes_of(self.run.configs, message.units),
-                                                               getattr(message.units, "file_target", None))
+                                                               getattr(message.units, "file_target", None),
+                                                               getattr(message.units, "class_names", None))
             self._refresh_text()
 
     def on_train_progress(self, message: TrainProgress) -> None:

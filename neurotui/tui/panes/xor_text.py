@@ -167,8 +167,21 @@ def fix_key(diagnosis, config: XorConfig | None, key) -> str:
         return ""
     if config is not None and config.bug:  # a bugged run's fix is always B: the bug is the cause
         return f"press {key('pick_bug')} to clear the bug"
-    presses = [f"{key(REMEDIES[r].binding)} {REMEDIES[r].key_words}" for r in diagnosis.remedies if r in REMEDIES]
+    presses = [f"{key(REMEDIES[r].binding)} {_key_words(r, config)}" for r in diagnosis.remedies
+               if r in REMEDIES and REMEDIES[r].binding and _key_words(r, config)]
     return "press " + ", ".join(presses) if presses else ""
+
+
+def _key_words(remedy: str, config: XorConfig | None) -> str:
+    """What the key does, after "press K": a stronger L2 names the step R gives next from the run's
+    own, and is no advice where that step is not stronger (an L2 typed off R's ladder)."""
+    from neurotui.core.doctor.advice import REMEDIES
+    from neurotui.session.state import next_regularization
+
+    if remedy != "l2_stronger" or config is None:
+        return REMEDIES[remedy].key_words
+    name, options = next_regularization(config)
+    return f"for {name}" if options["l2"] > config.l2 else ""
 
 
 def _fit(verdict: Text, fix: Text, width: int | None, lines: int) -> Text:
@@ -288,32 +301,35 @@ def boundary_side(g: Glyphs, snap: Snapshot, state: str, message: str, xor_rows:
     return Text("\n").join([diagnosis_text(state, message, snap, short=True, config=config, key=key), rows, legend])
 
 
-def probe_text(snap: Snapshot | None, file_target=None) -> Text:
+def probe_text(snap: Snapshot | None, file_target=None, class_names=None) -> Text:
     """Under the lesson's rows: the clicked point's output and hidden values (the worker computes them).
-    `file_target`: a file regression's trained value -> the file's units (core.data.scaling.PlaneUnits)."""
+    `file_target`: a file regression's trained value -> the file's units (core.data.scaling.PlaneUnits);
+    `class_names`: a text-labelled file's classes, which the probe names (None: by number)."""
     net = snap.picture("network") if snap is not None else None
     if net is None or net.probe is None:
         return Text()
     x1, x2, outputs, hidden = net.probe
     t = Text(no_wrap=True, overflow="ellipsis", end="")
-    t.append(f"probe x1={x1:+.2f} x2={x2:+.2f}: {probe_output(snap.task, outputs, file_target)}\n", "bold")
+    t.append(f"probe x1={x1:+.2f} x2={x2:+.2f}: {probe_output(snap.task, outputs, file_target, class_names)}\n", "bold")
     for k, layer in enumerate(hidden, start=1):
         t.append(" ".join(f"{unit_name(net, k, i)} {v:+.2f}" for i, v in enumerate(layer[:8])))
         t.append("\n")
     return t
 
 
-def probe_output(task, outputs, file_target=None) -> str:
+def probe_output(task, outputs, file_target=None, class_names=None) -> str:
     """What the model says at the probed point, in the task's words: p(y=1), the class it predicts (with
-    its softmax probability; not the first class's raw score), or the predicted value."""
+    its softmax probability; not the first class's raw score), or the predicted value. A class is named
+    as the file names it where `class_names` are given ('virginica (p=0.912)', 'p(yes)=0.871')."""
     if task.kind == "classes":
         import math
 
         top = max(outputs)
         exps = [math.exp(v - top) for v in outputs]
         c = max(range(len(outputs)), key=outputs.__getitem__)
-        return f"class {c} (p={exps[c] / sum(exps):.3f})"
+        name = class_names[c] if class_names and c < len(class_names) else f"class {c}"
+        return f"{name} (p={exps[c] / sum(exps):.3f})"
     if task.regress:
         value = outputs[0] if file_target is None else file_target(outputs[0])
         return f"prediction {value:.4g}"
-    return f"p(y=1)={outputs[0]:.3f}"
+    return f"p({class_names[1]})={outputs[0]:.3f}" if class_names and len(class_names) == 2 else f"p(y=1)={outputs[0]:.3f}"

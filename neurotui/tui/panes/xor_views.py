@@ -82,9 +82,12 @@ def _draw_boundary(pane, snap) -> None:
     legend = view.legend_text(short=True) if pane.compact else None
     labelled = xor_labelled(pane.configs[0]) if pane.configs else True
     config = pane.configs[0] if pane.configs else None
-    pane.set_text("xor-rows", xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend,
-                                                     config=config, key=pane.key_in_force)
-                  + xor_text.probe_text(pane.snapshot, view.file_target) + _cut_axes(view, pane.compact))
+    side = xor_text.boundary_side(pane.glyphs, snap, pane.state, pane.message, labelled, legend,
+                                  config=config, key=pane.key_in_force)
+    probe = xor_text.probe_text(pane.snapshot, view.file_target, view.class_names)
+    if probe.plain and side.plain and not side.plain.endswith("\n"):  # a fit's rows end on their loss line
+        side.append("\n")
+    pane.set_text("xor-rows", side + probe + _cut_axes(view, pane.compact))
 
 
 def _cut_axes(view: BoundaryView, compact: bool) -> Text:

@@ -122,6 +122,7 @@ class BoundaryView(CachedText):
         self.span = (LOW, HIGH)
         self.axes: str | tuple[str, ...] | None = None  # a data file's plotted columns (set_points), longest first
         self.file_target = None  # a file regression's trained value -> the file's units (set_points)
+        self.class_names: tuple[str, ...] | None = None  # a text-labelled file's classes (set_points); None: numbered
         # validation points cover the shading they are kept out of: shown on request (V), as
         # Playground's "Show test data"
         self.show_validation = False
@@ -184,12 +185,14 @@ class BoundaryView(CachedText):
             self.refresh()
 
     def set_points(self, points, span: tuple[float, float] = (LOW, HIGH), axes: str | tuple[str, ...] | None = None,
-                   file_target=None) -> None:
+                   file_target=None, class_names: tuple[str, ...] | None = None) -> None:
         """The data points to mark (None: the lesson's four XOR rows), the plane's range, a data
-        file's axes by column name (None: x1 across, x2 up), and for a file's regression the map from
-        a trained (standardized) value to the file's units, for the legend (None: as trained)."""
-        if (points, span, axes, file_target) != (self.points, self.span, self.axes, self.file_target):
-            self.points, self.span, self.axes, self.file_target = points, span, axes, file_target
+        file's axes by column name (None: x1 across, x2 up), for a file's regression the map from
+        a trained (standardized) value to the file's units, for the legend (None: as trained), and a
+        text-labelled file's class names (None: the classes by number)."""
+        new = (points, span, axes, file_target, class_names)
+        if new != (self.points, self.span, self.axes, self.file_target, self.class_names):
+            self.points, self.span, self.axes, self.file_target, self.class_names = new
             self._shown_look = None
             self._key = None
             self.refresh()
@@ -253,7 +256,8 @@ class BoundaryView(CachedText):
         """How to read the picture; `short`: two lines, for beside it."""
         if self.grid_task[0] != "binary":
             return self._task_legend(short)
-        marks = ("o x: train (0/1)" if short else "o x: train (class 0 / 1)") \
+        zero, one = self.class_name(0), self.class_name(1)
+        marks = (f"o x: train ({zero}/{one})" if short else f"o x: train ({'' if self.class_names else 'class '}{zero} / {one})") \
             if self.points is not None else "digits: true labels"
         if self.has_validation():
             marks += ", O X: validation" if self.show_validation else (", V: validation" if short else ", V shows validation")
@@ -262,13 +266,17 @@ class BoundaryView(CachedText):
         if self.half_blocks:
             # swatches in the picture's own colours (not dimmed), which follow the theme
             t.append("██", self.palette[-1])
-            t.append(" near 1, ", "dim")
+            t.append(f" near {one}, ", "dim")
             t.append("██", self.palette[0])
-            t.append(" near 0", "dim")
+            t.append(f" near {zero}", "dim")
         else:
             ramp = ASCII_RAMP if self.ascii else UNICODE_RAMP
-            t.append(f"{ramp[-1]} near 1, blank near 0", "dim")
+            t.append(f"{ramp[-1]} near {one}, blank near {zero}", "dim")
         return t
+
+    def class_name(self, c: int) -> str:
+        """Class c as the file names it ('virginica'), or its number."""
+        return self.class_names[c] if self.class_names and c < len(self.class_names) else str(c)
 
     def axes_cut(self) -> str | None:
         """The axes' fullest wording (with the file's ranges) when the picture's legend had room only for
@@ -292,7 +300,7 @@ class BoundaryView(CachedText):
             for c in range(k):
                 swatch = "██" if self.half_blocks else CLASS_FILLS[c] * 2
                 t.append(swatch, self.class_levels[c % len(self.class_levels)][-1] if self.half_blocks else "")
-                t.append(f" {c} {CLASS_TRAIN_GLYPHS[c]}{CLASS_VAL_GLYPHS[c]}  ", "dim")
+                t.append(f" {self.class_name(c)} {CLASS_TRAIN_GLYPHS[c]}{CLASS_VAL_GLYPHS[c]}  ", "dim")
             t.append("\npale or blank: unsure" if not short else
                      "\npale: unsure", "dim")
             if self.has_validation() and not self.show_validation:
