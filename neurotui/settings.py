@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from neurotui.core.numbers import thousands
+
 SPEED_MAX = 1_000_000
 _BINDING_ID = re.compile(r"^[a-z_][a-z0-9_]*$")
 _KEY = re.compile(r"^[A-Za-z0-9_+\-]+$|^.$")  # a Textual key name ("ctrl+a", "full_stop") or one character
@@ -145,7 +147,7 @@ def _speed(value) -> int | str:
     if value == "max":
         return value
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= SPEED_MAX:
-        raise _Bad(f'speed must be a whole number of steps/s (1-{SPEED_MAX:,}) or "max", got {_shown(value)}')
+        raise _Bad(f'speed must be a whole number of steps/s (1-{thousands(SPEED_MAX)}) or "max", got {_shown(value)}')
     return value
 
 

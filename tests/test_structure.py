@@ -151,9 +151,11 @@ def test_every_key_binding_comes_from_the_key_table():
 
 # The text of the doctor's verdicts, the cards and lab: every number in it is written by a named
 # function of core/numbers.py, so two places never give a loss different digits.
-NUMBER_TEXT = ("core/doctor/*.py", "core/training/fit.py", "core/course/card.py", "core/course/filecard.py",
-               "cli/lab.py", "cli/data.py", "cli/filerun.py", "core/data/columns.py", "core/data/scaling.py",
-               "core/model/landscape.py")
+# Every module writes its numbers through core/numbers.py, except: numbers.py itself (the one place
+# format specs live), and the developer bench (neurotui/bench/: timing tables for the developer, not
+# for a learner; not converted yet). The generated script needs no exemption: the format strings it
+# writes into the learner's script are string constants, not specs of this module's own numbers.
+NUMBER_EXEMPT = ("core/numbers.py", "bench/*.py")
 NUMBER_SPEC = re.compile(r"[eEfFgGn%d]$|^[+\- ]|[,_]|\.\d")  # a type, a sign, grouping or a precision
 
 
@@ -175,11 +177,13 @@ def number_specs(path: Path) -> list[str]:
     return found
 
 
-def test_numbers_in_the_doctor_card_and_lab_text_are_written_by_core_numbers(tmp_path):
+def test_every_number_a_user_sees_is_written_by_core_numbers(tmp_path):
     sample = tmp_path / "sample.py"  # the check sees each way of formatting a number, and not alignment
     sample.write_text('a = f"{x:.4g} {y:+.1%} {n:,}"\nb = format(x, ".2f")\nc = "{:g}".format(x)\nd = f"{s:>6}"\n')
     assert sorted(number_specs(sample)) == ["1: +.1%", "1: ,", "1: .4g", "2: .2f", "3: g"]
-    files = sorted({p for pattern in NUMBER_TEXT for p in PACKAGE.glob(pattern)})
-    assert len(files) >= len(NUMBER_TEXT) + 2  # the doctor's folder holds several modules
+    exempt = {p for pattern in NUMBER_EXEMPT for p in PACKAGE.glob(pattern)}
+    assert len(exempt) >= len(NUMBER_EXEMPT) + 1  # each pattern still names a module (the bench, several)
+    files = sorted(set(PACKAGE.rglob("*.py")) - exempt)
+    assert len(files) > 100  # the whole package, not a corner of it
     found = {str(p.relative_to(PACKAGE)): specs for p in files if (specs := number_specs(p))}
     assert found == {}, "format these numbers with a function of neurotui/core/numbers.py"

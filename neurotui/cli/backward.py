@@ -11,6 +11,7 @@ import json
 
 from neurotui.cli.convert import _int
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import fixed, short, sig, signed
 
 ROWS_SHOWN = 16  # a --weight chain's rows printed one by one; the rest are in the sum
 LOSS_NAMES = {"bce": "BCE", "ce": "CrossEntropy", "mse": "MSE"}
@@ -79,26 +80,26 @@ def _chain_dict(chain) -> dict:
 
 
 def _g(v) -> str:
-    return "-" if v is None else f"{v:+.6g}"
+    return "-" if v is None else signed(v, 6)
 
 
 def table_lines(result, config) -> list[str]:
     opt = "Adam" if result.optimizer == "adam" else "SGD"
     head = (f"one backward pass at step {result.step} of the {config.shape} run: {LOSS_NAMES[result.loss_kind]} loss "
-            f"{result.loss:.6g} on {result.bp.rows} rows; {opt} lr {result.lr:g}")
+            f"{sig(result.loss, 6)} on {result.bp.rows} rows; {opt} lr {short(result.lr)}")
     if result.l1:
-        head += f"; L1 {result.l1:g} (in the loss, so in every gradient)"
+        head += f"; L1 {short(result.l1)} (in the loss, so in every gradient)"
     if result.weight_decay:
-        head += f"; L2 {result.weight_decay:g} (the optimizer's weight decay: in the updates, not the gradients)"
+        head += f"; L2 {short(result.weight_decay)} (the optimizer's weight decay: in the updates, not the gradients)"
     lines = [head, "", f"{'name':<9} {'value':>11} {'chain rule':>13} {'autograd':>13} {'finite diff':>13} "
              f"{'SGD -lr*g':>12} {'Adam update':>12} {'Adam m':>12} {'Adam v':>11}"]
     for p in result.params:
-        lines.append(f"{p.name:<9} {p.value:>+11.5f} {_g(p.chain):>13} {_g(p.autograd):>13} {_g(p.numeric):>13} "
-                     f"{p.sgd_update:>+12.5g} {p.adam_update:>+12.5g} {p.adam_m:>+12.4g} {p.adam_v:>11.4g}")
+        lines.append(f"{p.name:<9} {fixed(p.value, 5, sign=True):>11} {_g(p.chain):>13} {_g(p.autograd):>13} {_g(p.numeric):>13} "
+                     f"{signed(p.sgd_update, 5):>12} {signed(p.adam_update, 5):>12} {signed(p.adam_m, 4):>12} {sig(p.adam_v, 4):>11}")
     auto = max(abs(p.chain - p.autograd) for p in result.params)
     nums = [abs(p.chain - p.numeric) for p in result.params if p.numeric is not None]
-    lines += ["", f"largest difference: chain rule vs autograd {auto:.2g}"
-              + (f", chain rule vs finite difference {max(nums):.2g}" if nums else "")
+    lines += ["", f"largest difference: chain rule vs autograd {sig(auto, 2)}"
+              + (f", chain rule vs finite difference {sig(max(nums), 2)}" if nums else "")
               + ("" if len(nums) == len(result.params) else f" (finite differences for {len(nums)} of {len(result.params)})")]
     adam = ("Adam's update is its step 1's: no state yet (m = v = 0)" if result.adam_fresh else
             f"Adam's update is the one step {result.step + 1} makes from its m and v after {result.step} steps")
@@ -109,26 +110,26 @@ def table_lines(result, config) -> list[str]:
 def chain_lines(result, chain, trainer) -> list[str]:
     p = result.find(chain.name)
     names = [n for n, _ in chain.rows[0].factors]
-    lines = [f"{chain.name} = {p.value:+.6g} at step {result.step}; its gradient, row by row of the batch:",
+    lines = [f"{chain.name} = {signed(p.value, 6)} at step {result.step}; its gradient, row by row of the batch:",
              chain.formula, "",
              f"{'row':>4}  " + "   ".join(f"{n:>11}" for n in names) + f"   {'product':>12}"]
     for r in chain.rows[:ROWS_SHOWN]:
-        lines.append(f"{r.row:>4}  " + " * ".join(f"{v:>+11.5g}" for _, v in r.factors) + f" = {r.product:>+12.5g}")
+        lines.append(f"{r.row:>4}  " + " * ".join(f"{signed(v, 5):>11}" for _, v in r.factors) + f" = {signed(r.product, 5):>12}")
     if len(chain.rows) > ROWS_SHOWN:
         rest = sum(r.product for r in chain.rows[ROWS_SHOWN:])
-        lines.append(f"{'...':>4}  ({len(chain.rows) - ROWS_SHOWN} more rows, together {rest:+.5g})")
+        lines.append(f"{'...':>4}  ({len(chain.rows) - ROWS_SHOWN} more rows, together {signed(rest, 5)})")
     pad = 14 * len(names)  # the factors' columns: the products stand under " = "
     if chain.penalty:
-        lines.append(f"{'L1':>4}  {'l1 * sign(w) =':>{pad}}{chain.penalty:>+12.5g}")
-    lines.append(f"{'sum':>4}  {'':>{pad}}{chain.total:>+12.6g}")
+        lines.append(f"{'L1':>4}  {'l1 * sign(w) =':>{pad}}{signed(chain.penalty, 5):>12}")
+    lines.append(f"{'sum':>4}  {'':>{pad}}{signed(chain.total, 6):>12}")
     if p.layer < len(result.bp.linears):
         lines.append(f"(dL/da of unit {p.unit}: the layer above's dL/dz, sent back through its weights, "
                      f"sum over j of dL/dz{p.layer + 1}[j] * w{p.layer + 1}[j,{p.unit}])")
-    lines += ["", f"chain rule {p.chain:+.8g}   autograd {p.autograd:+.8g}   finite difference {_g(p.numeric)}",
-              f"SGD: w - lr*g = {p.value:+.6g} - {result.lr:g} * {p.chain:+.6g}"
-              + (f" (+ {result.weight_decay:g} * w, weight decay)" if result.weight_decay and p.source is not None else "")
-              + f" -> {p.value + p.sgd_update:+.6g}"]
+    lines += ["", f"chain rule {signed(p.chain, 8)}   autograd {signed(p.autograd, 8)}   finite difference {_g(p.numeric)}",
+              f"SGD: w - lr*g = {signed(p.value, 6)} - {short(result.lr)} * {signed(p.chain, 6)}"
+              + (f" (+ {short(result.weight_decay)} * w, weight decay)" if result.weight_decay and p.source is not None else "")
+              + f" -> {signed(p.value + p.sgd_update, 6)}"]
     t = result.step + 1 if not result.adam_fresh else 1
-    lines.append(f"Adam step {t}: m = {p.adam_m:+.5g}, v = {p.adam_v:.5g} -> update {p.adam_update:+.6g} "
-                 f"-> {p.value + p.adam_update:+.6g}")
+    lines.append(f"Adam step {t}: m = {signed(p.adam_m, 5)}, v = {sig(p.adam_v, 5)} -> update {signed(p.adam_update, 6)} "
+                 f"-> {signed(p.value + p.adam_update, 6)}")
     return lines

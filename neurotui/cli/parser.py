@@ -17,6 +17,7 @@ from neurotui.core.data.csvfile import SAMPLES_MAX, SAMPLES_MIN
 from neurotui.core.data.datasets import DATASETS, DEFAULT_FEATURES, DEFAULT_SAMPLES, DEFAULT_VAL_SPLIT, FEATURES
 from neurotui.core.model.activations import ACTIVATION_ORDER
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, LAYERS_MIN, OPTIMIZERS, XorConfig
+from neurotui.core.numbers import short, thousands
 from neurotui.core.training.resolved import Resolved
 from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 
@@ -195,7 +196,7 @@ def _speed(text: str) -> int | str:
         return "max"
     value = _int(text)
     if not 1 <= value <= SPEED_MAX:
-        raise argparse.ArgumentTypeError(f'must be 1-{SPEED_MAX:,} steps/s or "max", got {text!r}')
+        raise argparse.ArgumentTypeError(f'must be 1-{thousands(SPEED_MAX)} steps/s or "max", got {text!r}')
     return value
 
 def _theme(text: str) -> str:
@@ -228,7 +229,7 @@ def _add_sweep_options(p: argparse.ArgumentParser) -> None:
     s = argparse.SUPPRESS
     g = p.add_argument_group("sweep (model defaults are the lesson's)")
     g.add_argument("--seeds", type=_int, default=DEFAULT_SEEDS, metavar="N",
-                   help=f"train seeds K .. K+N-1, N up to {SEEDS_MAX:,} (default: %(default)s)")
+                   help=f"train seeds K .. K+N-1, N up to {thousands(SEEDS_MAX)} (default: %(default)s)")
     g.add_argument("--seed-start", type=_int, default=0, metavar="K", help="first seed (default: %(default)s)")
     g.add_argument("--hidden", type=_int_list, default=s, metavar="LIST", help=f"hidden units, e.g. 2,4,8 (default: {d.hidden})")
     g.add_argument("--layers", type=_int_list, default=s, metavar="LIST", help=f"hidden layers, e.g. 0,1,2 (0: the perceptron, 2-1) (default: {d.layers})")
@@ -277,19 +278,19 @@ def _add_sweep_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--data-seed", type=_int, default=s, metavar="N",
                    help=f"seed of the generated data and the split, shared by every net (default: {d.data_seed})")
     g.add_argument("--samples", type=_int, default=s, metavar="N",
-                   help=f"points in a generated set, {SAMPLES_MIN}-{SAMPLES_MAX:,} (default: {DEFAULT_SAMPLES})")
+                   help=f"points in a generated set, {SAMPLES_MIN}-{thousands(SAMPLES_MAX)} (default: {DEFAULT_SAMPLES})")
     g.add_argument("--noise", type=_float, default=s, metavar="SIGMA", help="Gaussian noise of a generated set (default: per dataset)")
     g.add_argument("--val-split", type=_float, default=s, metavar="F",
-                   help=f"fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else {DEFAULT_VAL_SPLIT:g})")
-    g.add_argument("--l2", type=_float, default=s, metavar="LAMBDA", help=f"L2 weight decay on weights (default: {d.l2:g})")
-    g.add_argument("--l1", type=_float, default=s, metavar="LAMBDA", help=f"L1 penalty on weights (default: {d.l1:g})")
+                   help=f"fraction held out for validation, stratified, 0 <= F < 1 (default: 0 for xor, else {short(DEFAULT_VAL_SPLIT)})")
+    g.add_argument("--l2", type=_float, default=s, metavar="LAMBDA", help=f"L2 weight decay on weights (default: {short(d.l2)})")
+    g.add_argument("--l1", type=_float, default=s, metavar="LAMBDA", help=f"L1 penalty on weights (default: {short(d.l1)})")
     g.add_argument("--features", default=s, metavar="LIST",
                    help=f"input features, any of {','.join(FEATURES)} (default: {','.join(DEFAULT_FEATURES)})")
     g.add_argument("--batch", type=_int, default=s, metavar="B",
                    help="minibatch size (default: full batch); smaller than the training set, each seed is trained "
                         "one after another (the batched program has no minibatches)")
     g.add_argument("--dropout", type=_float, default=s, metavar="P",
-                   help=f"dropout on hidden layers while training, 0 <= P < 1 (default: {d.dropout:g}); above 0, each seed is "
+                   help=f"dropout on hidden layers while training, 0 <= P < 1 (default: {short(d.dropout)}); above 0, each seed is "
                         "trained one after another (the batched program has no dropout)")
 
 def _listed(value) -> list:

@@ -9,6 +9,7 @@ import time
 from neurotui.cli.parser import _listed
 from neurotui.core.data.datasets import is_lesson_data
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import cell, fixed, loss_text, percent, short
 
 
 def cmd_sweep(args) -> int:
@@ -86,17 +87,15 @@ def _header(r) -> str:
     return _SWEEP_HEADER.replace("    time", f" {name:>8}    time") if _shows_val(r) else _SWEEP_HEADER
 
 def _sweep_row(r) -> str:
-    from neurotui.core.numbers import cell, loss_text
-
     c = r.config
-    steps = "-" if r.median_steps_to_solve is None else f"{r.median_steps_to_solve:g}"
+    steps = "-" if r.median_steps_to_solve is None else short(r.median_steps_to_solve)
     failed = ", ".join(f"{k} {n}" for k, n in r.kind_counts.items() if n and k != "solved") or "-"
     val = ""
     if _shows_val(r):
         val = f"{cell(r.median_val_accuracy, 3):>8} "
     return (
-        f"{c.hidden:>6} {c.layers:>6} {c.activation:<10} {r.n:>7} {r.solved_fraction:>7.1%} "
-        f"{loss_text(r.median_final_loss):>11} {loss_text(r.p90_final_loss):>9} {steps:>12} {val}{r.elapsed_s:>6.1f}s  {failed}"
+        f"{c.hidden:>6} {c.layers:>6} {c.activation:<10} {r.n:>7} {percent(r.solved_fraction, 1):>7} "
+        f"{loss_text(r.median_final_loss):>11} {loss_text(r.p90_final_loss):>9} {steps:>12} {val}{fixed(r.elapsed_s, 1):>6}s  {failed}"
     )
 
 class _ProgressBar:
@@ -114,7 +113,7 @@ class _ProgressBar:
         self._last = now
         filled = int(p.fraction * self.width)
         self.stream.write(
-            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {p.fraction:6.1%}  "
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {percent(p.fraction, 1):>6}  "
             f"config {p.config_index + 1}/{p.config_count}: {p.config.label}, step {p.step}/{p.steps}\x1b[K"
         )
         self.stream.flush()

@@ -1,7 +1,7 @@
 """How numbers are written, the same way everywhere: tables, JSON, cards and the screen.
 
-Every number in the doctor's verdicts, the cards and lab's text goes through a function here
-(tests/test_structure.py holds those modules to it), so "how many digits does a loss get" has
+Every number a user sees (the screen, tables, JSON text, error messages) goes through a function
+here (tests/test_structure.py holds every module under neurotui/ to it), so "how many digits does a loss get" has
 one answer to read and one place to change.
 """
 
@@ -51,9 +51,16 @@ def signed(v: float, digits: int) -> str:
     return f"{v:+.{digits}g}"
 
 
-def fixed(v: float, digits: int) -> str:
-    """Exactly `digits` decimals: 0.693, 1.00 (an accuracy, a loss beside a fixed threshold)."""
-    return f"{v:.{digits}f}"
+def fixed(v: float, digits: int, sign: bool = False) -> str:
+    """Exactly `digits` decimals: 0.693, 1.00 (an accuracy, a loss beside a fixed threshold); with
+    `sign`, +0.25 and -1.30 (a weight, a change)."""
+    return f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
+
+
+def sci(v: float, digits: int, sign: bool = False) -> str:
+    """Scientific notation with `digits` decimals: 4.52e-05 (a value too small or large for fixed
+    decimals); with `sign`, +5e-01 (a weight's colour scale)."""
+    return f"{v:+.{digits}e}" if sign else f"{v:.{digits}e}"
 
 
 def short(v: float) -> str:

@@ -15,6 +15,7 @@ from neurotui.core.data.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.activations import next_activation
 from neurotui.core.model.config import HIDDEN_MAX, HIDDEN_MIN, LAYERS_MAX, XorConfig
+from neurotui.core.numbers import short
 from neurotui.session.control import DEFAULT_SPEED, SPEEDS
 
 # learning rates `<` and `>` step through: 1-3-10 steps, as far as the validator allows
@@ -152,7 +153,7 @@ class Session:
         current = DEFAULT_NOISE.get(self.config.dataset, 0.0) if self.config.noise is None else self.config.noise
         nxt = _next(NOISE_LEVELS, current)
         self.reconfigure(noise=nxt)
-        return f"noise {nxt:g}"
+        return f"noise {short(nxt)}"
 
     def cycle_samples(self) -> str:
         self._generated()
@@ -212,7 +213,7 @@ class Session:
         else:
             nxt = next((v for v in reversed(LEARNING_RATES) if v < lr * 0.9999), None)
         if nxt is None:
-            raise Refused(f"learning rate stays within {LEARNING_RATES[0]:g}-{LEARNING_RATES[-1]:g}")
+            raise Refused(f"learning rate stays within {short(LEARNING_RATES[0])}-{short(LEARNING_RATES[-1])}")
         self.reconfigure(lr=nxt)
 
     def toggle_compare(self) -> None:

@@ -13,6 +13,7 @@ from neurotui.core.data.datasets import DATASETS, FEATURES
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.model.config import HIDDEN_STEPS, LAYERS_MAX
 from neurotui.core.model.task import FIXED_TASKS
+from neurotui.core.numbers import short
 from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.session.control import SPEEDS
 from neurotui.session.state import LEARNING_RATES, NOISE_LEVELS, REGULARIZATION, SAMPLE_COUNTS
@@ -66,7 +67,7 @@ NUDGE = 0.1  # what Up and Down add to a neuron field
 
 def _ladder(values, shown: int = 0) -> str:
     """A key's steps as its help line writes them: 50 -> 100 -> 200, or 0 -> 0.05 -> ... -> 0.5."""
-    words = [f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+    words = [short(v) if isinstance(v, float) else str(v) for v in values]
     if shown and len(words) > shown + 1:
         words = words[:shown] + ["...", words[-1]]
     return " -> ".join(words)
@@ -108,9 +109,9 @@ APP_KEYS: tuple[Key, ...] = (
         f"fewer hidden units (down the same ladder to {HIDDEN_STEPS[0]})", display="-", id="hidden_fewer"),
     Key("n", S("cycle_layers"), "Layers", "Cycle hidden layers", LAYERS_HELP, id="cycle_layers"),
     Key("o", S("toggle_optimizer"), "Optim.", "Toggle optimizer", "optimizer: Adam <-> SGD", id="toggle_optimizer"),
-    Key("less_than_sign", S("step_lr", -1), "LR-", "Lower learning rate", f"lower the learning rate (down to {LEARNING_RATES[0]:g})",
+    Key("less_than_sign", S("step_lr", -1), "LR-", "Lower learning rate", f"lower the learning rate (down to {short(LEARNING_RATES[0])})",
         display="<", id="lr_lower"),
-    Key("greater_than_sign", S("step_lr", 1), "LR+", "Raise learning rate", f"raise the learning rate (up to {LEARNING_RATES[-1]:g})",
+    Key("greater_than_sign", S("step_lr", 1), "LR+", "Raise learning rate", f"raise the learning rate (up to {short(LEARNING_RATES[-1])})",
         display=">", id="lr_raise"),
     Key("r", "restart", "Restart", "Restart run", "restart the run with the same seed"),
     Key("s", S("new_seed"), "Seed", "New seed", "new seed (seed + 1) and restart; the data stay", id="new_seed"),
@@ -249,8 +250,8 @@ RELIABILITY_KEYS: tuple[Key, ...] = (
 
 # Keys inside a neuron field (the Input's own bindings).
 FIELD_KEYS: tuple[Key, ...] = (
-    Key("up", "nudge(1)", f"+{NUDGE:g}", "", f"in a neuron field: nudge the value up by {NUDGE:g}", id="nudge_up"),
-    Key("down", "nudge(-1)", f"-{NUDGE:g}", "", f"in a neuron field: nudge the value down by {NUDGE:g}", id="nudge_down"),
+    Key("up", "nudge(1)", f"+{short(NUDGE)}", "", f"in a neuron field: nudge the value up by {short(NUDGE)}", id="nudge_up"),
+    Key("down", "nudge(-1)", f"-{short(NUDGE)}", "", f"in a neuron field: nudge the value down by {short(NUDGE)}", id="nudge_down"),
     Key("escape", "leave", "Done editing", "", "leave the neuron field", display="esc", id="field_leave"),
 )
 

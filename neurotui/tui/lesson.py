@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from neurotui.core.course import progress as saved
 from neurotui.core.course.measure import Measured, NotMeasured, judge, seen_first
 from neurotui.core.course.steps import STEPS, Step, keep_first
+from neurotui.core.numbers import percent
 from neurotui.tui.keys import LESSON_ANSWER_KEYS, bindings
 from neurotui.tui.lesson_keys import PANES, NumberAnswer, QuestionKeys
 
@@ -360,7 +361,7 @@ class LessonPanel(QuestionKeys, VerticalScroll):
 
     def _sweeping(self, fraction: float) -> None:
         if self.phase == "running" and not self.sweep:
-            self.waiting = f"the sweep of {self.step.seeds} seeds, {fraction:.0%}, then the run"
+            self.waiting = f"the sweep of {self.step.seeds} seeds, {percent(fraction)}, then the run"
             self.render_step()
 
     def _swept(self, results) -> None:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from neurotui.core.course.measure import tolerance_text
 from neurotui.core.course.steps import STEPS, pass_check_lines, said_cell, summary_lines
+from neurotui.core.numbers import short
 
 
 def head_and_more(panel) -> tuple[Text, Text]:
@@ -52,7 +53,7 @@ def head_and_more(panel) -> tuple[Text, Text]:
         more.append(step.text)
     elif panel.phase == "running":
         head.append(q.prompt + "\n")
-        said = q.choices[int(panel.said)] if q.choices else f"{panel.said:g}"
+        said = q.choices[int(panel.said)] if q.choices else short(panel.said)
         head.append(f"you said: {said} {dash} measuring: {panel.waiting or 'running'}...", "bold")
         more.append(step.text)
     else:

@@ -18,6 +18,7 @@ from pathlib import Path
 from neurotui.core.course.measure import parse_number
 from neurotui.core.course.progress import connect_class
 from neurotui.core.course.steps import STEPS
+from neurotui.core.numbers import sig
 
 NAME_MAX = 40
 BINS = 8  # a typed prediction's histogram; fewer distinct values are counted as they are
@@ -80,7 +81,7 @@ def _spread(question, answers: list[dict]) -> dict:
     distinct = sorted(set(values))
     if len(distinct) <= BINS:
         counts = Counter(values)
-        return {"labels": [f"{v:.4g}" for v in distinct], "counts": [counts[v] for v in distinct],
+        return {"labels": [sig(v, 4) for v in distinct], "counts": [counts[v] for v in distinct],
                 "right": [v in hits for v in distinct]}
     low, high = distinct[0], distinct[-1]
     width = (high - low) / BINS
@@ -92,7 +93,7 @@ def _spread(question, answers: list[dict]) -> dict:
     for v in values:
         counts[bin_of(v)] += 1
     right_bins = {bin_of(v) for v in hits}
-    labels = [f"{low + i * width:.3g} to {low + (i + 1) * width:.3g}" for i in range(BINS)]
+    labels = [f"{sig(low + i * width, 3)} to {sig(low + (i + 1) * width, 3)}" for i in range(BINS)]
     return {"labels": labels, "counts": counts, "right": [i in right_bins for i in range(BINS)]}
 
 

@@ -16,6 +16,7 @@ from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model import neuron as neuron_mod
 from neurotui.core.model.activations import ACTIVATIONS
 from neurotui.core.model.config import XorConfig
+from neurotui.core.numbers import fixed, percent, sci, short, sig, signed
 from neurotui.core.training.snapshot import is_tie
 
 
@@ -78,7 +79,7 @@ def tolerance_text(question: Question) -> str:
     """' (within ±0.05)': how close a typed number must be to count; '' for a choice."""
     if not question.typed:
         return ""
-    return f" (within ±{question.tolerance:g})" if question.tolerance else " (exactly)"
+    return f" (within ±{short(question.tolerance)})" if question.tolerance else " (exactly)"
 
 
 def parse_number(text: str) -> float | None:
@@ -92,7 +93,7 @@ def parse_number(text: str) -> float | None:
 
 
 def number_text(v: float) -> str:
-    return f"{v:.4g}"
+    return sig(v, 4)
 
 
 def judge(question: Question, said: float, answer: Answer) -> Verdict:
@@ -147,8 +148,8 @@ def measure_neuron_z(m: Measured) -> Answer:
     if m.neuron is None:
         raise NotMeasured("the neuron's fields were not read")
     r = neuron_mod.compute(*m.neuron)
-    sig, relu = r.activations["sigmoid"], r.activations["relu"]
-    return Answer(r.z, f"z = {r.z:.3g}, sigmoid {sig:.3f}, relu {relu:.3g}  ({r.arithmetic(ascii=True)})")
+    sigmoid, relu = r.activations["sigmoid"], r.activations["relu"]
+    return Answer(r.z, f"z = {sig(r.z, 3)}, sigmoid {fixed(sigmoid, 3)}, relu {sig(relu, 3)}  ({r.arithmetic(ascii=True)})")
 
 
 TABLE = ("sigmoid", "tanh", "relu")
@@ -161,8 +162,8 @@ def measure_furthest(m: Measured) -> Answer:
     z = neuron_mod.compute(*m.neuron).z
     values = [ACTIVATIONS[n].fn(z) for n in TABLE]
     far = max(range(len(TABLE)), key=lambda i: abs(values[i]))
-    shown = ", ".join(f"{ACTIVATIONS[n].label} {v:.3g}" for n, v in zip(TABLE, values))
-    return Answer(far, f"at z = {z:.3g}: {shown}")
+    shown = ", ".join(f"{ACTIVATIONS[n].label} {sig(v, 3)}" for n, v in zip(TABLE, values))
+    return Answer(far, f"at z = {sig(z, 3)}: {shown}")
 
 
 def _inside(snap):
@@ -190,22 +191,22 @@ def measure_collapse(m: Measured) -> Answer:
         one = sum(merged_w[i] * x[i] for i in range(len(x))) + merged_b
         worst = max(worst, abs(two - one))
     one_layer = worst < 1e-4
-    ws = ", ".join(f"{v:.3g}" for v in merged_w)
+    ws = ", ".join(sig(v, 3) for v in merged_w)
     when = "at step 0" if inside is _inside(start) else f"at step {snap.step}"
-    text = (f"{'one' if one_layer else 'not one'}: {when} W2 W1 = [{ws}], b = {merged_b:.3g} gives the two layers' "
-            f"z within {worst:.1e} on all four rows; trained, loss {snap.loss:.4f}{_on(m)}")
+    text = (f"{'one' if one_layer else 'not one'}: {when} W2 W1 = [{ws}], b = {sig(merged_b, 3)} gives the two layers' "
+            f"z within {sci(worst, 1)} on all four rows; trained, loss {fixed(snap.loss, 4)}{_on(m)}")
     return Answer(0 if one_layer else 1, text)
 
 
 def measure_final_loss(m: Measured) -> Answer:
     snap = _run(m)
-    return Answer(snap.loss, f"final loss {snap.loss:.4f} after {snap.step} steps, {rows_words(snap)} "
+    return Answer(snap.loss, f"final loss {fixed(snap.loss, 4)} after {snap.step} steps, {rows_words(snap)} "
                              f"({snap.diagnosis.title}){_on(m)}")
 
 
 def measure_rows_right(m: Measured) -> Answer:
     snap = _run(m)
-    return Answer(rows_right(snap), f"{rows_words(snap)}, final loss {snap.loss:.4f}{_on(m)}")
+    return Answer(rows_right(snap), f"{rows_words(snap)}, final loss {fixed(snap.loss, 4)}{_on(m)}")
 
 
 def measure_hidden_split(m: Measured) -> Answer:
@@ -261,17 +262,17 @@ def measure_first_step(m: Measured) -> Answer:
         raise NotMeasured(f"the view shows {a.name} now: the question is about {b.name} (arrows back to it)")
     moved = a.value - b.value
     optimizer = "Adam" if before.optimizer == "adam" else "SGD"
-    numeric = f", finite diff {b.numeric:+.4g}" if b.numeric is not None else ""
-    return Answer(abs(moved), f"{optimizer}'s step 1 moved {b.name} {moved:+.4g} ({b.value:+.5g} -> {a.value:+.5g}); "
-                              f"its gradient {b.chain:+.4g} (chain rule; autograd {b.autograd:+.4g}{numeric}); "
-                              f"SGD's -lr*g would be {b.sgd_update:+.2g}{_on(m)}")
+    numeric = f", finite diff {signed(b.numeric, 4)}" if b.numeric is not None else ""
+    return Answer(abs(moved), f"{optimizer}'s step 1 moved {b.name} {signed(moved, 4)} ({signed(b.value, 5)} -> {signed(a.value, 5)}); "
+                              f"its gradient {signed(b.chain, 4)} (chain rule; autograd {signed(b.autograd, 4)}{numeric}); "
+                              f"SGD's -lr*g would be {signed(b.sgd_update, 2)}{_on(m)}")
 
 
 def measure_probe_loss(m: Measured) -> Answer:
     if m.probe is None:
         raise NotMeasured("the failure probe has not been trained")
-    own = f", yours {m.snapshot.loss:.4f}" if m.snapshot is not None and m.snapshot.losses else ""
-    return Answer(m.probe.loss, f"probe final_loss {m.probe.loss:.4f} without a hidden activation{own}{_on(m)}")
+    own = f", yours {fixed(m.snapshot.loss, 4)}" if m.snapshot is not None and m.snapshot.losses else ""
+    return Answer(m.probe.loss, f"probe final_loss {fixed(m.probe.loss, 4)} without a hidden activation{own}{_on(m)}")
 
 
 LOSS_CHOICES = ("falls toward 0", "stays flat", "becomes nan")
@@ -282,14 +283,14 @@ def measure_loss_trend(m: Measured) -> Answer:
     losses = list(snap.losses)
     first, last = losses[0], losses[-1]
     index = 2 if not math.isfinite(last) else 1 if last >= first * 0.99 else 0
-    return Answer(index, f"loss {first:.4f} at step 1, {last:.4f} at step {snap.step} ({snap.diagnosis.title}){_on(m)}")
+    return Answer(index, f"loss {fixed(first, 4)} at step 1, {fixed(last, 4)} at step {snap.step} ({snap.diagnosis.title}){_on(m)}")
 
 
 def measure_mean_prob(m: Measured) -> Answer:
     snap = _run(m)
     mean = sum(snap.probs) / len(snap.probs)
-    probs = " ".join(f"{p:.3f}" for p in snap.probs)
-    return Answer(mean, f"probabilities {probs} (mean {mean:.3f}; {snap.diagnosis.title}){_on(m)}")
+    probs = " ".join(fixed(p, 3) for p in snap.probs)
+    return Answer(mean, f"probabilities {probs} (mean {fixed(mean, 3)}; {snap.diagnosis.title}){_on(m)}")
 
 
 ERROR_CHOICES = ("it trains anyway", "PyTorch raises an error at once", "the loss becomes nan")
@@ -302,7 +303,7 @@ def measure_error(m: Measured) -> Answer:
         return Answer(1, f"PyTorch raised at step {snap.step + 1}: {said}{_on(m)}")
     if snap.diagnosis.kind == "nonfinite":
         return Answer(2, f"nan at step {snap.step}{_on(m)}")
-    return Answer(0, f"trained {snap.step} steps, loss {snap.loss:.4f}{_on(m)}")
+    return Answer(0, f"trained {snap.step} steps, loss {fixed(snap.loss, 4)}{_on(m)}")
 
 
 BLOWUP_CHOICES = ("it learns faster", "it becomes unstable", "nothing changes")
@@ -312,14 +313,14 @@ def measure_blowup(m: Measured) -> Answer:
     snap = _run(m)
     kind = snap.diagnosis.kind
     index = 1 if kind in ("nonfinite", "saturated") else 0 if snap.solved else 2
-    return Answer(index, f"{snap.diagnosis.title} at step {snap.step}, loss {snap.loss:.4g}{_on(m)}")
+    return Answer(index, f"{snap.diagnosis.title} at step {snap.step}, loss {sig(snap.loss, 4)}{_on(m)}")
 
 
 def measure_val_accuracy(m: Measured) -> Answer:
     snap = _run(m)
     if snap.val_accuracy is None:
         raise NotMeasured("this run has no validation set")
-    return Answer(100 * snap.val_accuracy, f"train {snap.train_accuracy:.0%}, validation {snap.val_accuracy:.0%} "
+    return Answer(100 * snap.val_accuracy, f"train {percent(snap.train_accuracy)}, validation {percent(snap.val_accuracy)} "
                                           f"({snap.diagnosis.title}){_on(m)}")
 
 
@@ -351,7 +352,7 @@ def measure_depth(m: Measured) -> Answer:
     deep, base = m.sweep[0], m.sweep[1]
     diff = deep.solved_fraction - base.solved_fraction
     index = 1 if abs(diff) <= 0.05 else 0 if diff > 0 else 2
-    parts = [f"{r.config.model.shape}: {_solved_count(r)} of {r.n} solved, median loss {r.median_final_loss:.2g}"
+    parts = [f"{r.config.model.shape}: {_solved_count(r)} of {r.n} solved, median loss {sig(r.median_final_loss, 2)}"
              for r in (deep, base)]
     return Answer(index, f"{'; '.join(parts)} ({_seeds_text(deep)})")
 
@@ -366,11 +367,11 @@ def measure_loss_at_200(m: Measured) -> Answer:
     losses = list(snap.losses)
     if len(losses) < 200:
         raise NotMeasured("the run stopped before step 200")
-    log = "  ".join(f"{s}:{v:.3g}" for s, v in loss_every(losses)[:10])
-    return Answer(losses[199], f"step 200: {losses[199]:.4f}; every 200 steps: {log}{_on(m)}")
+    log = "  ".join(f"{s}:{sig(v, 3)}" for s, v in loss_every(losses)[:10])
+    return Answer(losses[199], f"step 200: {fixed(losses[199], 4)}; every 200 steps: {log}{_on(m)}")
 
 
 def relu_solves(m: Measured) -> Answer:
     snap = _run(m)
     return Answer(0 if snap.solved else 1, f"{'solved' if snap.solved else 'not solved'}: {rows_right(snap)} of 4 rows, "
-                                           f"loss {snap.loss:.4f}{_on(m)}")
+                                           f"loss {fixed(snap.loss, 4)}{_on(m)}")

@@ -18,6 +18,7 @@ import os
 from neurotui.core.data.datasets import DESCRIPTIONS, is_xor_rows, xor_labelled
 from neurotui.core.data.shapes import BUMPS, PLAYGROUND_RADIUS
 from neurotui.core.data.split import validation_rows
+from neurotui.core.numbers import short
 
 XOR_X_LITERAL = "torch.tensor([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])"
 XOR_Y_LITERAL = "torch.tensor([[0.], [1.], [1.], [0.]])"
@@ -55,7 +56,7 @@ SHAPES = {
 
 def number(v: float) -> str:
     """The shortest literal that is exactly `v`: 0.1, 100, 1e-05."""
-    text = f"{v:g}"
+    text = short(v)
     return text if float(text) == v else repr(float(v))
 
 

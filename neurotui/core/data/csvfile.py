@@ -13,6 +13,7 @@ import os
 
 from neurotui.core.data.columns import INPUTS_MAX, Table, numbered_labels, pick_label, text_classes
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import short, thousands
 
 # How many points a dataset may have, a file or a generated set alike.
 SAMPLES_MIN, SAMPLES_MAX = 4, 100_000
@@ -95,7 +96,7 @@ def parse_table(path, label=None, task=None) -> Table:
         labels.append(fields[li])
         rows.append(tuple(values))
         if len(rows) > SAMPLES_MAX:
-            raise DataFileError(f"data file {name} has more than {SAMPLES_MAX:,} rows")
+            raise DataFileError(f"data file {name} has more than {thousands(SAMPLES_MAX)} rows")
     if len(rows) < SAMPLES_MIN:
         raise DataFileError(f"data file {name} has {len(rows)} data rows; need at least {SAMPLES_MIN}")
     if header is not None:
@@ -119,7 +120,7 @@ def _number(field: str, col: str, where: str) -> float:
     if not math.isfinite(v):
         raise DataFileError(f"{where}: {col} {field[:40]!r} is not finite")
     if abs(v) > CSV_MAX_ABS:
-        raise DataFileError(f"{where}: {col} {field[:40]!r} is out of range (|{col}| <= {CSV_MAX_ABS:g})")
+        raise DataFileError(f"{where}: {col} {field[:40]!r} is out of range (|{col}| <= {short(CSV_MAX_ABS)})")
     return v
 
 

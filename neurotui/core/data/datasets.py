@@ -24,6 +24,7 @@ from neurotui.core.data.csvfile import (
 from neurotui.core.data.split import _check_split, stratified_split, validation_rows
 from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y
+from neurotui.core.numbers import short, thousands
 
 BINARY_DATASETS = ("xor", "xor-noisy", "circle", "gauss", "spiral", "moons")
 DATASETS = BINARY_DATASETS + ("spiral3", "reg-plane", "reg-gauss")
@@ -65,9 +66,9 @@ def _finite_number(name: str, value, low: float, high: float | None = None, high
     too_high = high is not None and (v >= high if high_open else v > high)
     if not math.isfinite(v) or v < low or too_high:
         if high is None:
-            rng = f">= {low:g}"
+            rng = f">= {short(low)}"
         else:
-            rng = f"in [{low:g}, {high:g}{')' if high_open else ']'}"
+            rng = f"in [{short(low)}, {short(high)}{')' if high_open else ']'}"
         raise ConfigError(f"{name} must be a finite number {rng}, got {value}")
     return v
 
@@ -104,7 +105,7 @@ def checked_options(config) -> dict:
         if fixed:
             raise ConfigError(f"--samples does not apply to {fixed}")
         if isinstance(samples, bool) or not isinstance(samples, int) or not SAMPLES_MIN <= samples <= SAMPLES_MAX:
-            raise ConfigError(f"samples must be {SAMPLES_MIN}-{SAMPLES_MAX:,}, got {samples}")
+            raise ConfigError(f"samples must be {SAMPLES_MIN}-{thousands(SAMPLES_MAX)}, got {samples}")
     noise = config.noise
     if noise is not None:
         if fixed:

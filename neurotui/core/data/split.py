@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import short
 
 
 def validation_rows(class_size: int, fraction: float) -> int:
@@ -13,7 +14,7 @@ def validation_rows(class_size: int, fraction: float) -> int:
 def _check_split(sizes, fraction: float) -> None:
     if fraction > 0 and sum(validation_rows(n, fraction) for n in sizes) == 0:
         raise ConfigError(
-            f"validation split {fraction:g} of {sum(sizes)} rows leaves no validation rows; "
+            f"validation split {short(fraction)} of {sum(sizes)} rows leaves no validation rows; "
             "use a larger split or more samples"
         )
 

@@ -11,6 +11,7 @@ from neurotui.core.errors import ConfigError
 from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.device import check_spec
+from neurotui.core.numbers import short
 
 HIDDEN_MIN, HIDDEN_MAX = 1, 256
 # What + and - step through: every small size, then the sizes people try (the case study's 100).
@@ -64,7 +65,7 @@ class XorConfig:
         if not LAYERS_MIN <= self.layers <= LAYERS_MAX:
             raise ConfigError(f"hidden layers must be {LAYERS_MIN}-{LAYERS_MAX}, got {self.layers}")
         if not (math.isfinite(self.lr) and 0 < self.lr <= LR_MAX):
-            raise ConfigError(f"learning rate must be a finite number in (0, {LR_MAX:g}], got {self.lr}")
+            raise ConfigError(f"learning rate must be a finite number in (0, {short(LR_MAX)}], got {self.lr}")
         if not 1 <= self.steps <= STEPS_MAX:
             raise ConfigError(f"steps must be 1-{STEPS_MAX}, got {self.steps}")
         if not 0 <= self.seed <= SEED_MAX:
@@ -115,7 +116,7 @@ def _flag(key: str, value) -> str:
     if isinstance(value, bool):
         return f"--{key}" if value else f"--no-{key}"
     if isinstance(value, float):
-        text = f"{value:g}"
+        text = short(value)
     elif isinstance(value, (tuple, list)):
         text = ",".join(value)
     else:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from neurotui.core.data.datasets import feature_columns
+from neurotui.core.numbers import short
 
 
 class Features(nn.Module):
@@ -79,4 +80,4 @@ class SeededDropout(nn.Module):
         return x * keep.div_(1 - self.p)  # nn.Dropout's own arithmetic: the script's nn.Dropout matches it bit for bit
 
     def extra_repr(self) -> str:
-        return f"p={self.p:g}"
+        return f"p={short(self.p)}"

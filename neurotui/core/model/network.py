@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from neurotui.core.model.inside import hidden_outputs
+from neurotui.core.numbers import signed
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Edit:
         return name_of(self.layer, self.unit, self.source)
 
     def describe(self) -> str:
-        return f"{self.name} {self.old:+.4g} -> {self.new:+.4g} at step {self.step}"
+        return f"{self.name} {signed(self.old, 4)} -> {signed(self.new, 4)} at step {self.step}"
 
 
 def name_of(layer: int, unit: int, source: int | None) -> str:

@@ -10,6 +10,7 @@ std, and run through the same layers.
 from __future__ import annotations
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import fixed, sig
 
 FORMAT = "neurotui-model-1"
 
@@ -106,14 +107,14 @@ def predict_rows(record: dict, rows) -> list[str]:
         values = out.reshape(-1).double()
         if record["y_std"] is not None:
             values = values * record["y_std"] + record["y_mean"]
-        return [f"{v:.6g}" for v in values.tolist()]
+        return [sig(v, 6) for v in values.tolist()]
     if kind == "binary":
         p1 = out.reshape(-1)
         cls = (p1 >= 0.5).long()
         probs = torch.where(cls == 1, p1, 1 - p1)
     else:
         probs, cls = torch.softmax(out, dim=1).max(1)
-    return [f"{file_label(record, c)} {p:.4f}" for c, p in zip(cls.tolist(), probs.tolist())]
+    return [f"{file_label(record, c)} {fixed(p, 4)}" for c, p in zip(cls.tolist(), probs.tolist())]
 
 
 def file_label(record: dict, c: int) -> str:

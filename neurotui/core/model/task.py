@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import short
 
 BINARY, CLASSES, REGRESS = "binary", "classes", "regress"
 CLASSES_MIN, CLASSES_MAX = 2, 6  # --classes K for spiral and gauss; a CSV's class labels 0..5
@@ -114,12 +115,12 @@ def labels_task(labels, forced: str | None = None, name: str = "data") -> Task:
     where = f"data file {name!r}"
     if not integral:
         bad = next(v for v in labels if not float(v).is_integer())
-        raise ConfigError(f"{where}: --task classify needs integer class labels, got {bad:g}")
+        raise ConfigError(f"{where}: --task classify needs integer class labels, got {short(bad)}")
     low, high = min(labels), max(labels)
     if low < 0 or high > CLASSES_MAX - 1:
         hint = ("; if it is a number to predict, add --task regress" if forced is None else "")
         raise ConfigError(f"{where}: class labels must be 0-{CLASSES_MAX - 1} ({CLASSES_MAX} classes at most), "
-                          f"got {len(set(labels))} different integers {low:g}..{high:g}{hint}")
+                          f"got {len(set(labels))} different integers {short(low)}..{short(high)}{hint}")
     k = max(int(high) + 1, 2)
     missing = sorted(set(range(k)) - {int(v) for v in labels})
     if missing:

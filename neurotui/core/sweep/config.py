@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from neurotui.core.data.datasets import SEED_MAX
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
+from neurotui.core.numbers import short, thousands
 from neurotui.core.training.resolved import Resolved, resolve
 
 SEEDS_MAX = 1_000_000
@@ -53,7 +54,7 @@ class SweepConfig:
     def validated(self) -> SweepConfig:
         """Return a normalised copy, or raise ConfigError with a one-line reason."""
         if not 1 <= self.seeds <= SEEDS_MAX:
-            raise ConfigError(f"seeds must be 1-{SEEDS_MAX:,}, got {self.seeds}")
+            raise ConfigError(f"seeds must be 1-{thousands(SEEDS_MAX)}, got {self.seeds}")
         if self.seed_start < 0 or self.seed_start + self.seeds - 1 > SEED_MAX:
             raise ConfigError(f"seeds must lie in 0-{SEED_MAX}, got start {self.seed_start}")
         facts = resolve(self.model_config())
@@ -104,7 +105,7 @@ def _unsupported(m: XorConfig, facts: Resolved) -> list[str]:
     if m.layers == 0:
         out.append("--layers 0 (no hidden layer)")
     if m.dropout:
-        out.append(f"--dropout {m.dropout:g}")
+        out.append(f"--dropout {short(m.dropout)}")
     if m.batch is not None:
         n_train, _ = facts.split
         if m.batch < n_train:  # a batch of all the rows or more is full batch, as for the Trainer

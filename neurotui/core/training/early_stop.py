@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neurotui.core.numbers import short
+
 STOP_FRACTION = 0.1  # of the training rows: scikit-learn's validation_fraction
 CHECK_EVERY = 10  # steps between two looks at the slice: a look is a forward pass, not free
 PATIENCE = 200  # steps without a lower slice loss before the run stops (20 looks)
@@ -55,7 +57,7 @@ def stop_rows(train_y, task, data_seed: int) -> StopRows:
     try:
         fit, stop = stratified_split(train_y.flatten(), STOP_FRACTION, g, task.classes)
     except ConfigError:
-        raise ConfigError(f"early stopping holds out {STOP_FRACTION:g} of the training rows, and "
+        raise ConfigError(f"early stopping holds out {short(STOP_FRACTION)} of the training rows, and "
                           f"{len(train_y)} leave none: use more rows or --no-early-stop") from None
     return StopRows(fit, stop)
 

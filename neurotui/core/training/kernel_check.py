@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from neurotui.core.numbers import short
 from neurotui.core.training import kernels
 
 
@@ -160,7 +161,7 @@ def _check_fused_adam(device) -> str | None:
             kernels.add_scalar_(steps, 1)
             kernels.fused_adam_(ours, grads, avg, avg_sq, steps, lr=0.1, weight_decay=decay)
         if not all(torch.equal(a, b.detach()) for a, b in zip(ours, ref)):
-            return f"fused Adam (weight decay {decay:g}) moves the weights differently from torch.optim.Adam"
+            return f"fused Adam (weight decay {short(decay)}) moves the weights differently from torch.optim.Adam"
     return None
 
 

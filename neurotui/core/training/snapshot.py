@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from neurotui.core.doctor.diagnosis import Diagnosis
 from neurotui.core.lesson import XOR_X, XOR_Y
 from neurotui.core.model.task import BINARY_TASK, Task
+from neurotui.core.numbers import fixed
 
 TIE = 1e-6  # float32's noise around 0.5, with room
 
@@ -95,5 +96,5 @@ class Snapshot:
     def rows(self) -> list[str]:
         """The lesson's own output lines: x=[0.0, 1.0] prob=1.000 pred=1"""
         return [
-            f"x={list(x)} prob={p:.3f} pred={y}" for x, p, y in zip(XOR_X, self.probs, self.preds)
+            f"x={list(x)} prob={fixed(p, 3)} pred={y}" for x, p, y in zip(XOR_X, self.probs, self.preds)
         ]

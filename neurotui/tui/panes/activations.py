@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from neurotui.core.model.activations import ACTIVATIONS
-from neurotui.core.numbers import fmt_value
+from neurotui.core.numbers import fmt_value, sig
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.textual_shims import restyle_itself
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
@@ -96,7 +96,7 @@ class ActivationsPane(Vertical):
     def _table(self) -> Text | Group:
         self._wrapped = self.size.height >= ROOM_TO_WRAP
         g = self.glyphs
-        z = g.num(f"{self.z:.3g}")
+        z = g.num(sig(self.z, 3))
         # One line per row, cut with an ellipsis: zoom (z) shows the lesson's table in full.
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"{'':10}{'f(' + z + ')':>10}{'slope':>8}  range\n", "bold")

@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Static
 from neurotui.core.lesson import NEURON_B, NEURON_W, NEURON_X
 from neurotui.core.model import neuron
 from neurotui.core.model.activations import ACTIVATIONS
-from neurotui.core.numbers import fmt_value
+from neurotui.core.numbers import fmt_value, short
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import FIELD_KEYS, NEURON_PANE_KEYS, NUDGE, bindings
@@ -31,7 +31,7 @@ def parse_value(text: str) -> float | None:
 
 
 def fmt(v: float) -> str:
-    return f"{round(v, 6):g}"
+    return short(round(v, 6))
 
 
 def fmt_parsed(v: float, delta: float) -> float:
@@ -147,6 +147,6 @@ class NeuronPane(Vertical):
             t.append(f"{a.label:>8}(z) = ", "dim")  # the same names as the Activations pane
             t.append(g.num(fmt_value(a.fn(result.z))), "bold")
             t.append("   " if name in ("tanh", "sigmoid") else "\n")
-        t.append(f"Enter/Tab edits; Up/Down nudge by {NUDGE:g}; Esc leaves", style="dim")
+        t.append(f"Enter/Tab edits; Up/Down nudge by {short(NUDGE)}; Esc leaves", style="dim")
         self.query_one("#neuron-math", Static).update(t)
         self.post_message(self.ZChanged(result.z))

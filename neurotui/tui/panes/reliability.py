@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig
-from neurotui.core.numbers import loss_text
+from neurotui.core.numbers import fixed, loss_text, short
 from neurotui.core.sweep.config import DEFAULT_SEEDS
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.keys import RELIABILITY_KEYS, bindings
@@ -57,7 +57,7 @@ class SweepSettings:
 
     def describe(self) -> str:
         c = self.base()
-        return f"lesson settings: {c.optimizer.capitalize()} lr {c.lr:g}, {c.steps} steps, seeds 0-{self.seeds - 1}"
+        return f"lesson settings: {c.optimizer.capitalize()} lr {short(c.lr)}, {c.steps} steps, seeds 0-{self.seeds - 1}"
 
 
 class ReliabilityPane(Vertical):
@@ -196,7 +196,7 @@ class ReliabilityPane(Vertical):
             done = int(round(fraction * width))
             full, empty = ("#", "-") if self.glyphs.ascii else ("█", "░")
             t.append(full * done + empty * (width - done), "cyan")
-            t.append(f" {100 * fraction:3.0f}%  ")
+            t.append(f" {fixed(100 * fraction, 0):>3}%  ")
         t.append(text)
         t.append(f"\n{self.settings.describe()}", "dim")
         self.query_one("#rel-status", Static).update(t)
@@ -237,7 +237,7 @@ class ReliabilityPane(Vertical):
         steps = result.median_steps_to_solve
         return {
             "net": f"{c.model.shape} {get_activation(c.activation).label}",
-            "solved": Text(f"{100 * frac:5.1f}%", style),
+            "solved": Text(f"{fixed(100 * frac, 1):>5}%", style),
             "median": loss_text(result.median_final_loss),
             "steps": "-" if steps is None else f"{round(steps)}",
             "p90": loss_text(result.p90_final_loss),

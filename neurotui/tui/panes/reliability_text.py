@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from neurotui.core.model.activations import get_activation
-from neurotui.core.numbers import loss_text
+from neurotui.core.numbers import fixed, loss_text
 
 HIST_BINS = 10
 # The pane's grid (the `4` key's help is written from it): the sizes and depths the answers compare.
@@ -28,7 +28,7 @@ def answers(results: dict, settings: str, missing: str = "(waiting)") -> Text:
     """
 
     def pct(r):
-        return f"{100 * r.solved_fraction:.0f}%"
+        return f"{fixed(100 * r.solved_fraction, 0)}%"
 
     t = Text()
     t.append("The lesson's practice questions, answered by the seeds\n", "bold")

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from neurotui.core.model.network import name_of
+from neurotui.core.numbers import fixed
 from neurotui.session.control import RunControl
 from neurotui.tui.keyorder import focus_now
 from neurotui.tui.keys import WEIGHT_FIELD_KEYS, bindings
@@ -54,7 +55,7 @@ class WeightEditor:
         field.remove_class("-invalid")
         field.border_title = f"{name_of(item.col, item.unit, item.source)} ({unit_name(net, item.col, item.unit)}): " \
                              "Enter sets, Esc cancels"
-        field.value = f"{value:.4f}"
+        field.value = fixed(value, 4)
         field.display = True
         self.editing = item
         focus_now(field)

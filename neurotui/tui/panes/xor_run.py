@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from neurotui.core.data.datasets import xor_labelled
 from neurotui.core.errors import ConfigError
 from neurotui.core.model.config import XorConfig
-from neurotui.core.numbers import loss_text
+from neurotui.core.numbers import loss_text, sig
 from neurotui.core.training.snapshot import Snapshot
 from neurotui.session.control import RunControl
 from neurotui.session.loop import train_loop
@@ -202,7 +202,7 @@ class XorRun:
 
         if self.configs and xor_labelled(self.configs[0]):
             return diagnose(losses, probs, finished=False)
-        return Diagnosis("training", "training", f"loss {losses[-1]:.4g}" if losses else "", "")
+        return Diagnosis("training", "training", f"loss {sig(losses[-1], 4)}" if losses else "", "")
 
     def replay_status(self, g: Glyphs) -> Text | None:
         frame = self.replay_frame()

@@ -12,7 +12,7 @@ from neurotui.core.data.datasets import DEFAULT_FEATURES, is_xor_rows, xor_label
 from neurotui.core.lesson import XOR_Y
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.config import XorConfig, is_linear
-from neurotui.core.numbers import lesson_round, loss_text
+from neurotui.core.numbers import fixed, lesson_round, loss_text, short, sig, thousands
 from neurotui.core.training.snapshot import Snapshot, is_tie
 from neurotui.tui.glyphs import Glyphs
 from neurotui.tui.widgets.network import unit_name
@@ -42,7 +42,7 @@ def short_config(c: XorConfig) -> str:
 def describe_config(c: XorConfig) -> str:
     """'2-4-1 Tanh - adam lr 0.1 - seed 42': fits the pane beside the other two at 120 columns.
     The learning rate is the one the run uses: an lr bug forces its own (core.course.bugs)."""
-    return f"{short_config(c)} - {c.optimizer} lr {mistakes(c).lr:g} - seed {c.seed}"
+    return f"{short_config(c)} - {c.optimizer} lr {short(mistakes(c).lr)} - seed {c.seed}"
 
 
 def config_line(c: XorConfig) -> Text:
@@ -56,11 +56,11 @@ def config_line(c: XorConfig) -> Text:
     if tuple(c.features) != ("x1", "x2"):
         extra.append("features " + ",".join(c.features))
     if c.l2:
-        extra.append(f"L2 {c.l2:g}")
+        extra.append(f"L2 {short(c.l2)}")
     if c.l1:
-        extra.append(f"L1 {c.l1:g}")
+        extra.append(f"L1 {short(c.l1)}")
     if c.dropout:
-        extra.append(f"dropout {c.dropout:g}")
+        extra.append(f"dropout {short(c.dropout)}")
     if extra:
         t.append(" - " + " - ".join(extra), "dim")
     return t
@@ -128,13 +128,13 @@ def status_line(g: Glyphs, state: str, snap: Snapshot | None, speed: int | None,
             word, train, val = (("R²", snap.train_r2, snap.val_r2) if task.regress
                                 else ("acc", snap.train_accuracy, snap.val_accuracy))
             if train is not None:
-                parts.append((f" {word} train {train:.2f}" + ("" if val is None else f" val {val:.2f}"), "", 1))
+                parts.append((f" {word} train {fixed(train, 2)}" + ("" if val is None else f" val {fixed(val, 2)}"), "", 1))
         elif has_loss(snap) and snap.val_accuracy is not None:
-            parts.append((f" acc train {snap.train_accuracy:.2f} val {snap.val_accuracy:.2f}", "", 1))
+            parts.append((f" acc train {fixed(snap.train_accuracy, 2)} val {fixed(snap.val_accuracy, 2)}", "", 1))
         if snap.stopping is not None:  # early stopping: where it stopped, whose weights are measured
             parts.append((f", {snap.stopping.short()}", "", 0))
     if state == "running" and steps_per_s is not None:
-        parts.append((f" {steps_per_s:,.0f} step{'' if round(steps_per_s) == 1 else 's'}/s", "", 2))
+        parts.append((f" {thousands(steps_per_s)} step{'' if round(steps_per_s) == 1 else 's'}/s", "", 2))
     # "500/s": the measured rate beside it already says steps/s
     parts.append((f" (speed {'max' if speed is None else f'{speed}/s'})", "dim", 3))
     if width:
@@ -247,9 +247,9 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
                             else ("accuracy", snap.train_accuracy, snap.val_accuracy))
         if train is not None:
             t.append(f"{word}\n", "dim")
-            t.append(f"train      {train:.3f}\n")
+            t.append(f"train      {fixed(train, 3)}\n")
             if val is not None:
-                t.append(f"validation {val:.3f}\n")
+                t.append(f"validation {fixed(val, 3)}\n")
         if has_loss(snap):
             name = "" if snap.task.binary else f" ({snap.task.loss_name})"
             t.append(f"loss{name}= {loss_text(snap.shown_loss)}")
@@ -257,7 +257,7 @@ def rows_text(g: Glyphs, snap: Snapshot, xor_rows: bool = True, header: bool = T
     ties = [is_tie(p) for p in snap.probs]
     if header:
         # 0.500 printed beside pred=0 and pred=1: the note says the rounding hides which side of 0.5 p is
-        halves = any(f"{p:.3f}" == "0.500" for p in snap.probs)
+        halves = any(fixed(p, 3) == "0.500" for p in snap.probs)
         t.append("the lesson's rows; ?: tie at 0.5\n" if any(ties) else
                  "the lesson's rows; pred = p >= 0.5\n" if halves else "the lesson's rows\n", "dim")
     for line, pred, y, tie in zip(snap.rows(), snap.preds, XOR_Y, ties):
@@ -310,9 +310,9 @@ def probe_text(snap: Snapshot | None, file_target=None, class_names=None) -> Tex
         return Text()
     x1, x2, outputs, hidden = net.probe
     t = Text(no_wrap=True, overflow="ellipsis", end="")
-    t.append(f"probe x1={x1:+.2f} x2={x2:+.2f}: {probe_output(snap.task, outputs, file_target, class_names)}\n", "bold")
+    t.append(f"probe x1={fixed(x1, 2, sign=True)} x2={fixed(x2, 2, sign=True)}: {probe_output(snap.task, outputs, file_target, class_names)}\n", "bold")
     for k, layer in enumerate(hidden, start=1):
-        t.append(" ".join(f"{unit_name(net, k, i)} {v:+.2f}" for i, v in enumerate(layer[:8])))
+        t.append(" ".join(f"{unit_name(net, k, i)} {fixed(v, 2, sign=True)}" for i, v in enumerate(layer[:8])))
         t.append("\n")
     return t
 
@@ -328,8 +328,9 @@ def probe_output(task, outputs, file_target=None, class_names=None) -> str:
         exps = [math.exp(v - top) for v in outputs]
         c = max(range(len(outputs)), key=outputs.__getitem__)
         name = class_names[c] if class_names and c < len(class_names) else f"class {c}"
-        return f"{name} (p={exps[c] / sum(exps):.3f})"
+        return f"{name} (p={fixed(exps[c] / sum(exps), 3)})"
     if task.regress:
         value = outputs[0] if file_target is None else file_target(outputs[0])
-        return f"prediction {value:.4g}"
-    return f"p({class_names[1]})={outputs[0]:.3f}" if class_names and len(class_names) == 2 else f"p(y=1)={outputs[0]:.3f}"
+        return f"prediction {sig(value, 4)}"
+    return (f"p({class_names[1]})={fixed(outputs[0], 3)}" if class_names and len(class_names) == 2
+            else f"p(y=1)={fixed(outputs[0], 3)}")

@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from neurotui.core.model.network import name_of
+from neurotui.core.numbers import fixed, short, sig, signed
 from neurotui.tui.widgets.network import Item, NetworkView
 
 PAGE_ROWS = 10  # the batch rows listed at once; p steps through the rest
@@ -41,7 +42,7 @@ def item_name(item: Item) -> str:
 
 
 def _n(v: float | None, width: int = 10) -> str:
-    return f"{'-':>{width}}" if v is None else f"{v + 0.0:>+{width}.4g}"
+    return f"{'-':>{width}}" if v is None else f"{signed(v + 0.0, 4):>{width}}"
 
 
 FACTOR = 8  # a factor's width: 3 significant digits, or 2 where 3 would not fit ('-0.00078', '+7.4e-05')
@@ -52,19 +53,19 @@ def _signed(v: float, width: int = FACTOR) -> str:
     floating point, which read as a negative contribution."""
     if v == 0:
         return f"{'0':>{width}}"
-    text = f"{v:+.3g}"
-    return f"{text if len(text) <= width else f'{v:+.2g}':>{width}}"
+    text = signed(v, 3)
+    return f"{text if len(text) <= width else signed(v, 2):>{width}}"
 
 
 def _target(y: float) -> str:
     """A class index as an integer, a regression target with 3 digits."""
-    return f"{y:.0f}" if float(y).is_integer() else f"{y:.3g}"
+    return fixed(y, 0) if float(y).is_integer() else sig(y, 3)
 
 
 def _inputs(look, row: int) -> str:
     """The row's first two inputs (x1 x2): as integers where every row's are (the lesson's 0s and 1s),
     else each in 5 characters with its sign, so a negative x1 keeps the columns in line."""
-    return " ".join(f"{v:>{_x_width(look)}.{0 if _x_width(look) == 2 else 2}f}" for v in look.inputs[row][:2])
+    return " ".join(f"{fixed(v, 0 if _x_width(look) == 2 else 2):>{_x_width(look)}}" for v in look.inputs[row][:2])
 
 
 def _x_width(look) -> int:
@@ -97,8 +98,8 @@ def chain_text(look, row: int, height: int, width: int, ascii: bool = False, mas
         return _joined(lines, width)
     p, chain = look.selected, look.chain
     names = [n for n, _ in chain.rows[0].factors]
-    say((f"{p.name} = {p.value:+.5g}", "bold"),
-        (f"   step {look.step}, {LOSS_NAMES.get(look.loss_kind, look.loss_kind)} loss {look.loss:.5g}", "dim"))
+    say((f"{p.name} = {signed(p.value, 5)}", "bold"),
+        (f"   step {look.step}, {LOSS_NAMES.get(look.loss_kind, look.loss_kind)} loss {sig(look.loss, 5)}", "dim"))
     say((chain.formula, ""))
     n_rows = len(chain.rows)
     room = max(1, height - FIXED_LINES)
@@ -118,18 +119,18 @@ def chain_text(look, row: int, height: int, width: int, ascii: bool = False, mas
              "reverse" if here else ""))
     if n_rows > len(shown):
         say((f"     rows {first}-{first + len(shown) - 1} of {n_rows} (p: the next); the sum is over all", "dim"))
-    plus = f" (with L1's {chain.penalty:+.3g})" if chain.penalty else ""
-    say(("sum" + plus, "bold"), (f" {p.chain + 0.0:+.8g}  autograd {p.autograd + 0.0:+.8g}  finite diff {_n(p.numeric, 0).strip()}", ""))
+    plus = f" (with L1's {signed(chain.penalty, 3)})" if chain.penalty else ""
+    say(("sum" + plus, "bold"), (f" {signed(p.chain + 0.0, 8)}  autograd {signed(p.autograd + 0.0, 8)}  finite diff {_n(p.numeric, 0).strip()}", ""))
     optimizer = "Adam" if look.optimizer == "adam" else "SGD"
     if masked:  # the guided lesson asks how far the step moves it: nothing here answers that first
-        say((f". steps ({optimizer}, lr {look.lr:g}):", "bold"), (f" {p.name} {p.value:+.5g} -> ?", ""))
+        say((f". steps ({optimizer}, lr {short(look.lr)}):", "bold"), (f" {p.name} {signed(p.value, 5)} -> ?", ""))
         say(("  how far it moves is the lesson's question: predict it first", "dim"))
         return _joined(lines, width)
     update = p.adam_update if look.optimizer == "adam" else p.sgd_update
     say((f". steps ({optimizer}):", "bold"),
-        (f" {p.name} {p.value:+.5g} {'+' if update >= 0 else '-'} {abs(update):.4g} -> {p.value + update:+.5g}", ""))
-    state = "no state yet: its first step" if look.adam_fresh else f"m {p.adam_m:+.3g}, v {p.adam_v:.3g}"
-    say((f"  Adam {p.adam_update:+.4g} ({state});  SGD -lr*g {p.sgd_update:+.4g}", "dim"))
+        (f" {p.name} {signed(p.value, 5)} {'+' if update >= 0 else '-'} {sig(abs(update), 4)} -> {signed(p.value + update, 5)}", ""))
+    state = "no state yet: its first step" if look.adam_fresh else f"m {signed(p.adam_m, 3)}, v {sig(p.adam_v, 3)}"
+    say((f"  Adam {signed(p.adam_update, 4)} ({state});  SGD -lr*g {signed(p.sgd_update, 4)}", "dim"))
     return _joined(lines, width)
 
 

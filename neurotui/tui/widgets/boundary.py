@@ -35,6 +35,7 @@ from neurotui.core.model.boundary import (
     render,
     render_task,
 )
+from neurotui.core.numbers import sig
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.palette import (
     CLASS_COLORS,
@@ -307,9 +308,9 @@ class BoundaryView(CachedText):
                 t.append("; V: validation", "dim")  # fits beside a compact picture and in compare's halves
             return t
         if self.file_target is not None:  # the file's units: a standardized target's -s, 0, +s read back
-            low, mid, high = (f"{self.file_target(v):.3g}" for v in (-scale, 0.0, scale))
+            low, mid, high = (sig(self.file_target(v), 3) for v in (-scale, 0.0, scale))
         else:
-            low, mid, high = f"-{scale:.2g}", "0", f"+{scale:.2g}"
+            low, mid, high = f"-{sig(scale, 2)}", "0", f"+{sig(scale, 2)}"
         if self.half_blocks:
             for i, label in ((0, low), (len(self.palette) // 2, mid), (len(self.palette) - 1, high)):
                 t.append("██", self.palette[i])

@@ -13,6 +13,7 @@ from rich.text import Text
 from neurotui.core.model.activations import get_activation
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.model.inside import Inside
+from neurotui.core.numbers import fixed, sci, sig
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.plot import Figure, PlotView, Series
 
@@ -221,8 +222,8 @@ class WeightsView(CachedText):
         for k, (w, b, g) in enumerate(zip(ins.weights, ins.biases, ins.grad_norms), start=1):
             scale = max([abs(v) for row in w for v in row] + [abs(v) for v in b] + [1e-12])
             name = "output" if k == n else f"layer {k}"
-            grad = "n/a" if g is None else f"{g:.2e}"
-            text.append(f"{name}: {len(w[0])} -> {len(w)}   max |w| {scale:.3g}   gradient norm {grad}\n", "bold")
+            grad = "n/a" if g is None else sci(g, 2)
+            text.append(f"{name}: {len(w[0])} -> {len(w)}   max |w| {sig(scale, 3)}   gradient norm {grad}\n", "bold")
             for row, bias in zip(w[:MAX_UNITS], b):
                 chosen = row_no == self.selected
                 text.append("> " if chosen else "  ", "bold")
@@ -232,8 +233,8 @@ class WeightsView(CachedText):
                 text.append(" | b ")
                 text.append(weight_glyph(bias, scale, self.ascii), "bold blue" if bias > 0 else "bold red")
                 if chosen:
-                    numbers = " ".join(f"{v:+.3f}" for v in row[:MAX_UNITS])
-                    text.append(f"   w = {numbers}  b = {bias:+.3f}", "bold")
+                    numbers = " ".join(fixed(v, 3, sign=True) for v in row[:MAX_UNITS])
+                    text.append(f"   w = {numbers}  b = {fixed(bias, 3, sign=True)}", "bold")
                 text.append("\n")
                 row_no += 1
         text.rstrip()

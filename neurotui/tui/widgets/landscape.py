@@ -10,6 +10,7 @@ from rich.text import Text
 
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.model.landscape import SHORT_CAVEAT, Landscape, level, log_levels
+from neurotui.core.numbers import percent, sig
 from neurotui.tui.widgets.boundary import half_block_rows, resample
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.palette import HALF_COLORS, half_color
@@ -90,16 +91,16 @@ class LandscapeView(CachedText):
         return Text("\n", no_wrap=True, end="").join(lines)
 
     def legend(self, land: Landscape, lo: float, hi: float, replaying: bool) -> list[Text]:
-        scale = Text(f"loss {lo:.2g} ", "dim")
+        scale = Text(f"loss {sig(lo, 2)} ", "dim")
         if self.colour:
             for k in range(len(HALF_COLORS)):
                 scale.append("  ", f"on {half_color((k + 0.5) / len(HALF_COLORS))}")
         else:
             scale.append(ASCII_RAMP if self.ascii else UNICODE_RAMP)
         # the start's own loss (where a plane misses the start, the shade at S is another point's)
-        scale.append(f" {hi:.3g} (log); now {land.centre_loss:.2g}, start {land.start_loss:.2g}", "dim")
+        scale.append(f" {sig(hi, 3)} (log); now {sig(land.centre_loss, 2)}, start {sig(land.start_loss, 2)}", "dim")
         if land.plane == "pca":
-            what = f"PCA of the path ({land.explained[0]:.0%} + {land.explained[1]:.0%})"
+            what = f"PCA of the path ({percent(land.explained[0])} + {percent(land.explained[1])})"
         elif land.plane == "weights":
             what = f"x {land.axes[0]}, y {land.axes[1]}"
         else:

@@ -19,6 +19,7 @@ from textual import events
 from neurotui.core.lesson import XOR_X
 from neurotui.core.model.boundary import ASCII_RAMP, UNICODE_RAMP, shade
 from neurotui.core.model.network import Network, name_of
+from neurotui.core.numbers import fixed, sci
 from neurotui.tui.widgets.boundary import half_block_rows
 from neurotui.tui.widgets.cached import CachedText
 from neurotui.tui.widgets.inside import feature_range
@@ -101,10 +102,10 @@ BIAS = 6  # a bias beside a one-row unit: short_number's width
 
 def short_number(v: float) -> str:
     """A bias in at most 6 characters (+0.26, -597, -6e+03): never glued to the next column."""
-    for text in (f"{v:+.2f}", f"{v:+.1f}", f"{v:+.0f}", f"{v:+.0e}"):
+    for text in (fixed(v, 2, sign=True), fixed(v, 1, sign=True), fixed(v, 0, sign=True), sci(v, 0, sign=True)):
         if len(text) <= BIAS:
             return text
-    return f"{v:+.0e}"[:BIAS]
+    return sci(v, 0, sign=True)[:BIAS]
 
 
 def names_line(layers: int) -> str:
@@ -381,13 +382,13 @@ class NetworkView(CachedText):
             t.append(f"link {name_of(k, item.unit, item.source)} {what}", "bold")
         else:
             t.append(f"unit {unit_name(net, k, item.unit)} bias {name_of(k, item.unit, None)}", "bold")
-        t.append(f" = {value:+.4f}   gradient {'n/a' if grad is None else f'{grad:+.3e}'}   Enter edits")
+        t.append(f" = {fixed(value, 4, sign=True)}   gradient {'n/a' if grad is None else f'{sci(grad, 3, sign=True)}'}   Enter edits")
         if not item.is_link:
             values = net.at_points[k - 1][item.unit]
             t.append("\nat the XOR points: ", "dim")
-            t.append("  ".join(f"({int(x1)},{int(x2)}) {v:+.3f}" for (x1, x2), v in zip(XOR_X, values)))
+            t.append("  ".join(f"({int(x1)},{int(x2)}) {fixed(v, 3, sign=True)}" for (x1, x2), v in zip(XOR_X, values)))
             if net.probe is not None:
                 x1, x2, outputs, hidden = net.probe
                 v = (outputs if k == len(net.weights) else hidden[k - 1])[item.unit]
-                t.append(f"\nat the clicked point ({x1:.2f}, {x2:.2f}): {v:+.3f}", "dim")
+                t.append(f"\nat the clicked point ({fixed(x1, 2)}, {fixed(x2, 2)}): {fixed(v, 3, sign=True)}", "dim")
         return t

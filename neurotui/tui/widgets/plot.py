@@ -16,6 +16,7 @@ import plotext as plt
 from rich.text import Text
 from textual.widget import Widget
 
+from neurotui.core.numbers import sig
 from neurotui.tui.ascii import to_terminal_ascii
 from neurotui.tui.widgets.ticks import label, linear_ticks, log_ticks
 
@@ -166,9 +167,9 @@ class PlotView(Widget):
             t.append("\n")
             if s.label:
                 t.append(f"{s.label} ", _RICH_COLOR.get(s.color, s.color))
-            t.append(f"{ys[0]:.3g} ", "dim")
+            t.append(f"{sig(ys[0], 3)} ", "dim")
             t.append(bars, _RICH_COLOR.get(s.color, s.color))
-            t.append(f" {ys[-1]:.3g}", "dim")
+            t.append(f" {sig(ys[-1], 3)}", "dim")
         return t
 
     def _plain(self) -> bool:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 
+from neurotui.core.numbers import sig
+
 
 def label(value: float) -> str:
     """Short and exact: 0.5, 2000, 0.001, 1e-05 -> 1e-5; never '-0'."""
     if value == 0:
         return "0"
-    text = f"{value:.6g}"
+    text = sig(value, 6)
     if "e" in text:
         mantissa, exp = text.split("e")
         text = f"{mantissa}e{int(exp)}"
