@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from neurotui.bench.pty import PtyApp
+from neurotui.core.numbers import fixed, short
 
 
 @dataclass
@@ -24,9 +25,9 @@ class Bandwidth:
     def lines(self) -> list[str]:
         return [
             f"terminal output at {self.size} (real app in a pty)",
-            f"  training  {self.training_bytes_per_s / 1024:8.1f} KB/s  over {self.training_seconds:.1f} s",
-            f"  idle      {self.idle_bytes_per_s / 1024:8.2f} KB/s  over {self.idle_seconds:.1f} s (run done)",
-            f"  first frame with 'running' after {self.startup_seconds:.1f} s; {self.total_bytes} bytes in all",
+            f"  training  {fixed(self.training_bytes_per_s / 1024, 1):>8} KB/s  over {fixed(self.training_seconds, 1)} s",
+            f"  idle      {fixed(self.idle_bytes_per_s / 1024, 2):>8} KB/s  over {fixed(self.idle_seconds, 1)} s (run done)",
+            f"  first frame with 'running' after {fixed(self.startup_seconds, 1)} s; {self.total_bytes} bytes in all",
         ]
 
     size: str = "120x40"
@@ -90,8 +91,8 @@ def run_bandwidth_bench(cols: int = 120, rows: int = 40, train_seconds: float = 
     lines = bw.lines() + [
         f"  goal: at most {BANDWIDTH_GOAL // 1024} KB/s while training, ~0 idle: "
         f"{'met' if ok and bw.idle_bytes_per_s < 100 else 'NOT met'}",
-        f"  q mid-run: the process is gone {quit_s:.2f} s after the key "
-        f"(goal: under {QUIT_GOAL_S:g} s: {'met' if quit_s < QUIT_GOAL_S else 'NOT met'})",
+        f"  q mid-run: the process is gone {fixed(quit_s, 2)} s after the key "
+        f"(goal: under {short(QUIT_GOAL_S)} s: {'met' if quit_s < QUIT_GOAL_S else 'NOT met'})",
     ]
     return {
         "size": [cols, rows],

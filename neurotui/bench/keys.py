@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from neurotui.bench.pty import PtyApp, strip_escapes
+from neurotui.core.numbers import fixed, short
 from neurotui.tui.panes.xor_views import CYCLE, VIEWS
 
 ESC = "\x1b"
@@ -72,21 +73,21 @@ class KeyReport:
                 continue
             med, worst = statistics.median(ms), max(ms)
             ok = "meets" if med <= MEDIAN_GOAL_MS and worst <= WORST_GOAL_MS else "BELOW"
-            out.append(f"  {phase:9s} median {med:6.0f}  worst {worst:6.0f}  over {len(ms)} keys   goal median <= "
+            out.append(f"  {phase:9s} median {fixed(med, 0):>6}  worst {fixed(worst, 0):>6}  over {len(ms)} keys   goal median <= "
                        f"{MEDIAN_GOAL_MS}, worst <= {WORST_GOAL_MS} ({ok})")
             for key, v in self.latencies.items():
                 if key.startswith(phase):
-                    out.append(f"    {key[len(phase) + 2:]:20s} median {statistics.median(v) * 1000:6.0f}  "
-                               f"worst {max(v) * 1000:6.0f}")
+                    out.append(f"    {key[len(phase) + 2:]:20s} median {fixed(statistics.median(v) * 1000, 0):>6}  "
+                               f"worst {fixed(max(v) * 1000, 0):>6}")
         if self.missed:
             out.append(f"  NO EFFECT SEEN within the timeout: {', '.join(self.missed)}")
         if self.quit_after_mash_s is not None:
             q = self.quit_after_mash_s
-            out.append(f"  q after {self.mash_keys} keys at {MASH_RATE:g} keys/s while training: "
-                       + (f"quit in {q:.2f} s" if q == q else "did NOT quit") + f"   goal <= {QUIT_GOAL_S:g} s")
+            out.append(f"  q after {self.mash_keys} keys at {short(MASH_RATE)} keys/s while training: "
+                       + (f"quit in {fixed(q, 2)} s" if q == q else "did NOT quit") + f"   goal <= {short(QUIT_GOAL_S)} s")
         if self.burst_ok:
             out.append(f"  1 Enter 10 Enter typed at the first frame: honoured in {sum(self.burst_ok)} of "
-                       f"{len(self.burst_ok)} launches (effect after {', '.join(f'{s:.1f}' for s in self.burst_s)} s)")
+                       f"{len(self.burst_ok)} launches (effect after {', '.join(fixed(s, 1) for s in self.burst_s)} s)")
         return out
 
 

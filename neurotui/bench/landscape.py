@@ -13,6 +13,7 @@ import statistics
 import time
 
 from neurotui.core.model.config import XorConfig
+from neurotui.core.numbers import fixed, thousands
 
 
 def refresh_cost(repeats: int = 30) -> tuple[float, float]:
@@ -51,10 +52,10 @@ def run_landscape_bench(rounds: int = 3, steps: int = 20000) -> dict:
         ratios.append(b / a)
     ratio = statistics.median(ratios)
     lines = [
-        f"landscape refresh (41x41 + path, one batched pass): {refresh_ms:.2f} ms = "
-        f"{refresh_ms / step_ms:.0f} training steps ({step_ms * 1000:.0f} us each)",
-        f"app training speed, landscape shown / boundary shown: {ratio:.2f} (median of {rounds}; "
-        f"{statistics.median(shown):,.0f} vs {statistics.median(plain):,.0f} steps/s, {steps} steps)",
+        f"landscape refresh (41x41 + path, one batched pass): {fixed(refresh_ms, 2)} ms = "
+        f"{fixed(refresh_ms / step_ms, 0)} training steps ({fixed(step_ms * 1000, 0)} us each)",
+        f"app training speed, landscape shown / boundary shown: {fixed(ratio, 2)} (median of {rounds}; "
+        f"{thousands(statistics.median(shown))} vs {thousands(statistics.median(plain))} steps/s, {steps} steps)",
     ]
     return {"refresh_ms": refresh_ms, "step_ms": step_ms, "speed_ratio": ratio, "ratios": ratios,
             "steps_per_s_landscape": shown, "steps_per_s_boundary": plain, "lines": lines}

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from neurotui.core.errors import ConfigError
+from neurotui.core.numbers import fixed
 
 STEPS = 5000
 HIDDEN, LR, VAL_SPLIT, SAMPLES = 16, 0.01, 0.3, 400
@@ -159,12 +160,12 @@ def run_peer_bench(rounds: int = 5, steps: int = STEPS) -> dict:
     per_step = steps - 1
     lines = [
         f"peer: moons {SAMPLES} points, 70/30, {HIDDEN} tanh, Adam lr {LR}, full batch; "
-        f"{steps} steps minus 1 step, whole processes, {rounds} rounds alternated (load {load:.1f})",
-        *(f"  {k:13s} {med[k]:6.2f} CPU s for {per_step} steps ({med[k] / per_step * 1e6:5.0f} us/step) after imports, "
-          f"{med_whole[k]:6.2f} whole process, wall {med_wall[k]:6.2f} s, val accuracy {accuracy[k]:.3f}; "
-          f"after-imports CPU s by round: {' '.join(f'{c:.2f}' for c in after[k])}" for k in sides),
-        f"  neurotui / scikit-learn: {ratio:.2f}x CPU time after imports (goal <= 1.0x: "
-        f"{'met' if ratio <= 1.0 else 'NOT met'}), {ratio_whole:.2f}x whole-process CPU, {ratio_wall:.2f}x wall",
+        f"{steps} steps minus 1 step, whole processes, {rounds} rounds alternated (load {fixed(load, 1)})",
+        *(f"  {k:13s} {fixed(med[k], 2):>6} CPU s for {per_step} steps ({fixed(med[k] / per_step * 1e6, 0):>5} us/step) after imports, "
+          f"{fixed(med_whole[k], 2):>6} whole process, wall {fixed(med_wall[k], 2):>6} s, val accuracy {fixed(accuracy[k], 3)}; "
+          f"after-imports CPU s by round: {' '.join(fixed(c, 2) for c in after[k])}" for k in sides),
+        f"  neurotui / scikit-learn: {fixed(ratio, 2)}x CPU time after imports (goal <= 1.0x: "
+        f"{'met' if ratio <= 1.0 else 'NOT met'}), {fixed(ratio_whole, 2)}x whole-process CPU, {fixed(ratio_wall, 2)}x wall",
     ]
     return {"lines": lines, "cpu_seconds": med, "whole_process_cpu_seconds": med_whole, "wall_seconds": med_wall,
             "cpu_rounds": after, "whole_process_cpu_rounds": cpu, "wall_rounds": wall, "ratio": ratio,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 
 from neurotui.bench.timing import timed as _timed
+from neurotui.core.numbers import fixed
 
 # The lesson's script as the lesson prints it: what one "lesson run" costs, whole.
 LESSON_SCRIPT = """\
@@ -67,12 +68,12 @@ def bench_processes(rounds: int = 3) -> dict:
     out["rounds"] = rounds
     out["lines"] = [
         f"whole processes vs the lesson's script ({rounds} rounds in turn, median)",
-        f"  lesson script          {med['lesson']:6.2f} s",
-        f"  neurotui lab           {med['lab']:6.2f} s: {lab:.2f}x faster   goal >= {LAB_SPEEDUP_GOAL}x: "
+        f"  lesson script          {fixed(med['lesson'], 2):>6} s",
+        f"  neurotui lab           {fixed(med['lab'], 2):>6} s: {fixed(lab, 2)}x faster   goal >= {LAB_SPEEDUP_GOAL}x: "
         f"{'met' if lab >= LAB_SPEEDUP_GOAL else 'NOT met'}",
-        f"  neurotui {' '.join(SWEEP_SEEDS_ARGS):<14} {med['sweep_4096']:6.2f} s = {s:.2f}x   goal <= {SWEEP_PROCESS_GOAL}x: "
+        f"  neurotui {' '.join(SWEEP_SEEDS_ARGS):<14} {fixed(med['sweep_4096'], 2):>6} s = {fixed(s, 2)}x   goal <= {SWEEP_PROCESS_GOAL}x: "
         f"{'met' if s <= SWEEP_PROCESS_GOAL else 'NOT met'}",
-        f"  the Reliability grid   {med['grid']:6.2f} s = {g:.2f}x   goal <= {GRID_PROCESS_GOAL}x: "
+        f"  the Reliability grid   {fixed(med['grid'], 2):>6} s = {fixed(g, 2)}x   goal <= {GRID_PROCESS_GOAL}x: "
         f"{'met' if g <= GRID_PROCESS_GOAL else 'NOT met'}",
         f"    (neurotui {' '.join(GRID_ARGS)})",
     ]

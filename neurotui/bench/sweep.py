@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 
 from neurotui.bench.timing import timed as _timed
+from neurotui.core.numbers import fixed, percent
 
 SWEEP_SIZES = (1024, 8192)
 SWEEP_BENCH_STEPS = 400
@@ -43,7 +44,7 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
     out: dict = {"lesson_steps_per_s": lesson_rate, "sweep_steps": sweep_steps, "sizes": {}}
     lines = [
         f"sweep vs lesson loop (lesson config, {sweep_steps} steps per sweep, {rounds} rounds in turn, median)",
-        f"  lesson loop        {lesson_rate:12.0f} steps/s (one net)",
+        f"  lesson loop        {fixed(lesson_rate, 0):>12} steps/s (one net)",
     ]
     for S in sizes:
         rate = S * sweep_steps / statistics.median(times[S])
@@ -54,7 +55,7 @@ def bench_sweep(rounds: int, lesson_steps: int = 2000, sizes=SWEEP_SIZES, sweep_
             "threads": threads, "solved_fraction_after_steps": solved[S], "goal_x": goal,
         }
         verdict = "" if goal is None else f"  goal >= {goal}x: {'met' if rate / lesson_rate >= goal else 'NOT met'}"
-        lines.append(f"  sweep S={S:<6}    {rate:12.0f} net-steps/s  {rate / lesson_rate:7.0f}x the lesson loop  "
+        lines.append(f"  sweep S={S:<6}    {fixed(rate, 0):>12} net-steps/s  {fixed(rate / lesson_rate, 0):>7}x the lesson loop  "
                      f"({threads} thread{'s' if threads > 1 else ''}){verdict}")
     for S in sizes:
         out[f"net_steps_per_s_{S}"] = out["sizes"][str(S)]["net_steps_per_s"]
@@ -86,8 +87,8 @@ def bench_init(seeds: int = INIT_BENCH_SEEDS, rounds: int = 2) -> dict:
     return {
         "seeds": seeds, "vectorized_s": v, "loop_s": lp, "sweep_s": sweep_s, "saved_fraction": saved,
         "lines": [
-            f"initial weights of {seeds} seeds: vectorised MT19937 {v * 1000:.0f} ms, build_model per seed "
-            f"{lp * 1000:.0f} ms; the replica saves {saved:.0%} of a {seeds}-seed 2000-step sweep",
+            f"initial weights of {seeds} seeds: vectorised MT19937 {fixed(v * 1000, 0)} ms, build_model per seed "
+            f"{fixed(lp * 1000, 0)} ms; the replica saves {percent(saved)} of a {seeds}-seed 2000-step sweep",
         ],
     }
 
@@ -132,8 +133,8 @@ def sweep_memory_probe(seeds: int = SWEEP_MEMORY_SEEDS, steps: int = 20) -> dict
     }
     out["lines"] = [
         f"sweep memory, S={seeds} (lesson config, {steps} steps, peak RSS of a fresh process)",
-        f"  process peak  {peak / mib:8.0f} MiB   (torch loaded, before the sweep: {before / mib:.0f} MiB)",
-        f"  the sweep     {max(0, peak - before) / mib:8.0f} MiB   goal: whole process under 1 GiB: "
+        f"  process peak  {fixed(peak / mib, 0):>8} MiB   (torch loaded, before the sweep: {fixed(before / mib, 0)} MiB)",
+        f"  the sweep     {fixed(max(0, peak - before) / mib, 0):>8} MiB   goal: whole process under 1 GiB: "
         f"{'met' if out['goal_met'] else 'NOT met'}",
     ]
     return out

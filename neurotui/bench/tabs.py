@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from neurotui.core.numbers import fixed
+
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\x1b[PX^_\]][^\x07\x1b]*(?:\x07|\x1b\\)")
 ORDER = ("Tanh", "ReLU", "Sigmoid", "None")  # what `a` cycles through, as the network line names them
 KEY_BUDGET_MS = 250.0
@@ -81,7 +83,7 @@ class Tab:
                 raise ConnectionError("the tab's websocket ended")
             left = timeout_s - (time.monotonic() - t0)
             if left <= 0:
-                raise TimeoutError(f"{pattern!r} did not show within {timeout_s:.0f} s")
+                raise TimeoutError(f"{pattern!r} did not show within {fixed(timeout_s, 0)} s")
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), left)
@@ -163,14 +165,14 @@ def run_tabs_bench(tabs: int = 8, rounds: int = 3, steps: int = 20000, warm: boo
     load = os.getloadavg()
     lines = [
         f"{tabs} tabs on one server ({'forked from a warm parent' if warm else 'a Python per tab'}), "
-        f"each training the lesson's network for {steps} steps; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+        f"each training the lesson's network for {steps} steps; load average {fixed(load[0], 2)} {fixed(load[1], 2)} {fixed(load[2], 2)} "
         f"on {os.cpu_count()} CPUs",
-        f"PSS of the server's processes: {pss_mb[0]:.0f} MB before any tab, {pss_mb[-1]:.0f} MB with {tabs}",
-        "  added by each tab (MB): " + " ".join(f"{a:.0f}" for a in added),
-        "first screen (s): " + " ".join(f"{s:.1f}" for s in result["first_screen_s"]),
-        f"key to screen while all {tabs} train ({len(ms)} presses): median {statistics.median(ms):.0f} ms, "
-        f"90th percentile {ms[int(0.9 * (len(ms) - 1))]:.0f} ms, worst {ms[-1]:.0f} ms; "
-        f"{within}/{len(ms)} within {KEY_BUDGET_MS:.0f} ms",
+        f"PSS of the server's processes: {fixed(pss_mb[0], 0)} MB before any tab, {fixed(pss_mb[-1], 0)} MB with {tabs}",
+        "  added by each tab (MB): " + " ".join(fixed(a, 0) for a in added),
+        "first screen (s): " + " ".join(fixed(s, 1) for s in result["first_screen_s"]),
+        f"key to screen while all {tabs} train ({len(ms)} presses): median {fixed(statistics.median(ms), 0)} ms, "
+        f"90th percentile {fixed(ms[int(0.9 * (len(ms) - 1))], 0)} ms, worst {fixed(ms[-1], 0)} ms; "
+        f"{within}/{len(ms)} within {fixed(KEY_BUDGET_MS, 0)} ms",
     ]
     return {"tabs": tabs, "warm": warm, "steps": steps, "load_average": load, "pss_mb": pss_mb,
             "added_mb": added, "first_screen_s": result["first_screen_s"], "latency_ms": ms,

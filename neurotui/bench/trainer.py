@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 
 from neurotui.bench.timing import timed as _timed
+from neurotui.core.numbers import fixed, sci
 
 
 def bench_trainer_vs_lesson(rounds: int, steps: int) -> dict:
@@ -26,7 +27,7 @@ def bench_trainer_vs_lesson(rounds: int, steps: int) -> dict:
         snap = trainer.snapshot()
         # "Same result" means what the lesson prints: probabilities to 3 places, loss to 4.
         same = same and round(snap.loss, 4) == round(lesson_loss, 4) and [
-            f"{p:.3f}" for p in snap.probs] == [f"{p:.3f}" for p in lesson_probs]
+            fixed(p, 3) for p in snap.probs] == [fixed(p, 3) for p in lesson_probs]
         max_diff = max([max_diff, abs(snap.loss - lesson_loss)] + [
             abs(a - b) for a, b in zip(snap.probs, lesson_probs)])
     lesson_rate = steps / statistics.median(lesson_times)
@@ -46,10 +47,10 @@ def run_bench(rounds: int = 5, steps: int = 2000, sweep: bool = True, sweep_memo
     report["trainer"] = tb = bench_trainer_vs_lesson(rounds, steps)
     lines = [
         f"trainer vs lesson loop ({steps} steps, {rounds} alternating rounds, median)",
-        f"  lesson loop   {tb['lesson_steps_per_s']:10.0f} steps/s",
-        f"  core trainer  {tb['core_steps_per_s']:10.0f} steps/s",
-        f"  ratio         {tb['core_vs_lesson']:10.2f}x   same printed result: {'yes' if tb['same_printed_result'] else 'NO'}",
-        f"  (fused Adam differs from the lesson's Adam by at most {tb['max_abs_difference']:.1e} before rounding)",
+        f"  lesson loop   {fixed(tb['lesson_steps_per_s'], 0):>10} steps/s",
+        f"  core trainer  {fixed(tb['core_steps_per_s'], 0):>10} steps/s",
+        f"  ratio         {fixed(tb['core_vs_lesson'], 2):>10}x   same printed result: {'yes' if tb['same_printed_result'] else 'NO'}",
+        f"  (fused Adam differs from the lesson's Adam by at most {sci(tb['max_abs_difference'], 1)} before rounding)",
     ]
     from neurotui.bench.sweep import bench_init, bench_sweep, sweep_memory_probe
 

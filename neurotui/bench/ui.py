@@ -12,6 +12,7 @@ import time
 
 from neurotui.bench.drawing import SEGMENT_SNAPSHOTS, UI_STEPS, WINDOW_GOAL_S, _app_rate, _measured_base, bench_ui
 from neurotui.core.model.config import XorConfig
+from neurotui.core.numbers import fixed, short
 
 
 def first_frame(rounds: int = 3) -> dict:
@@ -87,36 +88,36 @@ def run_ui_bench(rounds: int = 5, steps: int = UI_STEPS, rss: bool = False) -> d
     ff = first_frame()
     fs = first_step(rounds=min(rounds, 3))
     ok = "meets" if ui["ui_on_vs_off"] >= UI_RATIO_GOAL else "BELOW"
-    short = ui["shortest_window_s"] < WINDOW_GOAL_S
+    too_short = ui["shortest_window_s"] < WINDOW_GOAL_S
     lines = [
         f"UI cost: default run, {steps} steps flat out, 120x40, {rounds} run{'s' if rounds != 1 else ''} with drawing switched on and "
         f"off every {SEGMENT_SNAPSHOTS} snapshots (~2 s; steady state from step {steps // 5})",
-        f"  worker's share of the clock   drawing {ui['worker_share_on']:.3f}   not drawing "
-        f"{ui['worker_share_off']:.3f}   ({ui['ui_snapshots_drawn']:.0f} snapshots drawn)",
-        f"  ratio             {ui['ui_on_vs_off']:10.3f}    goal >= {UI_RATIO_GOAL} ({ok})",
-        f"  steps/s           drawing {ui['ui_on_steps_per_s']:.0f}   not drawing {ui['ui_off_steps_per_s']:.0f}   "
-        f"no app at all {ui['no_app_steps_per_s']:.0f}",
-        f"  steps/s ratio     {ui['steps_ratio']:10.2f}    each run "
-        + ", ".join(f"{r:.2f}" for r in ui["round_steps_ratios"])
-        + f"; CPU per step drawing / not {ui['cpu_per_step_on_vs_off']:.2f} (the host's speed wandering)",
-        f"  shortest side     {ui['shortest_window_s']:10.1f} s"
-        + (f"   UNDER {WINDOW_GOAL_S:g} s: give more --steps" if short else ""),
-        f"first frame: {ff['first_frame_ms']:.0f} ms after import starts (median of {ff['rounds']}; app module import "
-        f"{ff['import_ms']:.0f} ms) = {ff['first_frame_ms'] / 1000 / fs['import_torch_s']:.2f}x `import torch`; goal <= "
+        f"  worker's share of the clock   drawing {fixed(ui['worker_share_on'], 3)}   not drawing "
+        f"{fixed(ui['worker_share_off'], 3)}   ({fixed(ui['ui_snapshots_drawn'], 0)} snapshots drawn)",
+        f"  ratio             {fixed(ui['ui_on_vs_off'], 3):>10}    goal >= {UI_RATIO_GOAL} ({ok})",
+        f"  steps/s           drawing {fixed(ui['ui_on_steps_per_s'], 0)}   not drawing {fixed(ui['ui_off_steps_per_s'], 0)}   "
+        f"no app at all {fixed(ui['no_app_steps_per_s'], 0)}",
+        f"  steps/s ratio     {fixed(ui['steps_ratio'], 2):>10}    each run "
+        + ", ".join(fixed(r, 2) for r in ui["round_steps_ratios"])
+        + f"; CPU per step drawing / not {fixed(ui['cpu_per_step_on_vs_off'], 2)} (the host's speed wandering)",
+        f"  shortest side     {fixed(ui['shortest_window_s'], 1):>10} s"
+        + (f"   UNDER {short(WINDOW_GOAL_S)} s: give more --steps" if too_short else ""),
+        f"first frame: {fixed(ff['first_frame_ms'], 0)} ms after import starts (median of {ff['rounds']}; app module import "
+        f"{fixed(ff['import_ms'], 0)} ms) = {fixed(ff['first_frame_ms'] / 1000 / fs['import_torch_s'], 2)}x `import torch`; goal <= "
         f"{FIRST_FRAME_GOAL}x; torch imported before it: {'YES' if ff['torch_imported_by_app_module'] else 'no'}",
         f"first step on screen, from launch (fresh processes, median of {fs['rounds']}): "
-        f"{fs['first_step_s']:.2f} s = {fs['first_step_vs_import_torch']:.2f}x `import torch` ({fs['import_torch_s']:.2f} s); "
+        f"{fixed(fs['first_step_s'], 2)} s = {fixed(fs['first_step_vs_import_torch'], 2)}x `import torch` ({fixed(fs['import_torch_s'], 2)} s); "
         f"goal <= {FIRST_STEP_GOAL}x",
     ]
     report = {"ui": ui, "first_frame": ff, "first_step": fs, "lines": lines,
               "ui_on_vs_off": ui["ui_on_vs_off"], "steps": steps}
     if rss:
         r = report["rss"] = app_peak_rss()
-        lines.append(f"app peak RSS after a {r['steps']}-step run: {r['peak_rss_bytes'] / 2**20:.0f} MiB "
-                     f"(goal <= {RSS_GOAL / 2**20:.0f} MiB: {'met' if r['peak_rss_bytes'] <= RSS_GOAL else 'NOT met'})")
+        lines.append(f"app peak RSS after a {r['steps']}-step run: {fixed(r['peak_rss_bytes'] / 2**20, 0)} MiB "
+                     f"(goal <= {fixed(RSS_GOAL / 2**20, 0)} MiB: {'met' if r['peak_rss_bytes'] <= RSS_GOAL else 'NOT met'})")
         (w0, w1), (u0, u1) = r["snapshot_ms_early_late"], r["ui_frame_ms_early_late"]
         lines.append(f"  per frame, first tenth of the run -> last tenth (medians): worker's snapshot "
-                     f"{w0:.2f} -> {w1:.2f} ms; the pane's handling {u0:.2f} -> {u1:.2f} ms")
+                     f"{fixed(w0, 2)} -> {fixed(w1, 2)} ms; the pane's handling {fixed(u0, 2)} -> {fixed(u1, 2)} ms")
     return report
 
 
