@@ -112,3 +112,16 @@ def test_the_app_names_r_for_the_next_stronger_l2_and_no_key_where_r_has_none():
     assert text.endswith("press R for L2 1e-1")
     # an L2 typed off R's ladder: R would go back to none, so no key is offered for a stronger one
     assert "press R" not in diagnosis_text("done", "", snap, config=XorConfig(l2=0.05), key=keys).plain
+
+
+def test_a_run_early_stopping_ended_is_not_told_to_train_longer(capsys):
+    # noisy_target.csv at its defaults: early stopping keeps an early step, and the verdict is "not
+    # accurate enough"; more steps would not be kept, so the fix offers room, not time
+    assert main([*NOISY_FILE]) == 0
+    err = capsys.readouterr().err
+    assert "not accurate enough (not memorization)" in err
+    fix = err.split("fix:")[1]
+    assert "train longer" not in fix and "early stopping ended the run" in fix and "add hidden units" in fix
+    # without early stopping the same verdict still offers more steps
+    assert main([*NOISY_FILE, "--no-early-stop", "--l2", "0.1"]) == 0
+    assert "train longer or add hidden units" in capsys.readouterr().err.split("fix:")[1]

@@ -252,7 +252,7 @@ def diagnose_fit(
         )
     return (_not_learning(losses, last, train_loss, scores, task, linear_model, no_hidden_layer, features)
             or _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model, features,
-                      n_train, n_val, data_file))
+                      n_train, n_val, data_file, early_stop=regularized[2]))
 
 
 def _broken(last, train_loss, nonfinite_where, unscaled, finished, train_accuracy, val_accuracy, task) -> Diagnosis | None:
@@ -351,17 +351,22 @@ def _not_learning(losses, last, train_loss, scores, task, linear_model, no_hidde
 
 
 def _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model, features,
-           n_train, n_val, data_file) -> Diagnosis:
-    """Learning, but short of solved: with a validation set, whether it fits its own points."""
+           n_train, n_val, data_file, early_stop: bool = False) -> Diagnosis:
+    """Learning, but short of solved: with a validation set, whether it fits its own points.
+
+    Under early stopping "train longer" is no advice: the run ended because more steps stopped helping
+    its held-out rows (diabetes keeps step 20 of 220), so only more room is offered."""
     grow, grow_fix = grow_words(linear_model, features), grow_remedies(linear_model, features)
+    longer = (f"{grow} (early stopping ended the run where its held-out rows stopped improving: more steps "
+              "alone would not be kept)") if early_stop else f"train longer or {grow}"
     solved_at = task.solved_at
     if val_accuracy is not None and train_accuracy < solved_at:
         return Diagnosis(
             "stuck", "not accurate enough (not memorization)",
             f"training ended with {scores} (solved means {fixed(solved_at, 2)}): it does not fit even "
             "its training points, so it is not memorizing them; with noisy data this may be near the best possible",
-            *((f"if the file's labels are clean, train longer or {grow}", grow_fix) if data_file else
-              (f"lower the noise or add samples; if the data is clean, train longer or {grow}", ("noise", "samples"))),
+            *((f"if the file's labels are clean, {longer}", grow_fix) if data_file else
+              (f"lower the noise or add samples; if the data is clean, {longer}", ("noise", "samples"))),
         )
     if val_accuracy is not None:
         return Diagnosis(
