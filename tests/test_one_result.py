@@ -4,6 +4,7 @@ and what they say agrees with the numbers beside it."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from neurotui.core.model.config import XorConfig
 from neurotui.session.state import Session
@@ -407,3 +408,16 @@ def test_hidden_space_says_when_points_overlap():
     apart = Inside(layer=1, hidden_points=((0.9, -0.9), (-0.5, 0.4), (0.2, 0.7), (0.1, -0.3)), weights=(),
                    biases=(), grad_norms=())
     assert space_figure(apart, (0, 1)).title.endswith("(p: next pair)")
+
+
+def test_the_config_line_names_a_data_file_by_its_name_not_its_path(tmp_path):
+    # a long absolute path cut the line at "- data" at 120 columns, before the file's name and the inputs
+    import shutil
+
+    from neurotui.tui.panes.xor_text import config_line
+
+    deep = tmp_path / "projects" / "course" / "week3"
+    deep.mkdir(parents=True)
+    path = shutil.copy(Path(__file__).parent / "data" / "noisy_target.csv", deep / "diabetes.csv")
+    line = config_line(XorConfig(data=str(path))).plain
+    assert " - data diabetes.csv - inputs standardized" in line and "week3" not in line

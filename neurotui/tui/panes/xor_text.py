@@ -5,6 +5,8 @@ Pure functions of plain values, so they are tested without an app.
 
 from __future__ import annotations
 
+import os
+
 from rich.text import Text
 
 from neurotui.core.course.bugs import mistakes
@@ -26,7 +28,6 @@ STATE_STYLE = {
 def pane_title(configs, view: str) -> str:
     """'3 XOR training - boundary', or the data's own name off the lesson's XOR: '3 spiral3 training'."""
     c = configs[0] if configs else None
-    import os
 
     data = "XOR" if c is None or xor_labelled(c) else (
         os.path.basename(c.data) if c.data else c.dataset)
@@ -49,8 +50,8 @@ def config_line(c: XorConfig) -> Text:
     """The network, and the data and regularization when they are not the lesson's."""
     t = Text(describe_config(c), style="dim", no_wrap=True, overflow="ellipsis")
     extra = []
-    if not is_xor_rows(c):
-        extra.append(f"data {c.data or c.dataset}")
+    if not is_xor_rows(c):  # a file by its name, as the title names it: a long path cut the line short
+        extra.append(f"data {os.path.basename(c.data) if c.data else c.dataset}")
     if c.data is not None:  # how the file's inputs went in, and which two are drawn
         extra.append("inputs standardized" if c.standardize else "inputs as read")
     if tuple(c.features) != ("x1", "x2"):
