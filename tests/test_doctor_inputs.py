@@ -121,7 +121,7 @@ def test_a_run_early_stopping_ended_is_not_told_to_train_longer(capsys):
     err = capsys.readouterr().err
     assert "not accurate enough (not memorization)" in err
     fix = err.split("fix:")[1]
-    assert "train longer" not in fix and "early stopping ended the run" in fix and "add hidden units" in fix
+    assert "train longer" not in fix and "early stopping kept its best step" in fix and "add hidden units" in fix
     # without early stopping the same verdict still offers more steps
     assert main([*NOISY_FILE, "--no-early-stop", "--l2", "0.1"]) == 0
     assert "train longer or add hidden units" in capsys.readouterr().err.split("fix:")[1]

@@ -357,8 +357,8 @@ def _stuck(train_loss, train_accuracy, val_accuracy, scores, task, linear_model,
     Under early stopping "train longer" is no advice: the run ended because more steps stopped helping
     its held-out rows (diabetes keeps step 20 of 220), so only more room is offered."""
     grow, grow_fix = grow_words(linear_model, features), grow_remedies(linear_model, features)
-    longer = (f"{grow} (early stopping ended the run where its held-out rows stopped improving: more steps "
-              "alone would not be kept)") if early_stop else f"train longer or {grow}"
+    longer = f"{grow} (early stopping kept its best step: more steps would not help)" if early_stop else \
+        f"train longer or {grow}"
     solved_at = task.solved_at
     if val_accuracy is not None and train_accuracy < solved_at:
         return Diagnosis(
